@@ -1,0 +1,262 @@
+//! The decision after each failed attempt: stop, or sleep this long and try again.
+
+use std::time::{Duration, Instant};
+
+use crate::hint::RetryHint;
+use crate::policy::RetryPolicy;
+use crate::rng::unit_draw;
+
+/// The state of one call's retry loop, kept between attempts.
+///
+/// It is what `#[retry]` expands to, and what a hand-written loop can use directly:
+///
+/// ```
+/// use std::time::Instant;
+/// use retry_runtime::{RetryHint, RetryPolicy, RetryState, Step};
+///
+/// fn flaky(calls: &mut u32) -> Result<u32, String> {
+///     *calls += 1;
+///     if *calls < 3 { Err(format!("try {calls}")) } else { Ok(*calls) }
+/// }
+///
+/// let policy = RetryPolicy::builder().delay(std::time::Duration::ZERO).build()?;
+/// let mut state = RetryState::start(&policy, Instant::now);
+/// let mut calls = 0;
+/// let value = loop {
+///     match flaky(&mut calls) {
+///         Ok(value) => break value,
+///         Err(error) => match state.on_failure(&policy, true, RetryHint::FollowPolicy, Instant::now) {
+///             Step::Retry { delay, .. } => std::thread::sleep(delay),
+///             Step::Stop(reason) => panic!("gave up ({reason:?}): {error}"),
+///         },
+///     }
+/// };
+/// assert_eq!(value, 3);
+/// # Ok::<(), retry_runtime::PolicyError>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct RetryState {
+    /// The attempt in progress, from 1.
+    attempt: u32,
+    /// The last delay slept, in nanoseconds (decorrelated jitter grows from it). A `u64` rather
+    /// than a `Duration` keeps the state at 32 bytes inside every `#[retry]` future; it saturates
+    /// at 584 years.
+    previous_delay_nanos: u64,
+    /// Only read when the policy has `max_elapsed`, so the success path reads no clock otherwise.
+    started: Option<Instant>,
+}
+
+/// What to do after a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Sleep `delay`, then run the next attempt.
+    Retry {
+        /// The attempt that just failed, from 1.
+        attempt: u32,
+        /// How long to sleep before the next attempt.
+        delay: Duration,
+    },
+    /// Return the last error to the caller.
+    Stop(StopReason),
+}
+
+/// Why a retry loop returned its last error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StopReason {
+    /// `on` / `when` did not select the error.
+    NotRetryable,
+    /// The error said [`RetryHint::Permanent`].
+    Permanent,
+    /// All `max_attempts` attempts failed.
+    Exhausted,
+    /// The next sleep would have ended past `max_elapsed`.
+    OutOfTime,
+}
+
+impl RetryState {
+    /// The state before the first attempt. Reads `now` once if the policy has `max_elapsed`, and
+    /// otherwise not at all.
+    #[inline]
+    pub fn start(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
+        RetryState {
+            attempt: 1,
+            previous_delay_nanos: nanos_saturating(policy.delay()),
+            started: policy.max_elapsed().map(|_| now()),
+        }
+    }
+
+    /// The attempt in progress, from 1; after the loop, the number of attempts made.
+    #[inline]
+    pub const fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Decides after a failed attempt. `retryable` is what `on` / `when` said of the error, `hint`
+    /// what the error itself said. On [`Step::Retry`] the state moves to the next attempt.
+    ///
+    /// Order: a non-retryable or permanent error stops at once; then `max_attempts`; then the
+    /// delay (the hint's `RetryAfter`, or the policy's backoff with jitter); then `max_elapsed`,
+    /// which stops rather than start a sleep that would end past the budget.
+    pub fn on_failure(
+        &mut self,
+        policy: &RetryPolicy,
+        retryable: bool,
+        hint: RetryHint,
+        now: impl FnOnce() -> Instant,
+    ) -> Step {
+        if !retryable {
+            return Step::Stop(StopReason::NotRetryable);
+        }
+        let delay = match hint {
+            RetryHint::Permanent => return Step::Stop(StopReason::Permanent),
+            _ if self.attempt >= policy.max_attempts() => {
+                return Step::Stop(StopReason::Exhausted);
+            }
+            RetryHint::RetryAfter(delay) => delay,
+            RetryHint::FollowPolicy => {
+                let unit = if policy.jitter().is_random() {
+                    unit_draw()
+                } else {
+                    0.0
+                };
+                let previous = Duration::from_nanos(self.previous_delay_nanos);
+                policy.delay_for(self.attempt - 1, previous, unit)
+            }
+        };
+        if let (Some(budget), Some(started)) = (policy.max_elapsed(), self.started) {
+            let elapsed = now().saturating_duration_since(started);
+            if elapsed.saturating_add(delay) > budget {
+                return Step::Stop(StopReason::OutOfTime);
+            }
+        }
+        let failed = self.attempt;
+        self.attempt += 1;
+        self.previous_delay_nanos = nanos_saturating(delay);
+        Step::Retry {
+            attempt: failed,
+            delay,
+        }
+    }
+}
+
+fn nanos_saturating(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jitter::Jitter;
+
+    fn fixed_clock() -> Instant {
+        thread_local!(static ORIGIN: Instant = Instant::now());
+        ORIGIN.with(|origin| *origin)
+    }
+
+    #[test]
+    fn state_fits_in_32_bytes() {
+        assert_eq!(size_of::<RetryState>(), 32);
+    }
+
+    #[test]
+    fn exhausts_after_max_attempts_with_the_exact_exponential_delays() {
+        let policy = RetryPolicy::builder()
+            .max_attempts(4)
+            .jitter(Jitter::None)
+            .build()
+            .unwrap();
+        let mut state = RetryState::start(&policy, fixed_clock);
+        let mut steps = Vec::new();
+        loop {
+            let step = state.on_failure(&policy, true, RetryHint::FollowPolicy, fixed_clock);
+            steps.push(step);
+            if matches!(step, Step::Stop(_)) {
+                break;
+            }
+        }
+        let ms = Duration::from_millis;
+        assert_eq!(
+            steps,
+            [
+                Step::Retry {
+                    attempt: 1,
+                    delay: ms(100)
+                },
+                Step::Retry {
+                    attempt: 2,
+                    delay: ms(200)
+                },
+                Step::Retry {
+                    attempt: 3,
+                    delay: ms(400)
+                },
+                Step::Stop(StopReason::Exhausted),
+            ]
+        );
+        assert_eq!(state.attempt(), 4);
+    }
+
+    #[test]
+    fn hints_override_the_policy() {
+        let policy = RetryPolicy::DEFAULT;
+        let mut state = RetryState::start(&policy, fixed_clock);
+        let after = RetryHint::RetryAfter(Duration::from_secs(42));
+        assert_eq!(
+            state.on_failure(&policy, true, after, fixed_clock),
+            Step::Retry {
+                attempt: 1,
+                delay: Duration::from_secs(42)
+            }
+        );
+        assert_eq!(
+            state.on_failure(&policy, true, RetryHint::Permanent, fixed_clock),
+            Step::Stop(StopReason::Permanent)
+        );
+        assert_eq!(
+            state.on_failure(&policy, false, after, fixed_clock),
+            Step::Stop(StopReason::NotRetryable)
+        );
+    }
+
+    #[test]
+    fn never_starts_a_sleep_that_ends_past_max_elapsed() {
+        let policy = RetryPolicy::builder()
+            .max_attempts(100)
+            .jitter(Jitter::None)
+            .max_elapsed(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let mut state = RetryState::start(&policy, fixed_clock);
+        // 100 + 200 + 400 = 700 ms; the next, 800 ms, would end at 1500 ms.
+        let mut slept = Duration::ZERO;
+        let stop = loop {
+            match state.on_failure(&policy, true, RetryHint::FollowPolicy, || {
+                fixed_clock() + slept
+            }) {
+                Step::Retry { delay, .. } => slept += delay,
+                Step::Stop(reason) => break reason,
+            }
+        };
+        assert_eq!(stop, StopReason::OutOfTime);
+        assert_eq!(slept, Duration::from_millis(700));
+    }
+
+    #[test]
+    fn attempt_counter_cannot_overflow() {
+        let policy = RetryPolicy::builder()
+            .max_attempts(u32::MAX)
+            .delay(Duration::ZERO)
+            .build()
+            .unwrap();
+        let mut state = RetryState::start(&policy, fixed_clock);
+        state.attempt = u32::MAX - 1;
+        assert!(matches!(
+            state.on_failure(&policy, true, RetryHint::FollowPolicy, fixed_clock),
+            Step::Retry { .. }
+        ));
+        assert_eq!(
+            state.on_failure(&policy, true, RetryHint::FollowPolicy, fixed_clock),
+            Step::Stop(StopReason::Exhausted)
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! Retries with backoff and jitter for any fn, sync or async, with one attribute.
+//!
+//! ```
+//! use retry_runtime::retry;
+//!
+//! #[derive(Debug)]
+//! enum StoreError {
+//!     Timeout,
+//!     NotFound,
+//! }
+//!
+//! struct Store {
+//!     calls: u32,
+//! }
+//!
+//! impl Store {
+//!     /// Times out twice, then answers.
+//!     #[retry(max_attempts = 3, backoff = "exponential", jitter = "full", on = [Timeout])]
+//!     async fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
+//!         self.calls += 1;
+//!         if self.calls < 3 { Err(StoreError::Timeout) } else { Ok(format!("value of {key}")) }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let mut store = Store { calls: 0 };
+//! assert_eq!(store.fetch("k").await.unwrap(), "value of k");
+//! assert_eq!(store.calls, 3);
+//! # }
+//! ```
+//!
+//! - [`retry`] rewrites a fn's body into a retry loop; its documentation lists every key.
+//! - [`RetryPolicy`] holds the numbers: presets, a `const` builder, validation.
+//! - [`Backoff`] and [`Jitter`] are the delay math, [`RetryHint`] what an error can say about
+//!   being retried, [`RetryState`] the decision engine for hand-written loops.
+//! - [`RetryPolicy::retry`] and [`RetryPolicy::retry_async`] retry a closure without the attribute.
+//! - [`testing`] makes sync retries instant and jitter reproducible in tests.
+//!
+//! Features: `macros` (default) re-exports the attributes; `tokio` (default) makes async fns sleep
+//! with `tokio::time::sleep`; without it, name an [`AsyncSleeper`] with `sleeper = ...`.
+
+mod backoff;
+mod engine;
+mod functional;
+mod hint;
+mod jitter;
+mod observe;
+mod policy;
+mod rng;
+mod sleep;
+mod timeout;
+
+pub mod testing;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use backoff::{Backoff, CustomBackoff};
+pub use engine::{RetryState, Step, StopReason};
+pub use hint::{ProvidesRetryHint, RetryHint};
+pub use jitter::Jitter;
+pub use observe::{ErrorText, TRACING_TARGET};
+pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+#[cfg(feature = "tokio")]
+pub use sleep::TokioSleeper;
+pub use sleep::{AsyncSleeper, PausedTime};
+pub use timeout::AttemptTimeout;
+
+#[cfg(feature = "macros")]
+pub use retry_macros::retry;

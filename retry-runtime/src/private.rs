@@ -1,0 +1,185 @@
+//! What `#[retry]` expansions call. Not public API: no stability promise, may change in any
+//! release. The facade pins the exact macro version, so an expansion always meets the runtime it
+//! was written for.
+
+use std::fmt::{Debug, Display};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use crate::engine::{RetryState, Step};
+pub use crate::hint::{ProvidesRetryHint, RetryHint};
+pub use crate::observe::ErrorText;
+pub use crate::policy::RetryPolicy;
+pub use crate::sleep::AsyncSleeper;
+pub use crate::timeout::AttemptTimeout;
+pub use crate::{Backoff, Jitter};
+
+/// The sleeper of async fns without `sleeper = ...`.
+#[cfg(feature = "tokio")]
+pub type DefaultSleeper = crate::sleep::TokioSleeper;
+
+/// One `#[retry]` fn: its name in events and its compile-time policy. Emitted as a `static`.
+#[derive(Debug)]
+pub struct RetrySite {
+    /// `module_path!()::fn_name`, or the `name` key.
+    pub name: &'static str,
+    /// The policy, built and validated in const evaluation.
+    pub policy: RetryPolicy,
+}
+
+impl RetrySite {
+    /// A site; `const` so that it lives in a `static`.
+    pub const fn new(name: &'static str, policy: RetryPolicy) -> Self {
+        RetrySite { name, policy }
+    }
+}
+
+/// Before the first attempt of a sync fn.
+#[inline]
+pub fn start_sync(site: &RetrySite) -> RetryState {
+    RetryState::start(&site.policy, crate::sleep::now_sync)
+}
+
+/// Before the first attempt of an async fn.
+#[inline]
+pub fn start_async<S: AsyncSleeper>(site: &RetrySite) -> RetryState {
+    RetryState::start(&site.policy, S::now)
+}
+
+/// After an `Ok`: free on the first attempt, an event after retries.
+#[inline]
+pub fn succeeded(site: &RetrySite, state: &RetryState) {
+    if state.attempt() > 1 {
+        crate::observe::recovered(site.name, state.attempt());
+    }
+}
+
+/// After an `Err` of a sync fn: decide, and report the decision.
+#[cold]
+#[inline(never)]
+pub fn failed_sync(
+    site: &RetrySite,
+    state: &mut RetryState,
+    retryable: bool,
+    hint: RetryHint,
+    error: ErrorText<'_>,
+) -> Step {
+    failed(site, state, retryable, hint, error, crate::sleep::now_sync)
+}
+
+/// After an `Err` of an async fn: decide, and report the decision.
+#[cold]
+#[inline(never)]
+pub fn failed_async<S: AsyncSleeper>(
+    site: &RetrySite,
+    state: &mut RetryState,
+    retryable: bool,
+    hint: RetryHint,
+    error: ErrorText<'_>,
+) -> Step {
+    failed(site, state, retryable, hint, error, S::now)
+}
+
+fn failed(
+    site: &RetrySite,
+    state: &mut RetryState,
+    retryable: bool,
+    hint: RetryHint,
+    error: ErrorText<'_>,
+    now: fn() -> Instant,
+) -> Step {
+    let step = state.on_failure(&site.policy, retryable, hint, now);
+    match step {
+        Step::Retry { attempt, delay } => {
+            crate::observe::retry_scheduled(site.name, attempt, delay, error);
+        }
+        Step::Stop(reason) => {
+            crate::observe::stopped(site.name, state.attempt(), reason, error);
+        }
+    }
+    step
+}
+
+/// The sleep between attempts of a sync fn.
+pub fn sleep_sync(duration: Duration) {
+    crate::sleep::sleep_sync(duration);
+}
+
+/// Runs one async attempt under `attempt_timeout`.
+///
+/// # Errors
+/// [`AttemptTimeout`] when the sleeper's deadline comes first.
+pub async fn with_attempt_timeout<S: AsyncSleeper, F: Future>(
+    attempt: F,
+    timeout: Duration,
+) -> Result<F::Output, AttemptTimeout> {
+    crate::timeout::race_deadline(attempt, S::sleep(timeout), timeout).await
+}
+
+// Autoref specialisation: method resolution tries `&&&Probe`, then `&&Probe`, then `&Probe`, so
+// the impl with the most references wins where its bound holds. This lets the expansion use
+// `Display`, `Debug` and `ProvidesRetryHint` when the error type has them, without asking the
+// user for bounds or attribute keys.
+
+/// Wraps an error for the describe and hint probes.
+pub struct ErrorProbe<'a, E>(pub &'a E);
+
+/// Probe tier 1: the error's `Display`.
+pub trait DescribeWithDisplay {
+    /// The error as events show it.
+    fn describe(&self) -> ErrorText<'_>;
+}
+
+impl<E: Display> DescribeWithDisplay for &&ErrorProbe<'_, E> {
+    fn describe(&self) -> ErrorText<'_> {
+        ErrorText::Display(self.0)
+    }
+}
+
+/// Probe tier 2: the error's `Debug`.
+pub trait DescribeWithDebug {
+    /// The error as events show it.
+    fn describe(&self) -> ErrorText<'_>;
+}
+
+impl<E: Debug> DescribeWithDebug for &ErrorProbe<'_, E> {
+    fn describe(&self) -> ErrorText<'_> {
+        ErrorText::Debug(self.0)
+    }
+}
+
+/// Probe tier 3: the error's type name.
+pub trait DescribeWithTypeName {
+    /// The error as events show it.
+    fn describe(&self) -> ErrorText<'_>;
+}
+
+impl<E> DescribeWithTypeName for ErrorProbe<'_, E> {
+    fn describe(&self) -> ErrorText<'_> {
+        ErrorText::TypeName(std::any::type_name::<E>())
+    }
+}
+
+/// Hint probe tier 1: the error's own [`ProvidesRetryHint`].
+pub trait HintFromError {
+    /// The error's advice.
+    fn hint(&self) -> RetryHint;
+}
+
+impl<E: ProvidesRetryHint> HintFromError for &ErrorProbe<'_, E> {
+    fn hint(&self) -> RetryHint {
+        self.0.retry_hint()
+    }
+}
+
+/// Hint probe tier 2: no advice.
+pub trait HintFollowPolicy {
+    /// [`RetryHint::FollowPolicy`].
+    fn hint(&self) -> RetryHint;
+}
+
+impl<E> HintFollowPolicy for ErrorProbe<'_, E> {
+    fn hint(&self) -> RetryHint {
+        RetryHint::FollowPolicy
+    }
+}
