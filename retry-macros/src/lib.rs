@@ -1,1 +1,58 @@
-pub fn x(){}
+//! The `#[retry]` attribute. Use it through the `retry-runtime` crate, which re-exports it and
+//! holds everything the expansion calls; its documentation describes every key.
+//!
+//! Pipeline, one module per stage: `args` (the syntax of each key), `signature` (the fn's
+//! shape), `validate` (every semantic check, errors collected), `expand` (code generation).
+
+mod args;
+mod duration;
+mod errors;
+mod expand;
+mod signature;
+mod validate;
+
+use proc_macro::TokenStream;
+
+use crate::args::RetryArgs;
+use crate::errors::Errors;
+use crate::signature::RetryFn;
+
+/// Retries the fn's body when it returns `Err`. See `retry_runtime::retry` for every key, with
+/// examples.
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    retry_attribute(args.into(), item.into()).into()
+}
+
+fn retry_attribute(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let mut errors = Errors::default();
+    let args = RetryArgs::parse(args, &mut errors);
+    let function: RetryFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            errors.push(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[retry]` applies to fns and methods; put it on a `fn` that returns `Result<T, E>`",
+            ));
+            return with_original(errors, item);
+        }
+    };
+    let plan = signature::analyze(&function, &mut errors).and_then(|shape| {
+        validate::validate(args, &function, &shape, &mut errors).map(|plan| (shape, plan))
+    });
+    match plan {
+        Some((shape, plan)) if errors.is_empty() => expand::expand(function, shape, &plan),
+        _ => with_original(errors, item),
+    }
+}
+
+/// The errors next to the item as written: the user sees the attribute's errors and nothing
+/// else, not a cascade from a half-expanded fn.
+fn with_original(errors: Errors, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let mut output = errors.into_compile_errors();
+    output.extend(item);
+    output
+}

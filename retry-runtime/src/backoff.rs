@@ -55,7 +55,9 @@ impl Backoff {
         let uncapped = match *self {
             Backoff::Fixed => base,
             Backoff::Linear => base.saturating_mul(n.saturating_add(1)),
-            Backoff::Exponential { factor } => scale_saturating(base, exponential_growth(factor, n)),
+            Backoff::Exponential { factor } => {
+                scale_saturating(base, exponential_growth(factor, n))
+            }
             Backoff::Fibonacci => base.saturating_mul(fibonacci_saturating(n.saturating_add(1))),
             Backoff::Custom(custom) => custom(n, base),
         };
@@ -152,14 +154,15 @@ mod tests {
         let rows: [(Backoff, [u64; 5]); 4] = [
             (Backoff::Fixed, [100, 100, 100, 100, 100]),
             (Backoff::Linear, [100, 200, 300, 400, 500]),
-            (Backoff::Exponential { factor: 2.0 }, [100, 200, 400, 800, 1600]),
+            (
+                Backoff::Exponential { factor: 2.0 },
+                [100, 200, 400, 800, 1600],
+            ),
             (Backoff::Fibonacci, [100, 100, 200, 300, 500]),
         ];
         for (kind, expected) in rows {
             let got: Vec<u64> = (0..5)
-                .map(|n| {
-                    u64::try_from(kind.nominal_delay(n, 100 * MS, cap).as_millis()).unwrap()
-                })
+                .map(|n| u64::try_from(kind.nominal_delay(n, 100 * MS, cap).as_millis()).unwrap())
                 .collect();
             assert_eq!(got, expected, "{kind:?}");
         }

@@ -105,10 +105,7 @@ impl RetryPolicy {
     /// # Errors
     /// The last error of `operation`, unchanged.
     #[cfg(feature = "tokio")]
-    pub async fn retry_async<T, E, Fut>(
-        &self,
-        operation: impl FnMut() -> Fut,
-    ) -> Result<T, E>
+    pub async fn retry_async<T, E, Fut>(&self, operation: impl FnMut() -> Fut) -> Result<T, E>
     where
         Fut: Future<Output = Result<T, E>>,
     {

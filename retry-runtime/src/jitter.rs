@@ -51,7 +51,11 @@ impl Jitter {
         previous: Duration,
         unit: f64,
     ) -> Duration {
-        let unit = if unit.is_nan() { 0.0 } else { unit.clamp(0.0, 1.0) };
+        let unit = if unit.is_nan() {
+            0.0
+        } else {
+            unit.clamp(0.0, 1.0)
+        };
         let delay = match self {
             Jitter::None => nominal,
             Jitter::Full => scale_saturating(nominal, unit).min(nominal),
@@ -113,7 +117,10 @@ mod tests {
     fn out_of_range_draws_are_clamped() {
         let (d, base, cap) = (800 * MS, 100 * MS, 1000 * MS);
         assert_eq!(Jitter::Full.apply(d, base, cap, base, 7.0), d);
-        assert_eq!(Jitter::Full.apply(d, base, cap, base, f64::NAN), Duration::ZERO);
+        assert_eq!(
+            Jitter::Full.apply(d, base, cap, base, f64::NAN),
+            Duration::ZERO
+        );
         assert_eq!(Jitter::Equal.apply(d, base, cap, base, -3.0), 400 * MS);
     }
 }

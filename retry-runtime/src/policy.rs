@@ -365,7 +365,11 @@ mod tests {
     fn every_invalid_value_names_its_field_and_value() {
         let ms = Duration::from_millis;
         let cases: [(RetryPolicyBuilder, &str, &str); 7] = [
-            (RetryPolicy::builder().max_attempts(0), "max_attempts", "is 0"),
+            (
+                RetryPolicy::builder().max_attempts(0),
+                "max_attempts",
+                "is 0",
+            ),
             (
                 RetryPolicy::builder().delay(ms(500)).max_delay(ms(100)),
                 "max_delay",

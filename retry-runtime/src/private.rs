@@ -4,7 +4,8 @@
 
 use std::fmt::{Debug, Display};
 use std::future::Future;
-use std::time::{Duration, Instant};
+pub use std::time::Duration;
+use std::time::Instant;
 
 pub use crate::engine::{RetryState, Step};
 pub use crate::hint::{ProvidesRetryHint, RetryHint};
@@ -182,4 +183,51 @@ impl<E> HintFollowPolicy for ErrorProbe<'_, E> {
     fn hint(&self) -> RetryHint {
         RetryHint::FollowPolicy
     }
+}
+
+/// Probes whether an attempt's `Result<T, E>` can carry an [`AttemptTimeout`], for fns whose
+/// named policy may set `attempt_timeout`.
+pub struct TimeoutProbe<R>(std::marker::PhantomData<fn() -> R>);
+
+impl<R> TimeoutProbe<R> {
+    /// A probe for the attempt output `R`.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        TimeoutProbe(std::marker::PhantomData)
+    }
+}
+
+/// Timeout probe tier 1: `E: From<AttemptTimeout>`.
+pub trait TimeoutFromError<R> {
+    /// Turns a timeout into the attempt's output.
+    fn converter(&self) -> Option<fn(AttemptTimeout) -> R>;
+}
+
+impl<T, E: From<AttemptTimeout>> TimeoutFromError<Result<T, E>> for &TimeoutProbe<Result<T, E>> {
+    fn converter(&self) -> Option<fn(AttemptTimeout) -> Result<T, E>> {
+        Some(|timeout| Err(E::from(timeout)))
+    }
+}
+
+/// Timeout probe tier 2: no conversion.
+pub trait TimeoutUnsupported<R> {
+    /// `None`: the timeout cannot be reported as `E`.
+    fn converter(&self) -> Option<fn(AttemptTimeout) -> R>;
+}
+
+impl<R> TimeoutUnsupported<R> for TimeoutProbe<R> {
+    fn converter(&self) -> Option<fn(AttemptTimeout) -> R> {
+        None
+    }
+}
+
+/// A named policy sets `attempt_timeout` but the fn's error type has no
+/// `From<AttemptTimeout>`: the attempt runs without a limit, and this says so on every call.
+#[cold]
+pub fn timeout_unenforced(site: &RetrySite) {
+    tracing::warn!(
+        target: crate::TRACING_TARGET,
+        name = site.name,
+        "the policy sets attempt_timeout, but the error type has no From<AttemptTimeout>; attempts run without a time limit"
+    );
 }

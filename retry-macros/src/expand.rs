@@ -1,0 +1,378 @@
+//! Code generation only: every value here was checked in `validate`.
+//!
+//! The body stays in the original fn, wrapped in an inline loop: a non-`move` `async { }` block
+//! per attempt for async fns, a closure called per attempt for sync fns. `?` and `return` in the
+//! body end the attempt, borrowed arguments and `&mut self` stay borrowed, and nothing is boxed.
+//! Helper names use `Span::mixed_site()`, so the user's code can neither see nor shadow them.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Ident, Type};
+
+use crate::signature::{Flavor, FnShape, RetryFn};
+use crate::validate::{BackoffPlan, Classifier, InlinePolicy, PolicyPlan, RetryPlan};
+
+/// The names of generated locals, all hygienic.
+struct Names {
+    site: Ident,
+    state: Ident,
+    attempt: Ident,
+    outcome: Ident,
+    value: Ident,
+    error: Ident,
+    retryable: Ident,
+    hint: Ident,
+    step: Ident,
+    failed_attempt: Ident,
+    delay: Ident,
+    fake_return: Ident,
+}
+
+impl Names {
+    fn new() -> Self {
+        let name = |text: &str| Ident::new(text, Span::mixed_site());
+        Names {
+            site: name("__RETRY_RUNTIME_SITE"),
+            state: name("retry_state"),
+            attempt: name("retry_attempt"),
+            outcome: name("retry_outcome"),
+            value: name("retry_value"),
+            error: name("retry_error"),
+            retryable: name("retry_retryable"),
+            hint: name("retry_hint"),
+            step: name("retry_step"),
+            failed_attempt: name("retry_failed_attempt"),
+            delay: name("retry_delay"),
+            fake_return: name("retry_fake_return"),
+        }
+    }
+}
+
+pub(crate) fn expand(function: RetryFn, shape: FnShape, plan: &RetryPlan) -> TokenStream {
+    let names = Names::new();
+    let RetryFn {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = function;
+    let site = site_static(&names, plan, &sig.ident);
+    let new_body = match shape.flavor {
+        Flavor::Sync => sync_body(&names, plan, &shape.output, &site, &body),
+        Flavor::Async => async_body(&names, plan, &shape.output, &site, &body),
+        Flavor::AsyncTrait {
+            callee,
+            before,
+            rebindings,
+            attempt,
+        } => {
+            let attempt_body = quote!(#(#attempt)*);
+            let retry_loop = async_body(&names, plan, &shape.output, &site, &attempt_body);
+            let move_token = <syn::Token![move]>::default();
+            quote! {
+                #(#before)*
+                #callee(async #move_token {
+                    #(#rebindings)*
+                    #retry_loop
+                })
+            }
+        }
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #new_body
+        }
+    }
+}
+
+fn site_static(names: &Names, plan: &RetryPlan, fn_name: &Ident) -> TokenStream {
+    let krate = &plan.krate;
+    let site = &names.site;
+    let name = match &plan.name {
+        Some(name) => name.to_token_stream(),
+        None => {
+            let fn_name = fn_name.to_string();
+            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
+        }
+    };
+    let policy = policy_tokens(plan);
+    quote! {
+        static #site: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name, #policy);
+    }
+}
+
+fn policy_tokens(plan: &RetryPlan) -> TokenStream {
+    let krate = &plan.krate;
+    let private = quote!(#krate::__private);
+    let InlinePolicy {
+        max_attempts,
+        backoff,
+        delay,
+        max_delay,
+        jitter,
+        max_elapsed,
+        attempt_timeout,
+    } = match &plan.policy {
+        PolicyPlan::Named(path) => return path.to_token_stream(),
+        PolicyPlan::Inline(inline) => inline,
+    };
+    let duration = |duration: &std::time::Duration| {
+        // Validation bounds durations to u64 nanoseconds.
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        quote!(#private::Duration::from_nanos(#nanos))
+    };
+    let backoff = match backoff {
+        BackoffPlan::Fixed => quote!(#private::Backoff::Fixed),
+        BackoffPlan::Linear => quote!(#private::Backoff::Linear),
+        BackoffPlan::Fibonacci => quote!(#private::Backoff::Fibonacci),
+        BackoffPlan::Exponential(factor) => {
+            quote!(#private::Backoff::Exponential { factor: #factor })
+        }
+        BackoffPlan::Custom(path) => quote!(#private::Backoff::Custom(#path)),
+    };
+    let delay = duration(delay);
+    let max_delay = duration(max_delay);
+    let max_elapsed = max_elapsed.as_ref().map(|budget| {
+        let budget = duration(budget);
+        quote!(.max_elapsed(#budget))
+    });
+    let attempt_timeout = attempt_timeout.as_ref().map(|timeout| {
+        let timeout = duration(timeout);
+        quote!(.attempt_timeout(#timeout))
+    });
+    quote! {
+        #private::RetryPolicy::builder()
+            .max_attempts(#max_attempts)
+            .backoff(#backoff)
+            .delay(#delay)
+            .max_delay(#max_delay)
+            .jitter(#private::Jitter::#jitter)
+            #max_elapsed
+            #attempt_timeout
+            .build_const()
+    }
+}
+
+/// `if false { let r: Output = loop {}; return r; }`: fixes the attempt's output type before
+/// the body is checked, so `?` knows what to convert into and type errors point at user code.
+fn fake_return(names: &Names, output: &Type) -> TokenStream {
+    let fake = &names.fake_return;
+    quote! {
+        #[allow(
+            unknown_lints,
+            unreachable_code,
+            clippy::diverging_sub_expression,
+            clippy::empty_loop,
+            clippy::let_unit_value,
+            clippy::let_with_type_underscore,
+            clippy::needless_return,
+            clippy::unreachable
+        )]
+        if false {
+            let #fake: #output = loop {};
+            return #fake;
+        }
+    }
+}
+
+fn sync_body(
+    names: &Names,
+    plan: &RetryPlan,
+    output: &Type,
+    site: &TokenStream,
+    body: &TokenStream,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let Names {
+        site: site_name,
+        state,
+        attempt,
+        delay,
+        ..
+    } = names;
+    let fake_return = fake_return(names, output);
+    let no_timeout_check = match &plan.policy {
+        PolicyPlan::Named(path) => Some(quote! {
+            const _: () = ::core::assert!(
+                (#path).attempt_timeout().is_none(),
+                "this policy sets `attempt_timeout`, which only async fns support: a sync attempt cannot be cut off"
+            );
+        }),
+        PolicyPlan::Inline(_) => None,
+    };
+    let decide = decide(names, plan, &quote!(failed_sync));
+    quote! {
+        #[allow(unused_mut)]
+        let mut #attempt = || {
+            #fake_return
+            #body
+        };
+        {
+            #site
+            #no_timeout_check
+            let mut #state = #krate::__private::start_sync(&#site_name);
+            loop {
+                let #delay = match #attempt() {
+                    #decide
+                };
+                #krate::__private::sleep_sync(#delay);
+            }
+        }
+    }
+}
+
+fn async_body(
+    names: &Names,
+    plan: &RetryPlan,
+    output: &Type,
+    site: &TokenStream,
+    body: &TokenStream,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let Names {
+        site: site_name,
+        state,
+        attempt,
+        outcome,
+        delay,
+        ..
+    } = names;
+    let sleeper = plan.sleeper.as_ref().map_or_else(
+        || quote!(#krate::__private::DefaultSleeper),
+        ToTokens::to_token_stream,
+    );
+    let fake_return = fake_return(names, output);
+    let attempt_future = quote! {
+        async {
+            #fake_return
+            #body
+        }
+    };
+    let timed_out = Ident::new("retry_timed_out", Span::mixed_site());
+    let timeout = Ident::new("retry_timeout", Span::mixed_site());
+    let run_attempt = match &plan.policy {
+        PolicyPlan::Inline(InlinePolicy {
+            attempt_timeout: None,
+            ..
+        }) => quote!(#attempt_future.await),
+        PolicyPlan::Inline(InlinePolicy {
+            attempt_timeout: Some(_),
+            ..
+        }) => quote! {
+            match #krate::__private::with_attempt_timeout::<#sleeper, _>(
+                #attempt_future,
+                #krate::__private::RetryPolicy::attempt_timeout(&#site_name.policy)
+                    .unwrap_or(#krate::__private::Duration::MAX),
+            ).await {
+                ::core::result::Result::Ok(#outcome) => #outcome,
+                ::core::result::Result::Err(#timed_out) => ::core::result::Result::Err(::core::convert::From::from(#timed_out)),
+            }
+        },
+        PolicyPlan::Named(_) => quote! {{
+            let #attempt = #attempt_future;
+            match (
+                #krate::__private::RetryPolicy::attempt_timeout(&#site_name.policy),
+                {
+                    #[allow(unused_imports)]
+                    use #krate::__private::{TimeoutFromError as _, TimeoutUnsupported as _};
+                    (&&#krate::__private::TimeoutProbe::<#output>::new()).converter()
+                },
+            ) {
+                (::core::option::Option::Some(#timeout), ::core::option::Option::Some(convert)) => {
+                    match #krate::__private::with_attempt_timeout::<#sleeper, _>(#attempt, #timeout).await {
+                        ::core::result::Result::Ok(#outcome) => #outcome,
+                        ::core::result::Result::Err(#timed_out) => ::core::result::Result::Err(convert(#timed_out)),
+                    }
+                }
+                (::core::option::Option::Some(_), ::core::option::Option::None) => {
+                    #krate::__private::timeout_unenforced(&#site_name);
+                    #attempt.await
+                }
+                (::core::option::Option::None, _) => #attempt.await,
+            }
+        }},
+    };
+    let decide = decide(names, plan, &quote!(failed_async::<#sleeper>));
+    quote! {
+        #site
+        let mut #state = #krate::__private::start_async::<#sleeper>(&#site_name);
+        loop {
+            let #outcome: #output = #run_attempt;
+            let #delay = match #outcome {
+                #decide
+            };
+            <#sleeper as #krate::__private::AsyncSleeper>::sleep(#delay).await;
+        }
+    }
+}
+
+/// The two match arms after an attempt: return the value, or decide on the error. The error is
+/// dropped at the end of its arm, before the sleep, so it is never held across an `.await`.
+fn decide(names: &Names, plan: &RetryPlan, failed: &TokenStream) -> TokenStream {
+    let krate = &plan.krate;
+    let Names {
+        site,
+        state,
+        value,
+        error,
+        retryable,
+        hint,
+        step,
+        failed_attempt,
+        delay,
+        ..
+    } = names;
+    let classify = classify(plan.classifier.as_ref(), error);
+    let on_retry = plan
+        .on_retry
+        .as_ref()
+        .map(|hook| quote!((#hook)(&#error, #failed_attempt, #delay);));
+    quote! {
+        ::core::result::Result::Ok(#value) => {
+            #krate::__private::succeeded(&#site, &#state);
+            return ::core::result::Result::Ok(#value);
+        }
+        ::core::result::Result::Err(#error) => {
+            let #retryable: bool = #classify;
+            let #hint = {
+                #[allow(unused_imports)]
+                use #krate::__private::{HintFromError as _, HintFollowPolicy as _};
+                (&&#krate::__private::ErrorProbe(&#error)).hint()
+            };
+            let #step = {
+                #[allow(unused_imports)]
+                use #krate::__private::{DescribeWithDisplay as _, DescribeWithDebug as _, DescribeWithTypeName as _};
+                #krate::__private::#failed(
+                    &#site,
+                    &mut #state,
+                    #retryable,
+                    #hint,
+                    (&&&#krate::__private::ErrorProbe(&#error)).describe(),
+                )
+            };
+            match #step {
+                #krate::__private::Step::Retry { attempt: #failed_attempt, delay: #delay } => {
+                    #on_retry
+                    #delay
+                }
+                #krate::__private::Step::Stop(_) => return ::core::result::Result::Err(#error),
+            }
+        }
+    }
+}
+
+fn classify(classifier: Option<&Classifier>, error: &Ident) -> TokenStream {
+    let Some(Classifier { patterns, when }) = classifier else {
+        return quote!(true);
+    };
+    let by_pattern = (!patterns.is_empty())
+        .then(|| quote_spanned!(Span::mixed_site()=> ::core::matches!(#error, #(#patterns)|*)));
+    let by_predicate = when.as_ref().map(|when| quote!((#when)(&#error)));
+    match (by_pattern, by_predicate) {
+        (Some(pattern), Some(predicate)) => quote!(#pattern || #predicate),
+        (Some(pattern), None) => pattern,
+        (None, Some(predicate)) => predicate,
+        (None, None) => quote!(false),
+    }
+}
