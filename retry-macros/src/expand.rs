@@ -251,6 +251,7 @@ fn async_body(
     };
     let timed_out = Ident::new("retry_timed_out", Span::mixed_site());
     let timeout = Ident::new("retry_timeout", Span::mixed_site());
+    let convert = Ident::new("retry_convert", Span::mixed_site());
     let run_attempt = match &plan.policy {
         PolicyPlan::Inline(InlinePolicy {
             attempt_timeout: None,
@@ -279,10 +280,10 @@ fn async_body(
                     (&&#krate::__private::TimeoutProbe::<#output>::new()).converter()
                 },
             ) {
-                (::core::option::Option::Some(#timeout), ::core::option::Option::Some(convert)) => {
+                (::core::option::Option::Some(#timeout), ::core::option::Option::Some(#convert)) => {
                     match #krate::__private::with_attempt_timeout::<#sleeper, _>(#attempt, #timeout).await {
                         ::core::result::Result::Ok(#outcome) => #outcome,
-                        ::core::result::Result::Err(#timed_out) => ::core::result::Result::Err(convert(#timed_out)),
+                        ::core::result::Result::Err(#timed_out) => #convert(#timed_out),
                     }
                 }
                 (::core::option::Option::Some(_), ::core::option::Option::None) => {

@@ -367,8 +367,9 @@ fn classifier(
 }
 
 /// A single identifier names a variant of `E` (`Timeout` becomes `E::Timeout { .. }`, which
-/// matches unit, tuple and struct variants alike); a bare path gets `{ .. }`; a full pattern
-/// is used as written.
+/// matches unit, tuple and struct variants alike); a bare path gets `{ .. }`. Inside full
+/// patterns, single-segment variant paths (`Io(7)`, `Http { status, .. }`) get the `E::` prefix
+/// too, through or-patterns; everything else is used as written.
 fn complete_pattern(
     pattern: &Pat,
     function: &RetryFn,
@@ -380,38 +381,93 @@ fn complete_pattern(
             if ident.by_ref.is_none() && ident.mutability.is_none() && ident.subpat.is_none() =>
         {
             let variant = &ident.ident;
-            let Some(error_type) = &shape.error_type else {
-                errors.push_spanned(
-                    variant,
-                    format!(
-                        "cannot tell which enum `{variant}` belongs to: the return type does not spell out `Result<T, E>` (a type alias hides `E`); write the path, such as `on = [MyError::{variant}]`"
-                    ),
-                );
-                return None;
-            };
-            if is_type_parameter(&function.sig, error_type) {
-                errors.push_spanned(
-                    variant,
-                    format!(
-                        "`{}` is a type parameter, so `{variant}` cannot name one of its variants; use `when = predicate` to classify a generic error",
-                        error_type.to_token_stream()
-                    ),
-                );
-                return None;
-            }
-            let Some(prefix) = variant_prefix(error_type) else {
-                errors.push_spanned(
-                    variant,
-                    format!(
-                        "`{}` is not an enum path, so `{variant}` cannot name one of its variants; write a full pattern, or use `when = predicate`",
-                        error_type.to_token_stream()
-                    ),
-                );
-                return None;
-            };
+            let prefix = error_prefix(variant, function, shape, errors)?;
+            Some(quote!(#prefix::#variant { .. }))
+        }
+        Pat::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+            let variant = path.path.get_ident()?;
+            let prefix = error_prefix(variant, function, shape, errors)?;
             Some(quote!(#prefix::#variant { .. }))
         }
         Pat::Path(path) => Some(quote!(#path { .. })),
+        Pat::Or(or) => {
+            let cases: Option<Vec<TokenStream>> = or
+                .cases
+                .iter()
+                .map(|case| complete_pattern(case, function, shape, errors))
+                .collect();
+            let cases = cases?;
+            Some(quote!(#(#cases)|*))
+        }
+        Pat::TupleStruct(tuple) if names_variant_of_error(&tuple.path, shape) => {
+            let mut tuple = tuple.clone();
+            tuple.path = prefixed(&tuple.path, shape)?;
+            Some(tuple.to_token_stream())
+        }
+        Pat::Struct(fields) if names_variant_of_error(&fields.path, shape) => {
+            let mut fields = fields.clone();
+            fields.path = prefixed(&fields.path, shape)?;
+            Some(fields.to_token_stream())
+        }
         other => Some(other.to_token_stream()),
     }
+}
+
+/// A single-segment path that is not the error type itself: a variant written without `E::`.
+fn names_variant_of_error(path: &Path, shape: &FnShape) -> bool {
+    let Some(ident) = path.get_ident() else {
+        return false;
+    };
+    let Some(prefix) = shape.error_type.as_ref().and_then(variant_prefix) else {
+        return false;
+    };
+    prefix
+        .segments
+        .last()
+        .is_some_and(|last| last.ident != *ident)
+}
+
+fn prefixed(path: &Path, shape: &FnShape) -> Option<Path> {
+    let mut prefix = shape.error_type.as_ref().and_then(variant_prefix)?;
+    prefix.segments.extend(path.segments.iter().cloned());
+    Some(prefix)
+}
+
+/// `E`'s path, or an error at `variant` saying why a bare variant name cannot be completed.
+fn error_prefix(
+    variant: &Ident,
+    function: &RetryFn,
+    shape: &FnShape,
+    errors: &mut Errors,
+) -> Option<Path> {
+    let Some(error_type) = &shape.error_type else {
+        errors.push_spanned(
+            variant,
+            format!(
+                "cannot tell which enum `{variant}` belongs to: the return type does not spell out `Result<T, E>` (a type alias hides `E`); write the path, such as `on = [MyError::{variant}]`"
+            ),
+        );
+        return None;
+    };
+    if is_type_parameter(&function.sig, error_type) {
+        errors.push_spanned(
+            variant,
+            format!(
+                "`{}` is a type parameter, so `{variant}` cannot name one of its variants; use `when = predicate` to classify a generic error",
+                error_type.to_token_stream()
+            ),
+        );
+        return None;
+    }
+    let prefix = variant_prefix(error_type);
+    if prefix.is_none() {
+        errors.push_spanned(
+            variant,
+            format!(
+                "`{}` is not an enum path, so `{variant}` cannot name one of its variants; write a full pattern, or use `when = predicate`",
+                error_type.to_token_stream()
+            ),
+        );
+    }
+    prefix
 }
