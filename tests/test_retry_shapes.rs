@@ -212,15 +212,15 @@ async fn async_trait_method_is_retried_inside_its_boxed_future() {
 fn generic<T, F>(make: F, counter: &Cell<u32>) -> Result<T, Flaky>
 where
     F: Fn(u32) -> T,
-    T: Clone,
+    T: Clone + Send,
 {
     flaky(counter, 1).map(&make)
 }
 
 #[retry(delay = "1ms")]
-async fn generic_async<T: Send>(value: T, counter: &Cell<u32>) -> Result<T, Flaky>
+async fn generic_async<T>(value: T, counter: &Cell<u32>) -> Result<T, Flaky>
 where
-    T: Clone,
+    T: Clone + Send,
 {
     flaky(counter, 1).map(|_| value.clone())
 }

@@ -89,16 +89,27 @@ pub(crate) fn expand(function: RetryFn, shape: FnShape, plan: &RetryPlan) -> Tok
 fn site_static(names: &Names, plan: &RetryPlan, fn_name: &Ident) -> TokenStream {
     let krate = &plan.krate;
     let site = &names.site;
-    let name = match &plan.name {
-        Some(name) => name.to_token_stream(),
-        None => {
+    let name = plan.name.as_ref().map_or_else(
+        || {
             let fn_name = fn_name.to_string();
             quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
-        }
-    };
+        },
+        ToTokens::to_token_stream,
+    );
     let policy = policy_tokens(plan);
     quote! {
         static #site: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name, #policy);
+    }
+}
+
+/// The state's stopwatch: zero-sized when the policy is known to have no `max_elapsed`.
+fn stopwatch(plan: &RetryPlan) -> TokenStream {
+    let krate = &plan.krate;
+    match &plan.policy {
+        PolicyPlan::Inline(InlinePolicy {
+            max_elapsed: None, ..
+        }) => quote!(#krate::__private::WithoutBudget),
+        _ => quote!(#krate::__private::WithBudget),
     }
 }
 
@@ -202,6 +213,7 @@ fn sync_body(
         PolicyPlan::Inline(_) => None,
     };
     let decide = decide(names, plan, &quote!(failed_sync));
+    let stopwatch = stopwatch(plan);
     quote! {
         #[allow(unused_mut)]
         let mut #attempt = || {
@@ -211,7 +223,7 @@ fn sync_body(
         {
             #site
             #no_timeout_check
-            let mut #state = #krate::__private::start_sync(&#site_name);
+            let mut #state = #krate::__private::start_sync::<#stopwatch>(&#site_name);
             loop {
                 let #delay = match #attempt() {
                     #decide
@@ -294,10 +306,11 @@ fn async_body(
             }
         }},
     };
-    let decide = decide(names, plan, &quote!(failed_async::<#sleeper>));
+    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>));
+    let stopwatch = stopwatch(plan);
     quote! {
         #site
-        let mut #state = #krate::__private::start_async::<#sleeper>(&#site_name);
+        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name);
         loop {
             let #outcome: #output = #run_attempt;
             let #delay = match #outcome {

@@ -30,15 +30,12 @@ fn retry_attribute(
 ) -> proc_macro2::TokenStream {
     let mut errors = Errors::default();
     let args = RetryArgs::parse(args, &mut errors);
-    let function: RetryFn = match syn::parse2(item.clone()) {
-        Ok(function) => function,
-        Err(_) => {
-            errors.push(syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "`#[retry]` applies to fns and methods; put it on a `fn` that returns `Result<T, E>`",
-            ));
-            return with_original(errors, item);
-        }
+    let Ok(function) = syn::parse2::<RetryFn>(item.clone()) else {
+        errors.push(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "`#[retry]` applies to fns and methods; put it on a `fn` that returns `Result<T, E>`",
+        ));
+        return with_original(errors, item);
     };
     let plan = signature::analyze(&function, &mut errors).and_then(|shape| {
         validate::validate(args, &function, &shape, &mut errors).map(|plan| (shape, plan))

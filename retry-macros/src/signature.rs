@@ -94,7 +94,7 @@ pub(crate) fn analyze(function: &RetryFn, errors: &mut Errors) -> Option<FnShape
             && matches!(receiver.kind, ReceiverKind::Value)
         {
             errors.push_spanned(
-                &receiver.self_token,
+                receiver.self_token,
                 "`#[retry]` cannot retry a method that takes `self` by value: the first attempt would consume it; take `&self` or `&mut self`, or `self: Arc<Self>`",
             );
         }
@@ -108,20 +108,19 @@ pub(crate) fn analyze(function: &RetryFn, errors: &mut Errors) -> Option<FnShape
     } else {
         None
     };
-    let (flavor, written_output) = match async_trait {
-        Some((flavor, output)) => (flavor, Some(output)),
-        None => {
-            let flavor = if sig.asyncness.is_some() {
-                Flavor::Async
-            } else {
-                Flavor::Sync
-            };
-            let output = match &sig.output {
-                ReturnType::Type(_, ty) => Some((**ty).clone()),
-                ReturnType::Default => None,
-            };
-            (flavor, output)
-        }
+    let (flavor, written_output) = if let Some((flavor, output)) = async_trait {
+        (flavor, Some(output))
+    } else {
+        let flavor = if sig.asyncness.is_some() {
+            Flavor::Async
+        } else {
+            Flavor::Sync
+        };
+        let output = match &sig.output {
+            ReturnType::Type(_, ty) => Some((**ty).clone()),
+            ReturnType::Default => None,
+        };
+        (flavor, output)
     };
     let Some(written_output) = written_output else {
         errors.push_spanned(
@@ -209,13 +208,13 @@ fn result_error_type(output: &Type) -> Option<Type> {
 /// Return types that are certainly not a `Result`. Other paths may be aliases of one, and rustc
 /// checks them.
 fn obviously_not_result(output: &Type) -> Option<String> {
+    const NOT_RESULTS: &[&str] = &[
+        "Option", "bool", "char", "str", "String", "Vec", "Box", "u8", "u16", "u32", "u64", "u128",
+        "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+    ];
     let described = match output {
         Type::Path(type_path) if type_path.qself.is_none() => {
             let last = type_path.path.segments.last()?.ident.to_string();
-            const NOT_RESULTS: &[&str] = &[
-                "Option", "bool", "char", "str", "String", "Vec", "Box", "u8", "u16", "u32", "u64",
-                "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
-            ];
             if !NOT_RESULTS.contains(&last.as_str()) {
                 return None;
             }

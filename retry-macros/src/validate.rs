@@ -187,8 +187,8 @@ fn inline_policy(args: &RetryArgs, errors: &mut Errors) -> Option<InlinePolicy> 
         delay: delay?,
         max_delay: max_delay?,
         jitter: jitter?,
-        max_elapsed: max_elapsed?,
-        attempt_timeout: attempt_timeout?,
+        max_elapsed: max_elapsed.ok()?,
+        attempt_timeout: attempt_timeout.ok()?,
     })
 }
 
@@ -207,12 +207,16 @@ fn duration_or(
     }
 }
 
-/// `Some(None)` when absent, `Some(Some(d))` when valid, `None` after an error.
-fn nonzero_duration(arg: Option<&Arg<LitStr>>, errors: &mut Errors) -> Option<Option<Duration>> {
+/// An optional limit: `Ok(None)` when absent, `Ok(Some(d))` when valid, `Err(())` after an
+/// error (already recorded).
+fn nonzero_duration(
+    arg: Option<&Arg<LitStr>>,
+    errors: &mut Errors,
+) -> Result<Option<Duration>, ()> {
     let Some(arg) = arg else {
-        return Some(None);
+        return Ok(None);
     };
-    let duration = parse_spanned(arg, errors)?;
+    let duration = parse_spanned(arg, errors).ok_or(())?;
     if duration.is_zero() {
         errors.push_spanned(
             &arg.value,
@@ -222,9 +226,9 @@ fn nonzero_duration(arg: Option<&Arg<LitStr>>, errors: &mut Errors) -> Option<Op
                 example_for(&arg.key.to_string())
             ),
         );
-        return None;
+        return Err(());
     }
-    Some(Some(duration))
+    Ok(Some(duration))
 }
 
 fn parse_spanned(arg: &Arg<LitStr>, errors: &mut Errors) -> Option<Duration> {

@@ -35,15 +35,58 @@ use crate::rng::unit_draw;
 /// # Ok::<(), retry_runtime::PolicyError>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
-pub struct RetryState {
+pub struct RetryState<W: Stopwatch = Option<Instant>> {
     /// The attempt in progress, from 1.
     attempt: u32,
     /// The last delay slept, in nanoseconds (decorrelated jitter grows from it). A `u64` rather
-    /// than a `Duration` keeps the state at 32 bytes inside every `#[retry]` future; it saturates
+    /// than a `Duration` keeps the state at 16 bytes inside every `#[retry]` future; it saturates
     /// at 584 years.
     previous_delay_nanos: u64,
-    /// Only read when the policy has `max_elapsed`, so the success path reads no clock otherwise.
-    started: Option<Instant>,
+    /// When the first attempt started, for `max_elapsed`.
+    stopwatch: W,
+}
+
+/// Where a [`RetryState`] keeps the start time that `max_elapsed` is measured from.
+///
+/// `Option<Instant>` (the default) reads the clock at the start only when the policy has
+/// `max_elapsed`; [`WithoutBudget`] stores nothing and never reads it, for policies known to have
+/// no `max_elapsed` (the attribute picks it for inline policies without one, saving 16 bytes per
+/// future).
+pub trait Stopwatch: Copy {
+    /// Starts timing if `policy` needs it.
+    fn start(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self;
+    /// The start time, if one was recorded.
+    fn started(&self) -> Option<Instant>;
+}
+
+impl Stopwatch for Option<Instant> {
+    #[inline]
+    fn start(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
+        policy.max_elapsed().map(|_| now())
+    }
+
+    #[inline]
+    fn started(&self) -> Option<Instant> {
+        *self
+    }
+}
+
+/// A [`Stopwatch`] for policies without `max_elapsed`: zero-sized, never reads a clock. With a
+/// policy that does have `max_elapsed`, the budget is not enforced, so use it only where the
+/// policy is known.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WithoutBudget;
+
+impl Stopwatch for WithoutBudget {
+    #[inline]
+    fn start(_: &RetryPolicy, _: impl FnOnce() -> Instant) -> Self {
+        WithoutBudget
+    }
+
+    #[inline]
+    fn started(&self) -> Option<Instant> {
+        None
+    }
 }
 
 /// What to do after a failed attempt.
@@ -78,10 +121,18 @@ impl RetryState {
     /// otherwise not at all.
     #[inline]
     pub fn start(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
+        Self::start_with(policy, now)
+    }
+}
+
+impl<W: Stopwatch> RetryState<W> {
+    /// [`start`](RetryState::start) with a chosen [`Stopwatch`].
+    #[inline]
+    pub fn start_with(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
         RetryState {
             attempt: 1,
             previous_delay_nanos: nanos_saturating(policy.delay()),
-            started: policy.max_elapsed().map(|_| now()),
+            stopwatch: W::start(policy, now),
         }
     }
 
@@ -123,7 +174,7 @@ impl RetryState {
                 policy.delay_for(self.attempt - 1, previous, unit)
             }
         };
-        if let (Some(budget), Some(started)) = (policy.max_elapsed(), self.started) {
+        if let (Some(budget), Some(started)) = (policy.max_elapsed(), self.stopwatch.started()) {
             let elapsed = now().saturating_duration_since(started);
             if elapsed.saturating_add(delay) > budget {
                 return Step::Stop(StopReason::OutOfTime);
@@ -154,7 +205,8 @@ mod tests {
     }
 
     #[test]
-    fn state_fits_in_32_bytes() {
+    fn state_is_16_bytes_without_a_budget_and_32_with_one() {
+        assert_eq!(size_of::<RetryState<WithoutBudget>>(), 16);
         assert_eq!(size_of::<RetryState>(), 32);
     }
 

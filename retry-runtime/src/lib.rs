@@ -58,7 +58,7 @@ pub mod testing;
 pub mod __private;
 
 pub use backoff::{Backoff, CustomBackoff};
-pub use engine::{RetryState, Step, StopReason};
+pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use jitter::Jitter;
 pub use observe::{ErrorText, TRACING_TARGET};

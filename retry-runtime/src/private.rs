@@ -7,7 +7,11 @@ use std::future::Future;
 pub use std::time::Duration;
 use std::time::Instant;
 
-pub use crate::engine::{RetryState, Step};
+pub use crate::engine::{RetryState, Step, Stopwatch, WithoutBudget};
+
+/// The [`Stopwatch`] of policies with `max_elapsed`, or named ones (whose values the macro
+/// cannot see).
+pub type WithBudget = Option<Instant>;
 pub use crate::hint::{ProvidesRetryHint, RetryHint};
 pub use crate::observe::ErrorText;
 pub use crate::policy::RetryPolicy;
@@ -37,19 +41,19 @@ impl RetrySite {
 
 /// Before the first attempt of a sync fn.
 #[inline]
-pub fn start_sync(site: &RetrySite) -> RetryState {
-    RetryState::start(&site.policy, crate::sleep::now_sync)
+pub fn start_sync<W: Stopwatch>(site: &RetrySite) -> RetryState<W> {
+    RetryState::start_with(&site.policy, crate::sleep::now_sync)
 }
 
 /// Before the first attempt of an async fn.
 #[inline]
-pub fn start_async<S: AsyncSleeper>(site: &RetrySite) -> RetryState {
-    RetryState::start(&site.policy, S::now)
+pub fn start_async<S: AsyncSleeper, W: Stopwatch>(site: &RetrySite) -> RetryState<W> {
+    RetryState::start_with(&site.policy, S::now)
 }
 
 /// After an `Ok`: free on the first attempt, an event after retries.
 #[inline]
-pub fn succeeded(site: &RetrySite, state: &RetryState) {
+pub fn succeeded<W: Stopwatch>(site: &RetrySite, state: &RetryState<W>) {
     if state.attempt() > 1 {
         crate::observe::recovered(site.name, state.attempt());
     }
@@ -58,9 +62,9 @@ pub fn succeeded(site: &RetrySite, state: &RetryState) {
 /// After an `Err` of a sync fn: decide, and report the decision.
 #[cold]
 #[inline(never)]
-pub fn failed_sync(
+pub fn failed_sync<W: Stopwatch>(
     site: &RetrySite,
-    state: &mut RetryState,
+    state: &mut RetryState<W>,
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,
@@ -71,9 +75,9 @@ pub fn failed_sync(
 /// After an `Err` of an async fn: decide, and report the decision.
 #[cold]
 #[inline(never)]
-pub fn failed_async<S: AsyncSleeper>(
+pub fn failed_async<S: AsyncSleeper, W: Stopwatch>(
     site: &RetrySite,
-    state: &mut RetryState,
+    state: &mut RetryState<W>,
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,
@@ -81,9 +85,9 @@ pub fn failed_async<S: AsyncSleeper>(
     failed(site, state, retryable, hint, error, S::now)
 }
 
-fn failed(
+fn failed<W: Stopwatch>(
     site: &RetrySite,
-    state: &mut RetryState,
+    state: &mut RetryState<W>,
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,

@@ -1,0 +1,150 @@
+//! The expansion is lint-clean in a strict user crate: this file denies rustc's and clippy's
+//! pedantic lints (clippy runs on it in CI through `--all-targets`), and every shape below must
+//! compile without a warning.
+#![deny(
+    warnings,
+    clippy::all,
+    clippy::pedantic,
+    unused_qualifications,
+    unsafe_code,
+    missing_docs
+)]
+
+use std::fmt;
+use std::time::Duration;
+
+use retry_runtime::{AttemptTimeout, RetryPolicy, retry};
+
+/// A user's error type, with `Display`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StrictError {
+    /// Retried.
+    Timeout,
+    /// Retried.
+    Io(u8),
+    /// Returned at once.
+    Invalid {
+        /// Why.
+        reason: &'static str,
+    },
+    /// Cut off.
+    TimedOut,
+}
+
+impl fmt::Display for StrictError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for StrictError {}
+
+impl From<AttemptTimeout> for StrictError {
+    fn from(_: AttemptTimeout) -> Self {
+        StrictError::TimedOut
+    }
+}
+
+fn is_io(error: &StrictError) -> bool {
+    matches!(error, StrictError::Io(_))
+}
+
+fn log_retry(error: &StrictError, attempt: u32, delay: Duration) {
+    let _ = (error, attempt, delay);
+}
+
+/// A named policy.
+pub const STRICT: RetryPolicy = RetryPolicy::builder().max_attempts(2).build_const();
+
+/// A strict user's type.
+pub struct Client {
+    hits: u32,
+}
+
+impl Client {
+    /// Every key at once.
+    ///
+    /// # Errors
+    /// The last error.
+    #[retry(
+        max_attempts = 3,
+        backoff = "exponential",
+        delay = "1ms",
+        max_delay = "5ms",
+        factor = 2,
+        jitter = "decorrelated",
+        on = [Timeout, StrictError::Io(_)],
+        when = is_io,
+        max_elapsed = "1s",
+        on_retry = log_retry,
+        name = "client.get"
+    )]
+    pub fn get(&mut self, key: &str) -> Result<String, StrictError> {
+        self.hits += 1;
+        if key.is_empty() {
+            return Err(StrictError::Invalid { reason: "empty" });
+        }
+        Ok(key.to_owned())
+    }
+
+    /// Async, with a timeout.
+    ///
+    /// # Errors
+    /// The last error.
+    #[retry(max_attempts = 2, delay = "1ms", attempt_timeout = "1s", on = [Timeout])]
+    pub async fn get_async(&mut self, key: &str) -> Result<String, StrictError> {
+        self.hits += 1;
+        tokio::task::yield_now().await;
+        Ok(key.to_owned())
+    }
+
+    /// A named policy on an async fn.
+    ///
+    /// # Errors
+    /// The last error.
+    #[retry(policy = STRICT)]
+    pub async fn get_named(&self) -> Result<u32, StrictError> {
+        Ok(self.hits)
+    }
+
+    /// A bare attribute on a sync fn with a named policy.
+    ///
+    /// # Errors
+    /// The last error.
+    #[retry(policy = STRICT)]
+    pub fn get_named_sync(&self) -> Result<u32, StrictError> {
+        Ok(self.hits)
+    }
+}
+
+/// Bare `#[retry]` with an error type that has neither `Display` nor `Debug`.
+///
+/// # Errors
+/// Never.
+#[retry]
+pub fn bare(value: u32) -> Result<u32, Opaque> {
+    Ok(value)
+}
+
+/// No `Debug`, no `Display`.
+pub struct Opaque;
+
+#[test]
+fn strict_crate_compiles_and_runs() {
+    let _paused = retry_runtime::testing::pause_sync_time();
+    let mut client = Client { hits: 0 };
+    assert_eq!(client.get("k"), Ok("k".to_owned()));
+    assert_eq!(
+        client.get(""),
+        Err(StrictError::Invalid { reason: "empty" })
+    );
+    assert_eq!(client.get_named_sync(), Ok(2));
+    assert!(bare(1).is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn strict_crate_async() {
+    let mut client = Client { hits: 0 };
+    assert_eq!(client.get_async("k").await, Ok("k".to_owned()));
+    assert_eq!(client.get_named().await, Ok(1));
+}
