@@ -7,6 +7,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use crate::signature::{Flavor, FnShape, RetryFn};
@@ -124,6 +125,7 @@ fn policy_tokens(plan: &RetryPlan) -> TokenStream {
         jitter,
         max_elapsed,
         attempt_timeout,
+        attempt_timeout_span: _,
     } = match &plan.policy {
         PolicyPlan::Named(path) => return path.to_token_stream(),
         PolicyPlan::Inline(inline) => inline,
@@ -204,7 +206,7 @@ fn sync_body(
     } = names;
     let fake_return = fake_return(names, output);
     let no_timeout_check = match &plan.policy {
-        PolicyPlan::Named(path) => Some(quote! {
+        PolicyPlan::Named(path) => Some(quote_spanned! {path.span()=>
             const _: () = ::core::assert!(
                 (#path).attempt_timeout().is_none(),
                 "this policy sets `attempt_timeout`, which only async fns support: a sync attempt cannot be cut off"
@@ -271,17 +273,23 @@ fn async_body(
         }) => quote!(#attempt_future.await),
         PolicyPlan::Inline(InlinePolicy {
             attempt_timeout: Some(_),
+            attempt_timeout_span,
             ..
-        }) => quote! {
-            match #krate::__private::with_attempt_timeout::<#sleeper, _>(
-                #attempt_future,
-                #krate::__private::RetryPolicy::attempt_timeout(&#site_name.policy)
-                    .unwrap_or(#krate::__private::Duration::MAX),
-            ).await {
-                ::core::result::Result::Ok(#outcome) => #outcome,
-                ::core::result::Result::Err(#timed_out) => ::core::result::Result::Err(::core::convert::From::from(#timed_out)),
+        }) => {
+            let timed_out_into_error = quote_spanned! {*attempt_timeout_span=>
+                #krate::__private::attempt_timed_out(#timed_out)
+            };
+            quote! {
+                match #krate::__private::with_attempt_timeout::<#sleeper, _>(
+                    #attempt_future,
+                    #krate::__private::RetryPolicy::attempt_timeout(&#site_name.policy)
+                        .unwrap_or(#krate::__private::Duration::MAX),
+                ).await {
+                    ::core::result::Result::Ok(#outcome) => #outcome,
+                    ::core::result::Result::Err(#timed_out) => #timed_out_into_error,
+                }
             }
-        },
+        }
         PolicyPlan::Named(_) => quote! {{
             let #attempt = #attempt_future;
             match (

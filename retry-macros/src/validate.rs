@@ -39,6 +39,8 @@ pub(crate) struct InlinePolicy {
     pub jitter: Ident,
     pub max_elapsed: Option<Duration>,
     pub attempt_timeout: Option<Duration>,
+    /// Where `attempt_timeout` was written, for errors about the fn's error type.
+    pub attempt_timeout_span: proc_macro2::Span,
 }
 
 pub(crate) enum BackoffPlan {
@@ -189,6 +191,10 @@ fn inline_policy(args: &RetryArgs, errors: &mut Errors) -> Option<InlinePolicy> 
         jitter: jitter?,
         max_elapsed: max_elapsed.ok()?,
         attempt_timeout: attempt_timeout.ok()?,
+        attempt_timeout_span: args
+            .attempt_timeout
+            .as_ref()
+            .map_or_else(proc_macro2::Span::call_site, |arg| arg.key.span()),
     })
 }
 

@@ -235,3 +235,26 @@ pub fn timeout_unenforced(site: &RetrySite) {
         "the policy sets attempt_timeout, but the error type has no From<AttemptTimeout>; attempts run without a time limit"
     );
 }
+
+/// The output of an attempt that can report an [`AttemptTimeout`]: a `Result` whose error type
+/// implements `From<AttemptTimeout>`.
+#[diagnostic::on_unimplemented(
+    message = "`attempt_timeout` needs the fn's error type to implement `From<retry_runtime::AttemptTimeout>`",
+    label = "a timed-out attempt cannot be returned as this `{Self}`",
+    note = "add `impl From<retry_runtime::AttemptTimeout> for YourError`, or remove `attempt_timeout`"
+)]
+pub trait AttemptOutput {
+    /// The attempt's `Err(E::from(timeout))`.
+    fn timed_out(timeout: AttemptTimeout) -> Self;
+}
+
+impl<T, E: From<AttemptTimeout>> AttemptOutput for Result<T, E> {
+    fn timed_out(timeout: AttemptTimeout) -> Self {
+        Err(E::from(timeout))
+    }
+}
+
+/// A timed-out attempt as the fn's `Result`.
+pub fn attempt_timed_out<R: AttemptOutput>(timeout: AttemptTimeout) -> R {
+    R::timed_out(timeout)
+}

@@ -1,0 +1,55 @@
+use std::time::Duration;
+
+use retry_runtime::{AttemptTimeout, retry};
+
+#[derive(Debug)]
+enum StoreError {
+    Timeout,
+    Io(u8),
+    Http { status: u16 },
+    Elapsed,
+}
+
+impl From<AttemptTimeout> for StoreError {
+    fn from(_: AttemptTimeout) -> Self {
+        StoreError::Elapsed
+    }
+}
+
+impl StoreError {
+    fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Http { status: 500..=599 })
+    }
+}
+
+fn on_retry(_: &StoreError, _: u32, _: Duration) {}
+
+#[retry]
+fn bare() -> Result<(), StoreError> {
+    Ok(())
+}
+
+#[retry(
+    max_attempts = 5,
+    backoff = "exponential",
+    delay = "50ms",
+    max_delay = "2s",
+    factor = 3,
+    jitter = "equal",
+    on = [Timeout, Io(_), StoreError::Http { status: 503, .. }],
+    when = StoreError::is_transient,
+    max_elapsed = "10s",
+    attempt_timeout = "1s",
+    on_retry = on_retry,
+    name = "store.fetch",
+    crate = retry_runtime,
+    sleeper = retry_runtime::TokioSleeper,
+)]
+async fn every_key() -> Result<(), StoreError> {
+    Ok(())
+}
+
+fn main() {
+    let _ = bare();
+    let _ = every_key();
+}

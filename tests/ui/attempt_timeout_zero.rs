@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry(attempt_timeout = "0s")]
+async fn fetch() -> Result<(), String> { Ok(()) }
+
+fn main() {}

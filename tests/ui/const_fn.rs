@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry]
+const fn fetch() -> Result<(), ()> { Ok(()) }
+
+fn main() {}

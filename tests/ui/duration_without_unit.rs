@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry(delay = "250")]
+fn fetch() -> Result<(), String> { Ok(()) }
+
+fn main() {}

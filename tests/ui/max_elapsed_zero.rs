@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry(max_elapsed = "0ms")]
+fn fetch() -> Result<(), String> { Ok(()) }
+
+fn main() {}

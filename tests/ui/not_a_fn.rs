@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry]
+struct Client;
+
+fn main() {}

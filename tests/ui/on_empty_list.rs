@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry(on = [])]
+fn fetch() -> Result<(), String> { Ok(()) }
+
+fn main() {}

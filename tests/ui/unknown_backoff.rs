@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry(backoff = "exponental")]
+fn fetch() -> Result<(), String> { Ok(()) }
+
+fn main() {}
