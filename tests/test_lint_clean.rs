@@ -148,3 +148,19 @@ async fn strict_crate_async() {
     assert_eq!(client.get_async("k").await, Ok("k".to_owned()));
     assert_eq!(client.get_named().await, Ok(1));
 }
+
+/// `#[async_trait]` output under the same lints.
+#[async_trait::async_trait]
+pub trait Remote {
+    /// Fetches.
+    async fn call(&mut self, key: &str) -> Result<String, StrictError>;
+}
+
+#[async_trait::async_trait]
+impl Remote for Client {
+    #[retry(max_attempts = 2, delay = "1ms", on = [Timeout])]
+    async fn call(&mut self, key: &str) -> Result<String, StrictError> {
+        self.hits += 1;
+        Ok(key.to_owned())
+    }
+}

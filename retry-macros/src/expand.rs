@@ -106,11 +106,13 @@ fn site_static(names: &Names, plan: &RetryPlan, fn_name: &Ident) -> TokenStream 
 /// The state's stopwatch: zero-sized when the policy is known to have no `max_elapsed`.
 fn stopwatch(plan: &RetryPlan) -> TokenStream {
     let krate = &plan.krate;
-    match &plan.policy {
-        PolicyPlan::Inline(InlinePolicy {
-            max_elapsed: None, ..
-        }) => quote!(#krate::__private::WithoutBudget),
-        _ => quote!(#krate::__private::WithBudget),
+    if let PolicyPlan::Inline(InlinePolicy {
+        max_elapsed: None, ..
+    }) = &plan.policy
+    {
+        quote!(#krate::__private::WithoutBudget)
+    } else {
+        quote!(#krate::__private::WithBudget)
     }
 }
 
@@ -316,7 +318,9 @@ fn async_body(
     };
     let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>));
     let stopwatch = stopwatch(plan);
-    quote! {
+    // A block of its own, so the site static is the first item of its scope after any
+    // statements `#[async_trait]` put before the loop.
+    quote! {{
         #site
         let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name);
         loop {
@@ -326,7 +330,7 @@ fn async_body(
             };
             <#sleeper as #krate::__private::AsyncSleeper>::sleep(#delay).await;
         }
-    }
+    }}
 }
 
 /// The two match arms after an attempt: return the value, or decide on the error. The error is

@@ -11,6 +11,9 @@ mod expand;
 mod signature;
 mod validate;
 
+#[cfg(test)]
+mod snapshots;
+
 use proc_macro::TokenStream;
 
 use crate::args::RetryArgs;

@@ -1,0 +1,113 @@
+async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
+    {
+        static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
+            "store.fetch",
+            ::retry_runtime::__private::RetryPolicy::builder()
+                .max_attempts(3u32)
+                .backoff(::retry_runtime::__private::Backoff::Exponential {
+                    factor: 2f64,
+                })
+                .delay(::retry_runtime::__private::Duration::from_nanos(100000000u64))
+                .max_delay(
+                    ::retry_runtime::__private::Duration::from_nanos(10000000000u64),
+                )
+                .jitter(::retry_runtime::__private::Jitter::Decorrelated)
+                .attempt_timeout(
+                    ::retry_runtime::__private::Duration::from_nanos(1000000000u64),
+                )
+                .build_const(),
+        );
+        let mut retry_state = ::retry_runtime::__private::start_async::<
+            ::retry_runtime::__private::DefaultSleeper,
+            ::retry_runtime::__private::WithoutBudget,
+        >(&__RETRY_RUNTIME_SITE);
+        loop {
+            let retry_outcome: Result<Bytes, StoreError> = match ::retry_runtime::__private::with_attempt_timeout::<
+                ::retry_runtime::__private::DefaultSleeper,
+                _,
+            >(
+                    async {
+                        #[allow(
+                            unknown_lints,
+                            unreachable_code,
+                            clippy::diverging_sub_expression,
+                            clippy::empty_loop,
+                            clippy::let_unit_value,
+                            clippy::let_with_type_underscore,
+                            clippy::needless_return,
+                            clippy::unreachable
+                        )]
+                        if false {
+                            let retry_fake_return: Result<Bytes, StoreError> = loop {};
+                            return retry_fake_return;
+                        }
+                        self.client.get(key).await
+                    },
+                    ::retry_runtime::__private::RetryPolicy::attempt_timeout(
+                            &__RETRY_RUNTIME_SITE.policy,
+                        )
+                        .unwrap_or(::retry_runtime::__private::Duration::MAX),
+                )
+                .await
+            {
+                ::core::result::Result::Ok(retry_outcome) => retry_outcome,
+                ::core::result::Result::Err(retry_timed_out) => {
+                    ::retry_runtime::__private::attempt_timed_out(retry_timed_out)
+                }
+            };
+            let retry_delay = match retry_outcome {
+                ::core::result::Result::Ok(retry_value) => {
+                    ::retry_runtime::__private::succeeded(
+                        &__RETRY_RUNTIME_SITE,
+                        &retry_state,
+                    );
+                    return ::core::result::Result::Ok(retry_value);
+                }
+                ::core::result::Result::Err(retry_error) => {
+                    let retry_retryable: bool = true;
+                    let retry_hint = {
+                        #[allow(unused_imports)]
+                        use ::retry_runtime::__private::{
+                            HintFromError as _, HintFollowPolicy as _,
+                        };
+                        (&&::retry_runtime::__private::ErrorProbe(&retry_error)).hint()
+                    };
+                    let retry_step = {
+                        #[allow(unused_imports)]
+                        use ::retry_runtime::__private::{
+                            DescribeWithDisplay as _, DescribeWithDebug as _,
+                            DescribeWithTypeName as _,
+                        };
+                        ::retry_runtime::__private::failed_async::<
+                            ::retry_runtime::__private::DefaultSleeper,
+                            _,
+                        >(
+                            &__RETRY_RUNTIME_SITE,
+                            &mut retry_state,
+                            retry_retryable,
+                            retry_hint,
+                            (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                .describe(),
+                        )
+                    };
+                    match retry_step {
+                        ::retry_runtime::__private::Step::Retry {
+                            attempt: retry_failed_attempt,
+                            delay: retry_delay,
+                        } => {
+                            (log_retry)(&retry_error, retry_failed_attempt, retry_delay);
+                            retry_delay
+                        }
+                        ::retry_runtime::__private::Step::Stop(_) => {
+                            return ::core::result::Result::Err(retry_error);
+                        }
+                    }
+                }
+            };
+            <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
+                    retry_delay,
+                )
+                .await;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+async fn fetch(key: &str) -> Result<Bytes, StoreError> {
+    {
+        static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
+            ::core::concat!(::core::module_path!(), "::", "fetch"),
+            crate::policies::NETWORK,
+        );
+        let mut retry_state = ::retry_runtime::__private::start_async::<
+            ::retry_runtime::__private::DefaultSleeper,
+            ::retry_runtime::__private::WithBudget,
+        >(&__RETRY_RUNTIME_SITE);
+        loop {
+            let retry_outcome: Result<Bytes, StoreError> = {
+                let retry_attempt = async {
+                    #[allow(
+                        unknown_lints,
+                        unreachable_code,
+                        clippy::diverging_sub_expression,
+                        clippy::empty_loop,
+                        clippy::let_unit_value,
+                        clippy::let_with_type_underscore,
+                        clippy::needless_return,
+                        clippy::unreachable
+                    )]
+                    if false {
+                        let retry_fake_return: Result<Bytes, StoreError> = loop {};
+                        return retry_fake_return;
+                    }
+                    get(key).await
+                };
+                match (
+                    ::retry_runtime::__private::RetryPolicy::attempt_timeout(
+                        &__RETRY_RUNTIME_SITE.policy,
+                    ),
+                    {
+                        #[allow(unused_imports)]
+                        use ::retry_runtime::__private::{
+                            TimeoutFromError as _, TimeoutUnsupported as _,
+                        };
+                        (&&::retry_runtime::__private::TimeoutProbe::<
+                            Result<Bytes, StoreError>,
+                        >::new())
+                            .converter()
+                    },
+                ) {
+                    (
+                        ::core::option::Option::Some(retry_timeout),
+                        ::core::option::Option::Some(retry_convert),
+                    ) => {
+                        match ::retry_runtime::__private::with_attempt_timeout::<
+                            ::retry_runtime::__private::DefaultSleeper,
+                            _,
+                        >(retry_attempt, retry_timeout)
+                            .await
+                        {
+                            ::core::result::Result::Ok(retry_outcome) => retry_outcome,
+                            ::core::result::Result::Err(retry_timed_out) => {
+                                retry_convert(retry_timed_out)
+                            }
+                        }
+                    }
+                    (::core::option::Option::Some(_), ::core::option::Option::None) => {
+                        ::retry_runtime::__private::timeout_unenforced(
+                            &__RETRY_RUNTIME_SITE,
+                        );
+                        retry_attempt.await
+                    }
+                    (::core::option::Option::None, _) => retry_attempt.await,
+                }
+            };
+            let retry_delay = match retry_outcome {
+                ::core::result::Result::Ok(retry_value) => {
+                    ::retry_runtime::__private::succeeded(
+                        &__RETRY_RUNTIME_SITE,
+                        &retry_state,
+                    );
+                    return ::core::result::Result::Ok(retry_value);
+                }
+                ::core::result::Result::Err(retry_error) => {
+                    let retry_retryable: bool = true;
+                    let retry_hint = {
+                        #[allow(unused_imports)]
+                        use ::retry_runtime::__private::{
+                            HintFromError as _, HintFollowPolicy as _,
+                        };
+                        (&&::retry_runtime::__private::ErrorProbe(&retry_error)).hint()
+                    };
+                    let retry_step = {
+                        #[allow(unused_imports)]
+                        use ::retry_runtime::__private::{
+                            DescribeWithDisplay as _, DescribeWithDebug as _,
+                            DescribeWithTypeName as _,
+                        };
+                        ::retry_runtime::__private::failed_async::<
+                            ::retry_runtime::__private::DefaultSleeper,
+                            _,
+                        >(
+                            &__RETRY_RUNTIME_SITE,
+                            &mut retry_state,
+                            retry_retryable,
+                            retry_hint,
+                            (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                .describe(),
+                        )
+                    };
+                    match retry_step {
+                        ::retry_runtime::__private::Step::Retry {
+                            attempt: retry_failed_attempt,
+                            delay: retry_delay,
+                        } => retry_delay,
+                        ::retry_runtime::__private::Step::Stop(_) => {
+                            return ::core::result::Result::Err(retry_error);
+                        }
+                    }
+                }
+            };
+            <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
+                    retry_delay,
+                )
+                .await;
+        }
+    }
+}

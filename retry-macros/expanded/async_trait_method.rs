@@ -1,0 +1,117 @@
+fn call<'life0, 'life1, 'async_trait>(
+    &'life0 mut self,
+    key: &'life1 str,
+) -> ::core::pin::Pin<
+    Box<
+        dyn ::core::future::Future<
+            Output = Result<String, Flaky>,
+        > + ::core::marker::Send + 'async_trait,
+    >,
+>
+where
+    'life0: 'async_trait,
+    'life1: 'async_trait,
+    Self: 'async_trait,
+{
+    Box::pin(async move {
+        let __self = self;
+        let key = key;
+        {
+            static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
+                ::core::concat!(::core::module_path!(), "::", "call"),
+                ::retry_runtime::__private::RetryPolicy::builder()
+                    .max_attempts(2u32)
+                    .backoff(::retry_runtime::__private::Backoff::Exponential {
+                        factor: 2f64,
+                    })
+                    .delay(
+                        ::retry_runtime::__private::Duration::from_nanos(100000000u64),
+                    )
+                    .max_delay(
+                        ::retry_runtime::__private::Duration::from_nanos(10000000000u64),
+                    )
+                    .jitter(::retry_runtime::__private::Jitter::Full)
+                    .build_const(),
+            );
+            let mut retry_state = ::retry_runtime::__private::start_async::<
+                ::retry_runtime::__private::DefaultSleeper,
+                ::retry_runtime::__private::WithoutBudget,
+            >(&__RETRY_RUNTIME_SITE);
+            loop {
+                let retry_outcome: Result<String, Flaky> = async {
+                    #[allow(
+                        unknown_lints,
+                        unreachable_code,
+                        clippy::diverging_sub_expression,
+                        clippy::empty_loop,
+                        clippy::let_unit_value,
+                        clippy::let_with_type_underscore,
+                        clippy::needless_return,
+                        clippy::unreachable
+                    )]
+                    if false {
+                        let retry_fake_return: Result<String, Flaky> = loop {};
+                        return retry_fake_return;
+                    }
+                    let __ret: Result<String, Flaky> = {
+                        __self.calls += 1;
+                        Ok(key.to_owned())
+                    };
+                    #[allow(unreachable_code)] __ret
+                }
+                    .await;
+                let retry_delay = match retry_outcome {
+                    ::core::result::Result::Ok(retry_value) => {
+                        ::retry_runtime::__private::succeeded(
+                            &__RETRY_RUNTIME_SITE,
+                            &retry_state,
+                        );
+                        return ::core::result::Result::Ok(retry_value);
+                    }
+                    ::core::result::Result::Err(retry_error) => {
+                        let retry_retryable: bool = true;
+                        let retry_hint = {
+                            #[allow(unused_imports)]
+                            use ::retry_runtime::__private::{
+                                HintFromError as _, HintFollowPolicy as _,
+                            };
+                            (&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                .hint()
+                        };
+                        let retry_step = {
+                            #[allow(unused_imports)]
+                            use ::retry_runtime::__private::{
+                                DescribeWithDisplay as _, DescribeWithDebug as _,
+                                DescribeWithTypeName as _,
+                            };
+                            ::retry_runtime::__private::failed_async::<
+                                ::retry_runtime::__private::DefaultSleeper,
+                                _,
+                            >(
+                                &__RETRY_RUNTIME_SITE,
+                                &mut retry_state,
+                                retry_retryable,
+                                retry_hint,
+                                (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                    .describe(),
+                            )
+                        };
+                        match retry_step {
+                            ::retry_runtime::__private::Step::Retry {
+                                attempt: retry_failed_attempt,
+                                delay: retry_delay,
+                            } => retry_delay,
+                            ::retry_runtime::__private::Step::Stop(_) => {
+                                return ::core::result::Result::Err(retry_error);
+                            }
+                        }
+                    }
+                };
+                <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
+                        retry_delay,
+                    )
+                    .await;
+            }
+        }
+    })
+}

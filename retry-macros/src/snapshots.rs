@@ -1,0 +1,155 @@
+//! Expansion snapshots: what `#[retry]` generates for each fn shape, pretty-printed and checked
+//! in under `retry-macros/expanded/`, so a reviewer can read the generated code and a change to it
+//! shows up in the diff. Regenerate with `UPDATE_EXPANDED=1 cargo test -p retry-macros`.
+
+use std::path::PathBuf;
+
+use quote::quote;
+
+use crate::retry_attribute;
+
+fn check(name: &str, args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) {
+    let expanded = retry_attribute(args, item);
+    let file: syn::File = syn::parse2(expanded).expect("the expansion parses as Rust");
+    let rendered = prettyplease::unparse(&file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("expanded")
+        .join(format!("{name}.rs"));
+    if std::env::var_os("UPDATE_EXPANDED").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &rendered).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot at {}; run UPDATE_EXPANDED=1 cargo test -p retry-macros",
+            path.display()
+        )
+    });
+    assert!(
+        expected == rendered,
+        "the expansion of `{name}` changed; review it, then run UPDATE_EXPANDED=1 cargo test -p retry-macros\n--- expected\n{expected}\n--- got\n{rendered}"
+    );
+}
+
+#[test]
+fn sync_free_fn_with_defaults() {
+    check(
+        "sync_free_fn",
+        quote!(),
+        quote! {
+            /// Docs and attributes stay on the fn.
+            #[inline]
+            pub fn fetch(key: &str) -> Result<String, StoreError> {
+                lookup(key)
+            }
+        },
+    );
+}
+
+#[test]
+fn sync_method_with_on_when_and_budget() {
+    check(
+        "sync_method",
+        quote!(
+            max_attempts = 5,
+            delay = "50ms",
+            max_elapsed = "2s",
+            on = [Timeout, Io(_)],
+            when = StoreError::is_transient
+        ),
+        quote! {
+            fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
+                self.calls += 1;
+                self.lookup(key)
+            }
+        },
+    );
+}
+
+#[test]
+fn async_method_with_timeout_and_hook() {
+    check(
+        "async_method",
+        quote!(
+            jitter = "decorrelated",
+            attempt_timeout = "1s",
+            on_retry = log_retry,
+            name = "store.fetch"
+        ),
+        quote! {
+            async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
+                self.client.get(key).await
+            }
+        },
+    );
+}
+
+#[test]
+fn async_fn_with_named_policy() {
+    check(
+        "async_named_policy",
+        quote!(policy = crate::policies::NETWORK),
+        quote! {
+            async fn fetch(key: &str) -> Result<Bytes, StoreError> {
+                get(key).await
+            }
+        },
+    );
+}
+
+#[test]
+fn sync_fn_with_named_policy_and_impl_trait() {
+    check(
+        "sync_named_policy",
+        quote!(policy = NETWORK, crate = my_reexport::retry),
+        quote! {
+            fn render(value: impl Display) -> Result<impl Display, FormatError> {
+                format(value)
+            }
+        },
+    );
+}
+
+#[test]
+fn async_trait_method() {
+    check(
+        "async_trait_method",
+        quote!(max_attempts = 2),
+        quote! {
+            fn call<'life0, 'life1, 'async_trait>(
+                &'life0 mut self,
+                key: &'life1 str,
+            ) -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<String, Flaky>> + ::core::marker::Send + 'async_trait>>
+            where
+                'life0: 'async_trait,
+                'life1: 'async_trait,
+                Self: 'async_trait,
+            {
+                Box::pin(async move {
+                    let __self = self;
+                    let key = key;
+                    let __ret: Result<String, Flaky> = {
+                        __self.calls += 1;
+                        Ok(key.to_owned())
+                    };
+                    #[allow(unreachable_code)]
+                    __ret
+                })
+            }
+        },
+    );
+}
+
+#[test]
+fn rejected_input_keeps_the_original_item() {
+    check(
+        "rejected",
+        quote!(max_attempts = 0),
+        quote! {
+            fn fetch() -> Result<(), StoreError> {
+                Ok(())
+            }
+        },
+    );
+}
