@@ -139,14 +139,11 @@ proptest! {
         retry_runtime::testing::seed_jitter(seed);
         let mut state = RetryState::start(&policy, Instant::now);
         let mut retries = 0;
-        loop {
-            match state.on_failure(&policy, true, RetryHint::FollowPolicy, Instant::now) {
-                Step::Retry { delay, .. } => {
-                    prop_assert!(delay <= cap);
-                    retries += 1;
-                }
-                Step::Stop(_) => break,
-            }
+        while let Step::Retry { delay, .. } =
+            state.on_failure(&policy, true, RetryHint::FollowPolicy, Instant::now)
+        {
+            prop_assert!(delay <= cap);
+            retries += 1;
         }
         prop_assert_eq!(retries, max_attempts - 1);
     }
