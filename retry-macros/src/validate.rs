@@ -79,7 +79,7 @@ pub(crate) fn validate(
                     key,
                     format!(
                         "`{key}` cannot be combined with `policy = ...`: set it in the named policy `{}`, or drop `policy` and use inline keys",
-                        policy.value.to_token_stream()
+                        display_tokens(&policy.value)
                     ),
                 );
             }
@@ -464,7 +464,7 @@ fn error_prefix(
             variant,
             format!(
                 "`{}` is a type parameter, so `{variant}` cannot name one of its variants; use `when = predicate` to classify a generic error",
-                error_type.to_token_stream()
+                display_tokens(error_type)
             ),
         );
         return None;
@@ -475,9 +475,26 @@ fn error_prefix(
             variant,
             format!(
                 "`{}` is not an enum path, so `{variant}` cannot name one of its variants; write a full pattern, or use `when = predicate`",
-                error_type.to_token_stream()
+                display_tokens(error_type)
             ),
         );
     }
     prefix
+}
+
+/// Tokens as a user writes them (`a::b<'c>`, not `a :: b < 'c >`), for error messages.
+fn display_tokens(tokens: &impl ToTokens) -> String {
+    let spaced = tokens.to_token_stream().to_string();
+    let mut text = spaced
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&");
+    if text.starts_with(":: ") {
+        text = text.replacen(":: ", "::", 1);
+    }
+    text
 }
