@@ -9,6 +9,7 @@
 //! show the error's type name rather than its text. `attempt_timeout` is enforced by the
 //! attribute only.
 
+#[cfg(feature = "tokio")]
 use std::future::Future;
 
 use crate::engine::{RetryState, Step};

@@ -69,4 +69,6 @@ pub use sleep::{AsyncSleeper, PausedTime};
 pub use timeout::AttemptTimeout;
 
 #[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/retry.md")]
 pub use retry_macros::retry;
