@@ -280,3 +280,49 @@ fn result_aliases_work_with_patterns_and_closures() {
     let calls = Cell::new(0);
     assert_eq!(io_alias(&calls).unwrap(), 2);
 }
+
+/// `clone = [payload]`: a body that moves a by-value argument gets a fresh clone per attempt.
+#[retry(max_attempts = 3, delay = "1ms", clone = [payload])]
+fn send(payload: Vec<u8>, sent: &RefCell<Vec<Vec<u8>>>) -> Result<usize, StoreError> {
+    let mut outbox = sent.borrow_mut();
+    outbox.push(payload); // moves the attempt's clone
+    if outbox.len() < 3 {
+        Err(StoreError::Timeout)
+    } else {
+        Ok(outbox.len())
+    }
+}
+
+#[retry(max_attempts = 3, delay = "1ms", clone = [payload, label])]
+async fn send_async(
+    payload: String,
+    label: String,
+    sent: &RefCell<Vec<String>>,
+) -> Result<usize, StoreError> {
+    tokio::task::yield_now().await;
+    let mut outbox = sent.borrow_mut();
+    outbox.push(payload + &label);
+    if outbox.len() < 2 {
+        Err(StoreError::Timeout)
+    } else {
+        Ok(outbox.len())
+    }
+}
+
+#[test]
+fn clone_gives_each_attempt_its_own_copy_of_a_moved_argument() {
+    let _paused = pause_sync_time();
+    let sent = RefCell::new(Vec::new());
+    assert_eq!(send(vec![1, 2], &sent), Ok(3));
+    assert_eq!(*sent.borrow(), vec![vec![1, 2]; 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_clone_gives_each_attempt_its_own_copy() {
+    let sent = RefCell::new(Vec::new());
+    assert_eq!(
+        send_async("a".to_owned(), "b".to_owned(), &sent).await,
+        Ok(2)
+    );
+    assert_eq!(*sent.borrow(), ["ab", "ab"]);
+}

@@ -46,6 +46,7 @@ pub(crate) struct RetryArgs {
     pub policy: Option<Arg<Expr>>,
     pub krate: Option<Arg<Path>>,
     pub sleeper: Option<Arg<Type>>,
+    pub clone: Option<Arg<Vec<Ident>>>,
 }
 
 pub(crate) const RETRY_KEYS: &[&str] = &[
@@ -64,6 +65,7 @@ pub(crate) const RETRY_KEYS: &[&str] = &[
     "policy",
     "crate",
     "sleeper",
+    "clone",
 ];
 
 /// The keys that describe a policy inline, which `policy = ...` replaces.
@@ -119,6 +121,7 @@ impl RetryArgs {
             self.policy.as_ref().map(|arg| &arg.key),
             self.krate.as_ref().map(|arg| &arg.key),
             self.sleeper.as_ref().map(|arg| &arg.key),
+            self.clone.as_ref().map(|arg| &arg.key),
         ];
         keys.into_iter().flatten().collect()
     }
@@ -190,6 +193,7 @@ impl RetryArgs {
             "policy" => set(&mut self.policy, key, parse_path_like(input, "policy")?),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
             "sleeper" => set(&mut self.sleeper, key, input.parse()?),
+            "clone" => set(&mut self.clone, key, parse_clone(input)?),
             _ => unreachable!("every key of RETRY_KEYS has an arm"),
         }
     }
@@ -313,6 +317,19 @@ fn parse_on(input: ParseStream) -> syn::Result<OnArg> {
     })
 }
 
+fn parse_clone(input: ParseStream) -> syn::Result<Vec<Ident>> {
+    if !input.peek(syn::token::Bracket) {
+        return Err(syn::Error::new(
+            input.span(),
+            "`clone` takes a list of argument names in brackets: `clone = [payload]`",
+        ));
+    }
+    let content;
+    bracketed!(content in input);
+    let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+    Ok(names.into_iter().collect())
+}
+
 /// How to write each key, for error messages.
 pub(crate) fn example_for(key: &str) -> &'static str {
     match key {
@@ -333,6 +350,7 @@ pub(crate) fn example_for(key: &str) -> &'static str {
         "policy" => "`policy = crate::policies::NETWORK`",
         "crate" => "`crate = my_reexport::retry_runtime`",
         "sleeper" => "`sleeper = MySleeper`",
+        "clone" => "`clone = [payload]`",
         _ => "",
     }
 }
@@ -353,7 +371,7 @@ pub(crate) fn unknown_key(key: &Ident, known: &[&str]) -> syn::Error {
     syn::Error::new(key.span(), message)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -169,6 +169,15 @@ fn policy_tokens(plan: &RetryPlan) -> TokenStream {
     }
 }
 
+/// `let a = Clone::clone(&a);` per `clone = [a]` argument: each attempt moves its own copy.
+fn fresh_clones(plan: &RetryPlan) -> TokenStream {
+    let clones = plan
+        .clone
+        .iter()
+        .map(|name| quote!(let #name = ::core::clone::Clone::clone(&#name);));
+    quote!(#(#clones)*)
+}
+
 /// `if false { let r: Output = loop {}; return r; }`: fixes the attempt's output type before
 /// the body is checked, so `?` knows what to convert into and type errors point at user code.
 fn fake_return(names: &Names, output: &Type) -> TokenStream {
@@ -207,6 +216,7 @@ fn sync_body(
         ..
     } = names;
     let fake_return = fake_return(names, output);
+    let clones = fresh_clones(plan);
     let no_timeout_check = match &plan.policy {
         PolicyPlan::Named(path) => Some(quote_spanned! {path.span()=>
             const _: () = ::core::assert!(
@@ -222,6 +232,7 @@ fn sync_body(
         #[allow(unused_mut)]
         let mut #attempt = || {
             #fake_return
+            #clones
             #body
         };
         {
@@ -259,9 +270,11 @@ fn async_body(
         ToTokens::to_token_stream,
     );
     let fake_return = fake_return(names, output);
+    let clones = fresh_clones(plan);
     let attempt_future = quote! {
         async {
             #fake_return
+            #clones
             #body
         }
     };

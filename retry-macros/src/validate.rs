@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{Expr, Ident, Lit, LitStr, Pat, Path, Type};
 
-use crate::args::{Arg, BackoffArg, POLICY_KEYS, RetryArgs, example_for};
+use crate::args::{Arg, BackoffArg, POLICY_KEYS, RetryArgs, edit_distance, example_for};
 use crate::duration::{describe, parse_duration};
 use crate::errors::Errors;
 use crate::signature::{Flavor, FnShape, RetryFn, is_type_parameter, variant_prefix};
@@ -22,6 +22,8 @@ pub(crate) struct RetryPlan {
     pub classifier: Option<Classifier>,
     pub on_retry: Option<Expr>,
     pub sleeper: Option<Type>,
+    /// By-value arguments each attempt gets a fresh clone of.
+    pub clone: Vec<Ident>,
 }
 
 pub(crate) enum PolicyPlan {
@@ -114,6 +116,12 @@ pub(crate) fn validate(
         );
     }
 
+    let clone = args
+        .clone
+        .as_ref()
+        .map(|arg| cloned_arguments(arg, function, errors))
+        .unwrap_or_default();
+
     if !errors.is_empty() {
         return None;
     }
@@ -126,7 +134,68 @@ pub(crate) fn validate(
         classifier,
         on_retry: args.on_retry.map(|hook| hook.value),
         sleeper: args.sleeper.map(|sleeper| sleeper.value),
+        clone,
     })
+}
+
+/// `clone = [a, b]`: each must name a by-value argument of the fn (`a: T`, not `&T`, not `self`).
+fn cloned_arguments(arg: &Arg<Vec<Ident>>, function: &RetryFn, errors: &mut Errors) -> Vec<Ident> {
+    if arg.value.is_empty() {
+        errors.push_spanned(
+            &arg.key,
+            "`clone = []` clones nothing; list the by-value arguments the body moves, or remove `clone`",
+        );
+    }
+    let mut seen: Vec<&Ident> = Vec::new();
+    for name in &arg.value {
+        if seen.contains(&name) {
+            errors.push_spanned(name, format!("`{name}` is listed twice in `clone`"));
+            continue;
+        }
+        seen.push(name);
+        let argument = function.sig.inputs.iter().find_map(|input| match input {
+            syn::FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(pat) if pat.ident == *name => Some(typed),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        });
+        match argument {
+            None => {
+                let closest = function
+                    .sig
+                    .inputs
+                    .iter()
+                    .filter_map(|input| match input {
+                        syn::FnArg::Typed(typed) => match &*typed.pat {
+                            Pat::Ident(pat) => Some(pat.ident.to_string()),
+                            _ => None,
+                        },
+                        syn::FnArg::Receiver(_) => None,
+                    })
+                    .map(|candidate| (edit_distance(&name.to_string(), &candidate), candidate))
+                    .min()
+                    .filter(|(distance, _)| *distance <= 2)
+                    .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+                    .unwrap_or_default();
+                errors.push_spanned(
+                    name,
+                    format!(
+                        "`{name}` is not an argument of `{}`{closest}; `clone` lists by-value arguments the body moves",
+                        function.sig.ident
+                    ),
+                );
+            }
+            Some(typed) if matches!(&*typed.ty, Type::Reference(_)) => errors.push_spanned(
+                name,
+                format!(
+                    "`{name}` is a reference, which every attempt can share; remove it from `clone`"
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    arg.value.clone()
 }
 
 fn inline_policy(args: &RetryArgs, errors: &mut Errors) -> Option<InlinePolicy> {
