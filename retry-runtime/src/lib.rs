@@ -41,12 +41,14 @@
 //! with `tokio::time::sleep`; without it, name an [`AsyncSleeper`] with `sleeper = ...`.
 
 mod backoff;
+mod breaker;
 mod engine;
 mod functional;
 mod hint;
 mod jitter;
 mod observe;
 mod policy;
+mod registry;
 mod rng;
 mod sleep;
 mod timeout;
@@ -58,11 +60,18 @@ pub mod testing;
 pub mod __private;
 
 pub use backoff::{Backoff, CustomBackoff};
+pub use breaker::clock::BreakerClock;
+pub use breaker::config::{
+    BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
+};
+pub use breaker::state::BreakerState;
+pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use jitter::Jitter;
 pub use observe::{ErrorText, TRACING_TARGET};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, PausedTime};

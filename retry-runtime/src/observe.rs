@@ -91,3 +91,36 @@ pub(crate) fn recovered(name: &str, attempts: u32) {
 fn millis(delay: Duration) -> u64 {
     u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)
 }
+
+pub(crate) fn breaker_transition(
+    name: &str,
+    from: crate::BreakerState,
+    to: crate::BreakerState,
+) {
+    if to == crate::BreakerState::Open {
+        tracing::warn!(
+            target: TRACING_TARGET,
+            name,
+            from = from.name(),
+            to = to.name(),
+            "circuit breaker opened"
+        );
+    } else {
+        tracing::info!(
+            target: TRACING_TARGET,
+            name,
+            from = from.name(),
+            to = to.name(),
+            "circuit breaker changed state"
+        );
+    }
+}
+
+pub(crate) fn call_rejected(name: &str, state: crate::BreakerState) {
+    tracing::debug!(
+        target: TRACING_TARGET,
+        name,
+        state = state.name(),
+        "call rejected by circuit breaker"
+    );
+}

@@ -87,16 +87,17 @@ pub(crate) fn sleep_sync(duration: Duration) {
 
 /// The time as sync retries see it: the real clock, or this thread's paused one.
 pub(crate) fn now_sync() -> Instant {
-    PAUSED
-        .try_with(Cell::get)
-        .ok()
-        .flatten()
-        .map_or_else(Instant::now, |clock| {
-            clock
-                .origin
-                .checked_add(clock.elapsed)
-                .unwrap_or(clock.origin)
-        })
+    paused_now().unwrap_or_else(Instant::now)
+}
+
+/// This thread's paused clock, if a [`PausedTime`] guard is alive.
+pub(crate) fn paused_now() -> Option<Instant> {
+    PAUSED.try_with(Cell::get).ok().flatten().map(|clock| {
+        clock
+            .origin
+            .checked_add(clock.elapsed)
+            .unwrap_or(clock.origin)
+    })
 }
 
 /// While alive, sync retries on this thread do not sleep: each sleep advances a virtual clock

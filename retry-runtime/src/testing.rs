@@ -48,3 +48,60 @@ pub fn pause_sync_time() -> PausedTime {
 pub fn seed_jitter(seed: u64) {
     crate::rng::seed_thread(seed);
 }
+
+/// A [`BreakerClock`](crate::BreakerClock) that only moves when told to, for driving a
+/// [`CircuitBreaker`](crate::CircuitBreaker) through `open_for` without waiting.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use retry_runtime::testing::ManualClock;
+/// use retry_runtime::{BreakerConfig, BreakerState, CircuitBreaker};
+///
+/// let clock = Arc::new(ManualClock::new());
+/// let config = BreakerConfig::builder().failure_threshold(1).open_for(Duration::from_secs(30)).build()?;
+/// let breaker = CircuitBreaker::with_clock("doc", config, clock.clone());
+/// breaker.try_acquire().unwrap().record_failure();
+/// assert!(breaker.try_acquire().is_err());
+/// clock.advance(Duration::from_secs(30));
+/// let probe = breaker.try_acquire().unwrap();
+/// assert_eq!(breaker.state(), BreakerState::HalfOpen);
+/// probe.record_success();
+/// assert_eq!(breaker.state(), BreakerState::Closed);
+/// # Ok::<(), retry_runtime::BreakerConfigError>(())
+/// ```
+#[derive(Debug)]
+pub struct ManualClock {
+    origin: std::time::Instant,
+    offset_nanos: std::sync::atomic::AtomicU64,
+}
+
+impl ManualClock {
+    /// A clock standing at the current instant.
+    pub fn new() -> Self {
+        ManualClock {
+            origin: std::time::Instant::now(),
+            offset_nanos: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, duration: std::time::Duration) {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        self.offset_nanos
+            .fetch_add(nanos, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl crate::BreakerClock for ManualClock {
+    fn now(&self) -> std::time::Instant {
+        let offset = self.offset_nanos.load(std::sync::atomic::Ordering::SeqCst);
+        self.origin + std::time::Duration::from_nanos(offset)
+    }
+}

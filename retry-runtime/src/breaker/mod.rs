@@ -1,0 +1,625 @@
+//! Circuit breakers: a lock-free state machine shared by every call site that names it.
+//!
+//! The hot path, closed and succeeding: admission is one atomic load of the state word; recording
+//! the outcome is a counter increment on this thread's stripe and a load of the consecutive
+//! failure count. No lock, no allocation, no clock read (unless `slow_call` is set). Every
+//! transition is one compare-and-swap on the state word, so exactly one racer performs it.
+
+pub(crate) mod clock;
+pub(crate) mod config;
+pub(crate) mod state;
+pub(crate) mod sync;
+pub(crate) mod window;
+
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use self::clock::{BreakerClock, ClockSource};
+use self::config::BreakerConfig;
+use self::state::{BreakerState, Word};
+use self::sync::{AtomicU32, AtomicU64, Ordering};
+use self::window::Window;
+
+/// A circuit breaker. Sites that name the same breaker share one instance through the registry
+/// ([`breaker`](crate::breaker) looks one up); [`CircuitBreaker::new`] makes a private one.
+///
+/// ```
+/// use retry_runtime::{BreakerConfig, BreakerState, CircuitBreaker};
+///
+/// let config = BreakerConfig::builder().failure_threshold(2).build()?;
+/// let breaker = CircuitBreaker::new("inventory", config);
+/// for _ in 0..2 {
+///     breaker.try_acquire().unwrap().record_failure();
+/// }
+/// assert_eq!(breaker.state(), BreakerState::Open);
+/// let rejection = breaker.try_acquire().unwrap_err();
+/// assert_eq!(rejection.name, "inventory");
+/// # Ok::<(), retry_runtime::BreakerConfigError>(())
+/// ```
+pub struct CircuitBreaker {
+    name: &'static str,
+    config: BreakerConfig,
+    word: AtomicU64,
+    consecutive_failures: AtomicU32,
+    trips_in_a_row: AtomicU32,
+    /// `PUBLISHED | epoch` once `open_until` holds the end of that epoch's open period. Readers
+    /// that see `Open` before it is published keep rejecting, so a stale `open_until` can never
+    /// admit an early probe.
+    open_epoch: AtomicU64,
+    /// Nanoseconds since `origin`.
+    open_until: AtomicU64,
+    window: Option<Window>,
+    counters: counters::Counters,
+    clock: ClockSource,
+    origin: Instant,
+}
+
+const PUBLISHED: u64 = 1 << 63;
+
+/// A call was rejected because its breaker is open.
+///
+/// `#[circuit_breaker]` returns `Err(E::from(CircuitOpen { .. }))`, so the fn's error type needs
+/// `impl From<CircuitOpen>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CircuitOpen {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// `Open`, `ForcedOpen`, or `HalfOpen` with every probe permit taken.
+    pub state: BreakerState,
+    /// When the breaker will admit a probe, if known.
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for CircuitOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "circuit breaker `{}` is {}", self.name, self.state)?;
+        match self.retry_after {
+            Some(after) => write!(f, "; calls are rejected for another {after:?}"),
+            None => f.write_str("; the call was rejected"),
+        }
+    }
+}
+
+impl Error for CircuitOpen {}
+
+/// Cumulative counts of a breaker's calls since it was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BreakerCounts {
+    /// Calls that returned `Ok`.
+    pub successful: u64,
+    /// Calls whose error counts as a failure.
+    pub failed: u64,
+    /// Calls whose error `on` did not select: passed through, not counted against the breaker.
+    pub ignored: u64,
+    /// Calls rejected without running.
+    pub rejected: u64,
+    /// Calls that ran past `slow_call` (also counted as successful or failed).
+    pub slow: u64,
+}
+
+/// The right to run one call, from [`CircuitBreaker::try_acquire`]. Record the outcome with one
+/// of its methods; dropped without an outcome (a cancelled future, a panic), it gives its probe
+/// slot back, so a half-open breaker never wedges.
+#[must_use = "record the call's outcome, or the permit is released as if the call never ran"]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    admitted: Word,
+    started: Option<Instant>,
+    settled: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Success,
+    Failure,
+    Ignored,
+}
+
+impl CircuitBreaker {
+    /// A breaker outside the registry, with the default clock.
+    pub fn new(name: &'static str, config: BreakerConfig) -> CircuitBreaker {
+        Self::with_clock_source(name, config, ClockSource::Default)
+    }
+
+    /// A breaker reading the time from `clock` (a [`ManualClock`](crate::testing::ManualClock)
+    /// in tests).
+    pub fn with_clock(
+        name: &'static str,
+        config: BreakerConfig,
+        clock: Arc<dyn BreakerClock>,
+    ) -> CircuitBreaker {
+        Self::with_clock_source(name, config, ClockSource::Custom(clock))
+    }
+
+    fn with_clock_source(
+        name: &'static str,
+        config: BreakerConfig,
+        clock: ClockSource,
+    ) -> CircuitBreaker {
+        let origin = clock.now();
+        CircuitBreaker {
+            name,
+            config,
+            word: AtomicU64::new(Word::CLOSED.0),
+            consecutive_failures: AtomicU32::new(0),
+            trips_in_a_row: AtomicU32::new(0),
+            open_epoch: AtomicU64::new(0),
+            open_until: AtomicU64::new(0),
+            window: config.uses_window().then(|| Window::new(config.window())),
+            counters: counters::Counters::default(),
+            clock,
+            origin,
+        }
+    }
+
+    /// The breaker's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &BreakerConfig {
+        &self.config
+    }
+
+    /// Where it is now.
+    pub fn state(&self) -> BreakerState {
+        self.load().kind()
+    }
+
+    /// Cumulative call counts.
+    pub fn counts(&self) -> BreakerCounts {
+        self.counters.sum()
+    }
+
+    /// The failure rate over the count-based window, when a rate is configured and a call has
+    /// been recorded since the breaker last closed.
+    pub fn failure_rate(&self) -> Option<f64> {
+        self.window.as_ref().and_then(Window::failure_rate)
+    }
+
+    /// Asks to run a call: a [`Permit`], or the rejection.
+    ///
+    /// # Errors
+    /// [`CircuitOpen`] when the breaker is open (and `open_for` has not passed), forced open, or
+    /// half-open with every probe permit taken.
+    #[inline]
+    pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
+        let word = self.load();
+        if word.kind().admits_freely() {
+            return Ok(self.permit(word));
+        }
+        self.acquire_contended(word)
+    }
+
+    /// Runs `operation` under the breaker, counting every `Err` as a failure.
+    ///
+    /// ```
+    /// use retry_runtime::{BreakerConfig, CircuitBreaker, CircuitOpen};
+    ///
+    /// #[derive(Debug)]
+    /// enum DbError {
+    ///     Down,
+    ///     Rejected(CircuitOpen),
+    /// }
+    /// impl From<CircuitOpen> for DbError {
+    ///     fn from(open: CircuitOpen) -> Self {
+    ///         DbError::Rejected(open)
+    ///     }
+    /// }
+    ///
+    /// let breaker = CircuitBreaker::new("db", BreakerConfig::builder().failure_threshold(1).build()?);
+    /// let first: Result<(), DbError> = breaker.call(|| Err(DbError::Down));
+    /// assert!(matches!(first, Err(DbError::Down)));
+    /// let second: Result<(), DbError> = breaker.call(|| Ok(()));
+    /// assert!(matches!(second, Err(DbError::Rejected(_))));
+    /// # Ok::<(), retry_runtime::BreakerConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The operation's error, or `E::from(CircuitOpen)` without running it.
+    pub fn call<T, E: From<CircuitOpen>>(
+        &self,
+        operation: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let permit = self.try_acquire()?;
+        let outcome = operation();
+        match &outcome {
+            Ok(_) => permit.record_success(),
+            Err(_) => permit.record_failure(),
+        }
+        outcome
+    }
+
+    /// Forces the breaker open: every call is rejected until [`reset`](Self::reset).
+    pub fn force_open(&self) {
+        self.set_manually(BreakerState::ForcedOpen);
+    }
+
+    /// Disables the breaker: every call runs, nothing is recorded, until [`reset`](Self::reset).
+    pub fn disable(&self) {
+        self.set_manually(BreakerState::Disabled);
+    }
+
+    /// Records calls without ever tripping, until [`reset`](Self::reset).
+    pub fn metrics_only(&self) {
+        self.set_manually(BreakerState::MetricsOnly);
+    }
+
+    /// Closes the breaker and forgets its failures and trips (the cumulative counts remain).
+    pub fn reset(&self) {
+        self.set_manually(BreakerState::Closed);
+    }
+
+    fn set_manually(&self, kind: BreakerState) {
+        let mut current = self.load();
+        loop {
+            let next = current.transition(kind);
+            match self.compare_exchange(current, next) {
+                Ok(()) => {
+                    if kind == BreakerState::Closed {
+                        self.trips_in_a_row.store(0, Ordering::Relaxed);
+                    }
+                    self.after_transition(current.kind(), next);
+                    return;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    #[inline]
+    fn load(&self) -> Word {
+        Word(self.word.load(Ordering::Acquire))
+    }
+
+    fn compare_exchange(&self, current: Word, next: Word) -> Result<(), Word> {
+        self.word
+            .compare_exchange(current.0, next.0, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+            .map_err(Word)
+    }
+
+    #[inline]
+    fn permit(&self, admitted: Word) -> Permit<'_> {
+        Permit {
+            breaker: self,
+            admitted,
+            started: self.config.slow_call().map(|_| self.clock.now()),
+            settled: false,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn acquire_contended(&self, mut current: Word) -> Result<Permit<'_>, CircuitOpen> {
+        loop {
+            match current.kind() {
+                BreakerState::Closed | BreakerState::Disabled | BreakerState::MetricsOnly => {
+                    return Ok(self.permit(current));
+                }
+                BreakerState::ForcedOpen => return Err(self.reject(current, None)),
+                BreakerState::Open => {
+                    let Some(until) = self.published_open_until(current) else {
+                        return Err(self.reject(current, None));
+                    };
+                    let now = self.nanos_now();
+                    if now < until {
+                        return Err(self.reject(current, Some(Duration::from_nanos(until - now))));
+                    }
+                    let probing = current.transition(BreakerState::HalfOpen).with_admitted(1);
+                    match self.compare_exchange(current, probing) {
+                        Ok(()) => {
+                            self.after_transition(BreakerState::Open, probing);
+                            return Ok(self.permit(probing));
+                        }
+                        Err(actual) => current = actual,
+                    }
+                }
+                BreakerState::HalfOpen => {
+                    if current.admitted() >= self.config.half_open_calls() {
+                        return Err(self.reject(current, None));
+                    }
+                    let admitted = current.with_admitted(current.admitted() + 1);
+                    match self.compare_exchange(current, admitted) {
+                        Ok(()) => return Ok(self.permit(admitted)),
+                        Err(actual) => current = actual,
+                    }
+                }
+            }
+        }
+    }
+
+    fn published_open_until(&self, open: Word) -> Option<u64> {
+        let published = self.open_epoch.load(Ordering::Acquire);
+        (published == PUBLISHED | u64::from(open.epoch()))
+            .then(|| self.open_until.load(Ordering::Relaxed))
+    }
+
+    fn reject(&self, current: Word, retry_after: Option<Duration>) -> CircuitOpen {
+        self.counters.add_rejected();
+        crate::observe::call_rejected(self.name, current.kind());
+        CircuitOpen {
+            name: self.name,
+            state: current.kind(),
+            retry_after,
+        }
+    }
+
+    fn nanos_now(&self) -> u64 {
+        let elapsed = self.clock.now().saturating_duration_since(self.origin);
+        u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn settle(&self, admitted: Word, outcome: Outcome, started: Option<Instant>) {
+        let slow = match (started, self.config.slow_call()) {
+            (Some(started), Some(limit)) => self.clock.now().saturating_duration_since(started) > limit,
+            _ => false,
+        };
+        match admitted.kind() {
+            BreakerState::Disabled | BreakerState::Open | BreakerState::ForcedOpen => {}
+            BreakerState::Closed | BreakerState::MetricsOnly => {
+                self.counters.add(outcome, slow);
+                self.settle_closed(admitted, outcome, slow);
+            }
+            BreakerState::HalfOpen => {
+                self.counters.add(outcome, slow);
+                self.settle_probe(admitted, outcome, slow);
+            }
+        }
+    }
+
+    #[inline]
+    fn settle_closed(&self, admitted: Word, outcome: Outcome, slow: bool) {
+        if outcome == Outcome::Ignored || !admitted.same_period(self.load()) {
+            return;
+        }
+        let failed = outcome == Outcome::Failure;
+        let mut trip = false;
+        if failed {
+            let in_a_row = self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
+            let threshold = self.config.failure_threshold();
+            trip = threshold > 0 && in_a_row >= threshold;
+        } else if self.consecutive_failures.load(Ordering::Relaxed) != 0 {
+            self.consecutive_failures.store(0, Ordering::Relaxed);
+        }
+        if let Some(window) = &self.window {
+            let rates = window.record(failed, slow);
+            if rates.recorded >= self.config.min_calls() {
+                trip |= self
+                    .config
+                    .failure_rate()
+                    .is_some_and(|limit| rates.failure_rate >= limit);
+                trip |= self
+                    .config
+                    .slow_call_rate()
+                    .is_some_and(|limit| rates.slow_rate >= limit);
+            }
+        }
+        if trip && admitted.kind() == BreakerState::Closed {
+            let current = self.load();
+            if current.same_period(admitted) {
+                let open = current.transition(BreakerState::Open);
+                if self.compare_exchange(current, open).is_ok() {
+                    self.after_transition(BreakerState::Closed, open);
+                }
+            }
+        }
+    }
+
+    fn settle_probe(&self, admitted: Word, outcome: Outcome, slow: bool) {
+        let failed = outcome == Outcome::Failure || (slow && self.config.slow_call_rate().is_some());
+        let mut current = self.load();
+        loop {
+            if !current.same_period(admitted) {
+                return;
+            }
+            let next = match outcome {
+                _ if failed => current.transition(BreakerState::Open),
+                Outcome::Ignored => current.with_admitted(current.admitted().saturating_sub(1)),
+                _ => {
+                    let succeeded = current.succeeded() + 1;
+                    if succeeded >= self.config.half_open_calls() {
+                        current.transition(BreakerState::Closed)
+                    } else {
+                        current.with_succeeded(succeeded)
+                    }
+                }
+            };
+            match self.compare_exchange(current, next) {
+                Ok(()) => {
+                    if next.kind() != BreakerState::HalfOpen {
+                        self.after_transition(BreakerState::HalfOpen, next);
+                    }
+                    return;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    fn abandon(&self, admitted: Word) {
+        if admitted.kind() == BreakerState::HalfOpen {
+            self.settle_probe(admitted, Outcome::Ignored, false);
+        }
+    }
+
+    fn after_transition(&self, from: BreakerState, to: Word) {
+        match to.kind() {
+            BreakerState::Open => {
+                let trips = self.trips_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+                let open_for = self.config.open_duration(trips);
+                let until = self
+                    .nanos_now()
+                    .saturating_add(u64::try_from(open_for.as_nanos()).unwrap_or(u64::MAX));
+                self.open_until.store(until, Ordering::Relaxed);
+                self.open_epoch
+                    .store(PUBLISHED | u64::from(to.epoch()), Ordering::Release);
+            }
+            BreakerState::Closed => {
+                self.consecutive_failures.store(0, Ordering::Relaxed);
+                if from == BreakerState::HalfOpen {
+                    self.trips_in_a_row.store(0, Ordering::Relaxed);
+                }
+                if let Some(window) = &self.window {
+                    window.clear();
+                }
+            }
+            _ => {}
+        }
+        crate::observe::breaker_transition(self.name, from, to.kind());
+    }
+}
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker")
+            .field("name", &self.name)
+            .field("state", &self.load())
+            .field("counts", &self.counts())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Permit<'_> {
+    /// The call succeeded.
+    pub fn record_success(mut self) {
+        self.settled = true;
+        self.breaker
+            .settle(self.admitted, Outcome::Success, self.started);
+    }
+
+    /// The call failed in a way that counts against the breaker.
+    pub fn record_failure(mut self) {
+        self.settled = true;
+        self.breaker
+            .settle(self.admitted, Outcome::Failure, self.started);
+    }
+
+    /// The call failed in a way `on` does not select: passed through, counted as ignored, and
+    /// (for a probe) its slot is given back.
+    pub fn record_ignored(mut self) {
+        self.settled = true;
+        self.breaker
+            .settle(self.admitted, Outcome::Ignored, self.started);
+    }
+
+    /// The state the call was admitted under.
+    pub fn admitted_state(&self) -> BreakerState {
+        self.admitted.kind()
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.breaker.abandon(self.admitted);
+        }
+    }
+}
+
+impl fmt::Debug for Permit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit")
+            .field("breaker", &self.breaker.name)
+            .field("admitted", &self.admitted)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Call counts striped per thread, so threads counting calls through one breaker do not fight
+/// over one cache line.
+mod counters {
+    use super::sync::{AtomicU64, Ordering};
+    use super::{BreakerCounts, Outcome};
+
+    #[cfg(not(loom))]
+    const STRIPES: usize = 8;
+    #[cfg(loom)]
+    const STRIPES: usize = 1;
+
+    #[repr(align(64))]
+    struct Stripe {
+        successful: AtomicU64,
+        failed: AtomicU64,
+        ignored: AtomicU64,
+        rejected: AtomicU64,
+        slow: AtomicU64,
+    }
+
+    impl Default for Stripe {
+        fn default() -> Self {
+            Stripe {
+                successful: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
+                ignored: AtomicU64::new(0),
+                rejected: AtomicU64::new(0),
+                slow: AtomicU64::new(0),
+            }
+        }
+    }
+
+    #[derive(Default)]
+    pub(super) struct Counters {
+        stripes: [Stripe; STRIPES],
+    }
+
+    #[cfg(not(loom))]
+    fn stripe_index() -> usize {
+        use std::cell::Cell;
+        use std::sync::atomic::AtomicUsize;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+        }
+        INDEX
+            .try_with(|index| {
+                if index.get() == usize::MAX {
+                    index.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES);
+                }
+                index.get()
+            })
+            .unwrap_or(0)
+    }
+
+    #[cfg(loom)]
+    fn stripe_index() -> usize {
+        0
+    }
+
+    impl Counters {
+        pub(super) fn add(&self, outcome: Outcome, slow: bool) {
+            let stripe = &self.stripes[stripe_index()];
+            let counter = match outcome {
+                Outcome::Success => &stripe.successful,
+                Outcome::Failure => &stripe.failed,
+                Outcome::Ignored => &stripe.ignored,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            if slow {
+                stripe.slow.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+
+        pub(super) fn add_rejected(&self) {
+            self.stripes[stripe_index()]
+                .rejected
+                .fetch_add(1, Ordering::Relaxed);
+        }
+
+        pub(super) fn sum(&self) -> BreakerCounts {
+            let mut counts = BreakerCounts::default();
+            for stripe in &self.stripes {
+                counts.successful += stripe.successful.load(Ordering::Relaxed);
+                counts.failed += stripe.failed.load(Ordering::Relaxed);
+                counts.ignored += stripe.ignored.load(Ordering::Relaxed);
+                counts.rejected += stripe.rejected.load(Ordering::Relaxed);
+                counts.slow += stripe.slow.load(Ordering::Relaxed);
+            }
+            counts
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The breaker's state word: everything admission needs, in one `u64` read with one load.
+
+use std::fmt;
+
+/// Where a breaker is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BreakerState {
+    /// Calls run; outcomes are recorded and may trip the breaker.
+    Closed,
+    /// Calls are rejected until `open_for` has passed.
+    Open,
+    /// A limited number of probe calls run; their outcomes close or reopen the breaker.
+    HalfOpen,
+    /// Set by hand: calls run and nothing is recorded.
+    Disabled,
+    /// Set by hand: every call is rejected until reset.
+    ForcedOpen,
+    /// Set by hand: calls run and are recorded, but the breaker never trips.
+    MetricsOnly,
+}
+
+impl BreakerState {
+    const ALL: [BreakerState; 6] = [
+        BreakerState::Closed,
+        BreakerState::Open,
+        BreakerState::HalfOpen,
+        BreakerState::Disabled,
+        BreakerState::ForcedOpen,
+        BreakerState::MetricsOnly,
+    ];
+
+    /// The state's name in events and metrics labels (`"closed"`, `"half_open"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half_open",
+            BreakerState::Disabled => "disabled",
+            BreakerState::ForcedOpen => "forced_open",
+            BreakerState::MetricsOnly => "metrics_only",
+        }
+    }
+
+    /// Whether calls run without asking for a permit.
+    pub const fn admits_freely(self) -> bool {
+        matches!(
+            self,
+            BreakerState::Closed | BreakerState::Disabled | BreakerState::MetricsOnly
+        )
+    }
+}
+
+impl fmt::Display for BreakerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `kind` (3 bits) | `admitted` probes (16) | `succeeded` probes (16) | `epoch` (29).
+///
+/// Every transition bumps the epoch, so an outcome admitted under one state can never be applied
+/// to a later one (no ABA), and every transition is a single compare-and-swap that exactly one
+/// racer wins.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Word(pub(crate) u64);
+
+const KIND_MASK: u64 = 0b111;
+const ADMITTED_SHIFT: u32 = 3;
+const SUCCEEDED_SHIFT: u32 = 19;
+const COUNT_MASK: u64 = 0xFFFF;
+const EPOCH_SHIFT: u32 = 35;
+const EPOCH_MASK: u64 = (1 << 29) - 1;
+
+impl Word {
+    pub(crate) const CLOSED: Word = Word(0);
+
+    pub(crate) fn kind(self) -> BreakerState {
+        // The kind bits only ever hold an index of ALL.
+        BreakerState::ALL[usize::try_from(self.0 & KIND_MASK).unwrap_or(0).min(5)]
+    }
+
+    pub(crate) fn admitted(self) -> u32 {
+        ((self.0 >> ADMITTED_SHIFT) & COUNT_MASK) as u32
+    }
+
+    pub(crate) fn succeeded(self) -> u32 {
+        ((self.0 >> SUCCEEDED_SHIFT) & COUNT_MASK) as u32
+    }
+
+    pub(crate) fn epoch(self) -> u32 {
+        ((self.0 >> EPOCH_SHIFT) & EPOCH_MASK) as u32
+    }
+
+    /// The next state: a new epoch, no probes.
+    pub(crate) fn transition(self, kind: BreakerState) -> Word {
+        let epoch = (u64::from(self.epoch()) + 1) & EPOCH_MASK;
+        let index = BreakerState::ALL
+            .iter()
+            .position(|candidate| *candidate == kind)
+            .unwrap_or(0) as u64;
+        Word(index | (epoch << EPOCH_SHIFT))
+    }
+
+    pub(crate) fn with_admitted(self, admitted: u32) -> Word {
+        let cleared = self.0 & !(COUNT_MASK << ADMITTED_SHIFT);
+        Word(cleared | ((u64::from(admitted) & COUNT_MASK) << ADMITTED_SHIFT))
+    }
+
+    pub(crate) fn with_succeeded(self, succeeded: u32) -> Word {
+        let cleared = self.0 & !(COUNT_MASK << SUCCEEDED_SHIFT);
+        Word(cleared | ((u64::from(succeeded) & COUNT_MASK) << SUCCEEDED_SHIFT))
+    }
+
+    /// Same state and epoch: an outcome admitted under `self` still applies to `current`.
+    pub(crate) fn same_period(self, current: Word) -> bool {
+        self.kind() == current.kind() && self.epoch() == current.epoch()
+    }
+}
+
+impl fmt::Debug for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Word")
+            .field("kind", &self.kind())
+            .field("admitted", &self.admitted())
+            .field("succeeded", &self.succeeded())
+            .field("epoch", &self.epoch())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_round_trip_without_touching_each_other() {
+        let word = Word::CLOSED
+            .transition(BreakerState::HalfOpen)
+            .with_admitted(65_535)
+            .with_succeeded(7);
+        assert_eq!(word.kind(), BreakerState::HalfOpen);
+        assert_eq!(word.admitted(), 65_535);
+        assert_eq!(word.succeeded(), 7);
+        assert_eq!(word.epoch(), 1);
+        let next = word.transition(BreakerState::Closed);
+        assert_eq!((next.kind(), next.admitted(), next.succeeded(), next.epoch()), (BreakerState::Closed, 0, 0, 2));
+    }
+
+    #[test]
+    fn epoch_wraps_within_its_bits() {
+        let last = Word(EPOCH_MASK << EPOCH_SHIFT);
+        assert_eq!(last.epoch(), (1 << 29) - 1);
+        assert_eq!(last.transition(BreakerState::Open).epoch(), 0);
+        assert_eq!(last.transition(BreakerState::Open).kind(), BreakerState::Open);
+    }
+}

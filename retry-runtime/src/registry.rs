@@ -1,0 +1,82 @@
+//! Breakers by name, shared by every fn and method that names them.
+//!
+//! The rule for two sites naming one breaker with different settings: the first site to run
+//! creates the breaker with its settings, and every later site uses that breaker as it is; each
+//! later site whose settings differ logs a warning (once, when it first runs) naming both.
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, PoisonError, RwLock};
+
+use crate::breaker::CircuitBreaker;
+use crate::breaker::config::BreakerConfig;
+
+type Breakers = RwLock<HashMap<&'static str, &'static CircuitBreaker>>;
+
+fn breakers() -> &'static Breakers {
+    static BREAKERS: OnceLock<Breakers> = OnceLock::new();
+    BREAKERS.get_or_init(Breakers::default)
+}
+
+/// The breaker registered under `name`: `None` until a `#[circuit_breaker(name = ...)]` site has
+/// run (or [`register_breaker`] was called).
+///
+/// ```
+/// use retry_runtime::{BreakerConfig, BreakerState, breaker, register_breaker};
+///
+/// assert!(breaker("inventory-doc").is_none());
+/// register_breaker("inventory-doc", BreakerConfig::DEFAULT);
+/// let handle = breaker("inventory-doc").unwrap();
+/// assert_eq!(handle.state(), BreakerState::Closed);
+/// handle.force_open();
+/// assert_eq!(handle.state(), BreakerState::ForcedOpen);
+/// handle.reset();
+/// ```
+pub fn breaker(name: &str) -> Option<&'static CircuitBreaker> {
+    breakers()
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(name)
+        .copied()
+}
+
+/// The breaker named `name`, created with `config` if it does not exist yet. If it exists with
+/// other settings, those stay and a warning says so.
+pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static CircuitBreaker {
+    if let Some(existing) = breaker(name) {
+        warn_if_different(existing, &config);
+        return existing;
+    }
+    let mut breakers = breakers().write().unwrap_or_else(PoisonError::into_inner);
+    if let Some(existing) = breakers.get(name).copied() {
+        drop(breakers);
+        warn_if_different(existing, &config);
+        return existing;
+    }
+    // Breakers live as long as the process, like the call sites that name them; one allocation
+    // per name, at the first call.
+    let created: &'static CircuitBreaker = Box::leak(Box::new(CircuitBreaker::new(name, config)));
+    breakers.insert(name, created);
+    created
+}
+
+/// Every registered breaker, in no particular order.
+pub fn breakers_snapshot() -> Vec<&'static CircuitBreaker> {
+    breakers()
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .values()
+        .copied()
+        .collect()
+}
+
+fn warn_if_different(existing: &CircuitBreaker, config: &BreakerConfig) {
+    if existing.config() != config {
+        tracing::warn!(
+            target: crate::TRACING_TARGET,
+            name = existing.name(),
+            kept = ?existing.config(),
+            ignored = ?config,
+            "two sites name this circuit breaker with different settings; the first registered settings are used"
+        );
+    }
+}
