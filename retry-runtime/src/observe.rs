@@ -92,11 +92,7 @@ fn millis(delay: Duration) -> u64 {
     u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)
 }
 
-pub(crate) fn breaker_transition(
-    name: &str,
-    from: crate::BreakerState,
-    to: crate::BreakerState,
-) {
+pub(crate) fn breaker_transition(name: &str, from: crate::BreakerState, to: crate::BreakerState) {
     if to == crate::BreakerState::Open {
         tracing::warn!(
             target: TRACING_TARGET,

@@ -130,7 +130,8 @@ impl BreakerConfig {
         let growth = self
             .open_for_factor
             .powi(i32::try_from(trips_in_a_row.saturating_sub(1)).unwrap_or(i32::MAX));
-        crate::backoff::scale_saturating(self.open_for, growth).min(self.max_open_for.max(self.open_for))
+        crate::backoff::scale_saturating(self.open_for, growth)
+            .min(self.max_open_for.max(self.open_for))
     }
 }
 
@@ -372,7 +373,9 @@ impl BreakerConfigError {
             BreakerConfigError::NeverTrips => {
                 "invalid breaker config: `failure_threshold = 0` without a rate never trips"
             }
-            BreakerConfigError::ZeroOpenFor => "invalid breaker config: `open_for` must be non-zero",
+            BreakerConfigError::ZeroOpenFor => {
+                "invalid breaker config: `open_for` must be non-zero"
+            }
             BreakerConfigError::InvalidOpenForFactor { .. } => {
                 "invalid breaker config: `open_for_factor` must be finite and at least 1"
             }
@@ -436,7 +439,9 @@ mod tests {
             .max_open_for(Duration::from_secs(60))
             .build()
             .unwrap();
-        let secs: Vec<u64> = (1..=4).map(|trips| config.open_duration(trips).as_secs()).collect();
+        let secs: Vec<u64> = (1..=4)
+            .map(|trips| config.open_duration(trips).as_secs())
+            .collect();
         assert_eq!(secs, [10, 30, 60, 60]);
         assert_eq!(config.open_duration(u32::MAX), Duration::from_secs(60));
     }
@@ -446,18 +451,42 @@ mod tests {
         let cases = [
             (BreakerConfig::builder().failure_rate(1.5), "failure_rate"),
             (BreakerConfig::builder().failure_rate(0.0), "failure_rate"),
-            (BreakerConfig::builder().slow_call_rate(0.5), "slow_call_rate"),
+            (
+                BreakerConfig::builder().slow_call_rate(0.5),
+                "slow_call_rate",
+            ),
             (BreakerConfig::builder().window(0), "window"),
-            (BreakerConfig::builder().failure_rate(0.5).window(10).min_calls(11), "min_calls"),
-            (BreakerConfig::builder().failure_threshold(0), "failure_threshold"),
-            (BreakerConfig::builder().open_for(Duration::ZERO), "open_for"),
-            (BreakerConfig::builder().open_for_factor(0.9), "open_for_factor"),
+            (
+                BreakerConfig::builder()
+                    .failure_rate(0.5)
+                    .window(10)
+                    .min_calls(11),
+                "min_calls",
+            ),
+            (
+                BreakerConfig::builder().failure_threshold(0),
+                "failure_threshold",
+            ),
+            (
+                BreakerConfig::builder().open_for(Duration::ZERO),
+                "open_for",
+            ),
+            (
+                BreakerConfig::builder().open_for_factor(0.9),
+                "open_for_factor",
+            ),
             (
                 BreakerConfig::builder().max_open_for(Duration::from_secs(1)),
                 "max_open_for",
             ),
-            (BreakerConfig::builder().half_open_calls(0), "half_open_calls"),
-            (BreakerConfig::builder().half_open_calls(70_000), "half_open_calls"),
+            (
+                BreakerConfig::builder().half_open_calls(0),
+                "half_open_calls",
+            ),
+            (
+                BreakerConfig::builder().half_open_calls(70_000),
+                "half_open_calls",
+            ),
         ];
         for (builder, field) in cases {
             let error = builder.build().unwrap_err();

@@ -52,6 +52,8 @@ pub struct CircuitBreaker {
     open_until: AtomicU64,
     window: Option<Window>,
     counters: counters::Counters,
+    opened: AtomicU64,
+    recovered: AtomicU64,
     clock: ClockSource,
     origin: Instant,
 }
@@ -97,6 +99,10 @@ pub struct BreakerCounts {
     pub rejected: u64,
     /// Calls that ran past `slow_call` (also counted as successful or failed).
     pub slow: u64,
+    /// Times the breaker tripped (closed or half-open to open).
+    pub opened: u64,
+    /// Times it recovered (half-open to closed, after every probe succeeded).
+    pub recovered: u64,
 }
 
 /// The right to run one call, from [`CircuitBreaker::try_acquire`]. Record the outcome with one
@@ -149,6 +155,8 @@ impl CircuitBreaker {
             open_until: AtomicU64::new(0),
             window: config.uses_window().then(|| Window::new(config.window())),
             counters: counters::Counters::default(),
+            opened: AtomicU64::new(0),
+            recovered: AtomicU64::new(0),
             clock,
             origin,
         }
@@ -171,7 +179,11 @@ impl CircuitBreaker {
 
     /// Cumulative call counts.
     pub fn counts(&self) -> BreakerCounts {
-        self.counters.sum()
+        BreakerCounts {
+            opened: self.opened.load(Ordering::Relaxed),
+            recovered: self.recovered.load(Ordering::Relaxed),
+            ..self.counters.sum()
+        }
     }
 
     /// The failure rate over the count-based window, when a rate is configured and a call has
@@ -355,7 +367,9 @@ impl CircuitBreaker {
 
     fn settle(&self, admitted: Word, outcome: Outcome, started: Option<Instant>) {
         let slow = match (started, self.config.slow_call()) {
-            (Some(started), Some(limit)) => self.clock.now().saturating_duration_since(started) > limit,
+            (Some(started), Some(limit)) => {
+                self.clock.now().saturating_duration_since(started) > limit
+            }
             _ => false,
         };
         match admitted.kind() {
@@ -410,7 +424,8 @@ impl CircuitBreaker {
     }
 
     fn settle_probe(&self, admitted: Word, outcome: Outcome, slow: bool) {
-        let failed = outcome == Outcome::Failure || (slow && self.config.slow_call_rate().is_some());
+        let failed =
+            outcome == Outcome::Failure || (slow && self.config.slow_call_rate().is_some());
         let mut current = self.load();
         loop {
             if !current.same_period(admitted) {
@@ -449,6 +464,7 @@ impl CircuitBreaker {
     fn after_transition(&self, from: BreakerState, to: Word) {
         match to.kind() {
             BreakerState::Open => {
+                self.opened.fetch_add(1, Ordering::Relaxed);
                 let trips = self.trips_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
                 let open_for = self.config.open_duration(trips);
                 let until = self
@@ -461,6 +477,7 @@ impl CircuitBreaker {
             BreakerState::Closed => {
                 self.consecutive_failures.store(0, Ordering::Relaxed);
                 if from == BreakerState::HalfOpen {
+                    self.recovered.fetch_add(1, Ordering::Relaxed);
                     self.trips_in_a_row.store(0, Ordering::Relaxed);
                 }
                 if let Some(window) = &self.window {

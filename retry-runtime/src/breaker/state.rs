@@ -143,7 +143,10 @@ mod tests {
         assert_eq!(word.succeeded(), 7);
         assert_eq!(word.epoch(), 1);
         let next = word.transition(BreakerState::Closed);
-        assert_eq!((next.kind(), next.admitted(), next.succeeded(), next.epoch()), (BreakerState::Closed, 0, 0, 2));
+        assert_eq!(
+            (next.kind(), next.admitted(), next.succeeded(), next.epoch()),
+            (BreakerState::Closed, 0, 0, 2)
+        );
     }
 
     #[test]
@@ -151,6 +154,9 @@ mod tests {
         let last = Word(EPOCH_MASK << EPOCH_SHIFT);
         assert_eq!(last.epoch(), (1 << 29) - 1);
         assert_eq!(last.transition(BreakerState::Open).epoch(), 0);
-        assert_eq!(last.transition(BreakerState::Open).kind(), BreakerState::Open);
+        assert_eq!(
+            last.transition(BreakerState::Open).kind(),
+            BreakerState::Open
+        );
     }
 }

@@ -59,7 +59,10 @@ impl Window {
 
     /// The failure rate over what the window holds now, if anything.
     pub(crate) fn failure_rate(&self) -> Option<f64> {
-        let recorded = self.calls.load(Ordering::Relaxed).min(self.slots.len() as u64);
+        let recorded = self
+            .calls
+            .load(Ordering::Relaxed)
+            .min(self.slots.len() as u64);
         if recorded == 0 {
             return None;
         }
@@ -98,7 +101,10 @@ mod tests {
         window.record(false, true);
         window.record(false, false);
         let rates = window.record(true, false);
-        assert_eq!((rates.recorded, rates.failure_rate, rates.slow_rate), (4, 0.5, 0.25));
+        assert_eq!(
+            (rates.recorded, rates.failure_rate, rates.slow_rate),
+            (4, 0.5, 0.25)
+        );
         // The fifth call evicts the first failure.
         let rates = window.record(false, false);
         assert_eq!((rates.recorded, rates.failure_rate), (4, 0.25));
