@@ -4,20 +4,21 @@
 //! Pipeline, one module per stage: `args` (the syntax of each key), `signature` (the fn's
 //! shape), `validate` (every semantic check, errors collected), `expand` (code generation).
 
-mod args;
+mod classify;
+mod codegen;
 mod duration;
 mod errors;
-mod expand;
+mod keys;
+mod retry;
 mod signature;
-mod validate;
 
 #[cfg(test)]
 mod snapshots;
 
 use proc_macro::TokenStream;
 
-use crate::args::RetryArgs;
 use crate::errors::Errors;
+use crate::retry::args::RetryArgs;
 use crate::signature::RetryFn;
 
 /// Retries the fn's body when it returns `Err`. See `retry_runtime::retry` for every key, with
@@ -41,10 +42,15 @@ fn retry_attribute(
         return with_original(errors, item);
     };
     let plan = signature::analyze(&function, &mut errors).and_then(|shape| {
-        validate::validate(args, &function, &shape, &mut errors).map(|plan| (shape, plan))
+        retry::validate::validate(args, &function, &shape, &mut errors).map(|plan| (shape, plan))
     });
     match plan {
-        Some((shape, plan)) if errors.is_empty() => expand::expand(function, shape, &plan),
+        Some((shape, plan)) if errors.is_empty() => {
+            let fn_name = function.sig.ident.clone();
+            codegen::wrap_fn(function, &shape, |body, is_async| {
+                retry::expand::wrap_body(&plan, &shape, &fn_name, body, is_async, None)
+            })
+        }
         _ => with_original(errors, item),
     }
 }

@@ -1,31 +1,22 @@
 //! The attribute's arguments, parsed into typed values: the syntax of each key, nothing more.
 //! What the values mean and how they combine is checked in `validate`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Expr, Ident, Lit, LitInt, LitStr, Pat, Path, Token, Type, bracketed};
+use syn::{Expr, Ident, Lit, LitInt, LitStr, Path, Token, Type, bracketed};
 
 use crate::errors::Errors;
-
-/// One `key = value`, remembering where the key was written.
-pub(crate) struct Arg<T> {
-    pub key: Ident,
-    pub value: T,
-}
+use crate::keys::{
+    Arg, OnArg, example_for, parse_duration_literal, parse_int, parse_on, parse_path_like,
+    parse_string, set, skip_to_next_entry, unknown_key,
+};
 
 /// `backoff = "exponential"` or `backoff = path::to::custom_fn`.
 pub(crate) enum BackoffArg {
     Named(LitStr),
     Custom(Expr),
-}
-
-/// `on = [A, B::C, B::D { code: 500..=599, .. }]`.
-pub(crate) struct OnArg {
-    pub bracket_span: Span,
-    pub patterns: Vec<Pat>,
 }
 
 /// Every key of `#[retry(...)]`, each at most once.
@@ -199,124 +190,6 @@ impl RetryArgs {
     }
 }
 
-fn set<T>(slot: &mut Option<Arg<T>>, key: Ident, value: T) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(syn::Error::new(
-            key.span(),
-            format!("`{key}` is given twice; keep one of them"),
-        ));
-    }
-    *slot = Some(Arg { key, value });
-    Ok(())
-}
-
-fn skip_to_next_entry(input: ParseStream) {
-    let _ = input.step(|cursor| {
-        let mut rest = *cursor;
-        while let Some((token, next)) = rest.token_tree() {
-            if let proc_macro2::TokenTree::Punct(punct) = &token
-                && punct.as_char() == ','
-            {
-                return Ok(((), rest));
-            }
-            rest = next;
-        }
-        Ok(((), rest))
-    });
-}
-
-fn parse_int(input: ParseStream, key: &str) -> syn::Result<LitInt> {
-    if input.peek(LitInt) {
-        return input.parse();
-    }
-    let found: TokenStream = input.fork().parse::<Expr>().map_or_else(
-        |_| TokenStream::new(),
-        |expr| quote::ToTokens::to_token_stream(&expr),
-    );
-    Err(syn::Error::new(
-        if found.is_empty() {
-            input.span()
-        } else {
-            found.span()
-        },
-        format!("`{key}` is an integer literal: {}", example_for(key)),
-    ))
-}
-
-fn parse_string(input: ParseStream, key: &str) -> syn::Result<LitStr> {
-    if input.peek(LitStr) {
-        return input.parse();
-    }
-    Err(syn::Error::new(
-        input.span(),
-        format!("`{key}` is a string literal: {}", example_for(key)),
-    ))
-}
-
-fn parse_duration_literal(input: ParseStream, key: &str) -> syn::Result<LitStr> {
-    if input.peek(LitStr) {
-        return input.parse();
-    }
-    if let Ok(number) = input.fork().parse::<Lit>()
-        && matches!(number, Lit::Int(_) | Lit::Float(_))
-    {
-        return Err(syn::Error::new(
-            number.span(),
-            format!(
-                "durations are strings with a unit: `{key} = \"{}ms\"` or `{key} = \"{}s\"`",
-                literal_digits(&number),
-                literal_digits(&number)
-            ),
-        ));
-    }
-    Err(syn::Error::new(
-        input.span(),
-        format!("`{key}` is a duration string: {}", example_for(key)),
-    ))
-}
-
-fn literal_digits(literal: &Lit) -> String {
-    match literal {
-        Lit::Int(int) => int.base10_digits().to_owned(),
-        Lit::Float(float) => float.base10_digits().to_owned(),
-        _ => String::new(),
-    }
-}
-
-fn parse_path_like(input: ParseStream, key: &str) -> syn::Result<Expr> {
-    if input.peek(LitStr) {
-        let literal: LitStr = input.parse()?;
-        return Err(syn::Error::new(
-            literal.span(),
-            format!(
-                "`{key}` takes a path, not a string: write `{key} = {}`",
-                literal.value()
-            ),
-        ));
-    }
-    input.parse()
-}
-
-fn parse_on(input: ParseStream) -> syn::Result<OnArg> {
-    if !input.peek(syn::token::Bracket) {
-        let span = input.span();
-        return Err(syn::Error::new(
-            span,
-            "`on` takes a list in brackets, even for one error: `on = [Timeout]`",
-        ));
-    }
-    let content;
-    let bracket = bracketed!(content in input);
-    let patterns = Punctuated::<Pat, Token![,]>::parse_terminated_with(
-        &content,
-        Pat::parse_multi_with_leading_vert,
-    )?;
-    Ok(OnArg {
-        bracket_span: bracket.span.join(),
-        patterns: patterns.into_iter().collect(),
-    })
-}
-
 fn parse_clone(input: ParseStream) -> syn::Result<Vec<Ident>> {
     if !input.peek(syn::token::Bracket) {
         return Err(syn::Error::new(
@@ -330,63 +203,10 @@ fn parse_clone(input: ParseStream) -> syn::Result<Vec<Ident>> {
     Ok(names.into_iter().collect())
 }
 
-/// How to write each key, for error messages.
-pub(crate) fn example_for(key: &str) -> &'static str {
-    match key {
-        "max_attempts" => "`max_attempts = 3`",
-        "backoff" => {
-            "`backoff = \"exponential\"` (or \"linear\", \"fixed\", \"fibonacci\", or a fn path)"
-        }
-        "delay" => "`delay = \"100ms\"`",
-        "max_delay" => "`max_delay = \"10s\"`",
-        "factor" => "`factor = 2`",
-        "jitter" => "`jitter = \"full\"` (or \"none\", \"equal\", \"decorrelated\")",
-        "on" => "`on = [Timeout, Io]`",
-        "when" => "`when = StoreError::is_transient`",
-        "max_elapsed" => "`max_elapsed = \"30s\"`",
-        "attempt_timeout" => "`attempt_timeout = \"2s\"`",
-        "on_retry" => "`on_retry = log_retry`",
-        "name" => "`name = \"fetch_user\"`",
-        "policy" => "`policy = crate::policies::NETWORK`",
-        "crate" => "`crate = my_reexport::retry_runtime`",
-        "sleeper" => "`sleeper = MySleeper`",
-        "clone" => "`clone = [payload]`",
-        _ => "",
-    }
-}
-
-/// An unknown key, with the closest known one suggested.
-pub(crate) fn unknown_key(key: &Ident, known: &[&str]) -> syn::Error {
-    let name = key.to_string();
-    let closest = known
-        .iter()
-        .map(|candidate| (edit_distance(&name, candidate), *candidate))
-        .min();
-    let message = match closest {
-        Some((distance, candidate)) if distance <= 3 || candidate.contains(name.as_str()) => {
-            format!("unknown key `{name}`; did you mean `{candidate}`?")
-        }
-        _ => format!("unknown key `{name}`; the keys are: {}", known.join(", ")),
-    };
-    syn::Error::new(key.span(), message)
-}
-
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
+    use proc_macro2::Span;
+
     use super::*;
 
     #[test]

@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
 use syn::{Expr, Ident, Lit, LitStr, Pat, Path, Type};
 
-use crate::args::{Arg, BackoffArg, POLICY_KEYS, RetryArgs, edit_distance, example_for};
+use crate::classify::{Classifier, classifier, display_tokens};
 use crate::duration::{describe, parse_duration};
 use crate::errors::Errors;
-use crate::signature::{Flavor, FnShape, RetryFn, is_type_parameter, variant_prefix};
+use crate::keys::{Arg, edit_distance, example_for};
+use crate::retry::args::{BackoffArg, POLICY_KEYS, RetryArgs};
+use crate::signature::{Flavor, FnShape, RetryFn};
 
 /// What `expand` generates from.
 pub(crate) struct RetryPlan {
@@ -51,12 +51,6 @@ pub(crate) enum BackoffPlan {
     Exponential(f64),
     Fibonacci,
     Custom(Expr),
-}
-
-/// `on` patterns (already completed with the error type's path) and the `when` predicate.
-pub(crate) struct Classifier {
-    pub patterns: Vec<TokenStream>,
-    pub when: Option<Expr>,
 }
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
@@ -102,7 +96,13 @@ pub(crate) fn validate(
         }
     }
 
-    let classifier = classifier(&args, function, shape, errors);
+    let classifier = classifier(
+        args.on.as_ref(),
+        args.when.as_ref(),
+        function,
+        shape,
+        errors,
+    );
     let policy = match args.policy {
         Some(policy) => Some(PolicyPlan::Named(policy.value)),
         None => inline_policy(&args, errors).map(PolicyPlan::Inline),
@@ -414,156 +414,4 @@ fn suggestion(written: &str, known: &[&str]) -> String {
         })
         .map(|candidate| format!(" (did you mean \"{candidate}\"?)"))
         .unwrap_or_default()
-}
-
-fn classifier(
-    args: &RetryArgs,
-    function: &RetryFn,
-    shape: &FnShape,
-    errors: &mut Errors,
-) -> Option<Classifier> {
-    if args.on.is_none() && args.when.is_none() {
-        return None;
-    }
-    let mut patterns = Vec::new();
-    if let Some(on) = &args.on {
-        if on.value.patterns.is_empty() {
-            errors.push(syn::Error::new(
-                on.value.bracket_span,
-                "`on = []` would retry nothing; list the errors to retry (`on = [Timeout]`), or remove `on` to retry every error",
-            ));
-        }
-        for pattern in &on.value.patterns {
-            if let Some(completed) = complete_pattern(pattern, function, shape, errors) {
-                patterns.push(completed);
-            }
-        }
-    }
-    Some(Classifier {
-        patterns,
-        when: args.when.as_ref().map(|when| when.value.clone()),
-    })
-}
-
-/// A single identifier names a variant of `E` (`Timeout` becomes `E::Timeout { .. }`, which
-/// matches unit, tuple and struct variants alike); a bare path gets `{ .. }`. Inside full
-/// patterns, single-segment variant paths (`Io(7)`, `Http { status, .. }`) get the `E::` prefix
-/// too, through or-patterns; everything else is used as written.
-fn complete_pattern(
-    pattern: &Pat,
-    function: &RetryFn,
-    shape: &FnShape,
-    errors: &mut Errors,
-) -> Option<TokenStream> {
-    match pattern {
-        Pat::Ident(ident)
-            if ident.by_ref.is_none() && ident.mutability.is_none() && ident.subpat.is_none() =>
-        {
-            let variant = &ident.ident;
-            let prefix = error_prefix(variant, function, shape, errors)?;
-            Some(quote!(#prefix::#variant { .. }))
-        }
-        Pat::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
-            let variant = path.path.get_ident()?;
-            let prefix = error_prefix(variant, function, shape, errors)?;
-            Some(quote!(#prefix::#variant { .. }))
-        }
-        Pat::Path(path) => Some(quote!(#path { .. })),
-        Pat::Or(or) => {
-            let cases: Option<Vec<TokenStream>> = or
-                .cases
-                .iter()
-                .map(|case| complete_pattern(case, function, shape, errors))
-                .collect();
-            let cases = cases?;
-            Some(quote!(#(#cases)|*))
-        }
-        Pat::TupleStruct(tuple) if names_variant_of_error(&tuple.path, shape) => {
-            let mut tuple = tuple.clone();
-            tuple.path = prefixed(&tuple.path, shape)?;
-            Some(tuple.to_token_stream())
-        }
-        Pat::Struct(fields) if names_variant_of_error(&fields.path, shape) => {
-            let mut fields = fields.clone();
-            fields.path = prefixed(&fields.path, shape)?;
-            Some(fields.to_token_stream())
-        }
-        other => Some(other.to_token_stream()),
-    }
-}
-
-/// A single-segment path that is not the error type itself: a variant written without `E::`.
-fn names_variant_of_error(path: &Path, shape: &FnShape) -> bool {
-    let Some(ident) = path.get_ident() else {
-        return false;
-    };
-    let Some(prefix) = shape.error_type.as_ref().and_then(variant_prefix) else {
-        return false;
-    };
-    prefix
-        .segments
-        .last()
-        .is_some_and(|last| last.ident != *ident)
-}
-
-fn prefixed(path: &Path, shape: &FnShape) -> Option<Path> {
-    let mut prefix = shape.error_type.as_ref().and_then(variant_prefix)?;
-    prefix.segments.extend(path.segments.iter().cloned());
-    Some(prefix)
-}
-
-/// `E`'s path, or an error at `variant` saying why a bare variant name cannot be completed.
-fn error_prefix(
-    variant: &Ident,
-    function: &RetryFn,
-    shape: &FnShape,
-    errors: &mut Errors,
-) -> Option<Path> {
-    let Some(error_type) = &shape.error_type else {
-        errors.push_spanned(
-            variant,
-            format!(
-                "cannot tell which enum `{variant}` belongs to: the return type does not spell out `Result<T, E>` (a type alias hides `E`); write the path, such as `on = [MyError::{variant}]`"
-            ),
-        );
-        return None;
-    };
-    if is_type_parameter(&function.sig, error_type) {
-        errors.push_spanned(
-            variant,
-            format!(
-                "`{}` is a type parameter, so `{variant}` cannot name one of its variants; use `when = predicate` to classify a generic error",
-                display_tokens(error_type)
-            ),
-        );
-        return None;
-    }
-    let prefix = variant_prefix(error_type);
-    if prefix.is_none() {
-        errors.push_spanned(
-            variant,
-            format!(
-                "`{}` is not an enum path, so `{variant}` cannot name one of its variants; write a full pattern, or use `when = predicate`",
-                display_tokens(error_type)
-            ),
-        );
-    }
-    prefix
-}
-
-/// Tokens as a user writes them (`a::b<'c>`, not `a :: b < 'c >`), for error messages.
-fn display_tokens(tokens: &impl ToTokens) -> String {
-    let spaced = tokens.to_token_stream().to_string();
-    let mut text = spaced
-        .replace(" :: ", "::")
-        .replace(":: ", "::")
-        .replace(" < ", "<")
-        .replace("< ", "<")
-        .replace(" >", ">")
-        .replace(" ,", ",")
-        .replace("& ", "&");
-    if text.starts_with(":: ") {
-        text = text.replacen(":: ", "::", 1);
-    }
-    text
 }

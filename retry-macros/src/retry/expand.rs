@@ -10,8 +10,10 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
-use crate::signature::{Flavor, FnShape, RetryFn};
-use crate::validate::{BackoffPlan, Classifier, InlinePolicy, PolicyPlan, RetryPlan};
+use crate::classify::selects;
+use crate::codegen::fake_return;
+use crate::retry::validate::{BackoffPlan, InlinePolicy, PolicyPlan, RetryPlan};
+use crate::signature::FnShape;
 
 /// The names of generated locals, all hygienic.
 struct Names {
@@ -26,7 +28,6 @@ struct Names {
     step: Ident,
     failed_attempt: Ident,
     delay: Ident,
-    fake_return: Ident,
 }
 
 impl Names {
@@ -44,46 +45,33 @@ impl Names {
             step: name("retry_step"),
             failed_attempt: name("retry_failed_attempt"),
             delay: name("retry_delay"),
-            fake_return: name("retry_fake_return"),
         }
     }
 }
 
-pub(crate) fn expand(function: RetryFn, shape: FnShape, plan: &RetryPlan) -> TokenStream {
+/// Wraps one body (the fn's, or an inner attribute's expansion of it) in the retry loop.
+/// `rejected` names a `Cell<bool>` that an inner `#[circuit_breaker]` sets when it rejects a
+/// call: a rejection is never retried.
+pub(crate) fn wrap_body(
+    plan: &RetryPlan,
+    shape: &FnShape,
+    fn_name: &Ident,
+    body: &TokenStream,
+    is_async: bool,
+    rejected: Option<&Ident>,
+) -> TokenStream {
     let names = Names::new();
-    let RetryFn {
-        attrs,
-        vis,
-        sig,
-        body,
-    } = function;
-    let site = site_static(&names, plan, &sig.ident);
-    let new_body = match shape.flavor {
-        Flavor::Sync => sync_body(&names, plan, &shape.output, &site, &body),
-        Flavor::Async => async_body(&names, plan, &shape.output, &site, &body),
-        Flavor::AsyncTrait {
-            callee,
-            before,
-            rebindings,
-            attempt,
-        } => {
-            let attempt_body = quote!(#(#attempt)*);
-            let retry_loop = async_body(&names, plan, &shape.output, &site, &attempt_body);
-            let move_token = <syn::Token![move]>::default();
-            quote! {
-                #(#before)*
-                #callee(async #move_token {
-                    #(#rebindings)*
-                    #retry_loop
-                })
-            }
-        }
+    let site = site_static(&names, plan, fn_name);
+    let rejected_declaration =
+        rejected.map(|flag| quote!(let #flag = ::core::cell::Cell::new(false);));
+    let retry_loop = if is_async {
+        async_body(&names, plan, &shape.output, &site, body, rejected)
+    } else {
+        sync_body(&names, plan, &shape.output, &site, body, rejected)
     };
     quote! {
-        #(#attrs)*
-        #vis #sig {
-            #new_body
-        }
+        #rejected_declaration
+        #retry_loop
     }
 }
 
@@ -178,34 +166,13 @@ fn fresh_clones(plan: &RetryPlan) -> TokenStream {
     quote!(#(#clones)*)
 }
 
-/// `if false { let r: Output = loop {}; return r; }`: fixes the attempt's output type before
-/// the body is checked, so `?` knows what to convert into and type errors point at user code.
-fn fake_return(names: &Names, output: &Type) -> TokenStream {
-    let fake = &names.fake_return;
-    quote! {
-        #[allow(
-            unknown_lints,
-            unreachable_code,
-            clippy::diverging_sub_expression,
-            clippy::empty_loop,
-            clippy::let_unit_value,
-            clippy::let_with_type_underscore,
-            clippy::needless_return,
-            clippy::unreachable
-        )]
-        if false {
-            let #fake: #output = loop {};
-            return #fake;
-        }
-    }
-}
-
 fn sync_body(
     names: &Names,
     plan: &RetryPlan,
     output: &Type,
     site: &TokenStream,
     body: &TokenStream,
+    rejected: Option<&Ident>,
 ) -> TokenStream {
     let krate = &plan.krate;
     let Names {
@@ -215,7 +182,7 @@ fn sync_body(
         delay,
         ..
     } = names;
-    let fake_return = fake_return(names, output);
+    let fake_return = fake_return(output);
     let clones = fresh_clones(plan);
     let no_timeout_check = match &plan.policy {
         PolicyPlan::Named(path) => Some(quote_spanned! {path.span()=>
@@ -226,7 +193,7 @@ fn sync_body(
         }),
         PolicyPlan::Inline(_) => None,
     };
-    let decide = decide(names, plan, &quote!(failed_sync));
+    let decide = decide(names, plan, &quote!(failed_sync), rejected);
     let stopwatch = stopwatch(plan);
     quote! {
         #[allow(unused_mut)]
@@ -255,6 +222,7 @@ fn async_body(
     output: &Type,
     site: &TokenStream,
     body: &TokenStream,
+    rejected: Option<&Ident>,
 ) -> TokenStream {
     let krate = &plan.krate;
     let Names {
@@ -269,7 +237,7 @@ fn async_body(
         || quote!(#krate::__private::DefaultSleeper),
         ToTokens::to_token_stream,
     );
-    let fake_return = fake_return(names, output);
+    let fake_return = fake_return(output);
     let clones = fresh_clones(plan);
     let attempt_future = quote! {
         async {
@@ -329,7 +297,7 @@ fn async_body(
             }
         }},
     };
-    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>));
+    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
     let stopwatch = stopwatch(plan);
     // A block of its own, so the site static is the first item of its scope after any
     // statements `#[async_trait]` put before the loop.
@@ -348,7 +316,12 @@ fn async_body(
 
 /// The two match arms after an attempt: return the value, or decide on the error. The error is
 /// dropped at the end of its arm, before the sleep, so it is never held across an `.await`.
-fn decide(names: &Names, plan: &RetryPlan, failed: &TokenStream) -> TokenStream {
+fn decide(
+    names: &Names,
+    plan: &RetryPlan,
+    failed: &TokenStream,
+    rejected: Option<&Ident>,
+) -> TokenStream {
     let krate = &plan.krate;
     let Names {
         site,
@@ -362,7 +335,11 @@ fn decide(names: &Names, plan: &RetryPlan, failed: &TokenStream) -> TokenStream 
         delay,
         ..
     } = names;
-    let classify = classify(plan.classifier.as_ref(), error);
+    let selected = selects(plan.classifier.as_ref(), error);
+    let classify = match rejected {
+        Some(flag) => quote!(!#flag.replace(false) && #selected),
+        None => selected,
+    };
     let on_retry = plan
         .on_retry
         .as_ref()
@@ -398,20 +375,5 @@ fn decide(names: &Names, plan: &RetryPlan, failed: &TokenStream) -> TokenStream 
                 #krate::__private::Step::Stop(_) => return ::core::result::Result::Err(#error),
             }
         }
-    }
-}
-
-fn classify(classifier: Option<&Classifier>, error: &Ident) -> TokenStream {
-    let Some(Classifier { patterns, when }) = classifier else {
-        return quote!(true);
-    };
-    let by_pattern = (!patterns.is_empty())
-        .then(|| quote_spanned!(Span::mixed_site()=> ::core::matches!(#error, #(#patterns)|*)));
-    let by_predicate = when.as_ref().map(|when| quote!((#when)(&#error)));
-    match (by_pattern, by_predicate) {
-        (Some(pattern), Some(predicate)) => quote!(#pattern || #predicate),
-        (Some(pattern), None) => pattern,
-        (None, Some(predicate)) => predicate,
-        (None, None) => quote!(false),
     }
 }
