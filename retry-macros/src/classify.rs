@@ -168,14 +168,15 @@ pub(crate) fn display_tokens(tokens: &impl ToTokens) -> String {
     text
 }
 
-/// `true` when the error is selected: `matches!(error, patterns) || when(&error)`.
-pub(crate) fn selects(classifier: Option<&Classifier>, error: &Ident) -> TokenStream {
+/// `true` when the error is selected: `matches!(error, patterns) || when(error)`, where `error`
+/// is an expression of type `&E` (patterns then bind by reference and never move out of it).
+pub(crate) fn selects(classifier: Option<&Classifier>, error: &TokenStream) -> TokenStream {
     let Some(Classifier { patterns, when }) = classifier else {
         return quote!(true);
     };
     let by_pattern = (!patterns.is_empty())
         .then(|| quote_spanned!(Span::mixed_site()=> ::core::matches!(#error, #(#patterns)|*)));
-    let by_predicate = when.as_ref().map(|when| quote!((#when)(&#error)));
+    let by_predicate = when.as_ref().map(|when| quote!((#when)(#error)));
     match (by_pattern, by_predicate) {
         (Some(pattern), Some(predicate)) => quote!(#pattern || #predicate),
         (Some(pattern), None) => pattern,

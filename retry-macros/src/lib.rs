@@ -1,9 +1,13 @@
-//! The `#[retry]` attribute. Use it through the `retry-runtime` crate, which re-exports it and
-//! holds everything the expansion calls; its documentation describes every key.
+//! The `#[retry]` and `#[circuit_breaker]` attributes. Use them through the `retry-runtime`
+//! crate, which re-exports them and holds everything the expansions call; its documentation
+//! describes every key.
 //!
-//! Pipeline, one module per stage: `args` (the syntax of each key), `signature` (the fn's
-//! shape), `validate` (every semantic check, errors collected), `expand` (code generation).
+//! Each attribute is a pipeline, one module per stage: `args` (the syntax of each key),
+//! `validate` (every semantic check, errors collected), `expand` (code generation). Shared:
+//! `signature` (the fn's shape), `keys` (entry parsing), `classify` (`on` and `when`),
+//! `codegen` (wrapping a body in any fn shape). Stacked attributes are expanded together, here.
 
+mod breaker;
 mod classify;
 mod codegen;
 mod duration;
@@ -16,10 +20,14 @@ mod signature;
 mod snapshots;
 
 use proc_macro::TokenStream;
+use syn::{Attribute, Ident};
 
+use crate::breaker::args::BreakerArgs;
+use crate::breaker::validate::BreakerPlan;
 use crate::errors::Errors;
 use crate::retry::args::RetryArgs;
-use crate::signature::RetryFn;
+use crate::retry::validate::RetryPlan;
+use crate::signature::{AttributeKind, FnShape, RetryFn};
 
 /// Retries the fn's body when it returns `Err`. See `retry_runtime::retry` for every key, with
 /// examples.
@@ -28,37 +36,155 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     retry_attribute(args.into(), item.into()).into()
 }
 
+/// Guards the fn with a named circuit breaker. See `retry_runtime::circuit_breaker` for every
+/// key, with examples.
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    breaker_attribute(args.into(), item.into()).into()
+}
+
+/// `#[retry]`, and an inner `#[circuit_breaker]` if one follows it (the breaker then sits inside
+/// the retry loop, and a rejection is never retried).
 fn retry_attribute(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
     let mut errors = Errors::default();
     let args = RetryArgs::parse(args, &mut errors);
-    let Ok(function) = syn::parse2::<RetryFn>(item.clone()) else {
-        errors.push(syn::Error::new(
-            proc_macro2::Span::call_site(),
-            "`#[retry]` applies to fns and methods; put it on a `fn` that returns `Result<T, E>`",
-        ));
-        return with_original(errors, item);
+    let Ok(mut function) = syn::parse2::<RetryFn>(item.clone()) else {
+        return not_a_fn("#[retry]", errors, item);
     };
-    let plan = signature::analyze(&function, &mut errors).and_then(|shape| {
-        retry::validate::validate(args, &function, &shape, &mut errors).map(|plan| (shape, plan))
-    });
-    match plan {
-        Some((shape, plan)) if errors.is_empty() => {
+    let inner_breaker = take_attribute(&mut function.attrs, "circuit_breaker")
+        .map(|tokens| BreakerArgs::parse(tokens, &mut errors));
+    let Some(shape) = signature::analyze(&function, AttributeKind::Retry, &mut errors) else {
+        return with_original(errors, &function);
+    };
+    let retry_plan = retry::validate::validate(args, &function, &shape, &mut errors);
+    let breaker_plan = inner_breaker
+        .as_ref()
+        .map(|breaker| breaker::validate::validate(breaker, &function, &shape, &mut errors));
+    match (retry_plan, breaker_plan) {
+        (Some(retry_plan), None) if errors.is_empty() => {
+            expand_retry(function, &shape, &retry_plan)
+        }
+        (Some(retry_plan), Some(Some(breaker_plan))) if errors.is_empty() => {
             let fn_name = function.sig.ident.clone();
+            let rejected = Ident::new("breaker_rejected", proc_macro2::Span::mixed_site());
             codegen::wrap_fn(function, &shape, |body, is_async| {
-                retry::expand::wrap_body(&plan, &shape, &fn_name, body, is_async, None)
+                let guarded = breaker::expand::wrap_body(
+                    &breaker_plan,
+                    &shape,
+                    body,
+                    is_async,
+                    Some(&rejected),
+                );
+                retry::expand::wrap_body(
+                    &retry_plan,
+                    &shape,
+                    &fn_name,
+                    &guarded,
+                    is_async,
+                    Some(&rejected),
+                )
             })
         }
-        _ => with_original(errors, item),
+        _ => with_original(errors, &function),
     }
 }
 
-/// The errors next to the item as written: the user sees the attribute's errors and nothing
-/// else, not a cascade from a half-expanded fn.
-fn with_original(errors: Errors, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+/// `#[circuit_breaker]`, and an inner `#[retry]` if one follows it (the breaker then sits outside
+/// the retry loop: an exhausted retry is one failure).
+fn breaker_attribute(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let mut errors = Errors::default();
+    let args = BreakerArgs::parse(args, &mut errors);
+    let Ok(mut function) = syn::parse2::<RetryFn>(item.clone()) else {
+        return not_a_fn("#[circuit_breaker]", errors, item);
+    };
+    let inner_retry = take_attribute(&mut function.attrs, "retry")
+        .map(|tokens| RetryArgs::parse(tokens, &mut errors));
+    let kind = if inner_retry.is_some() {
+        AttributeKind::Retry
+    } else {
+        AttributeKind::CircuitBreaker
+    };
+    let Some(shape) = signature::analyze(&function, kind, &mut errors) else {
+        return with_original(errors, &function);
+    };
+    let breaker_plan = breaker::validate::validate(&args, &function, &shape, &mut errors);
+    let retry_plan =
+        inner_retry.map(|retry| retry::validate::validate(retry, &function, &shape, &mut errors));
+    match (breaker_plan, retry_plan) {
+        (Some(breaker_plan), None) if errors.is_empty() => {
+            expand_breaker(function, &shape, &breaker_plan)
+        }
+        (Some(breaker_plan), Some(Some(retry_plan))) if errors.is_empty() => {
+            let fn_name = function.sig.ident.clone();
+            codegen::wrap_fn(function, &shape, |body, is_async| {
+                let retried =
+                    retry::expand::wrap_body(&retry_plan, &shape, &fn_name, body, is_async, None);
+                breaker::expand::wrap_body(&breaker_plan, &shape, &retried, is_async, None)
+            })
+        }
+        _ => with_original(errors, &function),
+    }
+}
+
+fn expand_retry(function: RetryFn, shape: &FnShape, plan: &RetryPlan) -> proc_macro2::TokenStream {
+    let fn_name = function.sig.ident.clone();
+    codegen::wrap_fn(function, shape, |body, is_async| {
+        retry::expand::wrap_body(plan, shape, &fn_name, body, is_async, None)
+    })
+}
+
+fn expand_breaker(
+    function: RetryFn,
+    shape: &FnShape,
+    plan: &BreakerPlan,
+) -> proc_macro2::TokenStream {
+    codegen::wrap_fn(function, shape, |body, is_async| {
+        breaker::expand::wrap_body(plan, shape, body, is_async, None)
+    })
+}
+
+/// Removes the first attribute whose path ends in `name` (`retry`, `retry_runtime::retry`, ...)
+/// and returns its arguments.
+fn take_attribute(attrs: &mut Vec<Attribute>, name: &str) -> Option<proc_macro2::TokenStream> {
+    let position = attrs.iter().position(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == name)
+    })?;
+    let attr = attrs.remove(position);
+    Some(match attr.meta {
+        syn::Meta::List(list) => list.tokens,
+        _ => proc_macro2::TokenStream::new(),
+    })
+}
+
+fn not_a_fn(
+    attribute: &str,
+    mut errors: Errors,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    errors.push(syn::Error::new(
+        proc_macro2::Span::call_site(),
+        format!(
+            "`{attribute}` applies to fns and methods; put it on a `fn` that returns `Result<T, E>`"
+        ),
+    ));
     let mut output = errors.into_compile_errors();
     output.extend(item);
+    output
+}
+
+/// The errors next to the fn as written (less a stacked attribute already handled): the user
+/// sees the attribute's errors and nothing else, not a cascade from a half-expanded fn.
+fn with_original(errors: Errors, function: &RetryFn) -> proc_macro2::TokenStream {
+    let mut output = errors.into_compile_errors();
+    quote::ToTokens::to_tokens(function, &mut output);
     output
 }

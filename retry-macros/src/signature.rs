@@ -80,17 +80,39 @@ pub(crate) struct FnShape {
     pub error_type: Option<Type>,
 }
 
-/// Checks what `#[retry]` cannot work with, and works out the shape.
-pub(crate) fn analyze(function: &RetryFn, errors: &mut Errors) -> Option<FnShape> {
+/// Which attribute is asking, for its messages and its checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttributeKind {
+    Retry,
+    CircuitBreaker,
+}
+
+impl AttributeKind {
+    fn spelled(self) -> &'static str {
+        match self {
+            AttributeKind::Retry => "`#[retry]`",
+            AttributeKind::CircuitBreaker => "`#[circuit_breaker]`",
+        }
+    }
+}
+
+/// Checks what the attribute cannot work with, and works out the shape.
+pub(crate) fn analyze(
+    function: &RetryFn,
+    attribute: AttributeKind,
+    errors: &mut Errors,
+) -> Option<FnShape> {
     let sig = &function.sig;
+    let spelled = attribute.spelled();
     if let Some(constness) = &sig.constness {
         errors.push_spanned(
             constness,
-            "`#[retry]` cannot be used on a `const fn`: retrying sleeps, which a const fn cannot do; remove `const`",
+            format!("{spelled} cannot be used on a `const fn`: it keeps run-time state, which a const fn cannot touch; remove `const`"),
         );
     }
     for input in &sig.inputs {
         if let FnArg::Receiver(receiver) = input
+            && attribute == AttributeKind::Retry
             && matches!(receiver.kind, ReceiverKind::Value)
         {
             errors.push_spanned(
@@ -100,7 +122,7 @@ pub(crate) fn analyze(function: &RetryFn, errors: &mut Errors) -> Option<FnShape
         }
     }
     if let Some(variadic) = &sig.variadic {
-        errors.push_spanned(variadic, "`#[retry]` does not support variadic fns");
+        errors.push_spanned(variadic, format!("{spelled} does not support variadic fns"));
     }
 
     let async_trait = if sig.asyncness.is_none() {
@@ -126,7 +148,7 @@ pub(crate) fn analyze(function: &RetryFn, errors: &mut Errors) -> Option<FnShape
         errors.push_spanned(
             &sig.ident,
             format!(
-                "`#[retry]` needs a fn that returns `Result<T, E>`, and `{}` returns `()`; add a return type such as `-> Result<(), MyError>`",
+                "{spelled} needs a fn that returns `Result<T, E>`, and `{}` returns `()`; add a return type such as `-> Result<(), MyError>`",
                 sig.ident
             ),
         );
@@ -136,7 +158,7 @@ pub(crate) fn analyze(function: &RetryFn, errors: &mut Errors) -> Option<FnShape
         errors.push_spanned(
             &written_output,
             format!(
-                "`#[retry]` needs a fn that returns `Result<T, E>`, not {found}: only an `Err` can be retried; return a `Result`"
+                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: only an `Err` can say that a call failed; return a `Result`"
             ),
         );
         return None;

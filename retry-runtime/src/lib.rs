@@ -81,3 +81,8 @@ pub use timeout::AttemptTimeout;
 #[doc(inline)]
 #[doc = include_str!("../docs/retry.md")]
 pub use retry_macros::retry;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/circuit_breaker.md")]
+pub use retry_macros::circuit_breaker;

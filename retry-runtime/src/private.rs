@@ -258,3 +258,65 @@ impl<T, E: From<AttemptTimeout>> AttemptOutput for Result<T, E> {
 pub fn attempt_timed_out<R: AttemptOutput>(timeout: AttemptTimeout) -> R {
     R::timed_out(timeout)
 }
+
+pub use crate::breaker::config::BreakerConfig;
+pub use crate::breaker::{CircuitBreaker, CircuitOpen, Permit};
+
+/// One `#[circuit_breaker]` fn: the breaker's name and the settings it registers with, and
+/// the breaker itself once the first call has looked it up. Emitted as a `static`.
+#[derive(Debug)]
+pub struct BreakerSite {
+    name: &'static str,
+    config: BreakerConfig,
+    breaker: std::sync::OnceLock<&'static CircuitBreaker>,
+}
+
+impl BreakerSite {
+    /// A site; `const` so that it lives in a `static`.
+    pub const fn new(name: &'static str, config: BreakerConfig) -> Self {
+        BreakerSite {
+            name,
+            config,
+            breaker: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The named breaker: registered by the first call through any site that names it.
+    #[inline]
+    pub fn breaker(&self) -> &'static CircuitBreaker {
+        match self.breaker.get() {
+            Some(breaker) => breaker,
+            None => self.register(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&self) -> &'static CircuitBreaker {
+        self.breaker
+            .get_or_init(|| crate::registry::register_breaker(self.name, self.config))
+    }
+}
+
+/// The output of a call that a breaker can reject: a `Result` whose error type implements
+/// `From<CircuitOpen>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[circuit_breaker]` needs the fn's error type to implement `From<retry_runtime::CircuitOpen>`",
+    label = "a rejected call cannot be returned as this `{Self}`",
+    note = "add `impl From<retry_runtime::CircuitOpen> for YourError`, or give a `fallback`"
+)]
+pub trait RejectionOutput {
+    /// The call's `Err(E::from(open))`.
+    fn rejected(open: CircuitOpen) -> Self;
+}
+
+impl<T, E: From<CircuitOpen>> RejectionOutput for Result<T, E> {
+    fn rejected(open: CircuitOpen) -> Self {
+        Err(E::from(open))
+    }
+}
+
+/// A rejection as the fn's `Result`.
+pub fn rejected<R: RejectionOutput>(open: CircuitOpen) -> R {
+    R::rejected(open)
+}

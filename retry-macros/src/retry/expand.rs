@@ -335,7 +335,7 @@ fn decide(
         delay,
         ..
     } = names;
-    let selected = selects(plan.classifier.as_ref(), error);
+    let selected = selects(plan.classifier.as_ref(), &quote!(&#error));
     let classify = match rejected {
         Some(flag) => quote!(!#flag.replace(false) && #selected),
         None => selected,
