@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use retry_runtime::{RetryPolicy, retry};
+use retry_runtime::{CircuitOpen, RetryPolicy, circuit_breaker, retry};
 
 /// Counts allocations made by the current thread only, so parallel tests do not interfere.
 struct CountingAllocator;
@@ -129,4 +129,44 @@ fn functional_api_allocates_nothing() {
         })
     });
     assert_eq!((result, allocations), (Ok(3), 0));
+}
+
+impl From<CircuitOpen> for Busy {
+    fn from(_: CircuitOpen) -> Self {
+        Busy
+    }
+}
+
+#[circuit_breaker(
+    name = "allocation-count",
+    failure_threshold = 1000,
+    failure_rate = 0.9,
+    window = 50
+)]
+fn guarded(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[circuit_breaker(name = "allocation-count-async", failure_threshold = 1000)]
+async fn guarded_async(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[test]
+fn breaker_calls_in_closed_state_allocate_nothing() {
+    // The first call registers the breaker (one allocation per name, once); calls after it are
+    // what is counted.
+    let _ = guarded(false);
+    let (result, allocations) = allocations_during(|| guarded(false));
+    assert_eq!((result, allocations), (Ok(1), 0), "success");
+    let (result, allocations) = allocations_during(|| guarded(true));
+    assert_eq!((result, allocations), (Err(Busy), 0), "failure");
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let _ = runtime.block_on(guarded_async(false));
+    let (result, allocations) = allocations_during(|| runtime.block_on(guarded_async(false)));
+    assert_eq!((result, allocations), (Ok(1), 0), "async success");
 }

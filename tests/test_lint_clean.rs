@@ -13,7 +13,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use retry_runtime::{AttemptTimeout, RetryPolicy, retry};
+use retry_runtime::{AttemptTimeout, CircuitOpen, RetryPolicy, circuit_breaker, retry};
 
 /// A user's error type, with `Display`.
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +41,12 @@ impl std::error::Error for StrictError {}
 
 impl From<AttemptTimeout> for StrictError {
     fn from(_: AttemptTimeout) -> Self {
+        StrictError::TimedOut
+    }
+}
+
+impl From<CircuitOpen> for StrictError {
+    fn from(_: CircuitOpen) -> Self {
         StrictError::TimedOut
     }
 }
@@ -163,4 +169,67 @@ impl Remote for Client {
         self.hits += 1;
         Ok(key.to_owned())
     }
+}
+
+impl Client {
+    /// Every breaker key.
+    ///
+    /// # Errors
+    /// The body's error, or a rejection.
+    #[circuit_breaker(
+        name = "strict",
+        failure_threshold = 3,
+        failure_rate = 0.5,
+        window = 10,
+        min_calls = 5,
+        slow_call = "1s",
+        slow_call_rate = 0.5,
+        open_for = "10s",
+        open_for_factor = 2,
+        max_open_for = "1m",
+        half_open_calls = 2,
+        on = [Timeout],
+        when = is_io,
+        fallback = Self::cached,
+    )]
+    pub fn guarded(&self, key: &str) -> Result<String, StrictError> {
+        Ok(key.to_owned())
+    }
+
+    /// The fallback.
+    ///
+    /// # Errors
+    /// Never.
+    pub fn cached(&self, key: &str) -> Result<String, StrictError> {
+        Ok(format!("{key}{}", self.hits))
+    }
+
+    /// Stacked, breaker outside.
+    ///
+    /// # Errors
+    /// The last error, or a rejection.
+    #[circuit_breaker(name = "strict-stacked")]
+    #[retry(max_attempts = 2, delay = "1ms")]
+    pub async fn stacked(&mut self) -> Result<u32, StrictError> {
+        self.hits += 1;
+        Ok(self.hits)
+    }
+
+    /// Stacked, breaker inside.
+    ///
+    /// # Errors
+    /// The last error, or a rejection.
+    #[retry(max_attempts = 2, delay = "1ms")]
+    #[circuit_breaker(name = "strict-inside")]
+    pub fn stacked_inside(&mut self) -> Result<u32, StrictError> {
+        self.hits += 1;
+        Ok(self.hits)
+    }
+}
+
+#[test]
+fn strict_crate_breakers() {
+    let mut client = Client { hits: 0 };
+    assert_eq!(client.guarded("k"), Ok("k".to_owned()));
+    assert_eq!(client.stacked_inside(), Ok(1));
 }

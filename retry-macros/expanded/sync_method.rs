@@ -50,7 +50,7 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
                 }
                 ::core::result::Result::Err(retry_error) => {
                     let retry_retryable: bool = ::core::matches!(
-                        retry_error, StoreError::Timeout { .. } | StoreError::Io(_)
+                        & retry_error, StoreError::Timeout { .. } | StoreError::Io(_)
                     ) || (StoreError::is_transient)(&retry_error);
                     let retry_hint = {
                         #[allow(unused_imports)]

@@ -176,15 +176,21 @@ pub(crate) fn example_for(key: &str) -> &'static str {
 /// An unknown key, with the closest known one suggested.
 pub(crate) fn unknown_key(key: &Ident, known: &[&str]) -> syn::Error {
     let name = key.to_string();
-    let closest = known
+    let by_spelling = known
         .iter()
         .map(|candidate| (edit_distance(&name, candidate), *candidate))
-        .min();
-    let message = match closest {
-        Some((distance, candidate)) if distance <= 3 || candidate.contains(name.as_str()) => {
-            format!("unknown key `{name}`; did you mean `{candidate}`?")
-        }
-        _ => format!("unknown key `{name}`; the keys are: {}", known.join(", ")),
+        .min()
+        .filter(|(distance, _)| *distance <= 3)
+        .map(|(_, candidate)| candidate);
+    let by_part = || {
+        known
+            .iter()
+            .find(|candidate| name.len() >= 3 && candidate.contains(name.as_str()))
+            .copied()
+    };
+    let message = match by_spelling.or_else(by_part) {
+        Some(candidate) => format!("unknown key `{name}`; did you mean `{candidate}`?"),
+        None => format!("unknown key `{name}`; the keys are: {}", known.join(", ")),
     };
     syn::Error::new(key.span(), message)
 }

@@ -6,10 +6,17 @@ use std::path::PathBuf;
 
 use quote::quote;
 
-use crate::retry_attribute;
+use crate::{breaker_attribute, retry_attribute};
 
 fn check(name: &str, args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) {
-    let expanded = retry_attribute(args, item);
+    check_expansion(name, retry_attribute(args, item));
+}
+
+fn check_breaker(name: &str, args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) {
+    check_expansion(name, breaker_attribute(args, item));
+}
+
+fn check_expansion(name: &str, expanded: proc_macro2::TokenStream) {
     let file: syn::File = syn::parse2(expanded).expect("the expansion parses as Rust");
     let rendered = prettyplease::unparse(&file);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -149,6 +156,72 @@ fn rejected_input_keeps_the_original_item() {
         quote! {
             fn fetch() -> Result<(), StoreError> {
                 Ok(())
+            }
+        },
+    );
+}
+
+#[test]
+fn breaker_on_a_sync_method_with_on_and_fallback() {
+    check_breaker(
+        "breaker_sync_method",
+        quote!(
+            name = "db",
+            failure_threshold = 5,
+            open_for = "30s",
+            on = [Unavailable],
+            fallback = Self::from_cache
+        ),
+        quote! {
+            fn query(&self, sql: &str) -> Result<Rows, DbError> {
+                self.pool.run(sql)
+            }
+        },
+    );
+}
+
+#[test]
+fn breaker_on_an_async_fn_with_rates() {
+    check_breaker(
+        "breaker_async_rates",
+        quote!(
+            name = "payments",
+            failure_rate = 0.5,
+            window = 20,
+            min_calls = 10,
+            slow_call = "2s"
+        ),
+        quote! {
+            async fn charge(card: &Card) -> Result<Receipt, PaymentError> {
+                gateway().charge(card).await
+            }
+        },
+    );
+}
+
+#[test]
+fn breaker_outside_retry() {
+    check_breaker(
+        "stacked_breaker_outside",
+        quote!(name = "db"),
+        quote! {
+            #[retry(max_attempts = 3)]
+            fn query(sql: &str) -> Result<Rows, DbError> {
+                run(sql)
+            }
+        },
+    );
+}
+
+#[test]
+fn breaker_inside_retry() {
+    check(
+        "stacked_breaker_inside",
+        quote!(max_attempts = 3),
+        quote! {
+            #[circuit_breaker(name = "db")]
+            async fn query(sql: &str) -> Result<Rows, DbError> {
+                run(sql).await
             }
         },
     );

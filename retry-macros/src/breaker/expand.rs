@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::Ident;
 
-use crate::breaker::validate::{BreakerPlan, ConfigPlan};
+use crate::breaker::validate::{BreakerPlan, ConfigPlan, OpenPeriod};
 use crate::classify::selects;
 use crate::codegen::fake_return;
 use crate::signature::FnShape;
@@ -90,9 +90,12 @@ fn config_tokens(config: &ConfigPlan, krate: &syn::Path) -> TokenStream {
         min_calls,
         slow_call,
         slow_call_rate,
-        open_for,
-        open_for_factor,
-        max_open_for,
+        open_period:
+            OpenPeriod {
+                open_for,
+                factor: open_for_factor,
+                max: max_open_for,
+            },
         half_open_calls,
     } = config;
     let failure_rate = failure_rate.map(|rate| quote!(.failure_rate(#rate)));

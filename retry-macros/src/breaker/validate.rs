@@ -33,10 +33,15 @@ pub(crate) struct ConfigPlan {
     pub min_calls: Option<u32>,
     pub slow_call: Option<Duration>,
     pub slow_call_rate: Option<f64>,
-    pub open_for: Duration,
-    pub open_for_factor: f64,
-    pub max_open_for: Duration,
+    pub open_period: OpenPeriod,
     pub half_open_calls: u32,
+}
+
+/// How long an open breaker waits before a probe, and how that grows on trips in a row.
+pub(crate) struct OpenPeriod {
+    pub open_for: Duration,
+    pub factor: f64,
+    pub max: Duration,
 }
 
 const DEFAULT_FAILURE_THRESHOLD: u32 = 5;
@@ -156,6 +161,25 @@ fn config(args: &BreakerArgs, errors: &mut Errors) -> Option<ConfigPlan> {
         .slow_call
         .as_ref()
         .map(|arg| positive_duration(arg, errors));
+    let open_period = open_period(args, errors);
+    let half_open_calls = args
+        .half_open_calls
+        .as_ref()
+        .map_or(Some(1), |arg| int_in(arg, 1, MAX_HALF_OPEN_CALLS, errors));
+    Some(ConfigPlan {
+        failure_threshold: failure_threshold?,
+        failure_rate: failure_rate.map_or(Some(None), |rate| rate.map(Some))?,
+        window: window.map_or(Some(None), |window| window.map(Some))?,
+        min_calls: min_calls.map_or(Some(None), |min| min.map(Some))?,
+        slow_call: slow_call.map_or(Some(None), |slow| slow.map(Some))?,
+        slow_call_rate: slow_call_rate.map_or(Some(None), |rate| rate.map(Some))?,
+        open_period: open_period?,
+        half_open_calls: half_open_calls?,
+    })
+}
+
+/// `open_for`, `open_for_factor` and `max_open_for`, checked together.
+fn open_period(args: &BreakerArgs, errors: &mut Errors) -> Option<OpenPeriod> {
     let open_for = args
         .open_for
         .as_ref()
@@ -184,21 +208,10 @@ fn config(args: &BreakerArgs, errors: &mut Errors) -> Option<ConfigPlan> {
             max
         }
     };
-    let half_open_calls = args
-        .half_open_calls
-        .as_ref()
-        .map_or(Some(1), |arg| int_in(arg, 1, MAX_HALF_OPEN_CALLS, errors));
-    Some(ConfigPlan {
-        failure_threshold: failure_threshold?,
-        failure_rate: failure_rate.map_or(Some(None), |rate| rate.map(Some))?,
-        window: window.map_or(Some(None), |window| window.map(Some))?,
-        min_calls: min_calls.map_or(Some(None), |min| min.map(Some))?,
-        slow_call: slow_call.map_or(Some(None), |slow| slow.map(Some))?,
-        slow_call_rate: slow_call_rate.map_or(Some(None), |rate| rate.map(Some))?,
+    Some(OpenPeriod {
         open_for: open_for?,
-        open_for_factor: open_for_factor?,
-        max_open_for: max_open_for?,
-        half_open_calls: half_open_calls?,
+        factor: open_for_factor?,
+        max: max_open_for?,
     })
 }
 

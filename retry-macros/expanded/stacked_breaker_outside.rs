@@ -1,0 +1,145 @@
+fn query(sql: &str) -> Result<Rows, DbError> {
+    {
+        static __CIRCUIT_BREAKER_SITE: ::retry_runtime::__private::BreakerSite = ::retry_runtime::__private::BreakerSite::new(
+            "db",
+            ::retry_runtime::__private::BreakerConfig::builder()
+                .failure_threshold(5u32)
+                .open_for(
+                    ::retry_runtime::__private::Duration::from_nanos(30000000000u64),
+                )
+                .open_for_factor(2f64)
+                .max_open_for(
+                    ::retry_runtime::__private::Duration::from_nanos(300000000000u64),
+                )
+                .half_open_calls(1u32)
+                .build_const(),
+        );
+        let breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
+            ::core::result::Result::Ok(breaker_permit) => breaker_permit,
+            ::core::result::Result::Err(breaker_open) => {
+                return ::retry_runtime::__private::rejected(breaker_open);
+            }
+        };
+        let breaker_outcome: Result<Rows, DbError> = {
+            #[allow(unused_mut)]
+            let mut breaker_call = || {
+                #[allow(
+                    unknown_lints,
+                    unreachable_code,
+                    clippy::diverging_sub_expression,
+                    clippy::empty_loop,
+                    clippy::let_unit_value,
+                    clippy::let_with_type_underscore,
+                    clippy::needless_return,
+                    clippy::unreachable
+                )]
+                if false {
+                    let retry_fake_return: Result<Rows, DbError> = loop {};
+                    return retry_fake_return;
+                }
+                #[allow(unused_mut)]
+                let mut retry_attempt = || {
+                    #[allow(
+                        unknown_lints,
+                        unreachable_code,
+                        clippy::diverging_sub_expression,
+                        clippy::empty_loop,
+                        clippy::let_unit_value,
+                        clippy::let_with_type_underscore,
+                        clippy::needless_return,
+                        clippy::unreachable
+                    )]
+                    if false {
+                        let retry_fake_return: Result<Rows, DbError> = loop {};
+                        return retry_fake_return;
+                    }
+                    run(sql)
+                };
+                {
+                    static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
+                        ::core::concat!(::core::module_path!(), "::", "query"),
+                        ::retry_runtime::__private::RetryPolicy::builder()
+                            .max_attempts(3u32)
+                            .backoff(::retry_runtime::__private::Backoff::Exponential {
+                                factor: 2f64,
+                            })
+                            .delay(
+                                ::retry_runtime::__private::Duration::from_nanos(
+                                    100000000u64,
+                                ),
+                            )
+                            .max_delay(
+                                ::retry_runtime::__private::Duration::from_nanos(
+                                    10000000000u64,
+                                ),
+                            )
+                            .jitter(::retry_runtime::__private::Jitter::Full)
+                            .build_const(),
+                    );
+                    let mut retry_state = ::retry_runtime::__private::start_sync::<
+                        ::retry_runtime::__private::WithoutBudget,
+                    >(&__RETRY_RUNTIME_SITE);
+                    loop {
+                        let retry_delay = match retry_attempt() {
+                            ::core::result::Result::Ok(retry_value) => {
+                                ::retry_runtime::__private::succeeded(
+                                    &__RETRY_RUNTIME_SITE,
+                                    &retry_state,
+                                );
+                                return ::core::result::Result::Ok(retry_value);
+                            }
+                            ::core::result::Result::Err(retry_error) => {
+                                let retry_retryable: bool = true;
+                                let retry_hint = {
+                                    #[allow(unused_imports)]
+                                    use ::retry_runtime::__private::{
+                                        HintFromError as _, HintFollowPolicy as _,
+                                    };
+                                    (&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                        .hint()
+                                };
+                                let retry_step = {
+                                    #[allow(unused_imports)]
+                                    use ::retry_runtime::__private::{
+                                        DescribeWithDisplay as _, DescribeWithDebug as _,
+                                        DescribeWithTypeName as _,
+                                    };
+                                    ::retry_runtime::__private::failed_sync(
+                                        &__RETRY_RUNTIME_SITE,
+                                        &mut retry_state,
+                                        retry_retryable,
+                                        retry_hint,
+                                        (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                            .describe(),
+                                    )
+                                };
+                                match retry_step {
+                                    ::retry_runtime::__private::Step::Retry {
+                                        attempt: retry_failed_attempt,
+                                        delay: retry_delay,
+                                    } => retry_delay,
+                                    ::retry_runtime::__private::Step::Stop(_) => {
+                                        return ::core::result::Result::Err(retry_error);
+                                    }
+                                }
+                            }
+                        };
+                        ::retry_runtime::__private::sleep_sync(retry_delay);
+                    }
+                }
+            };
+            breaker_call()
+        };
+        match &breaker_outcome {
+            ::core::result::Result::Ok(_) => breaker_permit.record_success(),
+            ::core::result::Result::Err(breaker_error) => {
+                if true {
+                    breaker_permit.record_failure();
+                } else {
+                    breaker_permit.record_ignored();
+                }
+            }
+        }
+        breaker_outcome
+    }
+}

@@ -1,0 +1,18 @@
+use retry_runtime::{CircuitOpen, circuit_breaker};
+
+#[derive(Debug)]
+enum DbError {
+    Unavailable,
+    Rejected(CircuitOpen),
+}
+
+impl From<CircuitOpen> for DbError {
+    fn from(open: CircuitOpen) -> Self {
+        DbError::Rejected(open)
+    }
+}
+
+#[circuit_breaker(name = "db", open_for = "1m", max_open_for = "30s")]
+fn query() -> Result<(), DbError> { Ok(()) }
+
+fn main() {}

@@ -1,0 +1,19 @@
+use retry_runtime::{CircuitOpen, circuit_breaker};
+
+#[derive(Debug)]
+enum DbError {
+    Unavailable,
+    Rejected(CircuitOpen),
+}
+
+impl From<CircuitOpen> for DbError {
+    fn from(open: CircuitOpen) -> Self {
+        DbError::Rejected(open)
+    }
+}
+
+#[circuit_breaker(name = "db", failure_rate = 2)]
+#[retry_runtime::retry(max_attempts = 0)]
+fn query() -> Result<(), DbError> { Ok(()) }
+
+fn main() {}
