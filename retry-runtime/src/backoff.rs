@@ -110,20 +110,22 @@ fn fibonacci_saturating(k: u32) -> u32 {
     if k >= 48 { u32::MAX } else { current }
 }
 
+/// `Duration::MAX` in nanoseconds, as an f64.
+#[allow(clippy::cast_precision_loss)]
+const MAX_NANOS: f64 = u64::MAX as f64 * 1e9 + 999_999_999.0;
+
 /// `duration * multiplier` for a finite or infinite `multiplier >= 0`, saturating at `Duration::MAX`.
 /// NaN or negative multipliers give zero: this never panics.
 pub(crate) fn scale_saturating(duration: Duration, multiplier: f64) -> Duration {
-    // Rounding the nanosecond count to f64's 53-bit mantissa costs under a nanosecond below
-    // 104 days, and the result is clamped by the caller.
+    // Seconds and nanoseconds convert to f64 natively; `as_nanos()` is a u128, whose conversion
+    // is a soft-float call that cost more than the rest of the delay math. Rounding to f64's
+    // 53-bit mantissa costs under a nanosecond below 104 days, and callers clamp the result.
     #[allow(clippy::cast_precision_loss)]
-    let (nanos, max_nanos) = (
-        duration.as_nanos() as f64 * multiplier,
-        Duration::MAX.as_nanos() as f64,
-    );
+    let nanos = (duration.as_secs() as f64 * 1e9 + f64::from(duration.subsec_nanos())) * multiplier;
     if nanos.is_nan() || nanos <= 0.0 {
         return Duration::ZERO;
     }
-    if nanos >= max_nanos {
+    if nanos >= MAX_NANOS {
         return Duration::MAX;
     }
     let whole_seconds = (nanos / 1e9).floor();

@@ -80,7 +80,8 @@ pub(crate) fn sleep_sync(duration: Duration) {
             None => false,
         })
         .unwrap_or(false);
-    if !advanced {
+    // A zero delay (`delay = "0ms"`, or a full-jitter draw of 0) needs no syscall.
+    if !advanced && !duration.is_zero() {
         std::thread::sleep(duration);
     }
 }

@@ -7,6 +7,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod config;
+mod counters;
 pub(crate) mod state;
 pub(crate) mod sync;
 pub(crate) mod window;
@@ -113,7 +114,6 @@ pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
     admitted: Word,
     started: Option<Instant>,
-    settled: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -200,7 +200,7 @@ impl CircuitBreaker {
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
         let word = self.load();
-        if word.kind().admits_freely() {
+        if word.admits_freely() {
             return Ok(self.permit(word));
         }
         self.acquire_contended(word)
@@ -300,7 +300,6 @@ impl CircuitBreaker {
             breaker: self,
             admitted,
             started: self.config.slow_call().map(|_| self.clock.now()),
-            settled: false,
         }
     }
 
@@ -385,7 +384,7 @@ impl CircuitBreaker {
         }
     }
 
-    #[inline]
+    #[cold]
     fn settle_closed(&self, admitted: Word, outcome: Outcome, slow: bool) {
         if outcome == Outcome::Ignored || !admitted.same_period(self.load()) {
             return;
@@ -503,25 +502,36 @@ impl fmt::Debug for CircuitBreaker {
 
 impl Permit<'_> {
     /// The call succeeded.
-    pub fn record_success(mut self) {
-        self.settled = true;
-        self.breaker
-            .settle(self.admitted, Outcome::Success, self.started);
+    #[inline]
+    pub fn record_success(self) {
+        // Recorded: the permit's drop (which gives an unused probe slot back) must not run.
+        let this = std::mem::ManuallyDrop::new(self);
+        let breaker = this.breaker;
+        // The hot path: closed, no slow-call timing, no window. A success then only counts
+        // itself and ends a failure streak, if there is one.
+        if this.admitted.records_freely() && this.started.is_none() && breaker.window.is_none() {
+            breaker.counters.add_success();
+            if breaker.consecutive_failures.load(Ordering::Relaxed) != 0 {
+                breaker.settle_closed(this.admitted, Outcome::Success, false);
+            }
+            return;
+        }
+        breaker.settle(this.admitted, Outcome::Success, this.started);
     }
 
     /// The call failed in a way that counts against the breaker.
-    pub fn record_failure(mut self) {
-        self.settled = true;
-        self.breaker
-            .settle(self.admitted, Outcome::Failure, self.started);
+    pub fn record_failure(self) {
+        let this = std::mem::ManuallyDrop::new(self);
+        this.breaker
+            .settle(this.admitted, Outcome::Failure, this.started);
     }
 
     /// The call failed in a way `on` does not select: passed through, counted as ignored, and
     /// (for a probe) its slot is given back.
-    pub fn record_ignored(mut self) {
-        self.settled = true;
-        self.breaker
-            .settle(self.admitted, Outcome::Ignored, self.started);
+    pub fn record_ignored(self) {
+        let this = std::mem::ManuallyDrop::new(self);
+        this.breaker
+            .settle(this.admitted, Outcome::Ignored, this.started);
     }
 
     /// The state the call was admitted under.
@@ -531,10 +541,9 @@ impl Permit<'_> {
 }
 
 impl Drop for Permit<'_> {
+    /// Dropped without an outcome: a cancelled future or a panic.
     fn drop(&mut self) {
-        if !self.settled {
-            self.breaker.abandon(self.admitted);
-        }
+        self.breaker.abandon(self.admitted);
     }
 }
 
@@ -544,99 +553,5 @@ impl fmt::Debug for Permit<'_> {
             .field("breaker", &self.breaker.name)
             .field("admitted", &self.admitted)
             .finish_non_exhaustive()
-    }
-}
-
-/// Call counts striped per thread, so threads counting calls through one breaker do not fight
-/// over one cache line.
-mod counters {
-    use super::sync::{AtomicU64, Ordering};
-    use super::{BreakerCounts, Outcome};
-
-    #[cfg(not(loom))]
-    const STRIPES: usize = 8;
-    #[cfg(loom)]
-    const STRIPES: usize = 1;
-
-    #[repr(align(64))]
-    struct Stripe {
-        successful: AtomicU64,
-        failed: AtomicU64,
-        ignored: AtomicU64,
-        rejected: AtomicU64,
-        slow: AtomicU64,
-    }
-
-    impl Default for Stripe {
-        fn default() -> Self {
-            Stripe {
-                successful: AtomicU64::new(0),
-                failed: AtomicU64::new(0),
-                ignored: AtomicU64::new(0),
-                rejected: AtomicU64::new(0),
-                slow: AtomicU64::new(0),
-            }
-        }
-    }
-
-    #[derive(Default)]
-    pub(super) struct Counters {
-        stripes: [Stripe; STRIPES],
-    }
-
-    #[cfg(not(loom))]
-    fn stripe_index() -> usize {
-        use std::cell::Cell;
-        use std::sync::atomic::AtomicUsize;
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        thread_local! {
-            static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
-        }
-        INDEX
-            .try_with(|index| {
-                if index.get() == usize::MAX {
-                    index.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES);
-                }
-                index.get()
-            })
-            .unwrap_or(0)
-    }
-
-    #[cfg(loom)]
-    fn stripe_index() -> usize {
-        0
-    }
-
-    impl Counters {
-        pub(super) fn add(&self, outcome: Outcome, slow: bool) {
-            let stripe = &self.stripes[stripe_index()];
-            let counter = match outcome {
-                Outcome::Success => &stripe.successful,
-                Outcome::Failure => &stripe.failed,
-                Outcome::Ignored => &stripe.ignored,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            if slow {
-                stripe.slow.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-
-        pub(super) fn add_rejected(&self) {
-            self.stripes[stripe_index()]
-                .rejected
-                .fetch_add(1, Ordering::Relaxed);
-        }
-
-        pub(super) fn sum(&self) -> BreakerCounts {
-            let mut counts = BreakerCounts::default();
-            for stripe in &self.stripes {
-                counts.successful += stripe.successful.load(Ordering::Relaxed);
-                counts.failed += stripe.failed.load(Ordering::Relaxed);
-                counts.ignored += stripe.ignored.load(Ordering::Relaxed);
-                counts.rejected += stripe.rejected.load(Ordering::Relaxed);
-                counts.slow += stripe.slow.load(Ordering::Relaxed);
-            }
-            counts
-        }
     }
 }

@@ -20,13 +20,15 @@ pub enum BreakerState {
 }
 
 impl BreakerState {
+    /// In the order of their bits in the state word: the three that admit calls freely come
+    /// first, so that admission tests one comparison.
     const ALL: [BreakerState; 6] = [
         BreakerState::Closed,
+        BreakerState::MetricsOnly,
+        BreakerState::Disabled,
         BreakerState::Open,
         BreakerState::HalfOpen,
-        BreakerState::Disabled,
         BreakerState::ForcedOpen,
-        BreakerState::MetricsOnly,
     ];
 
     /// The state's name in events and metrics labels (`"closed"`, `"half_open"`, ...).
@@ -74,11 +76,32 @@ const EPOCH_MASK: u64 = (1 << 29) - 1;
 impl Word {
     pub(crate) const CLOSED: Word = Word(0);
 
+    #[inline]
     pub(crate) fn kind(self) -> BreakerState {
-        // The kind bits only ever hold an index of ALL.
-        BreakerState::ALL[usize::try_from(self.0 & KIND_MASK).unwrap_or(0).min(5)]
+        // The kind bits only ever hold an index of ALL; 6 and 7 are never written.
+        match self.0 & KIND_MASK {
+            0 => BreakerState::Closed,
+            1 => BreakerState::MetricsOnly,
+            2 => BreakerState::Disabled,
+            3 => BreakerState::Open,
+            4 => BreakerState::HalfOpen,
+            _ => BreakerState::ForcedOpen,
+        }
     }
 
+    /// Closed, metrics-only or disabled: calls run without asking for a probe permit.
+    #[inline]
+    pub(crate) fn admits_freely(self) -> bool {
+        self.0 & KIND_MASK < 3
+    }
+
+    /// Closed or metrics-only: outcomes are recorded but nothing else is needed for a success.
+    #[inline]
+    pub(crate) fn records_freely(self) -> bool {
+        self.0 & KIND_MASK < 2
+    }
+
+    #[inline]
     pub(crate) fn admitted(self) -> u32 {
         ((self.0 >> ADMITTED_SHIFT) & COUNT_MASK) as u32
     }
@@ -87,6 +110,7 @@ impl Word {
         ((self.0 >> SUCCEEDED_SHIFT) & COUNT_MASK) as u32
     }
 
+    #[inline]
     pub(crate) fn epoch(self) -> u32 {
         ((self.0 >> EPOCH_SHIFT) & EPOCH_MASK) as u32
     }
@@ -112,8 +136,10 @@ impl Word {
     }
 
     /// Same state and epoch: an outcome admitted under `self` still applies to `current`.
+    #[inline]
     pub(crate) fn same_period(self, current: Word) -> bool {
-        self.kind() == current.kind() && self.epoch() == current.epoch()
+        (self.0 & (KIND_MASK | (EPOCH_MASK << EPOCH_SHIFT)))
+            == (current.0 & (KIND_MASK | (EPOCH_MASK << EPOCH_SHIFT)))
     }
 }
 
