@@ -113,10 +113,12 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                     }
                 }
             };
-            <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
-                    retry_delay,
-                )
-                .await;
+            if !::retry_runtime::__private::Duration::is_zero(&{ retry_delay }) {
+                <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
+                        retry_delay,
+                    )
+                    .await;
+            }
         }
     }
 }

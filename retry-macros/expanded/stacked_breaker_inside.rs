@@ -142,10 +142,12 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                     }
                 }
             };
-            <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
-                    retry_delay,
-                )
-                .await;
+            if !::retry_runtime::__private::Duration::is_zero(&{ retry_delay }) {
+                <::retry_runtime::__private::DefaultSleeper as ::retry_runtime::__private::AsyncSleeper>::sleep(
+                        retry_delay,
+                    )
+                    .await;
+            }
         }
     }
 }
