@@ -182,7 +182,7 @@ fn breaker_closed(c: &mut Criterion) {
 /// Time per call with two threads calling through one breaker at once.
 fn contended(iterations: u64, call: &(dyn Fn() + Sync)) -> Duration {
     let start_together = Barrier::new(2);
-    let elapsed = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let threads: Vec<_> = (0..2)
             .map(|_| {
                 scope.spawn(|| {
@@ -200,8 +200,7 @@ fn contended(iterations: u64, call: &(dyn Fn() + Sync)) -> Duration {
             .map(|thread| thread.join().unwrap())
             .max()
             .unwrap_or_default()
-    });
-    elapsed
+    })
 }
 
 fn breaker_contended(c: &mut Criterion) {
