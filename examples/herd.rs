@@ -155,10 +155,7 @@ impl Simulation {
                 let at = now + self.hop();
                 self.schedule(at, Event::Answer { client, written });
             }
-            Event::Answer {
-                client,
-                written: true,
-            } => {
+            Event::Answer { written: true, .. } => {
                 self.finished += 1;
                 self.last_finish = self.last_finish.max(now);
             }
