@@ -149,15 +149,13 @@ impl RetryPolicy {
     }
 }
 
-fn report_success(name: &str, state: &RetryState) {
-    if state.attempt() > 1 {
-        observe::recovered(name, state.attempt());
-    }
+fn report_success(name: &'static str, state: &RetryState) {
+    observe::succeeded(name, state.attempt());
 }
 
 fn decide<E>(
     policy: &RetryPolicy,
-    name: &str,
+    name: &'static str,
     state: &mut RetryState,
     hint: RetryHint,
     now: fn() -> std::time::Instant,

@@ -53,6 +53,10 @@ mod rng;
 mod sleep;
 mod timeout;
 
+pub mod hooks;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+pub mod stats;
 pub mod testing;
 
 #[doc(hidden)]

@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::engine::StopReason;
+use crate::hooks::{self, BreakerOutcome, Event};
 
 /// The `tracing` target of every event this crate emits; filter on it with
 /// `RUST_LOG=retry_runtime=debug`.
@@ -42,7 +43,25 @@ impl fmt::Debug for ErrorText<'_> {
     }
 }
 
-pub(crate) fn retry_scheduled(name: &str, attempt: u32, delay: Duration, error: ErrorText<'_>) {
+pub(crate) fn retry_scheduled(
+    name: &'static str,
+    attempt: u32,
+    delay: Duration,
+    error: ErrorText<'_>,
+) {
+    if hooks::active() {
+        hooks::emit(&Event::AttemptFailed {
+            name,
+            attempt,
+            error,
+        });
+        hooks::emit(&Event::RetryScheduled {
+            name,
+            attempt,
+            delay,
+            error,
+        });
+    }
     tracing::debug!(
         target: TRACING_TARGET,
         name,
@@ -53,7 +72,26 @@ pub(crate) fn retry_scheduled(name: &str, attempt: u32, delay: Duration, error: 
     );
 }
 
-pub(crate) fn stopped(name: &str, attempt: u32, reason: StopReason, error: ErrorText<'_>) {
+pub(crate) fn stopped(name: &'static str, attempt: u32, reason: StopReason, error: ErrorText<'_>) {
+    if hooks::active() {
+        hooks::emit(&Event::AttemptFailed {
+            name,
+            attempt,
+            error,
+        });
+        hooks::emit(&match reason {
+            StopReason::Exhausted | StopReason::OutOfTime => Event::Exhausted {
+                name,
+                attempts: attempt,
+                error,
+            },
+            StopReason::NotRetryable | StopReason::Permanent => Event::NotRetryable {
+                name,
+                attempts: attempt,
+                error,
+            },
+        });
+    }
     match reason {
         StopReason::Exhausted => tracing::warn!(
             target: TRACING_TARGET,
@@ -79,7 +117,21 @@ pub(crate) fn stopped(name: &str, attempt: u32, reason: StopReason, error: Error
     }
 }
 
-pub(crate) fn recovered(name: &str, attempts: u32) {
+/// Every success: free unless a hook or metrics listen, an event after retries.
+#[inline]
+pub(crate) fn succeeded(name: &'static str, attempts: u32) {
+    if attempts > 1 {
+        recovered(name, attempts);
+    } else if hooks::active() {
+        hooks::emit(&Event::Succeeded { name, attempts });
+    }
+}
+
+#[cold]
+fn recovered(name: &'static str, attempts: u32) {
+    if hooks::active() {
+        hooks::emit(&Event::Succeeded { name, attempts });
+    }
     tracing::info!(
         target: TRACING_TARGET,
         name,
@@ -92,7 +144,14 @@ fn millis(delay: Duration) -> u64 {
     u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)
 }
 
-pub(crate) fn breaker_transition(name: &str, from: crate::BreakerState, to: crate::BreakerState) {
+pub(crate) fn breaker_transition(
+    name: &'static str,
+    from: crate::BreakerState,
+    to: crate::BreakerState,
+) {
+    if hooks::active() {
+        hooks::emit(&Event::BreakerTransition { name, from, to });
+    }
     if to == crate::BreakerState::Open {
         tracing::warn!(
             target: TRACING_TARGET,
@@ -112,11 +171,22 @@ pub(crate) fn breaker_transition(name: &str, from: crate::BreakerState, to: crat
     }
 }
 
-pub(crate) fn call_rejected(name: &str, state: crate::BreakerState) {
+pub(crate) fn call_rejected(name: &'static str, state: crate::BreakerState) {
+    if hooks::active() {
+        hooks::emit(&Event::CallRejected { name, state });
+    }
     tracing::debug!(
         target: TRACING_TARGET,
         name,
         state = state.name(),
         "call rejected by circuit breaker"
     );
+}
+
+/// A breaker's recorded outcome, for hooks and metrics only.
+#[inline]
+pub(crate) fn breaker_call(name: &'static str, outcome: BreakerOutcome) {
+    if hooks::active() {
+        hooks::emit(&Event::BreakerCall { name, outcome });
+    }
 }

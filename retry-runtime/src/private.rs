@@ -51,12 +51,10 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(site: &RetrySite) -> RetryStat
     RetryState::start_with(&site.policy, S::now)
 }
 
-/// After an `Ok`: free on the first attempt, an event after retries.
+/// After an `Ok`: free on the first attempt unless a hook or metrics listen.
 #[inline]
 pub fn succeeded<W: Stopwatch>(site: &RetrySite, state: &RetryState<W>) {
-    if state.attempt() > 1 {
-        crate::observe::recovered(site.name, state.attempt());
-    }
+    crate::observe::succeeded(site.name, state.attempt());
 }
 
 /// After an `Err` of a sync fn: decide, and report the decision.

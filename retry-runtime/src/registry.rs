@@ -56,6 +56,9 @@ pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static C
     // per name, at the first call.
     let created: &'static CircuitBreaker = Box::leak(Box::new(CircuitBreaker::new(name, config)));
     breakers.insert(name, created);
+    drop(breakers);
+    #[cfg(feature = "metrics")]
+    crate::metrics::breaker_registered(name);
     created
 }
 

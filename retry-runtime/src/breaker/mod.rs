@@ -123,6 +123,16 @@ enum Outcome {
     Ignored,
 }
 
+impl Outcome {
+    fn reported(self) -> crate::hooks::BreakerOutcome {
+        match self {
+            Outcome::Success => crate::hooks::BreakerOutcome::Successful,
+            Outcome::Failure => crate::hooks::BreakerOutcome::Failed,
+            Outcome::Ignored => crate::hooks::BreakerOutcome::Ignored,
+        }
+    }
+}
+
 impl CircuitBreaker {
     /// A breaker outside the registry, with the default clock.
     pub fn new(name: &'static str, config: BreakerConfig) -> CircuitBreaker {
@@ -375,10 +385,12 @@ impl CircuitBreaker {
             BreakerState::Disabled | BreakerState::Open | BreakerState::ForcedOpen => {}
             BreakerState::Closed | BreakerState::MetricsOnly => {
                 self.counters.add(outcome, slow);
+                crate::observe::breaker_call(self.name, outcome.reported());
                 self.settle_closed(admitted, outcome, slow);
             }
             BreakerState::HalfOpen => {
                 self.counters.add(outcome, slow);
+                crate::observe::breaker_call(self.name, outcome.reported());
                 self.settle_probe(admitted, outcome, slow);
             }
         }
@@ -400,6 +412,8 @@ impl CircuitBreaker {
         }
         if let Some(window) = &self.window {
             let rates = window.record(failed, slow);
+            #[cfg(feature = "metrics")]
+            crate::metrics::failure_rate(self.name, rates.failure_rate);
             if rates.recorded >= self.config.min_calls() {
                 trip |= self
                     .config
@@ -511,6 +525,7 @@ impl Permit<'_> {
         // itself and ends a failure streak, if there is one.
         if this.admitted.records_freely() && this.started.is_none() && breaker.window.is_none() {
             breaker.counters.add_success();
+            crate::observe::breaker_call(breaker.name, crate::hooks::BreakerOutcome::Successful);
             if breaker.consecutive_failures.load(Ordering::Relaxed) != 0 {
                 breaker.settle_closed(this.admitted, Outcome::Success, false);
             }
