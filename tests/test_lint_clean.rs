@@ -233,3 +233,34 @@ fn strict_crate_breakers() {
     assert_eq!(client.guarded("k"), Ok("k".to_owned()));
     assert_eq!(client.stacked_inside(), Ok(1));
 }
+
+/// Each attribute's only use is stacked under the other, which expands it: its import must
+/// still count as used.
+pub mod stacked_imports {
+    use retry_runtime::{circuit_breaker, retry};
+
+    /// Breaker outside.
+    ///
+    /// # Errors
+    /// The last error, or a rejection.
+    #[circuit_breaker(name = "strict-imports-outside")]
+    #[retry(max_attempts = 2, delay = "1ms")]
+    pub fn outside() -> Result<(), super::StrictError> {
+        Ok(())
+    }
+}
+
+/// As above, with the other attribute outside.
+pub mod stacked_imports_reversed {
+    use retry_runtime::{circuit_breaker, retry};
+
+    /// Breaker inside.
+    ///
+    /// # Errors
+    /// The last error, or a rejection.
+    #[retry(max_attempts = 2, delay = "1ms")]
+    #[circuit_breaker(name = "strict-imports-inside")]
+    pub fn inside() -> Result<(), super::StrictError> {
+        Ok(())
+    }
+}

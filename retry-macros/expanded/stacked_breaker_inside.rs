@@ -1,4 +1,6 @@
 async fn query(sql: &str) -> Result<Rows, DbError> {
+    #[allow(unused_imports)]
+    use circuit_breaker as _;
     let breaker_rejected = ::core::cell::Cell::new(false);
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(

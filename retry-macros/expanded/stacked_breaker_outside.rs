@@ -1,4 +1,6 @@
 fn query(sql: &str) -> Result<Rows, DbError> {
+    #[allow(unused_imports)]
+    use retry as _;
     {
         static __CIRCUIT_BREAKER_SITE: ::retry_runtime::__private::BreakerSite = ::retry_runtime::__private::BreakerSite::new(
             "db",

@@ -54,8 +54,10 @@ fn retry_attribute(
     let Ok(mut function) = syn::parse2::<RetryFn>(item.clone()) else {
         return not_a_fn("#[retry]", errors, item);
     };
-    let inner_breaker = take_attribute(&mut function.attrs, "circuit_breaker")
-        .map(|tokens| BreakerArgs::parse(tokens, &mut errors));
+    let stacked = take_attribute(&mut function.attrs, "circuit_breaker");
+    let inner_breaker = stacked
+        .as_ref()
+        .map(|stacked| BreakerArgs::parse(stacked.arguments.clone(), &mut errors));
     let Some(shape) = signature::analyze(&function, AttributeKind::Retry, &mut errors) else {
         return with_original(errors, &function);
     };
@@ -70,6 +72,7 @@ fn retry_attribute(
         (Some(retry_plan), Some(Some(breaker_plan))) if errors.is_empty() => {
             let fn_name = function.sig.ident.clone();
             let rejected = Ident::new("breaker_rejected", proc_macro2::Span::mixed_site());
+            let keep_import_used = stacked.as_ref().map(Stacked::keep_import_used);
             codegen::wrap_fn(function, &shape, |body, is_async| {
                 let guarded = breaker::expand::wrap_body(
                     &breaker_plan,
@@ -78,14 +81,15 @@ fn retry_attribute(
                     is_async,
                     Some(&rejected),
                 );
-                retry::expand::wrap_body(
+                let retried = retry::expand::wrap_body(
                     &retry_plan,
                     &shape,
                     &fn_name,
                     &guarded,
                     is_async,
                     Some(&rejected),
-                )
+                );
+                quote::quote!(#keep_import_used #retried)
             })
         }
         _ => with_original(errors, &function),
@@ -103,8 +107,10 @@ fn breaker_attribute(
     let Ok(mut function) = syn::parse2::<RetryFn>(item.clone()) else {
         return not_a_fn("#[circuit_breaker]", errors, item);
     };
-    let inner_retry = take_attribute(&mut function.attrs, "retry")
-        .map(|tokens| RetryArgs::parse(tokens, &mut errors));
+    let stacked = take_attribute(&mut function.attrs, "retry");
+    let inner_retry = stacked
+        .as_ref()
+        .map(|stacked| RetryArgs::parse(stacked.arguments.clone(), &mut errors));
     let kind = if inner_retry.is_some() {
         AttributeKind::Retry
     } else {
@@ -122,10 +128,13 @@ fn breaker_attribute(
         }
         (Some(breaker_plan), Some(Some(retry_plan))) if errors.is_empty() => {
             let fn_name = function.sig.ident.clone();
+            let keep_import_used = stacked.as_ref().map(Stacked::keep_import_used);
             codegen::wrap_fn(function, &shape, |body, is_async| {
                 let retried =
                     retry::expand::wrap_body(&retry_plan, &shape, &fn_name, body, is_async, None);
-                breaker::expand::wrap_body(&breaker_plan, &shape, &retried, is_async, None)
+                let guarded =
+                    breaker::expand::wrap_body(&breaker_plan, &shape, &retried, is_async, None);
+                quote::quote!(#keep_import_used #guarded)
             })
         }
         _ => with_original(errors, &function),
@@ -149,9 +158,24 @@ fn expand_breaker(
     })
 }
 
-/// Removes the first attribute whose path ends in `name` (`retry`, `retry_runtime::retry`, ...)
-/// and returns its arguments.
-fn take_attribute(attrs: &mut Vec<Attribute>, name: &str) -> Option<proc_macro2::TokenStream> {
+/// An attribute stacked under the one being expanded, taken off the fn to be expanded with it.
+struct Stacked {
+    /// The path as written (`retry`, `retry_runtime::retry`), so the user's import of it stays
+    /// used once the attribute itself is gone.
+    path: syn::Path,
+    arguments: proc_macro2::TokenStream,
+}
+
+impl Stacked {
+    /// `use <path> as _;`: marks the user's import of the consumed attribute as used.
+    fn keep_import_used(&self) -> proc_macro2::TokenStream {
+        let path = &self.path;
+        quote::quote!(#[allow(unused_imports)] use #path as _;)
+    }
+}
+
+/// Removes the first attribute whose path ends in `name` (`retry`, `retry_runtime::retry`, ...).
+fn take_attribute(attrs: &mut Vec<Attribute>, name: &str) -> Option<Stacked> {
     let position = attrs.iter().position(|attr| {
         attr.path()
             .segments
@@ -159,10 +183,12 @@ fn take_attribute(attrs: &mut Vec<Attribute>, name: &str) -> Option<proc_macro2:
             .is_some_and(|segment| segment.ident == name)
     })?;
     let attr = attrs.remove(position);
-    Some(match attr.meta {
+    let path = attr.path().clone();
+    let arguments = match attr.meta {
         syn::Meta::List(list) => list.tokens,
         _ => proc_macro2::TokenStream::new(),
-    })
+    };
+    Some(Stacked { path, arguments })
 }
 
 fn not_a_fn(
