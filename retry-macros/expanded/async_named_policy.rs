@@ -69,11 +69,11 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
             };
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
-                    ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::succeeded(
                         &__RETRY_RUNTIME_SITE,
                         &retry_state,
+                        ::core::result::Result::Ok(retry_value),
                     );
-                    return ::core::result::Result::Ok(retry_value);
                 }
                 ::core::result::Result::Err(retry_error) => {
                     let retry_retryable: bool = true;

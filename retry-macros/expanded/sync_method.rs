@@ -42,11 +42,11 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
         loop {
             let retry_delay = match retry_attempt() {
                 ::core::result::Result::Ok(retry_value) => {
-                    ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::succeeded(
                         &__RETRY_RUNTIME_SITE,
                         &retry_state,
+                        ::core::result::Result::Ok(retry_value),
                     );
-                    return ::core::result::Result::Ok(retry_value);
                 }
                 ::core::result::Result::Err(retry_error) => {
                     let retry_retryable: bool = ::core::matches!(

@@ -32,11 +32,11 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
         loop {
             let retry_delay = match retry_attempt() {
                 ::core::result::Result::Ok(retry_value) => {
-                    my_reexport::retry::__private::succeeded(
+                    return my_reexport::retry::__private::succeeded(
                         &__RETRY_RUNTIME_SITE,
                         &retry_state,
+                        ::core::result::Result::Ok(retry_value),
                     );
-                    return ::core::result::Result::Ok(retry_value);
                 }
                 ::core::result::Result::Err(retry_error) => {
                     let retry_retryable: bool = true;

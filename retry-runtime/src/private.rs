@@ -51,10 +51,22 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(site: &RetrySite) -> RetryStat
     RetryState::start_with(&site.policy, S::now)
 }
 
-/// After an `Ok`: free on the first attempt unless a hook or metrics listen.
-#[inline]
-pub fn succeeded<W: Stopwatch>(site: &RetrySite, state: &RetryState<W>) {
-    crate::observe::succeeded(site.name, state.attempt());
+/// After an `Ok`: hands the fn's result back. On a first-attempt success with no hook or
+/// metrics listening, that is all; otherwise the event goes out through a cold tail call that
+/// takes the result along, so the fast path keeps nothing alive across a call.
+#[inline(always)]
+pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value: T) -> T {
+    if state.attempt() > 1 || crate::hooks::active() {
+        return report_success(site.name, state.attempt(), value);
+    }
+    value
+}
+
+#[cold]
+#[inline(never)]
+fn report_success<T>(name: &'static str, attempts: u32, value: T) -> T {
+    crate::observe::succeeded(name, attempts);
+    value
 }
 
 /// After an `Err` of a sync fn: decide, and report the decision.

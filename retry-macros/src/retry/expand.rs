@@ -350,8 +350,7 @@ fn decide(
         .map(|hook| quote!((#hook)(&#error, #failed_attempt, #delay);));
     quote! {
         ::core::result::Result::Ok(#value) => {
-            #krate::__private::succeeded(&#site, &#state);
-            return ::core::result::Result::Ok(#value);
+            return #krate::__private::succeeded(&#site, &#state, ::core::result::Result::Ok(#value));
         }
         ::core::result::Result::Err(#error) => {
             let #retryable: bool = #classify;
