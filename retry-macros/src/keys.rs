@@ -158,6 +158,7 @@ pub(crate) fn example_for(key: &str) -> &'static str {
         "crate" => "`crate = my_reexport::retry_runtime`",
         "sleeper" => "`sleeper = MySleeper`",
         "clone" => "`clone = [payload]`",
+        "attempt_span" => "`attempt_span = true`",
         "failure_threshold" => "`failure_threshold = 5`",
         "failure_rate" => "`failure_rate = 0.5`",
         "window" => "`window = 20`",

@@ -115,6 +115,13 @@ fn failed<W: Stopwatch>(
     step
 }
 
+pub use tracing::Instrument;
+
+/// The span an attempt runs in with `attempt_span = true`.
+pub fn attempt_span(site: &RetrySite, attempt: u32) -> tracing::Span {
+    tracing::info_span!(target: crate::TRACING_TARGET, "attempt", name = site.name, attempt)
+}
+
 /// The sleep between attempts of a sync fn.
 pub fn sleep_sync(duration: Duration) {
     crate::sleep::sleep_sync(duration);

@@ -38,6 +38,7 @@ pub(crate) struct RetryArgs {
     pub krate: Option<Arg<Path>>,
     pub sleeper: Option<Arg<Type>>,
     pub clone: Option<Arg<Vec<Ident>>>,
+    pub attempt_span: Option<Arg<syn::LitBool>>,
 }
 
 pub(crate) const RETRY_KEYS: &[&str] = &[
@@ -57,6 +58,7 @@ pub(crate) const RETRY_KEYS: &[&str] = &[
     "crate",
     "sleeper",
     "clone",
+    "attempt_span",
 ];
 
 /// The keys that describe a policy inline, which `policy = ...` replaces.
@@ -113,6 +115,7 @@ impl RetryArgs {
             self.krate.as_ref().map(|arg| &arg.key),
             self.sleeper.as_ref().map(|arg| &arg.key),
             self.clone.as_ref().map(|arg| &arg.key),
+            self.attempt_span.as_ref().map(|arg| &arg.key),
         ];
         keys.into_iter().flatten().collect()
     }
@@ -185,6 +188,15 @@ impl RetryArgs {
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
             "sleeper" => set(&mut self.sleeper, key, input.parse()?),
             "clone" => set(&mut self.clone, key, parse_clone(input)?),
+            "attempt_span" => {
+                if !input.peek(syn::LitBool) {
+                    return Err(syn::Error::new(
+                        input.span(),
+                        "`attempt_span` is `true` or `false`: `attempt_span = true` runs each attempt in a tracing span",
+                    ));
+                }
+                set(&mut self.attempt_span, key, input.parse()?)
+            }
             _ => unreachable!("every key of RETRY_KEYS has an arm"),
         }
     }

@@ -195,6 +195,15 @@ fn sync_body(
     };
     let decide = decide(names, plan, &quote!(failed_sync), rejected);
     let stopwatch = stopwatch(plan);
+    let run = if plan.attempt_span {
+        let entered = Ident::new("retry_span", Span::mixed_site());
+        quote! {{
+            let #entered = #krate::__private::attempt_span(&#site_name, #state.attempt()).entered();
+            #attempt()
+        }}
+    } else {
+        quote!(#attempt())
+    };
     quote! {
         #[allow(unused_mut)]
         let mut #attempt = || {
@@ -207,7 +216,7 @@ fn sync_body(
             #no_timeout_check
             let mut #state = #krate::__private::start_sync::<#stopwatch>(&#site_name);
             loop {
-                let #delay = match #attempt() {
+                let #delay = match #run {
                     #decide
                 };
                 #krate::__private::sleep_sync(#delay);
@@ -245,6 +254,16 @@ fn async_body(
             #clones
             #body
         }
+    };
+    let attempt_future = if plan.attempt_span {
+        quote! {
+            #krate::__private::Instrument::instrument(
+                #attempt_future,
+                #krate::__private::attempt_span(&#site_name, #state.attempt()),
+            )
+        }
+    } else {
+        attempt_future
     };
     let timed_out = Ident::new("retry_timed_out", Span::mixed_site());
     let timeout = Ident::new("retry_timeout", Span::mixed_site());

@@ -24,6 +24,8 @@ pub(crate) struct RetryPlan {
     pub sleeper: Option<Type>,
     /// By-value arguments each attempt gets a fresh clone of.
     pub clone: Vec<Ident>,
+    /// Runs each attempt in a `tracing` span.
+    pub attempt_span: bool,
 }
 
 pub(crate) enum PolicyPlan {
@@ -135,6 +137,9 @@ pub(crate) fn validate(
         on_retry: args.on_retry.map(|hook| hook.value),
         sleeper: args.sleeper.map(|sleeper| sleeper.value),
         clone,
+        attempt_span: args
+            .attempt_span
+            .is_some_and(|attempt_span| attempt_span.value.value),
     })
 }
 
