@@ -54,7 +54,7 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(site: &RetrySite) -> RetryStat
 /// After an `Ok`: hands the fn's result back. On a first-attempt success with no hook or
 /// metrics listening, that is all; otherwise the event goes out through a cold tail call that
 /// takes the result along, so the fast path keeps nothing alive across a call.
-#[inline(always)]
+#[inline]
 pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value: T) -> T {
     if state.attempt() > 1 || crate::hooks::active() {
         return report_success(site.name, state.attempt(), value);
