@@ -2,10 +2,36 @@
 //! the key and show how to write it.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::ParseStream;
+use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, LitInt, LitStr, Pat, Token, bracketed};
+
+use crate::errors::Errors;
+
+/// Parses `key = value, ...` with `entry` for each. An error in one entry is recorded and parsing
+/// resumes at the next comma, so all of an attribute's errors are reported together.
+pub(crate) fn parse_entries(
+    tokens: TokenStream,
+    errors: &mut Errors,
+    mut entry: impl FnMut(ParseStream) -> syn::Result<()>,
+) {
+    let parser = |input: ParseStream| {
+        while !input.is_empty() {
+            if let Err(error) = entry(input) {
+                errors.push(error);
+                skip_to_next_entry(input);
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(error) = parser.parse2(tokens) {
+        errors.push(error);
+    }
+}
 
 /// One `key = value`, remembering where the key was written.
 pub(crate) struct Arg<T> {
@@ -30,7 +56,7 @@ pub(crate) fn set<T>(slot: &mut Option<Arg<T>>, key: Ident, value: T) -> syn::Re
     Ok(())
 }
 
-pub(crate) fn skip_to_next_entry(input: ParseStream) {
+fn skip_to_next_entry(input: ParseStream) {
     let _ = input.step(|cursor| {
         let mut rest = *cursor;
         while let Some((token, next)) = rest.token_tree() {

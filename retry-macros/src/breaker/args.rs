@@ -2,13 +2,13 @@
 
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
-use syn::parse::{ParseStream, Parser};
+use syn::parse::ParseStream;
 use syn::{Expr, Ident, Lit, LitInt, LitStr, Path, Token};
 
 use crate::errors::Errors;
 use crate::keys::{
-    Arg, OnArg, example_for, parse_duration_literal, parse_int, parse_on, parse_path_like,
-    parse_string, set, skip_to_next_entry, unknown_key,
+    Arg, OnArg, example_for, parse_duration_literal, parse_entries, parse_int, parse_on,
+    parse_path_like, parse_string, set, unknown_key,
 };
 
 /// Every key of `#[circuit_breaker(...)]`, each at most once.
@@ -53,21 +53,7 @@ impl BreakerArgs {
     /// Parses every `key = value`, recording each error and resuming at the next comma.
     pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> BreakerArgs {
         let mut args = BreakerArgs::default();
-        let parser = |input: ParseStream| {
-            while !input.is_empty() {
-                if let Err(error) = args.parse_entry(input) {
-                    errors.push(error);
-                    skip_to_next_entry(input);
-                }
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-            Ok(())
-        };
-        if let Err(error) = parser.parse2(tokens) {
-            errors.push(error);
-        }
+        parse_entries(tokens, errors, |input| args.parse_entry(input));
         args
     }
 
