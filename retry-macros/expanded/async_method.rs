@@ -20,7 +20,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithoutBudget,
-        >(&__RETRY_RUNTIME_SITE);
+        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = match ::retry_runtime::__private::with_attempt_timeout::<
                 ::retry_runtime::__private::DefaultSleeper,
@@ -88,6 +88,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                             retry_hint,
                             (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                 .describe(),
+                            ::core::option::Option::None,
                         )
                     };
                     match retry_step {

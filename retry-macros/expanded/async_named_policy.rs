@@ -7,7 +7,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithBudget,
-        >(&__RETRY_RUNTIME_SITE);
+        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = {
                 let retry_attempt = async {
@@ -100,6 +100,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                             retry_hint,
                             (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                 .describe(),
+                            ::core::option::Option::None,
                         )
                     };
                     match retry_step {

@@ -36,7 +36,7 @@ where
             let mut retry_state = ::retry_runtime::__private::start_async::<
                 ::retry_runtime::__private::DefaultSleeper,
                 ::retry_runtime::__private::WithoutBudget,
-            >(&__RETRY_RUNTIME_SITE);
+            >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
             loop {
                 let retry_outcome: Result<String, Flaky> = async {
                     #[allow(
@@ -94,6 +94,7 @@ where
                                 retry_hint,
                                 (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                     .describe(),
+                                ::core::option::Option::None,
                             )
                         };
                         match retry_step {

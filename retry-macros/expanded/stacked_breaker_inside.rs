@@ -20,7 +20,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithoutBudget,
-        >(&__RETRY_RUNTIME_SITE);
+        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Rows, DbError> = async {
                 #[allow(
@@ -131,6 +131,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                             retry_hint,
                             (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                 .describe(),
+                            ::core::option::Option::None,
                         )
                     };
                     match retry_step {

@@ -80,7 +80,7 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                     );
                     let mut retry_state = ::retry_runtime::__private::start_sync::<
                         ::retry_runtime::__private::WithoutBudget,
-                    >(&__RETRY_RUNTIME_SITE);
+                    >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
                     loop {
                         let retry_delay = match retry_attempt() {
                             ::core::result::Result::Ok(retry_value) => {
@@ -113,6 +113,7 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                                         retry_hint,
                                         (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                             .describe(),
+                                        ::core::option::Option::None,
                                     )
                                 };
                                 match retry_step {

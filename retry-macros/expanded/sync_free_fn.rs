@@ -36,7 +36,7 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
         );
         let mut retry_state = ::retry_runtime::__private::start_sync::<
             ::retry_runtime::__private::WithoutBudget,
-        >(&__RETRY_RUNTIME_SITE);
+        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_delay = match retry_attempt() {
                 ::core::result::Result::Ok(retry_value) => {
@@ -68,6 +68,7 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
                             retry_hint,
                             (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                 .describe(),
+                            ::core::option::Option::None,
                         )
                     };
                     match retry_step {

@@ -38,7 +38,7 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
         );
         let mut retry_state = ::retry_runtime::__private::start_sync::<
             ::retry_runtime::__private::WithBudget,
-        >(&__RETRY_RUNTIME_SITE);
+        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_delay = match retry_attempt() {
                 ::core::result::Result::Ok(retry_value) => {
@@ -72,6 +72,7 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
                             retry_hint,
                             (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
                                 .describe(),
+                            ::core::option::Option::None,
                         )
                     };
                     match retry_step {

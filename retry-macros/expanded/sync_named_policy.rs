@@ -28,7 +28,7 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
         );
         let mut retry_state = my_reexport::retry::__private::start_sync::<
             my_reexport::retry::__private::WithBudget,
-        >(&__RETRY_RUNTIME_SITE);
+        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_delay = match retry_attempt() {
                 ::core::result::Result::Ok(retry_value) => {
@@ -61,6 +61,7 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
                             retry_hint,
                             (&&&my_reexport::retry::__private::ErrorProbe(&retry_error))
                                 .describe(),
+                            ::core::option::Option::None,
                         )
                     };
                     match retry_step {

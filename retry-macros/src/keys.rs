@@ -185,6 +185,7 @@ pub(crate) fn example_for(key: &str) -> &'static str {
         "sleeper" => "`sleeper = MySleeper`",
         "clone" => "`clone = [payload]`",
         "attempt_span" => "`attempt_span = true`",
+        "budget" => "`budget = \"api\"`",
         "failure_threshold" => "`failure_threshold = 5`",
         "failure_rate" => "`failure_rate = 0.5`",
         "window" => "`window = 20`",

@@ -114,6 +114,8 @@ pub enum StopReason {
     Exhausted,
     /// The next sleep would have ended past `max_elapsed`.
     OutOfTime,
+    /// The site's retry budget could not pay for another retry.
+    OutOfBudget,
 }
 
 impl RetryState {

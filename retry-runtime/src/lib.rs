@@ -42,6 +42,7 @@
 
 mod backoff;
 mod breaker;
+mod budget;
 mod engine;
 mod functional;
 mod hint;
@@ -70,6 +71,7 @@ pub use breaker::config::{
 };
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
+pub use budget::{BudgetConfig, BudgetCounts, RetryBudget, budget, register_budget};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use jitter::Jitter;

@@ -80,11 +80,13 @@ pub(crate) fn stopped(name: &'static str, attempt: u32, reason: StopReason, erro
             error,
         });
         hooks::emit(&match reason {
-            StopReason::Exhausted | StopReason::OutOfTime => Event::Exhausted {
-                name,
-                attempts: attempt,
-                error,
-            },
+            StopReason::Exhausted | StopReason::OutOfTime | StopReason::OutOfBudget => {
+                Event::Exhausted {
+                    name,
+                    attempts: attempt,
+                    error,
+                }
+            }
             StopReason::NotRetryable | StopReason::Permanent => Event::NotRetryable {
                 name,
                 attempts: attempt,
@@ -106,6 +108,13 @@ pub(crate) fn stopped(name: &'static str, attempt: u32, reason: StopReason, erro
             attempt,
             error = %error,
             "max_elapsed reached; returning the last error"
+        ),
+        StopReason::OutOfBudget => tracing::warn!(
+            target: TRACING_TARGET,
+            name,
+            attempt,
+            error = %error,
+            "retry budget is empty; returning the error"
         ),
         StopReason::NotRetryable | StopReason::Permanent => tracing::debug!(
             target: TRACING_TARGET,

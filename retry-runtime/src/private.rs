@@ -7,7 +7,7 @@ use std::future::Future;
 pub use std::time::Duration;
 use std::time::Instant;
 
-pub use crate::engine::{RetryState, Step, Stopwatch, WithoutBudget};
+pub use crate::engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 
 /// The [`Stopwatch`] of policies with `max_elapsed`, or named ones (whose values the macro
 /// cannot see).
@@ -39,15 +39,26 @@ impl RetrySite {
     }
 }
 
-/// Before the first attempt of a sync fn.
+pub use crate::budget::BudgetSite;
+
+/// Before the first attempt of a sync fn; a budgeted site deposits the call's share.
 #[inline]
-pub fn start_sync<W: Stopwatch>(site: &RetrySite) -> RetryState<W> {
+pub fn start_sync<W: Stopwatch>(site: &RetrySite, budget: Option<&BudgetSite>) -> RetryState<W> {
+    if let Some(budget) = budget {
+        budget.budget().deposit();
+    }
     RetryState::start_with(&site.policy, crate::sleep::now_sync)
 }
 
-/// Before the first attempt of an async fn.
+/// Before the first attempt of an async fn; a budgeted site deposits the call's share.
 #[inline]
-pub fn start_async<S: AsyncSleeper, W: Stopwatch>(site: &RetrySite) -> RetryState<W> {
+pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
+    site: &RetrySite,
+    budget: Option<&BudgetSite>,
+) -> RetryState<W> {
+    if let Some(budget) = budget {
+        budget.budget().deposit();
+    }
     RetryState::start_with(&site.policy, S::now)
 }
 
@@ -78,8 +89,17 @@ pub fn failed_sync<W: Stopwatch>(
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,
+    budget: Option<&BudgetSite>,
 ) -> Step {
-    failed(site, state, retryable, hint, error, crate::sleep::now_sync)
+    failed(
+        site,
+        state,
+        retryable,
+        hint,
+        error,
+        budget,
+        crate::sleep::now_sync,
+    )
 }
 
 /// After an `Err` of an async fn: decide, and report the decision.
@@ -91,8 +111,9 @@ pub fn failed_async<S: AsyncSleeper, W: Stopwatch>(
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,
+    budget: Option<&BudgetSite>,
 ) -> Step {
-    failed(site, state, retryable, hint, error, S::now)
+    failed(site, state, retryable, hint, error, budget, S::now)
 }
 
 fn failed<W: Stopwatch>(
@@ -101,9 +122,16 @@ fn failed<W: Stopwatch>(
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,
+    budget: Option<&BudgetSite>,
     now: fn() -> Instant,
 ) -> Step {
     let step = state.on_failure(&site.policy, retryable, hint, now);
+    if let (Step::Retry { attempt, .. }, Some(budget)) = (step, budget)
+        && !budget.budget().try_withdraw(now())
+    {
+        crate::observe::stopped(site.name, attempt, StopReason::OutOfBudget, error);
+        return Step::Stop(StopReason::OutOfBudget);
+    }
     match step {
         Step::Retry { attempt, delay } => {
             crate::observe::retry_scheduled(site.name, attempt, delay, error);

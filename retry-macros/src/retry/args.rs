@@ -39,6 +39,7 @@ pub(crate) struct RetryArgs {
     pub sleeper: Option<Arg<Type>>,
     pub clone: Option<Arg<Vec<Ident>>>,
     pub attempt_span: Option<Arg<syn::LitBool>>,
+    pub budget: Option<Arg<LitStr>>,
 }
 
 pub(crate) const RETRY_KEYS: &[&str] = &[
@@ -59,6 +60,7 @@ pub(crate) const RETRY_KEYS: &[&str] = &[
     "sleeper",
     "clone",
     "attempt_span",
+    "budget",
 ];
 
 /// The keys that describe a policy inline, which `policy = ...` replaces.
@@ -102,6 +104,7 @@ impl RetryArgs {
             self.sleeper.as_ref().map(|arg| &arg.key),
             self.clone.as_ref().map(|arg| &arg.key),
             self.attempt_span.as_ref().map(|arg| &arg.key),
+            self.budget.as_ref().map(|arg| &arg.key),
         ];
         keys.into_iter().flatten().collect()
     }
@@ -174,6 +177,7 @@ impl RetryArgs {
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
             "sleeper" => set(&mut self.sleeper, key, input.parse()?),
             "clone" => set(&mut self.clone, key, parse_clone(input)?),
+            "budget" => set(&mut self.budget, key, parse_string(input, "budget")?),
             "attempt_span" => {
                 if !input.peek(syn::LitBool) {
                     return Err(syn::Error::new(

@@ -86,8 +86,29 @@ fn site_static(names: &Names, plan: &RetryPlan, fn_name: &Ident) -> TokenStream 
         ToTokens::to_token_stream,
     );
     let policy = policy_tokens(plan);
+    let budget = plan.budget.as_ref().map(|budget| {
+        let budget_site = budget_site();
+        quote! {
+            static #budget_site: #krate::__private::BudgetSite = #krate::__private::BudgetSite::new(#budget);
+        }
+    });
     quote! {
         static #site: #krate::__private::RetrySite = #krate::__private::RetrySite::new(#name, #policy);
+        #budget
+    }
+}
+
+fn budget_site() -> Ident {
+    Ident::new("__RETRY_RUNTIME_BUDGET", Span::mixed_site())
+}
+
+/// `Some(&BUDGET)` for a budgeted site, `None` (optimised away) otherwise.
+fn budget_argument(plan: &RetryPlan) -> TokenStream {
+    if plan.budget.is_some() {
+        let budget_site = budget_site();
+        quote!(::core::option::Option::Some(&#budget_site))
+    } else {
+        quote!(::core::option::Option::None)
     }
 }
 
@@ -195,6 +216,7 @@ fn sync_body(
     };
     let decide = decide(names, plan, &quote!(failed_sync), rejected);
     let stopwatch = stopwatch(plan);
+    let budget = budget_argument(plan);
     let run = if plan.attempt_span {
         let entered = Ident::new("retry_span", Span::mixed_site());
         quote! {{
@@ -214,7 +236,7 @@ fn sync_body(
         {
             #site
             #no_timeout_check
-            let mut #state = #krate::__private::start_sync::<#stopwatch>(&#site_name);
+            let mut #state = #krate::__private::start_sync::<#stopwatch>(&#site_name, #budget);
             loop {
                 let #delay = match #run {
                     #decide
@@ -318,11 +340,12 @@ fn async_body(
     };
     let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
     let stopwatch = stopwatch(plan);
+    let budget = budget_argument(plan);
     // A block of its own, so the site static is the first item of its scope after any
     // statements `#[async_trait]` put before the loop.
     quote! {{
         #site
-        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name);
+        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name, #budget);
         loop {
             let #outcome: #output = #run_attempt;
             let #delay = match #outcome {
@@ -359,6 +382,7 @@ fn decide(
         ..
     } = names;
     let selected = selects(plan.classifier.as_ref(), &quote!(&#error));
+    let budget = budget_argument(plan);
     let classify = match rejected {
         Some(flag) => quote!(!#flag.replace(false) && #selected),
         None => selected,
@@ -387,6 +411,7 @@ fn decide(
                     #retryable,
                     #hint,
                     (&&&#krate::__private::ErrorProbe(&#error)).describe(),
+                    #budget,
                 )
             };
             match #step {

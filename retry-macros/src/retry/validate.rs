@@ -26,6 +26,8 @@ pub(crate) struct RetryPlan {
     pub clone: Vec<Ident>,
     /// Runs each attempt in a `tracing` span.
     pub attempt_span: bool,
+    /// The named retry budget that pays for retries.
+    pub budget: Option<LitStr>,
 }
 
 pub(crate) enum PolicyPlan {
@@ -109,6 +111,14 @@ pub(crate) fn validate(
         Some(policy) => Some(PolicyPlan::Named(policy.value)),
         None => inline_policy(&args, errors).map(PolicyPlan::Inline),
     };
+    if let Some(budget) = &args.budget
+        && budget.value.value().trim().is_empty()
+    {
+        errors.push_spanned(
+            &budget.value,
+            "`budget` is empty; name the retry budget the site shares, such as `budget = \"api\"`",
+        );
+    }
     if let Some(name) = &args.name
         && name.value.value().trim().is_empty()
     {
@@ -140,6 +150,7 @@ pub(crate) fn validate(
         attempt_span: args
             .attempt_span
             .is_some_and(|attempt_span| attempt_span.value.value),
+        budget: args.budget.map(|budget| budget.value),
     })
 }
 

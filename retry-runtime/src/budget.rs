@@ -1,0 +1,301 @@
+//! Retry budgets: a named token bucket shared by every `#[retry(budget = "name")]` site, so a
+//! fleet whose dependency fails does not multiply its own load by `max_attempts`.
+//!
+//! Every call deposits `share` of a token; every retry withdraws a whole one, and is refused when
+//! the bucket holds less. A trickle of `min_per_second` tokens keeps a quiet service able to
+//! retry at all, and the balance is capped so that a long healthy period cannot bank an
+//! unbounded burst. Over any stretch of `calls` calls lasting `t` seconds, retries are therefore
+//! at most `share * calls + min_per_second * t + cap`.
+//!
+//! The defaults follow Finagle's `RetryBudget` (20% of calls, 10 retries per second): with them,
+//! a storm costs at most 1.2x the calls instead of `max_attempts` x. For comparison, gRPC's retry
+//! throttling refunds 0.1 token per success against 1 per failure and stops retrying below half
+//! of its 10 tokens; the AWS SDKs start from 500 tokens, spend 5 per retry (10 after a timeout)
+//! and refund 1 per success.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{OnceLock, PoisonError, RwLock};
+use std::time::Instant;
+
+/// A budget's settings.
+///
+/// ```
+/// use retry_runtime::BudgetConfig;
+///
+/// let strict = BudgetConfig { share: 0.1, min_per_second: 1.0, cap: 20.0 };
+/// assert!(strict.validate().is_ok());
+/// assert!(BudgetConfig { share: -1.0, ..strict }.validate().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BudgetConfig {
+    /// Tokens each call deposits: the share of calls that may be retried (0.2 = 20%).
+    pub share: f64,
+    /// Tokens added per second whatever the traffic, so that a quiet service can still retry.
+    pub min_per_second: f64,
+    /// The most tokens the bucket holds, which bounds the burst after a healthy period.
+    pub cap: f64,
+}
+
+impl BudgetConfig {
+    /// 20% of calls plus 10 retries per second, at most 100 banked: Finagle's defaults, with a
+    /// cap of ten seconds' worth of the minimum rate.
+    pub const DEFAULT: BudgetConfig = BudgetConfig {
+        share: 0.2,
+        min_per_second: 10.0,
+        cap: 100.0,
+    };
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// A message naming the field and the value when one is negative, not finite, or the cap
+    /// is below one retry.
+    pub fn validate(&self) -> Result<(), String> {
+        for (field, value) in [
+            ("share", self.share),
+            ("min_per_second", self.min_per_second),
+            ("cap", self.cap),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!(
+                    "invalid retry budget: `{field}` is {value}; it must be a finite number of at least 0"
+                ));
+            }
+        }
+        if self.cap < 1.0 {
+            return Err(format!(
+                "invalid retry budget: `cap` is {}; below 1 the budget could never pay for a retry",
+                self.cap
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for BudgetConfig {
+    fn default() -> Self {
+        BudgetConfig::DEFAULT
+    }
+}
+
+/// Balances are kept in thousandths of a token, so shares like 0.2 are exact.
+const MILLI: f64 = 1000.0;
+
+/// A named retry budget, shared by every site naming it. Find one with [`budget`].
+pub struct RetryBudget {
+    name: &'static str,
+    config: BudgetConfig,
+    milli_tokens: AtomicI64,
+    /// Nanoseconds since `origin` when `min_per_second` was last credited.
+    refilled_at: AtomicU64,
+    origin: Instant,
+    deposits: AtomicU64,
+    withdrawals: AtomicU64,
+    refusals: AtomicU64,
+}
+
+/// What a budget did since it was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BudgetCounts {
+    /// Calls that deposited their share.
+    pub calls: u64,
+    /// Retries it paid for.
+    pub retries: u64,
+    /// Retries it refused: the error was returned at once.
+    pub refused: u64,
+    /// Tokens in the bucket now.
+    pub balance: f64,
+}
+
+impl RetryBudget {
+    fn new(name: &'static str, config: BudgetConfig) -> RetryBudget {
+        RetryBudget {
+            name,
+            config,
+            milli_tokens: AtomicI64::new(0),
+            refilled_at: AtomicU64::new(0),
+            origin: crate::sleep::now_sync(),
+            deposits: AtomicU64::new(0),
+            withdrawals: AtomicU64::new(0),
+            refusals: AtomicU64::new(0),
+        }
+    }
+
+    /// The budget's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &BudgetConfig {
+        &self.config
+    }
+
+    /// What it did so far.
+    pub fn counts(&self) -> BudgetCounts {
+        #[allow(clippy::cast_precision_loss)]
+        BudgetCounts {
+            calls: self.deposits.load(Ordering::Relaxed),
+            retries: self.withdrawals.load(Ordering::Relaxed),
+            refused: self.refusals.load(Ordering::Relaxed),
+            balance: self.milli_tokens.load(Ordering::Relaxed) as f64 / MILLI,
+        }
+    }
+
+    fn cap_milli(&self) -> i64 {
+        to_milli(self.config.cap)
+    }
+
+    /// A call starts: deposit its share.
+    pub(crate) fn deposit(&self) {
+        self.deposits.fetch_add(1, Ordering::Relaxed);
+        self.add(to_milli(self.config.share));
+    }
+
+    /// A retry wants to run: true if the budget pays for it.
+    pub(crate) fn try_withdraw(&self, now: Instant) -> bool {
+        self.refill(now);
+        let paid = self
+            .milli_tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |balance| {
+                (balance >= 1000).then_some(balance - 1000)
+            })
+            .is_ok();
+        if paid {
+            self.withdrawals.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.refusals.fetch_add(1, Ordering::Relaxed);
+        }
+        paid
+    }
+
+    fn add(&self, milli: i64) {
+        let cap = self.cap_milli();
+        let _ = self
+            .milli_tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |balance| {
+                Some(balance.saturating_add(milli).min(cap))
+            });
+    }
+
+    /// Credits `min_per_second` for the time since the last credit; one racer wins each stretch.
+    fn refill(&self, now: Instant) {
+        if self.config.min_per_second <= 0.0 {
+            return;
+        }
+        let now_nanos = u64::try_from(now.saturating_duration_since(self.origin).as_nanos())
+            .unwrap_or(u64::MAX);
+        let last = self.refilled_at.load(Ordering::Acquire);
+        if now_nanos <= last
+            || self
+                .refilled_at
+                .compare_exchange(last, now_nanos, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let seconds = (now_nanos - last) as f64 / 1e9;
+        self.add(to_milli(seconds * self.config.min_per_second));
+    }
+}
+
+impl fmt::Debug for RetryBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryBudget")
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .field("counts", &self.counts())
+            .finish_non_exhaustive()
+    }
+}
+
+fn to_milli(tokens: f64) -> i64 {
+    // Validated finite and non-negative; the cast saturates beyond i64.
+    #[allow(clippy::cast_possible_truncation)]
+    let milli = (tokens * MILLI).round() as i64;
+    milli
+}
+
+type Budgets = RwLock<HashMap<&'static str, &'static RetryBudget>>;
+
+fn budgets() -> &'static Budgets {
+    static BUDGETS: OnceLock<Budgets> = OnceLock::new();
+    BUDGETS.get_or_init(Budgets::default)
+}
+
+/// The budget named `name`, if a site or [`register_budget`] has created it.
+pub fn budget(name: &str) -> Option<&'static RetryBudget> {
+    budgets()
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(name)
+        .copied()
+}
+
+/// The budget named `name`, created with `config` if it does not exist yet (so register one
+/// before the first call to give it other settings than [`BudgetConfig::DEFAULT`]); an existing
+/// one keeps its settings, and a warning says so if `config` differs.
+///
+/// ```
+/// use retry_runtime::{BudgetConfig, budget, register_budget};
+///
+/// let api = register_budget("budget-doc", BudgetConfig { share: 0.1, ..BudgetConfig::DEFAULT })?;
+/// assert_eq!(budget("budget-doc").unwrap().config().share, 0.1);
+/// assert_eq!(api.counts().retries, 0);
+/// # Ok::<(), String>(())
+/// ```
+///
+/// # Errors
+/// The reason, when `config` is invalid (see [`BudgetConfig::validate`]).
+pub fn register_budget(
+    name: &'static str,
+    config: BudgetConfig,
+) -> Result<&'static RetryBudget, String> {
+    config.validate()?;
+    Ok(register_valid(name, config))
+}
+
+fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBudget {
+    let mut budgets = budgets().write().unwrap_or_else(PoisonError::into_inner);
+    if let Some(existing) = budgets.get(name).copied() {
+        if existing.config != config {
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                name,
+                kept = ?existing.config,
+                ignored = ?config,
+                "this retry budget already exists with other settings; they are kept"
+            );
+        }
+        return existing;
+    }
+    let created: &'static RetryBudget = Box::leak(Box::new(RetryBudget::new(name, config)));
+    budgets.insert(name, created);
+    created
+}
+
+/// One `#[retry(budget = "...")]` site's view of its budget, looked up on first use.
+#[derive(Debug)]
+pub struct BudgetSite {
+    name: &'static str,
+    budget: OnceLock<&'static RetryBudget>,
+}
+
+impl BudgetSite {
+    /// A site; `const` so that it lives in a `static`.
+    pub const fn new(name: &'static str) -> Self {
+        BudgetSite {
+            name,
+            budget: OnceLock::new(),
+        }
+    }
+
+    /// The budget, created with the defaults if nothing registered it first.
+    pub fn budget(&self) -> &'static RetryBudget {
+        self.budget
+            .get_or_init(|| register_valid(self.name, BudgetConfig::DEFAULT))
+    }
+}

@@ -1,0 +1,6 @@
+use retry_runtime::retry;
+
+#[retry(budget = "")]
+fn fetch() -> Result<(), String> { Ok(()) }
+
+fn main() {}
