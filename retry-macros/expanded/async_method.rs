@@ -44,7 +44,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                         self.client.get(key).await
                     },
                     ::retry_runtime::__private::RetryPolicy::attempt_timeout(
-                            &__RETRY_RUNTIME_SITE.policy,
+                            __RETRY_RUNTIME_SITE.effective_policy(),
                         )
                         .unwrap_or(::retry_runtime::__private::Duration::MAX),
                 )

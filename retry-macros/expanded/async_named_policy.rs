@@ -29,7 +29,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                 };
                 match (
                     ::retry_runtime::__private::RetryPolicy::attempt_timeout(
-                        &__RETRY_RUNTIME_SITE.policy,
+                        __RETRY_RUNTIME_SITE.effective_policy(),
                     ),
                     {
                         #[allow(unused_imports)]

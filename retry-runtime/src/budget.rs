@@ -259,6 +259,8 @@ pub fn register_budget(
 }
 
 fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBudget {
+    #[cfg(feature = "config")]
+    let config = crate::config::budget_config(name, config);
     let mut budgets = budgets().write().unwrap_or_else(PoisonError::into_inner);
     if let Some(existing) = budgets.get(name).copied() {
         if existing.config != config {

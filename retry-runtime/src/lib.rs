@@ -54,6 +54,10 @@ mod rng;
 mod sleep;
 mod timeout;
 
+#[cfg(feature = "config")]
+pub mod config;
+#[cfg(feature = "config")]
+mod duration;
 pub mod hooks;
 #[cfg(feature = "metrics")]
 pub mod metrics;

@@ -24,18 +24,43 @@ pub use crate::{Backoff, Jitter};
 pub type DefaultSleeper = crate::sleep::TokioSleeper;
 
 /// One `#[retry]` fn: its name in events and its compile-time policy. Emitted as a `static`.
+/// Without the `config` feature it holds no interior mutability, so the compiler folds the
+/// policy's values into the expansion.
 #[derive(Debug)]
 pub struct RetrySite {
     /// `module_path!()::fn_name`, or the `name` key.
     pub name: &'static str,
     /// The policy, built and validated in const evaluation.
     pub policy: RetryPolicy,
+    /// The policy with configured overrides applied, settled at the first call.
+    #[cfg(feature = "config")]
+    effective: std::sync::OnceLock<RetryPolicy>,
 }
 
 impl RetrySite {
     /// A site; `const` so that it lives in a `static`.
     pub const fn new(name: &'static str, policy: RetryPolicy) -> Self {
-        RetrySite { name, policy }
+        RetrySite {
+            name,
+            policy,
+            #[cfg(feature = "config")]
+            effective: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The policy in force: the compiled-in one, or with the `config` feature, that policy with
+    /// any installed override applied.
+    #[inline]
+    pub fn effective_policy(&self) -> &RetryPolicy {
+        #[cfg(feature = "config")]
+        {
+            self.effective
+                .get_or_init(|| crate::config::retry_policy(self.name, &self.policy))
+        }
+        #[cfg(not(feature = "config"))]
+        {
+            &self.policy
+        }
     }
 }
 
@@ -47,7 +72,7 @@ pub fn start_sync<W: Stopwatch>(site: &RetrySite, budget: Option<&BudgetSite>) -
     if let Some(budget) = budget {
         budget.budget().deposit();
     }
-    RetryState::start_with(&site.policy, crate::sleep::now_sync)
+    RetryState::start_with(site.effective_policy(), crate::sleep::now_sync)
 }
 
 /// Before the first attempt of an async fn; a budgeted site deposits the call's share.
@@ -59,7 +84,7 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
     if let Some(budget) = budget {
         budget.budget().deposit();
     }
-    RetryState::start_with(&site.policy, S::now)
+    RetryState::start_with(site.effective_policy(), S::now)
 }
 
 /// After an `Ok`: hands the fn's result back. On a first-attempt success with no hook or
@@ -125,7 +150,7 @@ fn failed<W: Stopwatch>(
     budget: Option<&BudgetSite>,
     now: fn() -> Instant,
 ) -> Step {
-    let step = state.on_failure(&site.policy, retryable, hint, now);
+    let step = state.on_failure(site.effective_policy(), retryable, hint, now);
     if let (Step::Retry { attempt, .. }, Some(budget)) = (step, budget)
         && !budget.budget().try_withdraw(now())
     {

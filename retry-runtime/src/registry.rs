@@ -42,6 +42,8 @@ pub fn breaker(name: &str) -> Option<&'static CircuitBreaker> {
 /// The breaker named `name`, created with `config` if it does not exist yet. If it exists with
 /// other settings, those stay and a warning says so.
 pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static CircuitBreaker {
+    #[cfg(feature = "config")]
+    let config = crate::config::breaker_config(name, config);
     if let Some(existing) = breaker(name) {
         warn_if_different(existing, &config);
         return existing;

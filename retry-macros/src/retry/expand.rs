@@ -306,7 +306,7 @@ fn async_body(
             quote! {
                 match #krate::__private::with_attempt_timeout::<#sleeper, _>(
                     #attempt_future,
-                    #krate::__private::RetryPolicy::attempt_timeout(&#site_name.policy)
+                    #krate::__private::RetryPolicy::attempt_timeout(#site_name.effective_policy())
                         .unwrap_or(#krate::__private::Duration::MAX),
                 ).await {
                     ::core::result::Result::Ok(#outcome) => #outcome,
@@ -317,7 +317,7 @@ fn async_body(
         PolicyPlan::Named(_) => quote! {{
             let #attempt = #attempt_future;
             match (
-                #krate::__private::RetryPolicy::attempt_timeout(&#site_name.policy),
+                #krate::__private::RetryPolicy::attempt_timeout(#site_name.effective_policy()),
                 {
                     #[allow(unused_imports)]
                     use #krate::__private::{TimeoutFromError as _, TimeoutUnsupported as _};

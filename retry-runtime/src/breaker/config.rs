@@ -120,6 +120,11 @@ impl BreakerConfig {
         self.half_open_calls
     }
 
+    /// A builder starting from these settings, to derive a variant.
+    pub const fn to_builder(self) -> BreakerConfigBuilder {
+        BreakerConfigBuilder { config: self }
+    }
+
     /// Whether outcomes go into the count-based window (a rate is set).
     pub const fn uses_window(&self) -> bool {
         self.failure_rate.is_some() || self.slow_call_rate.is_some()
