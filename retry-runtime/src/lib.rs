@@ -61,6 +61,8 @@ mod duration;
 pub mod hooks;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "persist")]
+pub mod persist;
 pub mod stats;
 pub mod testing;
 

@@ -61,6 +61,8 @@ pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static C
     drop(breakers);
     #[cfg(feature = "metrics")]
     crate::metrics::breaker_registered(name);
+    #[cfg(feature = "persist")]
+    crate::persist::apply_pending(created);
     created
 }
 

@@ -275,6 +275,65 @@ impl CircuitBreaker {
         self.set_manually(BreakerState::Closed);
     }
 
+    /// The state to save: the state, trips in a row, and for an open breaker the time it has
+    /// left (a half-open one is saved as open with none left, so its next call is a probe).
+    #[cfg(feature = "persist")]
+    pub(crate) fn saved_state(&self) -> (BreakerState, u32, Duration) {
+        let word = self.load();
+        let trips = self.trips_in_a_row.load(Ordering::Relaxed);
+        match word.kind() {
+            BreakerState::Open => {
+                let left = self
+                    .published_open_until(word)
+                    .map_or(Duration::ZERO, |until| {
+                        Duration::from_nanos(until.saturating_sub(self.nanos_now()))
+                    });
+                (BreakerState::Open, trips, left)
+            }
+            BreakerState::HalfOpen => (BreakerState::Open, trips, Duration::ZERO),
+            other => (other, trips, Duration::ZERO),
+        }
+    }
+
+    /// Puts the breaker in a saved state; an open one stays open for `open_for_left`.
+    #[cfg(feature = "persist")]
+    pub(crate) fn restore(
+        &self,
+        state: BreakerState,
+        trips_in_a_row: u32,
+        open_for_left: Duration,
+    ) {
+        match state {
+            BreakerState::Open | BreakerState::HalfOpen => {
+                let mut current = self.load();
+                loop {
+                    let open = current.transition(BreakerState::Open);
+                    match self.compare_exchange(current, open) {
+                        Ok(()) => {
+                            self.trips_in_a_row.store(trips_in_a_row, Ordering::Relaxed);
+                            let left = u64::try_from(open_for_left.as_nanos()).unwrap_or(u64::MAX);
+                            self.open_until
+                                .store(self.nanos_now().saturating_add(left), Ordering::Relaxed);
+                            self.open_epoch
+                                .store(PUBLISHED | u64::from(open.epoch()), Ordering::Release);
+                            crate::observe::breaker_transition(
+                                self.name,
+                                current.kind(),
+                                BreakerState::Open,
+                            );
+                            return;
+                        }
+                        Err(actual) => current = actual,
+                    }
+                }
+            }
+            other => {
+                self.set_manually(other);
+                self.trips_in_a_row.store(trips_in_a_row, Ordering::Relaxed);
+            }
+        }
+    }
+
     fn set_manually(&self, kind: BreakerState) {
         let mut current = self.load();
         loop {
