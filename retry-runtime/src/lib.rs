@@ -35,10 +35,18 @@
 //! - [`Backoff`] and [`Jitter`] are the delay math, [`RetryHint`] what an error can say about
 //!   being retried, [`RetryState`] the decision engine for hand-written loops.
 //! - [`RetryPolicy::retry`] and [`RetryPolicy::retry_async`] retry a closure without the attribute.
+//! - [`circuit_breaker`] guards a fn with a named, lock-free [`CircuitBreaker`]; [`breaker`]
+//!   finds one by name.
+//! - [`RetryBudget`]s cap retries at a share of calls (`#[retry(budget = "api")]`).
+//! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
+//!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
 //!
 //! Features: `macros` (default) re-exports the attributes; `tokio` (default) makes async fns sleep
-//! with `tokio::time::sleep`; without it, name an [`AsyncSleeper`] with `sleeper = ...`.
+//! with `tokio::time::sleep` (without it, name an [`AsyncSleeper`] with `sleeper = ...`);
+//! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
+//! compiled-in settings from files and the environment; `persist` keeps breaker state across
+//! restarts.
 
 mod backoff;
 mod breaker;
