@@ -138,7 +138,12 @@ impl BreakerStore {
                 continue;
             }
             let (state, trips, left) = breaker.saved_state();
-            let _ = writeln!(text, "{name}\t{}\t{trips}\t{}", state.name(), left.as_millis());
+            let _ = writeln!(
+                text,
+                "{name}\t{}\t{trips}\t{}",
+                state.name(),
+                left.as_millis()
+            );
         }
         self.write_atomically(text.as_bytes())
     }
