@@ -52,6 +52,11 @@ pub enum Backoff {
 impl Backoff {
     /// The nominal delay before retry `n` (0-based), capped at `cap`.
     pub fn nominal_delay(&self, n: u32, base: Duration, cap: Duration) -> Duration {
+        // The first retry waits `base` for every built-in kind (the most common retry, and the
+        // only one whose math is worth skipping).
+        if n == 0 && !matches!(self, Backoff::Custom(_)) {
+            return base.min(cap);
+        }
         let uncapped = match *self {
             Backoff::Fixed => base,
             Backoff::Linear => base.saturating_mul(n.saturating_add(1)),

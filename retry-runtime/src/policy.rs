@@ -137,8 +137,11 @@ impl RetryPolicy {
     /// Never above [`max_delay`](Self::max_delay).
     pub fn delay_for(&self, n: u32, previous: Duration, unit: f64) -> Duration {
         let nominal = self.backoff.nominal_delay(n, self.delay, self.max_delay);
-        self.jitter
-            .apply(nominal, self.delay, self.max_delay, previous, unit)
+        match self.jitter {
+            // Already capped: nothing to draw or clamp.
+            Jitter::None => nominal,
+            jitter => jitter.apply(nominal, self.delay, self.max_delay, previous, unit),
+        }
     }
 }
 
