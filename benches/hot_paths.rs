@@ -15,64 +15,14 @@ use std::time::{Duration, Instant};
 use backon::{BlockingRetryable, ConstantBuilder, ExponentialBuilder, Retryable};
 use criterion::{Criterion, criterion_group, criterion_main};
 use failsafe::CircuitBreaker as _;
-use retry_runtime::{CircuitOpen, circuit_breaker, retry};
 
-#[derive(Debug)]
-struct Failed;
+#[path = "shared/hot_fns.rs"]
+mod hot_fns;
 
-impl From<CircuitOpen> for Failed {
-    fn from(_: CircuitOpen) -> Self {
-        Failed
-    }
-}
-
-#[inline(never)]
-fn bare(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[retry]
-#[inline(never)]
-fn retried(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[inline(never)]
-async fn bare_async(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[retry]
-#[inline(never)]
-async fn retried_async(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-/// Fails every other call: one failure, then a success.
-fn flaky(calls: &Cell<u64>) -> Result<u64, Failed> {
-    calls.set(calls.get() + 1);
-    if calls.get() % 2 == 1 {
-        Err(Failed)
-    } else {
-        Ok(calls.get())
-    }
-}
-
-#[retry(delay = "0ms", jitter = "none")]
-fn retried_flaky(calls: &Cell<u64>) -> Result<u64, Failed> {
-    flaky(calls)
-}
-
-#[retry(delay = "0ms", jitter = "none")]
-async fn retried_flaky_async(calls: &Cell<u64>) -> Result<u64, Failed> {
-    flaky(calls)
-}
-
-#[circuit_breaker(name = "bench", failure_threshold = 5)]
-#[inline(never)]
-fn guarded(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
+use hot_fns::{
+    Failed, bare, bare_async, flaky, guarded, retried, retried_async, retried_flaky,
+    retried_flaky_async,
+};
 
 fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
     let mut context = Context::from_waker(Waker::noop());

@@ -11,55 +11,11 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Waker};
 
-use retry_runtime::{CircuitOpen, circuit_breaker, retry};
+#[allow(dead_code)]
+#[path = "../benches/shared/hot_fns.rs"]
+mod hot_fns;
 
-#[derive(Debug)]
-struct Failed;
-
-impl From<CircuitOpen> for Failed {
-    fn from(_: CircuitOpen) -> Self {
-        Failed
-    }
-}
-
-#[inline(never)]
-fn bare(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[retry]
-#[inline(never)]
-fn retried(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[inline(never)]
-async fn bare_async(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[retry]
-#[inline(never)]
-async fn retried_async(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[circuit_breaker(name = "loop", failure_threshold = 5)]
-#[inline(never)]
-fn guarded(x: u64) -> Result<u64, Failed> {
-    Ok(black_box(x))
-}
-
-#[retry(delay = "0ms", jitter = "none")]
-#[inline(never)]
-fn retried_once(calls: &Cell<u64>) -> Result<u64, Failed> {
-    calls.set(calls.get() + 1);
-    if calls.get() % 2 == 1 {
-        Err(Failed)
-    } else {
-        Ok(calls.get())
-    }
-}
+use hot_fns::{bare, bare_async, guarded, retried, retried_async, retried_flaky};
 
 #[inline(never)]
 fn poll_once<F: Future>(future: F) -> bool {
@@ -86,7 +42,7 @@ fn main() {
             "bare-async" => u64::from(poll_once(bare_async(i))),
             "retry-async" => u64::from(poll_once(retried_async(i))),
             "breaker" => guarded(i).map_or(0, |x| x),
-            "retry-once" => retried_once(&calls).map_or(0, |x| x),
+            "retry-once" => retried_flaky(&calls).map_or(0, |x| x),
             other => panic!("unknown path {other}"),
         });
     }

@@ -9,6 +9,23 @@ use syn::{Expr, Ident, Lit, LitInt, LitStr, Pat, Token, bracketed};
 
 use crate::errors::Errors;
 
+/// The `key =` of one entry: a known key (else an error suggesting the closest), and its `=`.
+pub(crate) fn parse_key(input: ParseStream, known: &[&str]) -> syn::Result<(Ident, String)> {
+    let key = <Ident as syn::ext::IdentExt>::parse_any(input)?;
+    let name = key.to_string();
+    if !known.contains(&name.as_str()) {
+        return Err(unknown_key(&key, known));
+    }
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{name}` needs a value: {}", example_for(&name)),
+        ));
+    }
+    input.parse::<Token![=]>()?;
+    Ok((key, name))
+}
+
 /// Parses `key = value, ...` with `entry` for each. An error in one entry is recorded and parsing
 /// resumes at the next comma, so all of an attribute's errors are reported together.
 pub(crate) fn parse_entries(

@@ -161,14 +161,10 @@ fn decide<E>(
     now: fn() -> std::time::Instant,
 ) -> Option<std::time::Duration> {
     let error = ErrorText::TypeName(std::any::type_name::<E>());
-    match state.on_failure(policy, true, hint, now) {
-        Step::Retry { attempt, delay } => {
-            observe::retry_scheduled(name, attempt, delay, error);
-            Some(delay)
-        }
-        Step::Stop(reason) => {
-            observe::stopped(name, state.attempt(), reason, error);
-            None
-        }
+    let step = state.on_failure(policy, true, hint, now);
+    observe::decision(name, step, state.attempt(), error);
+    match step {
+        Step::Retry { delay, .. } => Some(delay),
+        Step::Stop(_) => None,
     }
 }

@@ -205,14 +205,7 @@ pub(crate) fn breaker_registered(name: &'static str) {
 }
 
 fn state_gauges(names: &Names, name: &'static str, current: BreakerState) {
-    for state in [
-        BreakerState::Closed,
-        BreakerState::Open,
-        BreakerState::HalfOpen,
-        BreakerState::Disabled,
-        BreakerState::ForcedOpen,
-        BreakerState::MetricsOnly,
-    ] {
+    for state in BreakerState::ALL {
         let value = if state == current { 1.0 } else { 0.0 };
         gauge(
             names.breaker_state,

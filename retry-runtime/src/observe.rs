@@ -43,6 +43,14 @@ impl fmt::Debug for ErrorText<'_> {
     }
 }
 
+/// Reports the engine's decision after a failed attempt; `attempts` is the count after it.
+pub(crate) fn decision(name: &'static str, step: crate::Step, attempts: u32, error: ErrorText<'_>) {
+    match step {
+        crate::Step::Retry { attempt, delay } => retry_scheduled(name, attempt, delay, error),
+        crate::Step::Stop(reason) => stopped(name, attempts, reason, error),
+    }
+}
+
 pub(crate) fn retry_scheduled(
     name: &'static str,
     attempt: u32,

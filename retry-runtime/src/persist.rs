@@ -231,17 +231,10 @@ impl BreakerStore {
                     format!("expected 4 tab-separated fields, found {}", fields.len()),
                 ));
             };
-            let state = [
-                BreakerState::Closed,
-                BreakerState::Open,
-                BreakerState::HalfOpen,
-                BreakerState::Disabled,
-                BreakerState::ForcedOpen,
-                BreakerState::MetricsOnly,
-            ]
-            .into_iter()
-            .find(|candidate| candidate.name() == *state)
-            .ok_or_else(|| corrupt(number, format!("unknown state \"{state}\"")))?;
+            let state = BreakerState::ALL
+                .into_iter()
+                .find(|candidate| candidate.name() == *state)
+                .ok_or_else(|| corrupt(number, format!("unknown state \"{state}\"")))?;
             let trips = trips
                 .parse()
                 .map_err(|_| corrupt(number, format!("\"{trips}\" is not a trip count")))?;

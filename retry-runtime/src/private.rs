@@ -157,14 +157,7 @@ fn failed<W: Stopwatch>(
         crate::observe::stopped(site.name, attempt, StopReason::OutOfBudget, error);
         return Step::Stop(StopReason::OutOfBudget);
     }
-    match step {
-        Step::Retry { attempt, delay } => {
-            crate::observe::retry_scheduled(site.name, attempt, delay, error);
-        }
-        Step::Stop(reason) => {
-            crate::observe::stopped(site.name, state.attempt(), reason, error);
-        }
-    }
+    crate::observe::decision(site.name, step, state.attempt(), error);
     step
 }
 

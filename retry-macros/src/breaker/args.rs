@@ -1,14 +1,13 @@
 //! The arguments of `#[circuit_breaker(...)]`, parsed into typed values.
 
 use proc_macro2::TokenStream;
-use syn::ext::IdentExt;
 use syn::parse::ParseStream;
-use syn::{Expr, Ident, Lit, LitInt, LitStr, Path, Token};
+use syn::{Expr, Lit, LitInt, LitStr, Path};
 
 use crate::errors::Errors;
 use crate::keys::{
-    Arg, OnArg, example_for, parse_duration_literal, parse_entries, parse_int, parse_on,
-    parse_path_like, parse_string, set, unknown_key,
+    Arg, OnArg, example_for, parse_duration_literal, parse_entries, parse_int, parse_key, parse_on,
+    parse_path_like, parse_string, set,
 };
 
 /// Every key of `#[circuit_breaker(...)]`, each at most once.
@@ -58,18 +57,7 @@ impl BreakerArgs {
     }
 
     fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
-        let key = Ident::parse_any(input)?;
-        let name = key.to_string();
-        if !BREAKER_KEYS.contains(&name.as_str()) {
-            return Err(unknown_key(&key, BREAKER_KEYS));
-        }
-        if !input.peek(Token![=]) {
-            return Err(syn::Error::new(
-                key.span(),
-                format!("`{name}` needs a value: {}", example_for(&name)),
-            ));
-        }
-        input.parse::<Token![=]>()?;
+        let (key, name) = parse_key(input, BREAKER_KEYS)?;
         match name.as_str() {
             "name" => set(&mut self.name, key, parse_string(input, "name")?),
             "failure_threshold" => set(

@@ -2,15 +2,14 @@
 //! What the values mean and how they combine is checked in `validate`.
 
 use proc_macro2::TokenStream;
-use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Lit, LitInt, LitStr, Path, Token, Type, bracketed};
 
 use crate::errors::Errors;
 use crate::keys::{
-    Arg, OnArg, example_for, parse_duration_literal, parse_entries, parse_int, parse_on,
-    parse_path_like, parse_string, set, unknown_key,
+    Arg, OnArg, parse_duration_literal, parse_entries, parse_int, parse_key, parse_on,
+    parse_path_like, parse_string, set,
 };
 
 /// `backoff = "exponential"` or `backoff = path::to::custom_fn`.
@@ -110,18 +109,7 @@ impl RetryArgs {
     }
 
     fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
-        let key = Ident::parse_any(input)?;
-        let name = key.to_string();
-        if !RETRY_KEYS.contains(&name.as_str()) {
-            return Err(unknown_key(&key, RETRY_KEYS));
-        }
-        if !input.peek(Token![=]) {
-            return Err(syn::Error::new(
-                key.span(),
-                format!("`{name}` needs a value: {}", example_for(&name)),
-            ));
-        }
-        input.parse::<Token![=]>()?;
+        let (key, name) = parse_key(input, RETRY_KEYS)?;
         match name.as_str() {
             "max_attempts" => set(
                 &mut self.max_attempts,
@@ -210,6 +198,7 @@ mod tests {
     use proc_macro2::Span;
 
     use super::*;
+    use crate::keys::unknown_key;
 
     #[test]
     fn suggests_the_closest_key() {

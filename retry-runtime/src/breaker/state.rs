@@ -22,7 +22,7 @@ pub enum BreakerState {
 impl BreakerState {
     /// In the order of their bits in the state word: the three that admit calls freely come
     /// first, so that admission tests one comparison.
-    const ALL: [BreakerState; 6] = [
+    pub(crate) const ALL: [BreakerState; 6] = [
         BreakerState::Closed,
         BreakerState::MetricsOnly,
         BreakerState::Disabled,
