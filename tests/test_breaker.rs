@@ -258,17 +258,23 @@ fn panicking(should_panic: bool) -> Result<(), DbError> {
 }
 
 #[test]
-fn a_panicking_probe_releases_its_permit() {
+fn a_panicking_probe_is_a_failure_and_reopens_the_breaker() {
     let paused = pause_sync_time();
     let _ = panicking(false);
     paused.advance(Duration::from_secs(1));
     let unwound = std::panic::catch_unwind(|| panicking(true));
     assert!(unwound.is_err());
     let handle = breaker("panicking-probe").unwrap();
-    assert_eq!(handle.state(), BreakerState::HalfOpen);
-    // Not wedged: the next call is admitted as the probe.
-    assert_eq!(panicking(false), Err(DbError::Unavailable));
+    // The panic is the probe's outcome: a failure, so the breaker opens again (it neither
+    // wedges half-open nor lets the next call in as a second probe).
     assert_eq!(handle.state(), BreakerState::Open);
+    assert!(matches!(panicking(false), Err(DbError::Rejected(_))));
+    assert_eq!(handle.counts().failed, 2);
+    assert_eq!(handle.counts().rejected, 1);
+    // After the (doubled) open period, the next call is the probe.
+    paused.advance(Duration::from_secs(2));
+    assert_eq!(panicking(false), Err(DbError::Unavailable));
+    assert_eq!(handle.counts().calls(), 4);
 }
 
 #[circuit_breaker(name = "manual", failure_threshold = 1)]

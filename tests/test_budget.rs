@@ -132,11 +132,12 @@ fn trickle(attempts: &AtomicU32) -> Result<(), Down> {
 
 #[test]
 fn the_minimum_rate_refills_the_budget_over_time() {
+    // A reserve of 10 s x 0.05 = half a token: not enough for the first retry.
     register_budget(
         "trickle",
         BudgetConfig {
             share: 0.0,
-            min_per_second: 2.0,
+            min_per_second: 0.05,
             cap: 10.0,
         },
     )
@@ -144,14 +145,90 @@ fn the_minimum_rate_refills_the_budget_over_time() {
     let paused = pause_sync_time();
     let attempts = AtomicU32::new(0);
     let _ = trickle(&attempts);
-    assert_eq!(attempts.load(Ordering::Relaxed), 1, "nothing banked yet");
-    paused.advance(Duration::from_secs(1));
+    assert_eq!(attempts.load(Ordering::Relaxed), 1, "half a token banked");
+    paused.advance(Duration::from_secs(10));
     let _ = trickle(&attempts);
     assert_eq!(
         attempts.load(Ordering::Relaxed),
         3,
-        "two tokens after a second pay for a retry"
+        "another half token after ten seconds pays for a retry"
     );
+}
+
+#[retry(max_attempts = 3, delay = "1ms", budget = "fresh")]
+fn fresh(attempts: &AtomicU32) -> Result<(), Down> {
+    attempts.fetch_add(1, Ordering::Relaxed);
+    Err(Down)
+}
+
+#[test]
+fn a_new_budget_starts_with_its_reserve_so_first_failures_retry() {
+    let _paused = pause_sync_time();
+    let attempts = AtomicU32::new(0);
+    // Never registered: the defaults, whose reserve is 10 retries per second x 10 s.
+    let _ = fresh(&attempts);
+    assert_eq!(attempts.load(Ordering::Relaxed), 3);
+    let counts = budget("fresh").unwrap().counts();
+    assert_eq!((counts.retries, counts.refused), (2, 0));
+    // Full at 100 (the call's 0.2 is capped away), two retries spent, plus the trickle over
+    // the few milliseconds slept.
+    assert!((98.0..98.1).contains(&counts.balance), "{counts:?}");
+}
+
+#[retry(max_attempts = 2, delay = "0ms", budget = "exact-trickle")]
+fn exact_trickle(attempts: &AtomicU32) -> Result<(), Down> {
+    attempts.fetch_add(1, Ordering::Relaxed);
+    Err(Down)
+}
+
+#[test]
+fn the_trickle_is_exact_however_often_it_is_read() {
+    // 1 token per second, no reserve to speak of and no share: retries come from the trickle
+    // alone. Read every 40 us for 24 s (600,000 calls), it must pay 24 retries, not 0 (time
+    // rounded away) and not more.
+    register_budget(
+        "exact-trickle",
+        BudgetConfig {
+            share: 0.0,
+            min_per_second: 1.0,
+            cap: 1.0,
+        },
+    )
+    .unwrap();
+    let paused = pause_sync_time();
+    let attempts = AtomicU32::new(0);
+    // Spend the reserve (capped at one token) first.
+    let _ = exact_trickle(&attempts);
+    let before = budget("exact-trickle").unwrap().counts().retries;
+    assert_eq!(before, 1);
+    for _ in 0..600_000 {
+        paused.advance(Duration::from_micros(40));
+        let _ = exact_trickle(&attempts);
+    }
+    let retries = budget("exact-trickle").unwrap().counts().retries - before;
+    assert_eq!(retries, 24);
+}
+
+#[test]
+fn shares_too_small_to_count_and_values_out_of_range_are_rejected() {
+    let error = register_budget(
+        "tiny-share",
+        BudgetConfig {
+            share: 0.0004,
+            ..BudgetConfig::DEFAULT
+        },
+    )
+    .unwrap_err();
+    assert!(error.contains("`share` is 0.0004"), "{error}");
+    let error = register_budget(
+        "huge-cap",
+        BudgetConfig {
+            cap: 1e12,
+            ..BudgetConfig::DEFAULT
+        },
+    )
+    .unwrap_err();
+    assert!(error.contains("`cap` is 1000000000000"), "{error}");
 }
 
 #[test]

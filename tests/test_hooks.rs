@@ -56,23 +56,25 @@ fn record(prefix: &'static str) -> (Arc<Mutex<Vec<String>>>, retry_runtime::hook
                 name,
                 attempts,
                 error,
+                reason,
             } if name.starts_with(prefix) => {
-                format!("exhausted after {attempts}: {error}")
+                format!("exhausted after {attempts} ({}): {error}", reason.name())
             }
             Event::NotRetryable {
                 name,
                 attempts,
                 error,
+                ..
             } if name.starts_with(prefix) => {
                 format!("not retryable after {attempts}: {error}")
             }
-            Event::BreakerTransition { name, from, to } if name.starts_with(prefix) => {
+            Event::BreakerTransition { name, from, to, .. } if name.starts_with(prefix) => {
                 format!("{from} -> {to}")
             }
             Event::CallRejected { name, state } if name.starts_with(prefix) => {
                 format!("rejected while {state}")
             }
-            Event::BreakerCall { name, outcome } if name.starts_with(prefix) => {
+            Event::BreakerCall { name, outcome, .. } if name.starts_with(prefix) => {
                 format!("breaker recorded {}", outcome.name())
             }
             _ => return,
@@ -111,7 +113,7 @@ fn expected_retry_story() -> Vec<&'static str> {
         "attempt 2 failed: Busy",
         "retry after attempt 2 in 20ms",
         "attempt 3 failed: Busy",
-        "exhausted after 3: Busy",
+        "exhausted after 3 (exhausted): Busy",
         // Not retryable.
         "attempt 1 failed: Invalid",
         "not retryable after 1: Invalid",

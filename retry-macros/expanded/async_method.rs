@@ -19,33 +19,25 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
         );
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
-            ::retry_runtime::__private::WithoutBudget,
+            ::retry_runtime::__private::InlineStopwatch,
         >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = match ::retry_runtime::__private::with_attempt_timeout::<
                 ::retry_runtime::__private::DefaultSleeper,
                 _,
             >(
-                    async {
-                        #[allow(
-                            unknown_lints,
-                            unreachable_code,
-                            clippy::diverging_sub_expression,
-                            clippy::empty_loop,
-                            clippy::let_unit_value,
-                            clippy::let_with_type_underscore,
-                            clippy::needless_return,
-                            clippy::unreachable
-                        )]
-                        if false {
-                            let retry_fake_return: Result<Bytes, StoreError> = loop {};
-                            return retry_fake_return;
-                        }
-                        self.client.get(key).await
-                    },
-                    ::retry_runtime::__private::RetryPolicy::attempt_timeout(
-                            __RETRY_RUNTIME_SITE.effective_policy(),
-                        )
+                    ::core::pin::pin!(
+                        async { #[allow(unknown_lints, unreachable_code,
+                        clippy::diverging_sub_expression, clippy::empty_loop,
+                        clippy::let_unit_value, clippy::let_with_type_underscore,
+                        clippy::needless_return, clippy::unreachable)] if false { let
+                        retry_fake_return : Result < Bytes, StoreError > = loop {};
+                        return retry_fake_return; } self.client.get(key). await }
+                    ),
+                    ::retry_runtime::__private::attempt_limit::<
+                        ::retry_runtime::__private::DefaultSleeper,
+                        _,
+                    >(&__RETRY_RUNTIME_SITE, &retry_state)
                         .unwrap_or(::retry_runtime::__private::Duration::MAX),
                 )
                 .await

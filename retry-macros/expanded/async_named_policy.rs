@@ -10,27 +10,19 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
         >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = {
-                let retry_attempt = async {
-                    #[allow(
-                        unknown_lints,
-                        unreachable_code,
-                        clippy::diverging_sub_expression,
-                        clippy::empty_loop,
-                        clippy::let_unit_value,
-                        clippy::let_with_type_underscore,
-                        clippy::needless_return,
-                        clippy::unreachable
-                    )]
-                    if false {
-                        let retry_fake_return: Result<Bytes, StoreError> = loop {};
-                        return retry_fake_return;
-                    }
-                    get(key).await
-                };
+                let retry_attempt = ::core::pin::pin!(
+                    async { #[allow(unknown_lints, unreachable_code,
+                    clippy::diverging_sub_expression, clippy::empty_loop,
+                    clippy::let_unit_value, clippy::let_with_type_underscore,
+                    clippy::needless_return, clippy::unreachable)] if false { let
+                    retry_fake_return : Result < Bytes, StoreError > = loop {}; return
+                    retry_fake_return; } get(key). await }
+                );
                 match (
-                    ::retry_runtime::__private::RetryPolicy::attempt_timeout(
-                        __RETRY_RUNTIME_SITE.effective_policy(),
-                    ),
+                    ::retry_runtime::__private::attempt_limit::<
+                        ::retry_runtime::__private::DefaultSleeper,
+                        _,
+                    >(&__RETRY_RUNTIME_SITE, &retry_state),
                     {
                         #[allow(unused_imports)]
                         use ::retry_runtime::__private::{

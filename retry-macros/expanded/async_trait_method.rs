@@ -35,31 +35,37 @@ where
             );
             let mut retry_state = ::retry_runtime::__private::start_async::<
                 ::retry_runtime::__private::DefaultSleeper,
-                ::retry_runtime::__private::WithoutBudget,
+                ::retry_runtime::__private::InlineStopwatch,
             >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
             loop {
-                let retry_outcome: Result<String, Flaky> = async {
-                    #[allow(
-                        unknown_lints,
-                        unreachable_code,
-                        clippy::diverging_sub_expression,
-                        clippy::empty_loop,
-                        clippy::let_unit_value,
-                        clippy::let_with_type_underscore,
-                        clippy::needless_return,
-                        clippy::unreachable
-                    )]
-                    if false {
-                        let retry_fake_return: Result<String, Flaky> = loop {};
-                        return retry_fake_return;
-                    }
-                    let __ret: Result<String, Flaky> = {
-                        __self.calls += 1;
-                        Ok(key.to_owned())
-                    };
-                    #[allow(unreachable_code)] __ret
-                }
-                    .await;
+                let retry_outcome: Result<String, Flaky> = ::retry_runtime::__private::overridable_attempt!(
+                    async { #[allow(unknown_lints, unreachable_code,
+                    clippy::diverging_sub_expression, clippy::empty_loop,
+                    clippy::let_unit_value, clippy::let_with_type_underscore,
+                    clippy::needless_return, clippy::unreachable)] if false { let
+                    retry_fake_return : Result < String, Flaky > = loop {}; return
+                    retry_fake_return; } let __ret : Result < String, Flaky > = { __self
+                    .calls += 1; Ok(key.to_owned()) }; #[allow(unreachable_code)] __ret
+                    }, retry_attempt => match
+                    (::retry_runtime::__private::attempt_limit:: <
+                    ::retry_runtime::__private::DefaultSleeper, _ > (&
+                    __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
+                    ::retry_runtime::__private:: { TimeoutFromError as _,
+                    TimeoutUnsupported as _ }; (&&
+                    ::retry_runtime::__private::TimeoutProbe:: < Result < String, Flaky >
+                    > ::new()).converter() },) {
+                    (::core::option::Option::Some(retry_timeout),
+                    ::core::option::Option::Some(retry_convert)) => { match
+                    ::retry_runtime::__private::with_attempt_timeout:: <
+                    ::retry_runtime::__private::DefaultSleeper, _ > (retry_attempt,
+                    retry_timeout). await { ::core::result::Result::Ok(retry_outcome) =>
+                    retry_outcome, ::core::result::Result::Err(retry_timed_out) =>
+                    retry_convert(retry_timed_out), } } (::core::option::Option::Some(_),
+                    ::core::option::Option::None) => {
+                    ::retry_runtime::__private::timeout_unenforced(&
+                    __RETRY_RUNTIME_SITE); retry_attempt. await }
+                    (::core::option::Option::None, _) => retry_attempt. await, }
+                );
                 let retry_delay = match retry_outcome {
                     ::core::result::Result::Ok(retry_value) => {
                         return ::retry_runtime::__private::succeeded(

@@ -19,85 +19,57 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
         );
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
-            ::retry_runtime::__private::WithoutBudget,
+            ::retry_runtime::__private::InlineStopwatch,
         >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
-            let retry_outcome: Result<Rows, DbError> = async {
-                #[allow(
-                    unknown_lints,
-                    unreachable_code,
-                    clippy::diverging_sub_expression,
-                    clippy::empty_loop,
-                    clippy::let_unit_value,
-                    clippy::let_with_type_underscore,
-                    clippy::needless_return,
-                    clippy::unreachable
-                )]
-                if false {
-                    let retry_fake_return: Result<Rows, DbError> = loop {};
-                    return retry_fake_return;
-                }
-                {
-                    static __CIRCUIT_BREAKER_SITE: ::retry_runtime::__private::BreakerSite = ::retry_runtime::__private::BreakerSite::new(
-                        "db",
-                        ::retry_runtime::__private::BreakerConfig::builder()
-                            .failure_threshold(5u32)
-                            .open_for(
-                                ::retry_runtime::__private::Duration::from_nanos(
-                                    30000000000u64,
-                                ),
-                            )
-                            .open_for_factor(2f64)
-                            .max_open_for(
-                                ::retry_runtime::__private::Duration::from_nanos(
-                                    300000000000u64,
-                                ),
-                            )
-                            .half_open_calls(1u32)
-                            .build_const(),
-                    );
-                    let breaker_permit = match __CIRCUIT_BREAKER_SITE
-                        .breaker()
-                        .try_acquire()
-                    {
-                        ::core::result::Result::Ok(breaker_permit) => breaker_permit,
-                        ::core::result::Result::Err(breaker_open) => {
-                            breaker_rejected.set(true);
-                            return ::retry_runtime::__private::rejected(breaker_open);
-                        }
-                    };
-                    let breaker_outcome: Result<Rows, DbError> = async {
-                        #[allow(
-                            unknown_lints,
-                            unreachable_code,
-                            clippy::diverging_sub_expression,
-                            clippy::empty_loop,
-                            clippy::let_unit_value,
-                            clippy::let_with_type_underscore,
-                            clippy::needless_return,
-                            clippy::unreachable
-                        )]
-                        if false {
-                            let retry_fake_return: Result<Rows, DbError> = loop {};
-                            return retry_fake_return;
-                        }
-                        run(sql).await
-                    }
-                        .await;
-                    match &breaker_outcome {
-                        ::core::result::Result::Ok(_) => breaker_permit.record_success(),
-                        ::core::result::Result::Err(breaker_error) => {
-                            if true {
-                                breaker_permit.record_failure();
-                            } else {
-                                breaker_permit.record_ignored();
-                            }
-                        }
-                    }
-                    breaker_outcome
-                }
-            }
-                .await;
+            let retry_outcome: Result<Rows, DbError> = ::retry_runtime::__private::overridable_attempt!(
+                async { #[allow(unknown_lints, unreachable_code,
+                clippy::diverging_sub_expression, clippy::empty_loop,
+                clippy::let_unit_value, clippy::let_with_type_underscore,
+                clippy::needless_return, clippy::unreachable)] if false { let
+                retry_fake_return : Result < Rows, DbError > = loop {}; return
+                retry_fake_return; } { static __CIRCUIT_BREAKER_SITE :
+                ::retry_runtime::__private::BreakerSite =
+                ::retry_runtime::__private::BreakerSite::new("db",
+                ::retry_runtime::__private::BreakerConfig::builder()
+                .failure_threshold(5u32)
+                .open_for(::retry_runtime::__private::Duration::from_nanos(30000000000u64))
+                .open_for_factor(2f64)
+                .max_open_for(::retry_runtime::__private::Duration::from_nanos(300000000000u64))
+                .half_open_calls(1u32).build_const()); let breaker_permit = match
+                __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
+                ::core::result::Result::Ok(breaker_permit) => breaker_permit,
+                ::core::result::Result::Err(breaker_open) => { breaker_rejected
+                .set(true); return ::retry_runtime::__private::rejected(breaker_open); }
+                }; let breaker_outcome : Result < Rows, DbError > = async {
+                #[allow(unknown_lints, unreachable_code,
+                clippy::diverging_sub_expression, clippy::empty_loop,
+                clippy::let_unit_value, clippy::let_with_type_underscore,
+                clippy::needless_return, clippy::unreachable)] if false { let
+                retry_fake_return : Result < Rows, DbError > = loop {}; return
+                retry_fake_return; } run(sql). await } . await; match & breaker_outcome {
+                ::core::result::Result::Ok(_) => breaker_permit.record_success(),
+                ::core::result::Result::Err(breaker_error) => { if true { breaker_permit
+                .record_failure(); } else { breaker_permit.record_ignored(); } } }
+                breaker_outcome } }, retry_attempt => match
+                (::retry_runtime::__private::attempt_limit:: <
+                ::retry_runtime::__private::DefaultSleeper, _ > (& __RETRY_RUNTIME_SITE,
+                & retry_state), { #[allow(unused_imports)] use
+                ::retry_runtime::__private:: { TimeoutFromError as _, TimeoutUnsupported
+                as _ }; (&& ::retry_runtime::__private::TimeoutProbe:: < Result < Rows,
+                DbError > > ::new()).converter() },) {
+                (::core::option::Option::Some(retry_timeout),
+                ::core::option::Option::Some(retry_convert)) => { match
+                ::retry_runtime::__private::with_attempt_timeout:: <
+                ::retry_runtime::__private::DefaultSleeper, _ > (retry_attempt,
+                retry_timeout). await { ::core::result::Result::Ok(retry_outcome) =>
+                retry_outcome, ::core::result::Result::Err(retry_timed_out) =>
+                retry_convert(retry_timed_out), } } (::core::option::Option::Some(_),
+                ::core::option::Option::None) => {
+                ::retry_runtime::__private::timeout_unenforced(& __RETRY_RUNTIME_SITE);
+                retry_attempt. await } (::core::option::Option::None, _) => retry_attempt
+                . await, }
+            );
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
                     return ::retry_runtime::__private::succeeded(

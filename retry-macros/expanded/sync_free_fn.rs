@@ -35,7 +35,7 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
                 .build_const(),
         );
         let mut retry_state = ::retry_runtime::__private::start_sync::<
-            ::retry_runtime::__private::WithoutBudget,
+            ::retry_runtime::__private::InlineStopwatch,
         >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_delay = match retry_attempt() {

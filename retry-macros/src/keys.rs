@@ -212,6 +212,7 @@ pub(crate) fn example_for(key: &str) -> &'static str {
         "open_for" => "`open_for = \"30s\"`",
         "open_for_factor" => "`open_for_factor = 2`",
         "max_open_for" => "`max_open_for = \"5m\"`",
+        "half_open_timeout" => "`half_open_timeout = \"60s\"`",
         "half_open_calls" => "`half_open_calls = 1`",
         "fallback" => "`fallback = Self::from_cache`",
         _ => "",

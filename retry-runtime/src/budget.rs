@@ -7,6 +7,11 @@
 //! unbounded burst. Over any stretch of `calls` calls lasting `t` seconds, retries are therefore
 //! at most `share * calls + min_per_second * t + cap`.
 //!
+//! A new budget starts with its reserve, `min_per_second` x [`RESERVE_WINDOW`] (10 s, as
+//! Finagle's), capped at `cap`: a fresh process, a CLI or a paused-time test can retry its first
+//! failures. The trickle follows the clock exactly however often it is read: time that has not
+//! yet earned a thousandth of a token is carried over, never dropped.
+//!
 //! The defaults follow Finagle's `RetryBudget` (20% of calls, 10 retries per second): with them,
 //! a storm costs at most 1.2x the calls instead of `max_attempts` x. For comparison, gRPC's retry
 //! throttling refunds 0.1 token per success against 1 per failure and stops retrying below half
@@ -64,6 +69,23 @@ impl BudgetConfig {
                 ));
             }
         }
+        for (field, value, max) in [
+            ("share", self.share, MAX_SHARE),
+            ("min_per_second", self.min_per_second, MAX_MIN_PER_SECOND),
+            ("cap", self.cap, MAX_CAP),
+        ] {
+            if value > max {
+                return Err(format!(
+                    "invalid retry budget: `{field}` is {value}; it must be at most {max}"
+                ));
+            }
+        }
+        if self.share > 0.0 && self.share < MIN_SHARE {
+            return Err(format!(
+                "invalid retry budget: `share` is {}; a share is counted in thousandths of a retry, so it must be 0 or at least {MIN_SHARE}",
+                self.share
+            ));
+        }
         if self.cap < 1.0 {
             return Err(format!(
                 "invalid retry budget: `cap` is {}; below 1 the budget could never pay for a retry",
@@ -82,6 +104,21 @@ impl Default for BudgetConfig {
 
 /// Balances are kept in thousandths of a token, so shares like 0.2 are exact.
 const MILLI: f64 = 1000.0;
+
+/// The smallest non-zero `share` a budget can deposit: one thousandth of a token per call.
+pub const MIN_SHARE: f64 = 1.0 / MILLI;
+
+/// The largest `share`: ten retries per call.
+pub const MAX_SHARE: f64 = 10.0;
+
+/// The largest `min_per_second`.
+pub const MAX_MIN_PER_SECOND: f64 = 1_000_000.0;
+
+/// The largest `cap`.
+pub const MAX_CAP: f64 = 1_000_000_000.0;
+
+/// The stretch of `min_per_second` a new budget starts with.
+pub const RESERVE_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A named retry budget, shared by every site naming it. Find one with [`budget`].
 pub struct RetryBudget {
@@ -111,10 +148,11 @@ pub struct BudgetCounts {
 
 impl RetryBudget {
     fn new(name: &'static str, config: BudgetConfig) -> RetryBudget {
+        let reserve = (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap);
         RetryBudget {
             name,
             config,
-            milli_tokens: AtomicI64::new(0),
+            milli_tokens: AtomicI64::new(to_milli(reserve)),
             refilled_at: AtomicU64::new(0),
             origin: crate::sleep::now_sync(),
             deposits: AtomicU64::new(0),
@@ -146,6 +184,17 @@ impl RetryBudget {
 
     fn cap_milli(&self) -> i64 {
         to_milli(self.config.cap)
+    }
+
+    /// Back to a new budget's state: the reserve, and counts from zero.
+    pub fn reset(&self) {
+        let reserve =
+            (self.config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(self.config.cap);
+        self.milli_tokens
+            .store(to_milli(reserve), Ordering::Relaxed);
+        self.deposits.store(0, Ordering::Relaxed);
+        self.withdrawals.store(0, Ordering::Relaxed);
+        self.refusals.store(0, Ordering::Relaxed);
     }
 
     /// A call starts: deposit its share.
@@ -180,7 +229,9 @@ impl RetryBudget {
             });
     }
 
-    /// Credits `min_per_second` for the time since the last credit; one racer wins each stretch.
+    /// Credits `min_per_second` for the time since the last credit, in whole thousandths of a
+    /// token; the time the credit paid for moves the mark, and the remainder waits for the next
+    /// read. One racer wins each stretch.
     fn refill(&self, now: Instant) {
         if self.config.min_per_second <= 0.0 {
             return;
@@ -188,17 +239,28 @@ impl RetryBudget {
         let now_nanos = u64::try_from(now.saturating_duration_since(self.origin).as_nanos())
             .unwrap_or(u64::MAX);
         let last = self.refilled_at.load(Ordering::Acquire);
-        if now_nanos <= last
-            || self
-                .refilled_at
-                .compare_exchange(last, now_nanos, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
+        if now_nanos <= last {
+            return;
+        }
+        let milli_per_second = self.config.min_per_second * MILLI;
+        #[allow(clippy::cast_precision_loss)]
+        let earned = ((now_nanos - last) as f64 / 1e9 * milli_per_second).floor();
+        if earned < 1.0 {
+            return;
+        }
+        // The nanoseconds that `earned` thousandths took, rounded up so the mark never runs
+        // ahead of what was paid (and never past now).
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let paid = ((earned * 1e9 / milli_per_second).ceil() as u64).min(now_nanos - last);
+        if self
+            .refilled_at
+            .compare_exchange(last, last + paid, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
         {
             return;
         }
-        #[allow(clippy::cast_precision_loss)]
-        let seconds = (now_nanos - last) as f64 / 1e9;
-        self.add(to_milli(seconds * self.config.min_per_second));
+        #[allow(clippy::cast_possible_truncation)]
+        self.add(earned as i64);
     }
 }
 
@@ -219,7 +281,8 @@ fn to_milli(tokens: f64) -> i64 {
     milli
 }
 
-type Budgets = RwLock<HashMap<&'static str, &'static RetryBudget>>;
+/// Budgets by scope (see the breaker registry) and name.
+type Budgets = RwLock<HashMap<u64, HashMap<&'static str, &'static RetryBudget>>>;
 
 fn budgets() -> &'static Budgets {
     static BUDGETS: OnceLock<Budgets> = OnceLock::new();
@@ -228,11 +291,24 @@ fn budgets() -> &'static Budgets {
 
 /// The budget named `name`, if a site or [`register_budget`] has created it.
 pub fn budget(name: &str) -> Option<&'static RetryBudget> {
+    let scope = crate::scope::current();
     budgets()
         .read()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(name)
+        .get(&scope)
+        .and_then(|named| named.get(name))
         .copied()
+}
+
+/// Every budget of this thread's scope, in no particular order.
+pub(crate) fn budgets_snapshot() -> Vec<&'static RetryBudget> {
+    let scope = crate::scope::current();
+    budgets()
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&scope)
+        .map(|named| named.values().copied().collect())
+        .unwrap_or_default()
 }
 
 /// The budget named `name`, created with `config` if it does not exist yet (so register one
@@ -261,8 +337,13 @@ pub fn register_budget(
 fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBudget {
     #[cfg(feature = "config")]
     let config = crate::config::budget_config(name, config);
+    let scope = crate::scope::current();
     let mut budgets = budgets().write().unwrap_or_else(PoisonError::into_inner);
-    if let Some(existing) = budgets.get(name).copied() {
+    if let Some(existing) = budgets
+        .get(&scope)
+        .and_then(|named| named.get(name))
+        .copied()
+    {
         if existing.config != config {
             tracing::warn!(
                 target: crate::TRACING_TARGET,
@@ -275,7 +356,7 @@ fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBud
         return existing;
     }
     let created: &'static RetryBudget = Box::leak(Box::new(RetryBudget::new(name, config)));
-    budgets.insert(name, created);
+    budgets.entry(scope).or_default().insert(name, created);
     created
 }
 
@@ -295,9 +376,16 @@ impl BudgetSite {
         }
     }
 
-    /// The budget, created with the defaults if nothing registered it first.
+    /// The budget: the one registered under this name, or a new one with the defaults. A
+    /// site has no settings of its own, so it never warns about a registered budget's.
     pub fn budget(&self) -> &'static RetryBudget {
-        self.budget
-            .get_or_init(|| register_valid(self.name, BudgetConfig::DEFAULT))
+        if crate::scope::any_active() && crate::scope::current() != 0 {
+            return self.lookup();
+        }
+        self.budget.get_or_init(|| self.lookup())
+    }
+
+    fn lookup(&self) -> &'static RetryBudget {
+        budget(self.name).unwrap_or_else(|| register_valid(self.name, BudgetConfig::DEFAULT))
     }
 }

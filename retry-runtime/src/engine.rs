@@ -105,6 +105,7 @@ pub enum Step {
 
 /// Why a retry loop returned its last error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StopReason {
     /// `on` / `when` did not select the error.
     NotRetryable,
@@ -116,6 +117,24 @@ pub enum StopReason {
     OutOfTime,
     /// The site's retry budget could not pay for another retry.
     OutOfBudget,
+    /// The error asked for a wait ([`RetryHint::RetryAfter`]) longer than `max_delay`, or
+    /// longer than what is left of `max_elapsed`: rather than sleep less than the server asked
+    /// or longer than the policy allows, the loop stops at once.
+    HintTooLong,
+}
+
+impl StopReason {
+    /// The reason as events and logs name it (`"exhausted"`, `"out_of_time"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            StopReason::NotRetryable => "not_retryable",
+            StopReason::Permanent => "permanent",
+            StopReason::Exhausted => "exhausted",
+            StopReason::OutOfTime => "out_of_time",
+            StopReason::OutOfBudget => "out_of_budget",
+            StopReason::HintTooLong => "hint_too_long",
+        }
+    }
 }
 
 impl RetryState {
@@ -144,12 +163,32 @@ impl<W: Stopwatch> RetryState<W> {
         self.attempt
     }
 
+    /// How long the next attempt may run: `attempt_timeout`, cut to what is left of
+    /// `max_elapsed` when both are set, so a call with both never outlasts `max_elapsed`.
+    /// `None` without `attempt_timeout`. Reads `now` only when both are set.
+    pub fn attempt_limit(
+        &self,
+        policy: &RetryPolicy,
+        now: impl FnOnce() -> Instant,
+    ) -> Option<Duration> {
+        let timeout = policy.attempt_timeout()?;
+        match (policy.max_elapsed(), self.stopwatch.started()) {
+            (Some(budget), Some(started)) => {
+                let left = budget.saturating_sub(now().saturating_duration_since(started));
+                Some(timeout.min(left))
+            }
+            _ => Some(timeout),
+        }
+    }
+
     /// Decides after a failed attempt. `retryable` is what `on` / `when` said of the error, `hint`
     /// what the error itself said. On [`Step::Retry`] the state moves to the next attempt.
     ///
     /// Order: a non-retryable or permanent error stops at once; then `max_attempts`; then the
     /// delay (the hint's `RetryAfter`, or the policy's backoff with jitter); then `max_elapsed`,
-    /// which stops rather than start a sleep that would end past the budget.
+    /// which stops rather than start a sleep that would end past the budget. A hint is waited
+    /// exactly or not at all: one longer than `max_delay`, or than what is left of
+    /// `max_elapsed`, stops with [`StopReason::HintTooLong`].
     pub fn on_failure(
         &mut self,
         policy: &RetryPolicy,
@@ -160,12 +199,15 @@ impl<W: Stopwatch> RetryState<W> {
         if !retryable {
             return Step::Stop(StopReason::NotRetryable);
         }
-        let delay = match hint {
+        let (delay, hinted) = match hint {
             RetryHint::Permanent => return Step::Stop(StopReason::Permanent),
             _ if self.attempt >= policy.max_attempts() => {
                 return Step::Stop(StopReason::Exhausted);
             }
-            RetryHint::RetryAfter(delay) => delay,
+            RetryHint::RetryAfter(delay) if delay > policy.max_delay() => {
+                return Step::Stop(StopReason::HintTooLong);
+            }
+            RetryHint::RetryAfter(delay) => (delay, true),
             RetryHint::FollowPolicy => {
                 let unit = if policy.jitter().is_random() {
                     unit_draw()
@@ -173,13 +215,17 @@ impl<W: Stopwatch> RetryState<W> {
                     0.0
                 };
                 let previous = Duration::from_nanos(self.previous_delay_nanos);
-                policy.delay_for(self.attempt - 1, previous, unit)
+                (policy.delay_for(self.attempt - 1, previous, unit), false)
             }
         };
         if let (Some(budget), Some(started)) = (policy.max_elapsed(), self.stopwatch.started()) {
             let elapsed = now().saturating_duration_since(started);
             if elapsed.saturating_add(delay) > budget {
-                return Step::Stop(StopReason::OutOfTime);
+                return Step::Stop(if hinted {
+                    StopReason::HintTooLong
+                } else {
+                    StopReason::OutOfTime
+                });
             }
         }
         let failed = self.attempt;
@@ -189,6 +235,45 @@ impl<W: Stopwatch> RetryState<W> {
             attempt: failed,
             delay,
         }
+    }
+}
+
+impl<W: Stopwatch> RetryState<W> {
+    /// [`on_failure`](RetryState::on_failure), then, for a retry, a withdrawal from `budget`:
+    /// an empty budget stops the loop with [`StopReason::OutOfBudget`]. This is what
+    /// `#[retry(budget = "...")]` runs; a hand-written loop gets budgets the same way.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use retry_runtime::{BudgetConfig, RetryHint, RetryPolicy, RetryState, Step, StopReason};
+    ///
+    /// let budget = retry_runtime::register_budget(
+    ///     "engine-doc",
+    ///     BudgetConfig { share: 0.0, min_per_second: 0.0, cap: 1.0 },
+    /// )?;
+    /// let policy = RetryPolicy::DEFAULT;
+    /// let mut state = RetryState::start(&policy, Instant::now);
+    /// let step = state.on_failure_within(&policy, true, RetryHint::FollowPolicy, Some(budget), Instant::now);
+    /// assert_eq!(step, Step::Stop(StopReason::OutOfBudget));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn on_failure_within(
+        &mut self,
+        policy: &RetryPolicy,
+        retryable: bool,
+        hint: RetryHint,
+        budget: Option<&crate::budget::RetryBudget>,
+        now: impl Fn() -> Instant,
+    ) -> Step {
+        let step = self.on_failure(policy, retryable, hint, &now);
+        if let (Step::Retry { .. }, Some(budget)) = (step, budget)
+            && !budget.try_withdraw(now())
+        {
+            // The attempt that failed is the last one made.
+            self.attempt -= 1;
+            return Step::Stop(StopReason::OutOfBudget);
+        }
+        step
     }
 }
 
@@ -254,13 +339,22 @@ mod tests {
     fn hints_override_the_policy() {
         let policy = RetryPolicy::DEFAULT;
         let mut state = RetryState::start(&policy, fixed_clock);
-        let after = RetryHint::RetryAfter(Duration::from_secs(42));
+        let after = RetryHint::RetryAfter(Duration::from_secs(4));
         assert_eq!(
             state.on_failure(&policy, true, after, fixed_clock),
             Step::Retry {
                 attempt: 1,
-                delay: Duration::from_secs(42)
+                delay: Duration::from_secs(4)
             }
+        );
+        assert_eq!(
+            state.on_failure(
+                &policy,
+                true,
+                RetryHint::RetryAfter(Duration::from_secs(365 * 86_400)),
+                fixed_clock
+            ),
+            Step::Stop(StopReason::HintTooLong)
         );
         assert_eq!(
             state.on_failure(&policy, true, RetryHint::Permanent, fixed_clock),

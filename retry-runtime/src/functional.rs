@@ -13,8 +13,8 @@
 use std::future::Future;
 
 use crate::engine::{RetryState, Step};
+use crate::events::{self, ErrorText, Source};
 use crate::hint::RetryHint;
-use crate::observe::{self, ErrorText};
 use crate::policy::RetryPolicy;
 use crate::sleep::{now_sync, sleep_sync};
 
@@ -150,7 +150,7 @@ impl RetryPolicy {
 }
 
 fn report_success(name: &'static str, state: &RetryState) {
-    observe::succeeded(name, state.attempt());
+    events::succeeded(&Source::transient(name), state.attempt());
 }
 
 fn decide<E>(
@@ -162,7 +162,7 @@ fn decide<E>(
 ) -> Option<std::time::Duration> {
     let error = ErrorText::TypeName(std::any::type_name::<E>());
     let step = state.on_failure(policy, true, hint, now);
-    observe::decision(name, step, state.attempt(), error);
+    events::decision(&Source::transient(name), step, state.attempt(), error);
     match step {
         Step::Retry { delay, .. } => Some(delay),
         Step::Stop(_) => None,

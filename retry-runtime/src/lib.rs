@@ -52,13 +52,14 @@ mod backoff;
 mod breaker;
 mod budget;
 mod engine;
+mod events;
 mod functional;
 mod hint;
 mod jitter;
-mod observe;
 mod policy;
 mod registry;
 mod rng;
+mod scope;
 mod sleep;
 mod timeout;
 
@@ -66,9 +67,9 @@ mod timeout;
 pub mod config;
 #[cfg(feature = "config")]
 mod duration;
-pub mod hooks;
+pub use events::hooks;
 #[cfg(feature = "metrics")]
-pub mod metrics;
+pub use events::metrics;
 #[cfg(feature = "persist")]
 pub mod persist;
 pub mod stats;
@@ -85,11 +86,15 @@ pub use breaker::config::{
 };
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
-pub use budget::{BudgetConfig, BudgetCounts, RetryBudget, budget, register_budget};
+pub use budget::{
+    BudgetConfig, BudgetCounts, MAX_CAP, MAX_MIN_PER_SECOND, MAX_SHARE, MIN_SHARE, RESERVE_WINDOW,
+    RetryBudget, budget, register_budget,
+};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
+pub use events::log::WARN_INTERVAL;
+pub use events::{ErrorText, Source, TRACING_TARGET};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use jitter::Jitter;
-pub use observe::{ErrorText, TRACING_TARGET};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
 pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use crate::breaker::CircuitBreaker;
 use crate::breaker::state::BreakerState;
-use crate::hooks::{Event, HookGuard, install_hook};
+use crate::events::hooks::{Event, HookGuard, install_hook};
 
 const HEADER: &str = "retry-runtime breaker state v1";
 

@@ -12,8 +12,18 @@ pub use crate::engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 /// The [`Stopwatch`] of policies with `max_elapsed`, or named ones (whose values the macro
 /// cannot see).
 pub type WithBudget = Option<Instant>;
+
+/// The [`Stopwatch`] of inline policies without `max_elapsed`: zero-sized, unless the `config`
+/// feature lets an override add `max_elapsed` at run time.
+#[cfg(not(feature = "config"))]
+pub type InlineStopwatch = WithoutBudget;
+/// The [`Stopwatch`] of inline policies without `max_elapsed`: zero-sized, unless the `config`
+/// feature lets an override add `max_elapsed` at run time.
+#[cfg(feature = "config")]
+pub type InlineStopwatch = WithBudget;
+
+pub use crate::events::ErrorText;
 pub use crate::hint::{ProvidesRetryHint, RetryHint};
-pub use crate::observe::ErrorText;
 pub use crate::policy::RetryPolicy;
 pub use crate::sleep::AsyncSleeper;
 pub use crate::timeout::AttemptTimeout;
@@ -28,8 +38,8 @@ pub type DefaultSleeper = crate::sleep::TokioSleeper;
 /// policy's values into the expansion.
 #[derive(Debug)]
 pub struct RetrySite {
-    /// `module_path!()::fn_name`, or the `name` key.
-    pub name: &'static str,
+    /// `module_path!()::fn_name`, or the `name` key, and what events keep for it.
+    source: crate::events::Source,
     /// The policy, built and validated in const evaluation.
     pub policy: RetryPolicy,
     /// The policy with configured overrides applied, settled at the first call.
@@ -41,11 +51,16 @@ impl RetrySite {
     /// A site; `const` so that it lives in a `static`.
     pub const fn new(name: &'static str, policy: RetryPolicy) -> Self {
         RetrySite {
-            name,
+            source: crate::events::Source::retry(name),
             policy,
             #[cfg(feature = "config")]
             effective: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The site's name in events.
+    pub const fn name(&self) -> &'static str {
+        self.source.name()
     }
 
     /// The policy in force: the compiled-in one, or with the `config` feature, that policy with
@@ -55,7 +70,7 @@ impl RetrySite {
         #[cfg(feature = "config")]
         {
             self.effective
-                .get_or_init(|| crate::config::retry_policy(self.name, &self.policy))
+                .get_or_init(|| crate::config::retry_policy(self.name(), &self.policy))
         }
         #[cfg(not(feature = "config"))]
         {
@@ -92,16 +107,16 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
 /// takes the result along, so the fast path keeps nothing alive across a call.
 #[inline]
 pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value: T) -> T {
-    if state.attempt() > 1 || crate::hooks::active() {
-        return report_success(site.name, state.attempt(), value);
+    if state.attempt() > 1 || crate::events::listening() {
+        return report_success(site, state.attempt(), value);
     }
     value
 }
 
 #[cold]
 #[inline(never)]
-fn report_success<T>(name: &'static str, attempts: u32, value: T) -> T {
-    crate::observe::succeeded(name, attempts);
+fn report_success<T>(site: &RetrySite, attempts: u32, value: T) -> T {
+    crate::events::succeeded(&site.source, attempts);
     value
 }
 
@@ -150,14 +165,14 @@ fn failed<W: Stopwatch>(
     budget: Option<&BudgetSite>,
     now: fn() -> Instant,
 ) -> Step {
-    let step = state.on_failure(site.effective_policy(), retryable, hint, now);
-    if let (Step::Retry { attempt, .. }, Some(budget)) = (step, budget)
-        && !budget.budget().try_withdraw(now())
-    {
-        crate::observe::stopped(site.name, attempt, StopReason::OutOfBudget, error);
-        return Step::Stop(StopReason::OutOfBudget);
-    }
-    crate::observe::decision(site.name, step, state.attempt(), error);
+    let step = state.on_failure_within(
+        site.effective_policy(),
+        retryable,
+        hint,
+        budget.map(BudgetSite::budget),
+        now,
+    );
+    crate::events::decision(&site.source, step, state.attempt(), error);
     step
 }
 
@@ -165,8 +180,44 @@ pub use tracing::Instrument;
 
 /// The span an attempt runs in with `attempt_span = true`.
 pub fn attempt_span(site: &RetrySite, attempt: u32) -> tracing::Span {
-    tracing::info_span!(target: crate::TRACING_TARGET, "attempt", name = site.name, attempt)
+    tracing::info_span!(target: crate::TRACING_TARGET, "attempt", name = site.name(), attempt)
 }
+
+/// How long the next async attempt may run: the effective `attempt_timeout`, cut to what is
+/// left of `max_elapsed`.
+pub fn attempt_limit<S: AsyncSleeper, W: Stopwatch>(
+    site: &RetrySite,
+    state: &RetryState<W>,
+) -> Option<Duration> {
+    state.attempt_limit(site.effective_policy(), S::now)
+}
+
+/// Runs an async attempt, pinned as `$pinned` under the `attempt_timeout` a config override may
+/// add when the `config` feature is on (`$configurable`), or awaited as it is without it: the
+/// runtime's features decide, so a site pays for what can happen to it and nothing more.
+#[cfg(feature = "config")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __retry_runtime_overridable_attempt {
+    ($attempt:expr, $pinned:ident => $configurable:expr) => {{
+        let $pinned = ::core::pin::pin!($attempt);
+        $configurable
+    }};
+}
+
+/// Runs an async attempt, pinned as `$pinned` under the `attempt_timeout` a config override may
+/// add when the `config` feature is on (`$configurable`), or awaited as it is without it: the
+/// runtime's features decide, so a site pays for what can happen to it and nothing more.
+#[cfg(not(feature = "config"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __retry_runtime_overridable_attempt {
+    ($attempt:expr, $pinned:ident => $configurable:expr) => {
+        $attempt.await
+    };
+}
+
+pub use crate::__retry_runtime_overridable_attempt as overridable_attempt;
 
 /// The sleep between attempts of a sync fn.
 pub fn sleep_sync(duration: Duration) {
@@ -178,10 +229,10 @@ pub fn sleep_sync(duration: Duration) {
 /// # Errors
 /// [`AttemptTimeout`] when the sleeper's deadline comes first.
 pub async fn with_attempt_timeout<S: AsyncSleeper, F: Future>(
-    attempt: F,
+    attempt: std::pin::Pin<&mut F>,
     timeout: Duration,
 ) -> Result<F::Output, AttemptTimeout> {
-    crate::timeout::race_deadline(attempt, S::sleep(timeout), timeout).await
+    crate::timeout::race_deadline::<S, F>(attempt, timeout).await
 }
 
 // Autoref specialisation: method resolution tries `&&&Probe`, then `&&Probe`, then `&Probe`, so
@@ -294,7 +345,7 @@ impl<R> TimeoutUnsupported<R> for TimeoutProbe<R> {
 pub fn timeout_unenforced(site: &RetrySite) {
     tracing::warn!(
         target: crate::TRACING_TARGET,
-        name = site.name,
+        name = site.name(),
         "the policy sets attempt_timeout, but the error type has no From<AttemptTimeout>; attempts run without a time limit"
     );
 }
@@ -348,14 +399,18 @@ impl BreakerSite {
     #[inline]
     pub fn breaker(&self) -> &'static CircuitBreaker {
         match self.breaker.get() {
-            Some(breaker) => breaker,
-            None => self.register(),
+            Some(breaker) if !crate::scope::any_active() => breaker,
+            _ => self.register(),
         }
     }
 
     #[cold]
     #[inline(never)]
     fn register(&self) -> &'static CircuitBreaker {
+        if crate::scope::current() != 0 {
+            // A test's scope: its own breaker, never cached in the site.
+            return crate::registry::register_breaker(self.name, self.config);
+        }
         self.breaker
             .get_or_init(|| crate::registry::register_breaker(self.name, self.config))
     }

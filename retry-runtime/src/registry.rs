@@ -10,7 +10,9 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 use crate::breaker::CircuitBreaker;
 use crate::breaker::config::BreakerConfig;
 
-type Breakers = RwLock<HashMap<&'static str, &'static CircuitBreaker>>;
+/// Breakers by scope (0: process-wide; others: [`testing::scope`](crate::testing::scope)) and
+/// name.
+type Breakers = RwLock<HashMap<u64, HashMap<&'static str, &'static CircuitBreaker>>>;
 
 fn breakers() -> &'static Breakers {
     static BREAKERS: OnceLock<Breakers> = OnceLock::new();
@@ -32,10 +34,12 @@ fn breakers() -> &'static Breakers {
 /// handle.reset();
 /// ```
 pub fn breaker(name: &str) -> Option<&'static CircuitBreaker> {
+    let scope = crate::scope::current();
     breakers()
         .read()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(name)
+        .get(&scope)
+        .and_then(|named| named.get(name))
         .copied()
 }
 
@@ -48,8 +52,13 @@ pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static C
         warn_if_different(existing, &config);
         return existing;
     }
+    let scope = crate::scope::current();
     let mut breakers = breakers().write().unwrap_or_else(PoisonError::into_inner);
-    if let Some(existing) = breakers.get(name).copied() {
+    if let Some(existing) = breakers
+        .get(&scope)
+        .and_then(|named| named.get(name))
+        .copied()
+    {
         drop(breakers);
         warn_if_different(existing, &config);
         return existing;
@@ -57,23 +66,24 @@ pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static C
     // Breakers live as long as the process, like the call sites that name them; one allocation
     // per name, at the first call.
     let created: &'static CircuitBreaker = Box::leak(Box::new(CircuitBreaker::new(name, config)));
-    breakers.insert(name, created);
+    breakers.entry(scope).or_default().insert(name, created);
     drop(breakers);
-    #[cfg(feature = "metrics")]
-    crate::metrics::breaker_registered(name);
+    crate::events::breaker_registered(created.source());
     #[cfg(feature = "persist")]
     crate::persist::apply_pending(created);
     created
 }
 
-/// Every registered breaker, in no particular order.
+/// Every registered breaker of this thread's scope (the process-wide ones, outside a
+/// [`testing::scope`](crate::testing::scope)), in no particular order.
 pub fn breakers_snapshot() -> Vec<&'static CircuitBreaker> {
+    let scope = crate::scope::current();
     breakers()
         .read()
         .unwrap_or_else(PoisonError::into_inner)
-        .values()
-        .copied()
-        .collect()
+        .get(&scope)
+        .map(|named| named.values().copied().collect())
+        .unwrap_or_default()
 }
 
 fn warn_if_different(existing: &CircuitBreaker, config: &BreakerConfig) {

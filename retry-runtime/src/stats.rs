@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::breaker::BreakerCounts;
 use crate::breaker::state::BreakerState;
-use crate::hooks::{Event, HookGuard, install_hook};
+use crate::events::hooks::{Event, HookGuard, install_hook};
 
 /// What one retry site did while a [`Stats`] was collecting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -3,7 +3,53 @@
 //! Async fns sleep with tokio, so `#[tokio::test(start_paused = true)]` already makes their
 //! retries instant; these cover sync fns and the random draws.
 
+pub use crate::scope::NameScope;
 pub use crate::sleep::PausedTime;
+
+/// Gives this thread its own breakers and budgets until the guard is dropped: every
+/// `#[circuit_breaker(name = ...)]`, `#[retry(budget = ...)]`, [`breaker`](crate::breaker) and
+/// [`budget`](crate::budget) on this thread finds the scope's, created fresh on first use. Tests
+/// that run in parallel with the same names (each with its own paused clock) then never see each
+/// other's state. A scope belongs to its thread: use it in `#[test]` and in
+/// `#[tokio::test]`'s default current-thread runtime.
+///
+/// ```
+/// use retry_runtime::{BreakerConfig, BreakerState, breaker, register_breaker};
+///
+/// register_breaker("scoped-doc", BreakerConfig::DEFAULT).force_open();
+/// {
+///     let _scope = retry_runtime::testing::scope();
+///     assert!(breaker("scoped-doc").is_none());
+///     register_breaker("scoped-doc", BreakerConfig::DEFAULT);
+///     assert_eq!(breaker("scoped-doc").unwrap().state(), BreakerState::Closed);
+/// }
+/// assert_eq!(breaker("scoped-doc").unwrap().state(), BreakerState::ForcedOpen);
+/// # breaker("scoped-doc").unwrap().reset();
+/// ```
+pub fn scope() -> NameScope {
+    NameScope::enter()
+}
+
+/// Resets every breaker (to closed, failures forgotten) and every retry budget (to its
+/// reserve, counts from zero) of this thread's scope: the process-wide ones outside a
+/// [`scope`].
+///
+/// ```
+/// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
+///
+/// let db = register_breaker("reset-all-doc", BreakerConfig::DEFAULT);
+/// db.force_open();
+/// retry_runtime::testing::reset_all();
+/// assert_eq!(db.state(), BreakerState::Closed);
+/// ```
+pub fn reset_all() {
+    for breaker in crate::registry::breakers_snapshot() {
+        breaker.reset();
+    }
+    for budget in crate::budget::budgets_snapshot() {
+        budget.reset();
+    }
+}
 
 /// Stops sync retries on this thread from sleeping until the guard is dropped: each sleep
 /// advances a virtual clock instead, and `max_elapsed` reads that clock.

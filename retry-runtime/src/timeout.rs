@@ -3,9 +3,11 @@
 use std::error::Error;
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
+
+use crate::sleep::AsyncSleeper;
 
 /// An attempt ran past `attempt_timeout`. `#[retry(attempt_timeout = "...")]` turns it into the
 /// fn's error type with `From`, so the error type needs `impl From<AttemptTimeout>`:
@@ -39,15 +41,14 @@ impl fmt::Display for AttemptTimeout {
 
 impl Error for AttemptTimeout {}
 
-/// Runs `attempt` until it finishes or `deadline` (a sleep future of any runtime) does, whichever
-/// comes first. The attempt is polled first, so one that is ready at the deadline wins.
-pub(crate) async fn race_deadline<F: Future, D: Future<Output = ()>>(
-    attempt: F,
-    deadline: D,
+/// Runs `attempt` until it finishes or a sleep of `timeout` on `S` does, whichever comes first.
+/// The attempt is polled first, so one that is ready at the deadline wins. It takes the attempt
+/// pinned where the caller keeps it, and makes the sleep itself, so neither is stored twice.
+pub(crate) async fn race_deadline<S: AsyncSleeper, F: Future>(
+    mut attempt: Pin<&mut F>,
     timeout: Duration,
 ) -> Result<F::Output, AttemptTimeout> {
-    let mut attempt = pin!(attempt);
-    let mut deadline = pin!(deadline);
+    let mut deadline = pin!(S::sleep(timeout));
     poll_fn(|context| {
         if let Poll::Ready(output) = attempt.as_mut().poll(context) {
             return Poll::Ready(Ok(output));

@@ -97,7 +97,12 @@ fn config_tokens(config: &ConfigPlan, krate: &syn::Path) -> TokenStream {
                 max: max_open_for,
             },
         half_open_calls,
+        half_open_timeout,
     } = config;
+    let half_open_timeout = half_open_timeout.map(|timeout| {
+        let timeout = duration(timeout);
+        quote!(.half_open_timeout(#timeout))
+    });
     let failure_rate = failure_rate.map(|rate| quote!(.failure_rate(#rate)));
     let window = window.map(|window| quote!(.window(#window)));
     let min_calls = min_calls.map(|min| quote!(.min_calls(#min)));
@@ -120,6 +125,7 @@ fn config_tokens(config: &ConfigPlan, krate: &syn::Path) -> TokenStream {
             .open_for_factor(#open_for_factor)
             .max_open_for(#max_open_for)
             .half_open_calls(#half_open_calls)
+            #half_open_timeout
             .build_const()
     }
 }

@@ -35,6 +35,7 @@ pub(crate) struct ConfigPlan {
     pub slow_call_rate: Option<f64>,
     pub open_period: OpenPeriod,
     pub half_open_calls: u32,
+    pub half_open_timeout: Option<Duration>,
 }
 
 /// How long an open breaker waits before a probe, and how that grows on trips in a row.
@@ -166,6 +167,10 @@ fn config(args: &BreakerArgs, errors: &mut Errors) -> Option<ConfigPlan> {
         .half_open_calls
         .as_ref()
         .map_or(Some(1), |arg| int_in(arg, 1, MAX_HALF_OPEN_CALLS, errors));
+    let half_open_timeout = args
+        .half_open_timeout
+        .as_ref()
+        .map(|arg| positive_duration(arg, errors));
     Some(ConfigPlan {
         failure_threshold: failure_threshold?,
         failure_rate: failure_rate.map_or(Some(None), |rate| rate.map(Some))?,
@@ -175,6 +180,7 @@ fn config(args: &BreakerArgs, errors: &mut Errors) -> Option<ConfigPlan> {
         slow_call_rate: slow_call_rate.map_or(Some(None), |rate| rate.map(Some))?,
         open_period: open_period?,
         half_open_calls: half_open_calls?,
+        half_open_timeout: half_open_timeout.map_or(Some(None), |timeout| timeout.map(Some))?,
     })
 }
 

@@ -112,14 +112,15 @@ fn budget_argument(plan: &RetryPlan) -> TokenStream {
     }
 }
 
-/// The state's stopwatch: zero-sized when the policy is known to have no `max_elapsed`.
+/// The state's stopwatch: for inline policies without `max_elapsed`, the runtime's choice
+/// (zero-sized unless config overrides can add `max_elapsed`).
 fn stopwatch(plan: &RetryPlan) -> TokenStream {
     let krate = &plan.krate;
     if let PolicyPlan::Inline(InlinePolicy {
         max_elapsed: None, ..
     }) = &plan.policy
     {
-        quote!(#krate::__private::WithoutBudget)
+        quote!(#krate::__private::InlineStopwatch)
     } else {
         quote!(#krate::__private::WithBudget)
     }
@@ -259,7 +260,6 @@ fn async_body(
     let Names {
         site: site_name,
         state,
-        attempt,
         outcome,
         delay,
         ..
@@ -287,57 +287,7 @@ fn async_body(
     } else {
         attempt_future
     };
-    let timed_out = Ident::new("retry_timed_out", Span::mixed_site());
-    let timeout = Ident::new("retry_timeout", Span::mixed_site());
-    let convert = Ident::new("retry_convert", Span::mixed_site());
-    let run_attempt = match &plan.policy {
-        PolicyPlan::Inline(InlinePolicy {
-            attempt_timeout: None,
-            ..
-        }) => quote!(#attempt_future.await),
-        PolicyPlan::Inline(InlinePolicy {
-            attempt_timeout: Some(_),
-            attempt_timeout_span,
-            ..
-        }) => {
-            let timed_out_into_error = quote_spanned! {*attempt_timeout_span=>
-                #krate::__private::attempt_timed_out(#timed_out)
-            };
-            quote! {
-                match #krate::__private::with_attempt_timeout::<#sleeper, _>(
-                    #attempt_future,
-                    #krate::__private::RetryPolicy::attempt_timeout(#site_name.effective_policy())
-                        .unwrap_or(#krate::__private::Duration::MAX),
-                ).await {
-                    ::core::result::Result::Ok(#outcome) => #outcome,
-                    ::core::result::Result::Err(#timed_out) => #timed_out_into_error,
-                }
-            }
-        }
-        PolicyPlan::Named(_) => quote! {{
-            let #attempt = #attempt_future;
-            match (
-                #krate::__private::RetryPolicy::attempt_timeout(#site_name.effective_policy()),
-                {
-                    #[allow(unused_imports)]
-                    use #krate::__private::{TimeoutFromError as _, TimeoutUnsupported as _};
-                    (&&#krate::__private::TimeoutProbe::<#output>::new()).converter()
-                },
-            ) {
-                (::core::option::Option::Some(#timeout), ::core::option::Option::Some(#convert)) => {
-                    match #krate::__private::with_attempt_timeout::<#sleeper, _>(#attempt, #timeout).await {
-                        ::core::result::Result::Ok(#outcome) => #outcome,
-                        ::core::result::Result::Err(#timed_out) => #convert(#timed_out),
-                    }
-                }
-                (::core::option::Option::Some(_), ::core::option::Option::None) => {
-                    #krate::__private::timeout_unenforced(&#site_name);
-                    #attempt.await
-                }
-                (::core::option::Option::None, _) => #attempt.await,
-            }
-        }},
-    };
+    let run_attempt = run_attempt(names, plan, output, &sleeper, &attempt_future);
     let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
     let stopwatch = stopwatch(plan);
     let budget = budget_argument(plan);
@@ -358,6 +308,86 @@ fn async_body(
             }
         }
     }}
+}
+
+/// One async attempt, under the effective policy's `attempt_timeout` where one can apply: always
+/// for an inline `attempt_timeout`; for a named policy, or an inline one that a config override
+/// could give one, when the error type converts an `AttemptTimeout`.
+fn run_attempt(
+    names: &Names,
+    plan: &RetryPlan,
+    output: &Type,
+    sleeper: &TokenStream,
+    attempt_future: &TokenStream,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let Names {
+        site: site_name,
+        state,
+        attempt,
+        outcome,
+        ..
+    } = names;
+    let timed_out = Ident::new("retry_timed_out", Span::mixed_site());
+    let timeout = Ident::new("retry_timeout", Span::mixed_site());
+    let convert = Ident::new("retry_convert", Span::mixed_site());
+    let limit = quote! {
+        #krate::__private::attempt_limit::<#sleeper, _>(&#site_name, &#state)
+    };
+    // An attempt under whatever `attempt_timeout` the effective policy has, when the error type
+    // can carry an `AttemptTimeout`.
+    let probed = quote! {
+        match (
+            #limit,
+            {
+                #[allow(unused_imports)]
+                use #krate::__private::{TimeoutFromError as _, TimeoutUnsupported as _};
+                (&&#krate::__private::TimeoutProbe::<#output>::new()).converter()
+            },
+        ) {
+            (::core::option::Option::Some(#timeout), ::core::option::Option::Some(#convert)) => {
+                match #krate::__private::with_attempt_timeout::<#sleeper, _>(#attempt, #timeout).await {
+                    ::core::result::Result::Ok(#outcome) => #outcome,
+                    ::core::result::Result::Err(#timed_out) => #convert(#timed_out),
+                }
+            }
+            (::core::option::Option::Some(_), ::core::option::Option::None) => {
+                #krate::__private::timeout_unenforced(&#site_name);
+                #attempt.await
+            }
+            (::core::option::Option::None, _) => #attempt.await,
+        }
+    };
+    match &plan.policy {
+        PolicyPlan::Inline(InlinePolicy {
+            attempt_timeout: None,
+            ..
+        }) => quote! {
+            #krate::__private::overridable_attempt!(#attempt_future, #attempt => #probed)
+        },
+        PolicyPlan::Inline(InlinePolicy {
+            attempt_timeout: Some(_),
+            attempt_timeout_span,
+            ..
+        }) => {
+            let timed_out_into_error = quote_spanned! {*attempt_timeout_span=>
+                #krate::__private::attempt_timed_out(#timed_out)
+            };
+            quote! {
+                match #krate::__private::with_attempt_timeout::<#sleeper, _>(
+                    ::core::pin::pin!(#attempt_future),
+                    #limit.unwrap_or(#krate::__private::Duration::MAX),
+                ).await {
+                    ::core::result::Result::Ok(#outcome) => #outcome,
+                    ::core::result::Result::Err(#timed_out) => #timed_out_into_error,
+                }
+            }
+        }
+        PolicyPlan::Named(_) => quote! {{
+            let #attempt = ::core::pin::pin!(#attempt_future);
+            #probed
+        }},
+    }
 }
 
 /// The two match arms after an attempt: return the value, or decide on the error. The error is

@@ -38,6 +38,7 @@ pub struct BreakerConfig {
     open_for_factor: f64,
     max_open_for: Duration,
     half_open_calls: u32,
+    half_open_timeout: Duration,
 }
 
 /// The most probes a half-open breaker can admit at once (the permit count has 16 bits).
@@ -61,6 +62,7 @@ impl BreakerConfig {
         open_for_factor: 2.0,
         max_open_for: Duration::from_secs(300),
         half_open_calls: 1,
+        half_open_timeout: Duration::from_secs(60),
     };
 
     /// A builder starting from [`BreakerConfig::DEFAULT`].
@@ -118,6 +120,13 @@ impl BreakerConfig {
     /// Probes admitted while half-open; all must succeed to close.
     pub const fn half_open_calls(&self) -> u32 {
         self.half_open_calls
+    }
+
+    /// How long half-open probes may all stay outstanding before they count as failed and the
+    /// breaker opens again (default 60 s): a hung probe, never finished nor dropped, cannot keep
+    /// the breaker half-open forever.
+    pub const fn half_open_timeout(&self) -> Duration {
+        self.half_open_timeout
     }
 
     /// A builder starting from these settings, to derive a variant.
@@ -218,6 +227,12 @@ impl BreakerConfigBuilder {
         self
     }
 
+    /// How long probes may all stay outstanding before they count as failed (non-zero).
+    pub const fn half_open_timeout(mut self, duration: Duration) -> Self {
+        self.config.half_open_timeout = duration;
+        self
+    }
+
     /// The config, or the first invalid value found.
     ///
     /// # Errors
@@ -265,6 +280,9 @@ impl BreakerConfigBuilder {
         }
         if config.open_for.is_zero() {
             return Err(BreakerConfigError::ZeroOpenFor);
+        }
+        if config.half_open_timeout.is_zero() {
+            return Err(BreakerConfigError::ZeroHalfOpenTimeout);
         }
         if !(config.open_for_factor >= 1.0 && config.open_for_factor <= f64::MAX) {
             return Err(BreakerConfigError::InvalidOpenForFactor {
@@ -332,6 +350,8 @@ pub enum BreakerConfigError {
     NeverTrips,
     /// `open_for` is zero.
     ZeroOpenFor,
+    /// `half_open_timeout` is zero.
+    ZeroHalfOpenTimeout,
     /// `open_for_factor` below 1 or not finite.
     InvalidOpenForFactor {
         /// The factor given.
@@ -356,6 +376,7 @@ impl BreakerConfigError {
             BreakerConfigError::MinCallsAboveWindow { .. } => "min_calls",
             BreakerConfigError::NeverTrips => "failure_threshold",
             BreakerConfigError::ZeroOpenFor => "open_for",
+            BreakerConfigError::ZeroHalfOpenTimeout => "half_open_timeout",
             BreakerConfigError::InvalidOpenForFactor { .. } => "open_for_factor",
             BreakerConfigError::MaxOpenForBelowOpenFor { .. } => "max_open_for",
         }
@@ -380,6 +401,9 @@ impl BreakerConfigError {
             }
             BreakerConfigError::ZeroOpenFor => {
                 "invalid breaker config: `open_for` must be non-zero"
+            }
+            BreakerConfigError::ZeroHalfOpenTimeout => {
+                "invalid breaker config: `half_open_timeout` must be non-zero"
             }
             BreakerConfigError::InvalidOpenForFactor { .. } => {
                 "invalid breaker config: `open_for_factor` must be finite and at least 1"
@@ -414,6 +438,9 @@ impl fmt::Display for BreakerConfigError {
             ),
             BreakerConfigError::ZeroOpenFor => f.write_str(
                 "invalid breaker config: `open_for` is 0, so an open breaker would never reject anything",
+            ),
+            BreakerConfigError::ZeroHalfOpenTimeout => f.write_str(
+                "invalid breaker config: `half_open_timeout` is 0, so every probe would time out at once",
             ),
             BreakerConfigError::InvalidOpenForFactor { factor } => write!(
                 f,

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use self::clock::{BreakerClock, ClockSource};
 use self::config::BreakerConfig;
 use self::state::{BreakerState, Word};
-use self::sync::{AtomicU32, AtomicU64, Ordering};
+use self::sync::{AtomicU32, AtomicU64, Mutex, Ordering, fence};
 use self::window::Window;
 
 /// A circuit breaker. Sites that name the same breaker share one instance through the registry
@@ -41,16 +41,21 @@ use self::window::Window;
 /// ```
 pub struct CircuitBreaker {
     name: &'static str,
+    source: crate::events::Source,
     config: BreakerConfig,
     word: AtomicU64,
     consecutive_failures: AtomicU32,
     trips_in_a_row: AtomicU32,
-    /// `PUBLISHED | epoch` once `open_until` holds the end of that epoch's open period. Readers
-    /// that see `Open` before it is published keep rejecting, so a stale `open_until` can never
-    /// admit an early probe.
+    /// `PUBLISHED | epoch` once `open_until` holds that epoch's deadline: the end of an open
+    /// period, or the start of a half-open one. Readers that see `Open` before it is published
+    /// keep rejecting, so a stale `open_until` can never admit an early probe.
     open_epoch: AtomicU64,
     /// Nanoseconds since `origin`.
     open_until: AtomicU64,
+    /// Serialises what follows a transition: numbering it, and publishing its deadline only
+    /// while its epoch is still the current one, so a slow thread can never publish an older
+    /// epoch's deadline over a newer one (which would leave the breaker rejecting forever).
+    transitions: Mutex<Sequence>,
     window: Option<Window>,
     counters: counters::Counters,
     opened: AtomicU64,
@@ -60,6 +65,33 @@ pub struct CircuitBreaker {
 }
 
 const PUBLISHED: u64 = 1 << 63;
+
+/// The number of transitions so far, extended from the state word's 29-bit epoch.
+#[derive(Default)]
+struct Sequence {
+    last: u64,
+    last_epoch: u32,
+}
+
+impl Sequence {
+    /// The sequence number of the transition into `epoch`: epochs increase by one per
+    /// transition, so the distance from the last one numbered gives it, even when a thread
+    /// reports an older transition after a newer one.
+    fn number(&mut self, epoch: u32) -> u64 {
+        const EPOCHS: u32 = 1 << 29;
+        let ahead = epoch.wrapping_sub(self.last_epoch) & (EPOCHS - 1);
+        let number = if ahead < EPOCHS / 2 {
+            self.last + u64::from(ahead)
+        } else {
+            self.last.saturating_sub(u64::from(EPOCHS - ahead))
+        };
+        if number > self.last {
+            self.last = number;
+            self.last_epoch = epoch;
+        }
+        number
+    }
+}
 
 /// A call was rejected because its breaker is open.
 ///
@@ -87,8 +119,22 @@ impl fmt::Display for CircuitOpen {
 
 impl Error for CircuitOpen {}
 
-/// Cumulative counts of a breaker's calls since it was created.
+/// Cumulative counts of a breaker's calls since it was created. Every call is counted exactly
+/// once, in one of `successful`, `failed`, `ignored`, `rejected` or `cancelled`; `slow`,
+/// `opened` and `recovered` count alongside.
+///
+/// ```
+/// use retry_runtime::{BreakerConfig, CircuitBreaker};
+///
+/// let breaker = CircuitBreaker::new("counts-doc", BreakerConfig::DEFAULT);
+/// breaker.try_acquire().unwrap().record_success();
+/// drop(breaker.try_acquire().unwrap()); // abandoned: the caller went away
+/// let counts = breaker.counts();
+/// assert_eq!((counts.successful, counts.cancelled), (1, 1));
+/// assert_eq!(counts.calls(), 2);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BreakerCounts {
     /// Calls that returned `Ok`.
     pub successful: u64,
@@ -98,7 +144,10 @@ pub struct BreakerCounts {
     pub ignored: u64,
     /// Calls rejected without running.
     pub rejected: u64,
-    /// Calls that ran past `slow_call` (also counted as successful or failed).
+    /// Calls whose future was dropped before it finished: the caller went away, which says
+    /// nothing about the dependency.
+    pub cancelled: u64,
+    /// Calls that ran past `slow_call` (also counted as successful, failed or cancelled).
     pub slow: u64,
     /// Times the breaker tripped (closed or half-open to open).
     pub opened: u64,
@@ -106,9 +155,21 @@ pub struct BreakerCounts {
     pub recovered: u64,
 }
 
+impl BreakerCounts {
+    /// Every call: `successful + failed + ignored + rejected + cancelled`.
+    pub const fn calls(&self) -> u64 {
+        self.successful
+            .wrapping_add(self.failed)
+            .wrapping_add(self.ignored)
+            .wrapping_add(self.rejected)
+            .wrapping_add(self.cancelled)
+    }
+}
+
 /// The right to run one call, from [`CircuitBreaker::try_acquire`]. Record the outcome with one
-/// of its methods; dropped without an outcome (a cancelled future, a panic), it gives its probe
-/// slot back, so a half-open breaker never wedges.
+/// of its methods. Dropped without an outcome, it records one itself: a failure while its thread
+/// is panicking (the body panicked), otherwise a cancellation (the future was dropped), which
+/// gives a probe's slot back. Either way a half-open breaker never wedges.
 #[must_use = "record the call's outcome, or the permit is released as if the call never ran"]
 pub struct Permit<'a> {
     breaker: &'a CircuitBreaker,
@@ -121,14 +182,16 @@ enum Outcome {
     Success,
     Failure,
     Ignored,
+    Cancelled,
 }
 
 impl Outcome {
-    fn reported(self) -> crate::hooks::BreakerOutcome {
+    fn reported(self) -> crate::events::BreakerOutcome {
         match self {
-            Outcome::Success => crate::hooks::BreakerOutcome::Successful,
-            Outcome::Failure => crate::hooks::BreakerOutcome::Failed,
-            Outcome::Ignored => crate::hooks::BreakerOutcome::Ignored,
+            Outcome::Success => crate::events::BreakerOutcome::Successful,
+            Outcome::Failure => crate::events::BreakerOutcome::Failed,
+            Outcome::Ignored => crate::events::BreakerOutcome::Ignored,
+            Outcome::Cancelled => crate::events::BreakerOutcome::Cancelled,
         }
     }
 }
@@ -157,12 +220,14 @@ impl CircuitBreaker {
         let origin = clock.now();
         CircuitBreaker {
             name,
+            source: crate::events::Source::breaker(name),
             config,
             word: AtomicU64::new(Word::CLOSED.0),
             consecutive_failures: AtomicU32::new(0),
             trips_in_a_row: AtomicU32::new(0),
             open_epoch: AtomicU64::new(0),
             open_until: AtomicU64::new(0),
+            transitions: Mutex::new(Sequence::default()),
             window: config.uses_window().then(|| Window::new(config.window())),
             counters: counters::Counters::default(),
             opened: AtomicU64::new(0),
@@ -175,6 +240,11 @@ impl CircuitBreaker {
     /// The breaker's name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Who its events are about.
+    pub(crate) fn source(&self) -> &crate::events::Source {
+        &self.source
     }
 
     /// Its settings.
@@ -284,7 +354,7 @@ impl CircuitBreaker {
         match word.kind() {
             BreakerState::Open => {
                 let left = self
-                    .published_open_until(word)
+                    .published_deadline(word)
                     .map_or(Duration::ZERO, |until| {
                         Duration::from_nanos(until.saturating_sub(self.nanos_now()))
                     });
@@ -295,7 +365,8 @@ impl CircuitBreaker {
         }
     }
 
-    /// Puts the breaker in a saved state; an open one stays open for `open_for_left`.
+    /// Puts the breaker in a saved state; an open one stays open for `open_for_left`, never
+    /// longer than its `max_open_for`.
     #[cfg(feature = "persist")]
     pub(crate) fn restore(
         &self,
@@ -305,22 +376,15 @@ impl CircuitBreaker {
     ) {
         match state {
             BreakerState::Open | BreakerState::HalfOpen => {
+                let left = open_for_left.min(self.config.max_open_for());
                 let mut current = self.load();
                 loop {
                     let open = current.transition(BreakerState::Open);
                     match self.compare_exchange(current, open) {
                         Ok(()) => {
                             self.trips_in_a_row.store(trips_in_a_row, Ordering::Relaxed);
-                            let left = u64::try_from(open_for_left.as_nanos()).unwrap_or(u64::MAX);
-                            self.open_until
-                                .store(self.nanos_now().saturating_add(left), Ordering::Relaxed);
-                            self.open_epoch
-                                .store(PUBLISHED | u64::from(open.epoch()), Ordering::Release);
-                            crate::observe::breaker_transition(
-                                self.name,
-                                current.kind(),
-                                BreakerState::Open,
-                            );
+                            let until = self.nanos_now().saturating_add(nanos(left));
+                            self.report_transition(current.kind(), open, Some(until));
                             return;
                         }
                         Err(actual) => current = actual,
@@ -337,6 +401,17 @@ impl CircuitBreaker {
     fn set_manually(&self, kind: BreakerState) {
         let mut current = self.load();
         loop {
+            if current.kind() == kind {
+                // Not a transition, so nothing is reported; a reset still forgets failures.
+                if kind == BreakerState::Closed {
+                    self.consecutive_failures.store(0, Ordering::Relaxed);
+                    self.trips_in_a_row.store(0, Ordering::Relaxed);
+                    if let Some(window) = &self.window {
+                        window.clear();
+                    }
+                }
+                return;
+            }
             let next = current.transition(kind);
             match self.compare_exchange(current, next) {
                 Ok(()) => {
@@ -382,7 +457,7 @@ impl CircuitBreaker {
                 }
                 BreakerState::ForcedOpen => return Err(self.reject(current, None)),
                 BreakerState::Open => {
-                    let Some(until) = self.published_open_until(current) else {
+                    let Some(until) = self.published_deadline(current) else {
                         return Err(self.reject(current, None));
                     };
                     let now = self.nanos_now();
@@ -400,6 +475,18 @@ impl CircuitBreaker {
                 }
                 BreakerState::HalfOpen => {
                     if current.admitted() >= self.config.half_open_calls() {
+                        if self.probes_hung(current) {
+                            // The outstanding probes count as failed: open again.
+                            let open = current.transition(BreakerState::Open);
+                            match self.compare_exchange(current, open) {
+                                Ok(()) => {
+                                    self.after_transition(BreakerState::HalfOpen, open);
+                                    current = open;
+                                }
+                                Err(actual) => current = actual,
+                            }
+                            continue;
+                        }
                         return Err(self.reject(current, None));
                     }
                     let admitted = current.with_admitted(current.admitted() + 1);
@@ -412,15 +499,30 @@ impl CircuitBreaker {
         }
     }
 
-    fn published_open_until(&self, open: Word) -> Option<u64> {
-        let published = self.open_epoch.load(Ordering::Acquire);
-        (published == PUBLISHED | u64::from(open.epoch()))
-            .then(|| self.open_until.load(Ordering::Relaxed))
+    /// The deadline published for `word`'s epoch: the end of its open period, or the start of
+    /// its half-open one. `None` until the thread that made the transition has published it.
+    fn published_deadline(&self, word: Word) -> Option<u64> {
+        // A seqlock read: the deadline counts only if the epoch tag is the same before and
+        // after reading it (each epoch is published at most once).
+        let expected = PUBLISHED | u64::from(word.epoch());
+        if self.open_epoch.load(Ordering::Acquire) != expected {
+            return None;
+        }
+        let deadline = self.open_until.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        (self.open_epoch.load(Ordering::Relaxed) == expected).then_some(deadline)
+    }
+
+    /// A half-open breaker whose every probe permit has been out for `half_open_timeout`.
+    fn probes_hung(&self, half_open: Word) -> bool {
+        self.published_deadline(half_open).is_some_and(|since| {
+            self.nanos_now().saturating_sub(since) >= nanos(self.config.half_open_timeout())
+        })
     }
 
     fn reject(&self, current: Word, retry_after: Option<Duration>) -> CircuitOpen {
         self.counters.add_rejected();
-        crate::observe::call_rejected(self.name, current.kind());
+        crate::events::call_rejected(&self.source, current.kind());
         CircuitOpen {
             name: self.name,
             state: current.kind(),
@@ -441,24 +543,35 @@ impl CircuitBreaker {
             _ => false,
         };
         match admitted.kind() {
-            BreakerState::Disabled | BreakerState::Open | BreakerState::ForcedOpen => {}
+            BreakerState::Open | BreakerState::ForcedOpen => {}
+            BreakerState::Disabled => {
+                self.counters.add(outcome, slow);
+                crate::events::breaker_call(&self.source, outcome.reported(), None);
+            }
             BreakerState::Closed | BreakerState::MetricsOnly => {
                 self.counters.add(outcome, slow);
-                crate::observe::breaker_call(self.name, outcome.reported());
-                self.settle_closed(admitted, outcome, slow);
+                let (rate, trip) = self.record_closed(admitted, outcome, slow);
+                crate::events::breaker_call(&self.source, outcome.reported(), rate);
+                if trip {
+                    self.trip(admitted);
+                }
             }
             BreakerState::HalfOpen => {
                 self.counters.add(outcome, slow);
-                crate::observe::breaker_call(self.name, outcome.reported());
+                crate::events::breaker_call(&self.source, outcome.reported(), None);
                 self.settle_probe(admitted, outcome, slow);
             }
         }
     }
 
+    /// Records a closed-state outcome: the window's failure rate after it, if it has one, and
+    /// whether the breaker should trip.
     #[cold]
-    fn settle_closed(&self, admitted: Word, outcome: Outcome, slow: bool) {
-        if outcome == Outcome::Ignored || !admitted.same_period(self.load()) {
-            return;
+    fn record_closed(&self, admitted: Word, outcome: Outcome, slow: bool) -> (Option<f64>, bool) {
+        // A cancelled call says nothing of the dependency, unless it had already run slow.
+        let ignored = outcome == Outcome::Ignored || (outcome == Outcome::Cancelled && !slow);
+        if ignored || !admitted.same_period(self.load()) {
+            return (None, false);
         }
         let failed = outcome == Outcome::Failure;
         let mut trip = false;
@@ -466,13 +579,15 @@ impl CircuitBreaker {
             let in_a_row = self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
             let threshold = self.config.failure_threshold();
             trip = threshold > 0 && in_a_row >= threshold;
-        } else if self.consecutive_failures.load(Ordering::Relaxed) != 0 {
+        } else if outcome == Outcome::Success
+            && self.consecutive_failures.load(Ordering::Relaxed) != 0
+        {
             self.consecutive_failures.store(0, Ordering::Relaxed);
         }
+        let mut rate = None;
         if let Some(window) = &self.window {
             let rates = window.record(failed, slow);
-            #[cfg(feature = "metrics")]
-            crate::metrics::failure_rate(self.name, rates.failure_rate);
+            rate = Some(rates.failure_rate);
             if rates.recorded >= self.config.min_calls() {
                 trip |= self
                     .config
@@ -484,13 +599,16 @@ impl CircuitBreaker {
                     .is_some_and(|limit| rates.slow_rate >= limit);
             }
         }
-        if trip && admitted.kind() == BreakerState::Closed {
-            let current = self.load();
-            if current.same_period(admitted) {
-                let open = current.transition(BreakerState::Open);
-                if self.compare_exchange(current, open).is_ok() {
-                    self.after_transition(BreakerState::Closed, open);
-                }
+        (rate, trip && admitted.kind() == BreakerState::Closed)
+    }
+
+    /// Opens a breaker that is still in the closed period `admitted` was admitted under.
+    fn trip(&self, admitted: Word) {
+        let current = self.load();
+        if current.same_period(admitted) {
+            let open = current.transition(BreakerState::Open);
+            if self.compare_exchange(current, open).is_ok() {
+                self.after_transition(BreakerState::Closed, open);
             }
         }
     }
@@ -505,7 +623,9 @@ impl CircuitBreaker {
             }
             let next = match outcome {
                 _ if failed => current.transition(BreakerState::Open),
-                Outcome::Ignored => current.with_admitted(current.admitted().saturating_sub(1)),
+                Outcome::Ignored | Outcome::Cancelled => {
+                    current.with_admitted(current.admitted().saturating_sub(1))
+                }
                 _ => {
                     let succeeded = current.succeeded() + 1;
                     if succeeded >= self.config.half_open_calls() {
@@ -527,25 +647,15 @@ impl CircuitBreaker {
         }
     }
 
-    fn abandon(&self, admitted: Word) {
-        if admitted.kind() == BreakerState::HalfOpen {
-            self.settle_probe(admitted, Outcome::Ignored, false);
-        }
-    }
-
     fn after_transition(&self, from: BreakerState, to: Word) {
-        match to.kind() {
+        let deadline = match to.kind() {
             BreakerState::Open => {
                 self.opened.fetch_add(1, Ordering::Relaxed);
                 let trips = self.trips_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
                 let open_for = self.config.open_duration(trips);
-                let until = self
-                    .nanos_now()
-                    .saturating_add(u64::try_from(open_for.as_nanos()).unwrap_or(u64::MAX));
-                self.open_until.store(until, Ordering::Relaxed);
-                self.open_epoch
-                    .store(PUBLISHED | u64::from(to.epoch()), Ordering::Release);
+                Some(self.nanos_now().saturating_add(nanos(open_for)))
             }
+            BreakerState::HalfOpen => Some(self.nanos_now()),
             BreakerState::Closed => {
                 self.consecutive_failures.store(0, Ordering::Relaxed);
                 if from == BreakerState::HalfOpen {
@@ -555,10 +665,33 @@ impl CircuitBreaker {
                 if let Some(window) = &self.window {
                     window.clear();
                 }
+                None
             }
-            _ => {}
-        }
-        crate::observe::breaker_transition(self.name, from, to.kind());
+            _ => None,
+        };
+        self.report_transition(from, to, deadline);
+    }
+
+    /// Numbers the transition into `to`, publishes its deadline if `to` is still the current
+    /// state, and reports it.
+    fn report_transition(&self, from: BreakerState, to: Word, deadline: Option<u64>) {
+        let sequence = {
+            let mut transitions = self
+                .transitions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(deadline) = deadline
+                && self.load().epoch() == to.epoch()
+            {
+                self.open_epoch.store(0, Ordering::Relaxed);
+                fence(Ordering::Release);
+                self.open_until.store(deadline, Ordering::Relaxed);
+                self.open_epoch
+                    .store(PUBLISHED | u64::from(to.epoch()), Ordering::Release);
+            }
+            transitions.number(to.epoch())
+        };
+        crate::events::breaker_transition(&self.source, from, to.kind(), sequence);
     }
 }
 
@@ -584,10 +717,15 @@ impl Permit<'_> {
         // itself and ends a failure streak, if there is one.
         if this.admitted.records_freely() && this.started.is_none() && breaker.window.is_none() {
             breaker.counters.add_success();
-            crate::observe::breaker_call(breaker.name, crate::hooks::BreakerOutcome::Successful);
             if breaker.consecutive_failures.load(Ordering::Relaxed) != 0 {
-                breaker.settle_closed(this.admitted, Outcome::Success, false);
+                // A success never trips.
+                let _ = breaker.record_closed(this.admitted, Outcome::Success, false);
             }
+            crate::events::breaker_call(
+                &breaker.source,
+                crate::events::BreakerOutcome::Successful,
+                None,
+            );
             return;
         }
         breaker.settle(this.admitted, Outcome::Success, this.started);
@@ -615,10 +753,20 @@ impl Permit<'_> {
 }
 
 impl Drop for Permit<'_> {
-    /// Dropped without an outcome: a cancelled future or a panic.
+    /// Dropped without an outcome: the body panicked (a failure), or the future was dropped
+    /// (a cancellation).
     fn drop(&mut self) {
-        self.breaker.abandon(self.admitted);
+        let outcome = if std::thread::panicking() {
+            Outcome::Failure
+        } else {
+            Outcome::Cancelled
+        };
+        self.breaker.settle(self.admitted, outcome, self.started);
     }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Debug for Permit<'_> {

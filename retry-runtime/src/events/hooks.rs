@@ -8,108 +8,8 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
 
-use crate::breaker::state::BreakerState;
-use crate::observe::ErrorText;
-
-/// Something that happened to a retry loop or a circuit breaker. `name` is the site's name
-/// (`module::fn` unless `name = ...`) or the breaker's.
-#[derive(Clone, Copy, Debug)]
-#[non_exhaustive]
-pub enum Event<'a> {
-    /// An attempt returned `Err` (before the decision to retry or not).
-    AttemptFailed {
-        /// The retry site.
-        name: &'static str,
-        /// The attempt that failed, from 1.
-        attempt: u32,
-        /// The error.
-        error: ErrorText<'a>,
-    },
-    /// A retry will run after `delay`.
-    RetryScheduled {
-        /// The retry site.
-        name: &'static str,
-        /// The attempt that failed, from 1.
-        attempt: u32,
-        /// The sleep before the next attempt.
-        delay: Duration,
-        /// The error.
-        error: ErrorText<'a>,
-    },
-    /// The call returned `Ok` after `attempts` attempts.
-    Succeeded {
-        /// The retry site.
-        name: &'static str,
-        /// Attempts used, from 1.
-        attempts: u32,
-    },
-    /// Every attempt failed, or the next sleep would have passed `max_elapsed`: the last error
-    /// is returned.
-    Exhausted {
-        /// The retry site.
-        name: &'static str,
-        /// Attempts used.
-        attempts: u32,
-        /// The last error.
-        error: ErrorText<'a>,
-    },
-    /// The error was not selected by `on`/`when`, or said it is permanent: returned at once.
-    NotRetryable {
-        /// The retry site.
-        name: &'static str,
-        /// Attempts used.
-        attempts: u32,
-        /// The error.
-        error: ErrorText<'a>,
-    },
-    /// A breaker changed state.
-    BreakerTransition {
-        /// The breaker.
-        name: &'static str,
-        /// The state it left.
-        from: BreakerState,
-        /// The state it entered.
-        to: BreakerState,
-    },
-    /// A breaker rejected a call without running it.
-    CallRejected {
-        /// The breaker.
-        name: &'static str,
-        /// Its state.
-        state: BreakerState,
-    },
-    /// A breaker recorded a call's outcome.
-    BreakerCall {
-        /// The breaker.
-        name: &'static str,
-        /// What was recorded.
-        outcome: BreakerOutcome,
-    },
-}
-
-/// How a breaker counted a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BreakerOutcome {
-    /// The call returned `Ok`.
-    Successful,
-    /// The call's error counts against the breaker.
-    Failed,
-    /// The call's error was not selected by `on`/`when`.
-    Ignored,
-}
-
-impl BreakerOutcome {
-    /// The label resilience4j uses (`"successful"`, `"failed"`, `"ignored"`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            BreakerOutcome::Successful => "successful",
-            BreakerOutcome::Failed => "failed",
-            BreakerOutcome::Ignored => "ignored",
-        }
-    }
-}
+pub use super::{BreakerOutcome, Event};
 
 /// Receives every [`Event`]. Implemented for any `Fn(&Event) + Send + Sync`.
 ///
@@ -192,25 +92,19 @@ impl Drop for HookGuard {
             .filter(|(id, _)| *id != self.id)
             .cloned()
             .collect();
-        ANY_INSTALLED.store(
-            !next.is_empty() || cfg!(feature = "metrics"),
-            Ordering::Release,
-        );
+        ANY_INSTALLED.store(!next.is_empty(), Ordering::Release);
         *hooks = Arc::new(next);
     }
 }
 
-/// Whether emitting an event can reach anyone: a hook, or the metrics recorder.
+/// Whether any hook is installed.
 #[inline]
-pub(crate) fn active() -> bool {
-    cfg!(feature = "metrics") || ANY_INSTALLED.load(Ordering::Relaxed)
+pub(crate) fn any_installed() -> bool {
+    ANY_INSTALLED.load(Ordering::Relaxed)
 }
 
-/// Delivers `event` to every installed hook (and to metrics, with the feature).
-#[cold]
-pub(crate) fn emit(event: &Event<'_>) {
-    #[cfg(feature = "metrics")]
-    crate::metrics::record(event);
+/// Delivers `event` to every installed hook.
+pub(super) fn on_event(event: &Event<'_>) {
     if !ANY_INSTALLED.load(Ordering::Acquire) {
         return;
     }

@@ -1,0 +1,514 @@
+//! Metrics through the `metrics` facade, with resilience4j's names and labels so that existing
+//! dashboards fit (feature `metrics`). Every name starts with a prefix, `resilience4j_` unless
+//! [`set_prefix`] says otherwise:
+//!
+//! | metric | type | labels |
+//! | --- | --- | --- |
+//! | `retry_calls_total` | counter | `name`, `kind` = `successful_without_retry`, `successful_with_retry`, `failed_without_retry`, `failed_with_retry` |
+//! | `retry_attempts_total` | counter | `name` |
+//! | `retry_delay_seconds` | histogram | `name` |
+//! | `circuitbreaker_state` | gauge, 1 for the current state and 0 for the others | `name`, `state` |
+//! | `circuitbreaker_calls_total` | counter | `name`, `kind` = `successful`, `failed`, `ignored` |
+//! | `circuitbreaker_not_permitted_calls_total` | counter | `name` |
+//! | `circuitbreaker_transitions_total` | counter | `name`, `from`, `to` |
+//! | `circuitbreaker_failure_rate` | gauge, 0 to 1 | `name` |
+//!
+//! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
+//!
+//! Labels carry only site and breaker names, never argument values. Each site and breaker
+//! resolves its metric handles once per recorder, on its first event, and keeps them: recording
+//! then takes no lock, allocates nothing and formats nothing. A recorder installed later, or a
+//! thread-local one in a test, gets handles of its own (up to four recorders per site; past that,
+//! and for the closure API, each event registers its series with the recorder).
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::fmt;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use metrics::{
+    Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, SharedString, Unit,
+};
+
+use super::{BreakerOutcome, Event, Source};
+use crate::breaker::state::BreakerState;
+
+const DEFAULT_PREFIX: &str = "resilience4j_";
+
+static PREFIX: OnceLock<&'static str> = OnceLock::new();
+static NAMES: OnceLock<Names> = OnceLock::new();
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+struct Names {
+    retry_calls: &'static str,
+    retry_attempts: &'static str,
+    retry_delay: &'static str,
+    breaker_state: &'static str,
+    breaker_calls: &'static str,
+    breaker_not_permitted: &'static str,
+    breaker_transitions: &'static str,
+    breaker_failure_rate: &'static str,
+}
+
+/// [`set_prefix`] was called after the first metric was recorded, or twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrefixAlreadySet {
+    /// The prefix in use.
+    pub current: &'static str,
+}
+
+impl fmt::Display for PrefixAlreadySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the metrics prefix is already `{}`; call set_prefix once, before the first retry or breaker call",
+            self.current
+        )
+    }
+}
+
+impl Error for PrefixAlreadySet {}
+
+/// Sets the prefix of every metric name (default `resilience4j_`); call it once at start-up,
+/// before any retry or breaker runs.
+///
+/// ```
+/// retry_runtime::metrics::set_prefix("myapp_").unwrap();
+/// assert!(retry_runtime::metrics::set_prefix("other_").is_err());
+/// ```
+///
+/// # Errors
+/// [`PrefixAlreadySet`] when a prefix is already in use.
+pub fn set_prefix(prefix: &str) -> Result<(), PrefixAlreadySet> {
+    let leaked: &'static str = Box::leak(prefix.to_owned().into_boxed_str());
+    PREFIX.set(leaked).map_err(|_| PrefixAlreadySet {
+        current: prefix_in_use(),
+    })?;
+    if NAMES.get().is_some() {
+        return Err(PrefixAlreadySet {
+            current: DEFAULT_PREFIX,
+        });
+    }
+    Ok(())
+}
+
+fn prefix_in_use() -> &'static str {
+    PREFIX.get().copied().unwrap_or(DEFAULT_PREFIX)
+}
+
+fn names() -> &'static Names {
+    NAMES.get_or_init(|| {
+        let prefix = *PREFIX.get_or_init(|| DEFAULT_PREFIX);
+        let name = |suffix: &str| -> &'static str {
+            Box::leak(format!("{prefix}{suffix}").into_boxed_str())
+        };
+        let names = Names {
+            retry_calls: name("retry_calls_total"),
+            retry_attempts: name("retry_attempts_total"),
+            retry_delay: name("retry_delay_seconds"),
+            breaker_state: name("circuitbreaker_state"),
+            breaker_calls: name("circuitbreaker_calls_total"),
+            breaker_not_permitted: name("circuitbreaker_not_permitted_calls_total"),
+            breaker_transitions: name("circuitbreaker_transitions_total"),
+            breaker_failure_rate: name("circuitbreaker_failure_rate"),
+        };
+        describe_names(&names);
+        names
+    })
+}
+
+/// Declares every metric's unit and help text to the current recorder. Done automatically with
+/// the first event; call it again after installing a recorder later.
+pub fn describe() {
+    describe_names(names());
+}
+
+fn describe_names(names: &Names) {
+    metrics::with_recorder(|recorder| {
+        let counter = |name: &'static str, help: &'static str| {
+            recorder.describe_counter(
+                KeyName::from_const_str(name),
+                Some(Unit::Count),
+                SharedString::const_str(help),
+            );
+        };
+        counter(names.retry_calls, "Calls through a retry site, by outcome");
+        counter(
+            names.retry_attempts,
+            "Attempts made by a retry site, first attempts included",
+        );
+        counter(
+            names.breaker_calls,
+            "Calls recorded by a circuit breaker, by outcome",
+        );
+        counter(
+            names.breaker_not_permitted,
+            "Calls a circuit breaker rejected without running",
+        );
+        counter(
+            names.breaker_transitions,
+            "State transitions of a circuit breaker",
+        );
+        recorder.describe_histogram(
+            KeyName::from_const_str(names.retry_delay),
+            Some(Unit::Seconds),
+            SharedString::const_str("Delays slept before retries"),
+        );
+        recorder.describe_gauge(
+            KeyName::from_const_str(names.breaker_state),
+            Some(Unit::Count),
+            SharedString::const_str("1 for the circuit breaker's current state, 0 for the others"),
+        );
+        recorder.describe_gauge(
+            KeyName::from_const_str(names.breaker_failure_rate),
+            Some(Unit::Percent),
+            SharedString::const_str("Failure rate over the circuit breaker's window, 0 to 1"),
+        );
+    });
+}
+
+/// Up to three labels; unused slots are empty.
+type LabelSet = [(&'static str, &'static str); 3];
+
+const NONE: (&str, &str) = ("", "");
+
+/// The labels of one series, built and kept on first use: for the cold paths only (transitions,
+/// and sources that cache no handles).
+fn labels(set: LabelSet) -> &'static [Label] {
+    static CACHE: OnceLock<Mutex<HashMap<LabelSet, &'static [Label]>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    cache.entry(set).or_insert_with(|| {
+        let labels: Vec<Label> = set
+            .iter()
+            .filter(|(key, _)| !key.is_empty())
+            .map(|(key, value)| Label::from_static_parts(key, value))
+            .collect();
+        Box::leak(labels.into_boxed_slice())
+    })
+}
+
+fn key(name: &'static str, set: LabelSet) -> Key {
+    Key::from_static_parts(name, labels(set))
+}
+
+/// The recorder events go to now: the thread's local one, else the global one, else a no-op.
+fn recorder_id() -> usize {
+    metrics::with_recorder(|recorder| std::ptr::from_ref(recorder).cast::<()>() as usize)
+}
+
+fn counter(name: &'static str, set: LabelSet) -> Counter {
+    let key = key(name, set);
+    metrics::with_recorder(|recorder| recorder.register_counter(&key, &METADATA))
+}
+
+fn gauge(name: &'static str, set: LabelSet) -> Gauge {
+    let key = key(name, set);
+    metrics::with_recorder(|recorder| recorder.register_gauge(&key, &METADATA))
+}
+
+fn histogram(name: &'static str, set: LabelSet) -> Histogram {
+    let key = key(name, set);
+    metrics::with_recorder(|recorder| recorder.register_histogram(&key, &METADATA))
+}
+
+/// Recorders a source keeps handles for.
+const RECORDERS: usize = 4;
+
+/// A source's metric handles, one set per recorder seen.
+#[derive(Debug)]
+pub(crate) struct Handles {
+    kind: Kind,
+    resolved: [OnceLock<Resolved>; RECORDERS],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Retry,
+    Breaker,
+    /// The closure API's per-call sources: nothing kept.
+    Transient,
+}
+
+#[derive(Debug)]
+struct Resolved {
+    recorder: usize,
+    series: Series,
+}
+
+#[derive(Debug)]
+enum Series {
+    Retry {
+        /// In [`RETRY_KINDS`]' order.
+        calls: [Counter; 4],
+        attempts: Counter,
+        delay: Histogram,
+    },
+    Breaker {
+        /// In [`BREAKER_KINDS`]' order.
+        calls: [Counter; 4],
+        not_permitted: Counter,
+        failure_rate: Gauge,
+        /// One per state, in [`BreakerState::ALL`]'s order.
+        states: [Gauge; 6],
+        /// The sequence number of the transition the state gauges show: an older one that
+        /// arrives late is not applied over it.
+        shown: Mutex<u64>,
+    },
+}
+
+const RETRY_KINDS: [&str; 4] = [
+    "successful_without_retry",
+    "successful_with_retry",
+    "failed_without_retry",
+    "failed_with_retry",
+];
+
+const BREAKER_KINDS: [BreakerOutcome; 4] = [
+    BreakerOutcome::Successful,
+    BreakerOutcome::Failed,
+    BreakerOutcome::Ignored,
+    BreakerOutcome::Cancelled,
+];
+
+impl Handles {
+    pub(crate) const fn retry() -> Handles {
+        Handles::new(Kind::Retry)
+    }
+
+    pub(crate) const fn breaker() -> Handles {
+        Handles::new(Kind::Breaker)
+    }
+
+    pub(crate) const fn transient() -> Handles {
+        Handles::new(Kind::Transient)
+    }
+
+    const fn new(kind: Kind) -> Handles {
+        Handles {
+            kind,
+            resolved: [const { OnceLock::new() }; RECORDERS],
+        }
+    }
+
+    /// This source's handles for the current recorder, resolved on its first event there.
+    #[inline]
+    fn series(&self, name: &'static str) -> Option<&Series> {
+        if self.kind == Kind::Transient {
+            return None;
+        }
+        let recorder = recorder_id();
+        for slot in &self.resolved {
+            let resolved = match slot.get() {
+                Some(resolved) => resolved,
+                None => slot.get_or_init(|| Resolved::new(self.kind, name, recorder)),
+            };
+            if resolved.recorder == recorder {
+                return Some(&resolved.series);
+            }
+        }
+        None
+    }
+}
+
+impl Resolved {
+    #[cold]
+    #[inline(never)]
+    fn new(kind: Kind, name: &'static str, recorder: usize) -> Resolved {
+        let names = names();
+        let series = if kind == Kind::Retry {
+            Series::Retry {
+                calls: RETRY_KINDS
+                    .map(|kind| counter(names.retry_calls, [("name", name), ("kind", kind), NONE])),
+                attempts: counter(names.retry_attempts, [("name", name), NONE, NONE]),
+                delay: histogram(names.retry_delay, [("name", name), NONE, NONE]),
+            }
+        } else {
+            let states = BreakerState::ALL.map(|state| {
+                gauge(
+                    names.breaker_state,
+                    [("name", name), ("state", state.name()), NONE],
+                )
+            });
+            // Until a transition says otherwise, a breaker is closed.
+            for (state, gauge) in BreakerState::ALL.iter().zip(&states) {
+                gauge.set(if *state == BreakerState::Closed {
+                    1.0
+                } else {
+                    0.0
+                });
+            }
+            Series::Breaker {
+                calls: BREAKER_KINDS.map(|kind| {
+                    counter(
+                        names.breaker_calls,
+                        [("name", name), ("kind", kind.name()), NONE],
+                    )
+                }),
+                not_permitted: counter(names.breaker_not_permitted, [("name", name), NONE, NONE]),
+                failure_rate: gauge(names.breaker_failure_rate, [("name", name), NONE, NONE]),
+                states,
+                shown: Mutex::new(0),
+            }
+        };
+        Resolved { recorder, series }
+    }
+}
+
+/// A breaker's series exist from its registration: closed at 1, the other states at 0.
+pub(crate) fn breaker_registered(source: &Source) {
+    let _ = source.metrics.series(source.name);
+}
+
+/// Turns one event into its metrics.
+pub(super) fn on_event(source: &Source, event: &Event<'_>) {
+    let series = source.metrics.series(source.name);
+    match (*event, series) {
+        (
+            Event::Succeeded { attempts, .. },
+            Some(Series::Retry {
+                calls,
+                attempts: attempted,
+                ..
+            }),
+        ) => {
+            calls[usize::from(attempts > 1)].increment(1);
+            attempted.increment(u64::from(attempts));
+        }
+        (
+            Event::Exhausted { attempts, .. } | Event::NotRetryable { attempts, .. },
+            Some(Series::Retry {
+                calls,
+                attempts: attempted,
+                ..
+            }),
+        ) => {
+            calls[2 + usize::from(attempts > 1)].increment(1);
+            attempted.increment(u64::from(attempts));
+        }
+        (
+            Event::RetryScheduled { delay, .. },
+            Some(Series::Retry {
+                delay: histogram, ..
+            }),
+        ) => {
+            histogram.record(delay.as_secs_f64());
+        }
+        (
+            Event::BreakerCall {
+                outcome,
+                failure_rate,
+                ..
+            },
+            Some(Series::Breaker {
+                calls,
+                failure_rate: gauge,
+                ..
+            }),
+        ) => {
+            if let Some(index) = BREAKER_KINDS.iter().position(|kind| *kind == outcome) {
+                calls[index].increment(1);
+            }
+            if let Some(rate) = failure_rate {
+                gauge.set(rate);
+            }
+        }
+        (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
+            not_permitted.increment(1);
+        }
+        (
+            Event::BreakerTransition {
+                name,
+                from,
+                to,
+                sequence,
+            },
+            series,
+        ) => {
+            counter(
+                names().breaker_transitions,
+                [("name", name), ("from", from.name()), ("to", to.name())],
+            )
+            .increment(1);
+            match series {
+                Some(Series::Breaker { states, shown, .. }) => {
+                    let mut shown = shown.lock().unwrap_or_else(PoisonError::into_inner);
+                    if sequence > *shown {
+                        *shown = sequence;
+                        show_state(states, to);
+                    }
+                }
+                _ => show_state(
+                    &BreakerState::ALL.map(|state| {
+                        gauge(
+                            names().breaker_state,
+                            [("name", name), ("state", state.name()), NONE],
+                        )
+                    }),
+                    to,
+                ),
+            }
+        }
+        (event, None) => uncached(&event),
+        _ => {}
+    }
+}
+
+fn show_state(states: &[Gauge; 6], current: BreakerState) {
+    for (state, gauge) in BreakerState::ALL.iter().zip(states) {
+        gauge.set(if *state == current { 1.0 } else { 0.0 });
+    }
+}
+
+/// The same metrics, registered per event, for sources that keep no handles.
+#[cold]
+fn uncached(event: &Event<'_>) {
+    let names = names();
+    match *event {
+        Event::Succeeded { name, attempts } => {
+            retry_call(
+                names,
+                name,
+                attempts,
+                RETRY_KINDS[usize::from(attempts > 1)],
+            );
+        }
+        Event::Exhausted { name, attempts, .. } | Event::NotRetryable { name, attempts, .. } => {
+            retry_call(
+                names,
+                name,
+                attempts,
+                RETRY_KINDS[2 + usize::from(attempts > 1)],
+            );
+        }
+        Event::RetryScheduled { name, delay, .. } => {
+            histogram(names.retry_delay, [("name", name), NONE, NONE]).record(delay.as_secs_f64());
+        }
+        Event::BreakerCall {
+            name,
+            outcome,
+            failure_rate,
+        } => {
+            counter(
+                names.breaker_calls,
+                [("name", name), ("kind", outcome.name()), NONE],
+            )
+            .increment(1);
+            if let Some(rate) = failure_rate {
+                gauge(names.breaker_failure_rate, [("name", name), NONE, NONE]).set(rate);
+            }
+        }
+        Event::CallRejected { name, .. } => {
+            counter(names.breaker_not_permitted, [("name", name), NONE, NONE]).increment(1);
+        }
+        Event::BreakerTransition { .. } | Event::AttemptFailed { .. } => {}
+    }
+}
+
+fn retry_call(names: &Names, name: &'static str, attempts: u32, kind: &'static str) {
+    counter(names.retry_calls, [("name", name), ("kind", kind), NONE]).increment(1);
+    counter(names.retry_attempts, [("name", name), NONE, NONE]).increment(u64::from(attempts));
+}

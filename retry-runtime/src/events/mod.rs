@@ -1,0 +1,358 @@
+//! The event stream: what happened to a retry loop or a breaker, as one [`Event`] type, sent to
+//! each subscriber in turn. The subscribers are [`log`] (`tracing`), `metrics` (feature
+//! `metrics`) and [`hooks`] (user hooks; [`stats`](crate::stats) and persistence are hooks);
+//! none of them knows another.
+//!
+//! Producers (the engine's sites and the breakers) call the functions here with their
+//! [`Source`]. With nobody listening (no hook installed, no `metrics` feature) an event costs
+//! one relaxed load before anything is built, except what `tracing` itself filters.
+
+pub mod hooks;
+pub(crate) mod log;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::breaker::state::BreakerState;
+use crate::engine::{Step, StopReason};
+
+/// The `tracing` target of every event this crate emits; filter on it with
+/// `RUST_LOG=retry_runtime=debug`.
+pub const TRACING_TARGET: &str = "retry_runtime";
+
+/// An error as events show it: through `Display` when the type has it, else `Debug`, else its
+/// type name, so any error type can be retried.
+#[derive(Clone, Copy)]
+pub enum ErrorText<'a> {
+    /// The error's `Display`.
+    Display(&'a dyn fmt::Display),
+    /// The error's `Debug`, for types without `Display`.
+    Debug(&'a dyn fmt::Debug),
+    /// The type name, for types with neither.
+    TypeName(&'static str),
+}
+
+impl fmt::Display for ErrorText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorText::Display(error) => error.fmt(f),
+            ErrorText::Debug(error) => error.fmt(f),
+            ErrorText::TypeName(name) => write!(f, "an error of type {name}"),
+        }
+    }
+}
+
+impl fmt::Debug for ErrorText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Something that happened to a retry loop or a circuit breaker. `name` is the site's name
+/// (`module::fn` unless `name = ...`) or the breaker's.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// An attempt returned `Err` (before the decision to retry or not).
+    AttemptFailed {
+        /// The retry site.
+        name: &'static str,
+        /// The attempt that failed, from 1.
+        attempt: u32,
+        /// The error.
+        error: ErrorText<'a>,
+    },
+    /// A retry will run after `delay`.
+    RetryScheduled {
+        /// The retry site.
+        name: &'static str,
+        /// The attempt that failed, from 1.
+        attempt: u32,
+        /// The sleep before the next attempt.
+        delay: Duration,
+        /// The error.
+        error: ErrorText<'a>,
+    },
+    /// The call returned `Ok` after `attempts` attempts.
+    Succeeded {
+        /// The retry site.
+        name: &'static str,
+        /// Attempts used, from 1.
+        attempts: u32,
+    },
+    /// The loop gave up on an error it would have retried: attempts used up, out of time
+    /// (`max_elapsed`), the budget empty, or a hint longer than allowed; `reason` says which.
+    /// The last error is returned.
+    Exhausted {
+        /// The retry site.
+        name: &'static str,
+        /// Attempts used.
+        attempts: u32,
+        /// The last error.
+        error: ErrorText<'a>,
+        /// Why the loop stopped.
+        reason: StopReason,
+    },
+    /// The error was not selected by `on`/`when`, or said it is permanent: returned at once.
+    NotRetryable {
+        /// The retry site.
+        name: &'static str,
+        /// Attempts used.
+        attempts: u32,
+        /// The error.
+        error: ErrorText<'a>,
+        /// [`StopReason::NotRetryable`] or [`StopReason::Permanent`].
+        reason: StopReason,
+    },
+    /// A breaker changed state (only on a change: a `reset()` of a closed breaker reports
+    /// nothing).
+    BreakerTransition {
+        /// The breaker.
+        name: &'static str,
+        /// The state it left.
+        from: BreakerState,
+        /// The state it entered.
+        to: BreakerState,
+        /// The breaker's transition number, from 1, in the order the transitions happened.
+        /// Transitions on different threads can be delivered out of that order; a consumer that
+        /// keeps the latest state ignores one numbered below what it has already applied.
+        sequence: u64,
+    },
+    /// A breaker rejected a call without running it.
+    CallRejected {
+        /// The breaker.
+        name: &'static str,
+        /// Its state.
+        state: BreakerState,
+    },
+    /// A breaker recorded a call's outcome.
+    BreakerCall {
+        /// The breaker.
+        name: &'static str,
+        /// What was recorded.
+        outcome: BreakerOutcome,
+        /// The failure rate over the breaker's window after this call, when it has a rate.
+        failure_rate: Option<f64>,
+    },
+}
+
+/// How a breaker counted a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BreakerOutcome {
+    /// The call returned `Ok`.
+    Successful,
+    /// The call's error counts against the breaker.
+    Failed,
+    /// The call's error was not selected by `on`/`when`.
+    Ignored,
+    /// The call's future was dropped before it finished.
+    Cancelled,
+}
+
+impl BreakerOutcome {
+    /// The label resilience4j uses (`"successful"`, `"failed"`, `"ignored"`), and
+    /// `"cancelled"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            BreakerOutcome::Successful => "successful",
+            BreakerOutcome::Failed => "failed",
+            BreakerOutcome::Ignored => "ignored",
+            BreakerOutcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Who an event is about: a retry site or a breaker, with what each subscriber keeps for it
+/// (the log's rate limit, the metric handles), so the hot path looks nothing up.
+#[derive(Debug)]
+pub struct Source {
+    name: &'static str,
+    pub(crate) log: log::Throttle,
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: metrics::Handles,
+}
+
+impl Source {
+    /// The source of a retry site.
+    pub(crate) const fn retry(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::retry(),
+        }
+    }
+
+    /// The source of a circuit breaker.
+    pub(crate) const fn breaker(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::breaker(),
+        }
+    }
+
+    /// A source that keeps nothing between events (the closure API's, named per call).
+    pub(crate) const fn transient(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::transient(),
+        }
+    }
+
+    /// The site's or the breaker's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Whether anyone but `tracing` listens: a hook, or the metrics recorder.
+#[inline]
+pub(crate) fn listening() -> bool {
+    cfg!(feature = "metrics") || hooks::any_installed()
+}
+
+/// Sends `event` to every subscriber.
+#[cold]
+fn emit(source: &Source, event: &Event<'_>) {
+    log::on_event(source, event);
+    #[cfg(feature = "metrics")]
+    metrics::on_event(source, event);
+    hooks::on_event(event);
+}
+
+/// The engine's decision after a failed attempt; `attempts` is the count after it.
+pub(crate) fn decision(source: &Source, step: Step, attempts: u32, error: ErrorText<'_>) {
+    match step {
+        Step::Retry { attempt, delay } => retry_scheduled(source, attempt, delay, error),
+        Step::Stop(reason) => stopped(source, attempts, reason, error),
+    }
+}
+
+/// An attempt failed and another will run after `delay`.
+pub(crate) fn retry_scheduled(
+    source: &Source,
+    attempt: u32,
+    delay: Duration,
+    error: ErrorText<'_>,
+) {
+    let name = source.name;
+    emit(
+        source,
+        &Event::AttemptFailed {
+            name,
+            attempt,
+            error,
+        },
+    );
+    emit(
+        source,
+        &Event::RetryScheduled {
+            name,
+            attempt,
+            delay,
+            error,
+        },
+    );
+}
+
+/// The loop returned its last error, for `reason`.
+pub(crate) fn stopped(source: &Source, attempts: u32, reason: StopReason, error: ErrorText<'_>) {
+    let name = source.name;
+    emit(
+        source,
+        &Event::AttemptFailed {
+            name,
+            attempt: attempts,
+            error,
+        },
+    );
+    let event = match reason {
+        StopReason::NotRetryable | StopReason::Permanent => Event::NotRetryable {
+            name,
+            attempts,
+            error,
+            reason,
+        },
+        _ => Event::Exhausted {
+            name,
+            attempts,
+            error,
+            reason,
+        },
+    };
+    emit(source, &event);
+}
+
+/// A call returned `Ok` after `attempts` attempts. Free on a first-attempt success with nobody
+/// listening.
+#[inline]
+pub(crate) fn succeeded(source: &Source, attempts: u32) {
+    if attempts > 1 || listening() {
+        emit(
+            source,
+            &Event::Succeeded {
+                name: source.name,
+                attempts,
+            },
+        );
+    }
+}
+
+/// A breaker changed state; `sequence` orders its transitions.
+pub(crate) fn breaker_transition(
+    source: &Source,
+    from: BreakerState,
+    to: BreakerState,
+    sequence: u64,
+) {
+    emit(
+        source,
+        &Event::BreakerTransition {
+            name: source.name,
+            from,
+            to,
+            sequence,
+        },
+    );
+}
+
+/// A breaker was registered by name: its series exist from now on.
+pub(crate) fn breaker_registered(source: &Source) {
+    #[cfg(feature = "metrics")]
+    metrics::breaker_registered(source);
+    #[cfg(not(feature = "metrics"))]
+    let _ = source;
+}
+
+/// A breaker rejected a call.
+pub(crate) fn call_rejected(source: &Source, state: BreakerState) {
+    emit(
+        source,
+        &Event::CallRejected {
+            name: source.name,
+            state,
+        },
+    );
+}
+
+/// A breaker counted a call; with a failure rate, `rate` is the window's after it.
+#[inline]
+pub(crate) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Option<f64>) {
+    if listening() {
+        emit(
+            source,
+            &Event::BreakerCall {
+                name: source.name,
+                outcome,
+                failure_rate: rate,
+            },
+        );
+    }
+}
