@@ -1,6 +1,7 @@
 //! Breaker state saved and restored: a round trip, a breaker that registers after the restore,
 //! a corrupt file and a missing one (reported, nothing applied), concurrent writers (the file is
-//! always whole), and saving on every transition.
+//! always whole), saving on every transition, and a restored open period clamped to the
+//! breaker's `max_open_for`.
 #![cfg(feature = "persist")]
 
 use std::path::PathBuf;
@@ -8,7 +9,9 @@ use std::time::Duration;
 
 use retry_runtime::persist::{BreakerStore, PersistError};
 use retry_runtime::testing::pause_sync_time;
-use retry_runtime::{BreakerState, CircuitOpen, breaker, circuit_breaker};
+use retry_runtime::{
+    BreakerConfig, BreakerState, CircuitOpen, breaker, circuit_breaker, register_breaker,
+};
 
 #[derive(Debug, PartialEq)]
 enum Error {
@@ -128,6 +131,17 @@ fn a_corrupt_or_missing_file_is_reported_and_nothing_is_applied() {
             other => panic!("expected a corrupt file for {text:?}, got {other:?}"),
         }
     }
+    std::fs::write(
+        &path,
+        b"retry-runtime breaker state v1\npersist-untouched\tforced_open\t0\t0\nnot\xffUTF-8\n",
+    )
+    .unwrap();
+    match BreakerStore::new(&path).restore() {
+        Err(PersistError::Corrupt { line, reason, .. }) => {
+            assert_eq!((line, reason.as_str()), (3, "not UTF-8 text"));
+        }
+        other => panic!("expected a corrupt file for bytes that are not UTF-8, got {other:?}"),
+    }
     assert_eq!(
         breaker("persist-untouched").unwrap().state(),
         BreakerState::Closed
@@ -144,7 +158,8 @@ fn a_corrupt_or_missing_file_is_reported_and_nothing_is_applied() {
 
 #[test]
 fn concurrent_writers_never_leave_a_partial_file() {
-    let _ = round_trip();
+    // A breaker of its own: tripping another test's breaker here would race with that test.
+    register_breaker("persist-concurrent", BreakerConfig::DEFAULT);
     let store = BreakerStore::new(file("concurrent"));
     store.save().unwrap();
     std::thread::scope(|scope| {
@@ -194,6 +209,86 @@ fn state_is_saved_on_every_transition() {
     let store = BreakerStore::new(file("on-transition"));
     let _saving = store.save_on_transition();
     assert_eq!(saved_on_transition(), Err(Error::Down));
+    // The save runs on the store's writer thread: wait for it.
+    store.flush().unwrap();
     let text = std::fs::read_to_string(store.path()).unwrap();
     assert!(text.contains("persist-on-transition\topen\t1\t"), "{text}");
+}
+
+#[circuit_breaker(
+    name = "persist-clamped",
+    failure_threshold = 1,
+    open_for = "30s",
+    max_open_for = "2m"
+)]
+fn clamped() -> Result<(), Error> {
+    Err(Error::Down)
+}
+
+#[test]
+fn a_restored_open_period_never_exceeds_max_open_for() {
+    let paused = pause_sync_time();
+    assert_eq!(clamped(), Err(Error::Down));
+    let path = file("clamped");
+    // u64::MAX milliseconds: half a billion years, far past the breaker's 2 minutes.
+    std::fs::write(
+        &path,
+        format!(
+            "retry-runtime breaker state v1\npersist-clamped\topen\t1\t{}\n",
+            u64::MAX
+        ),
+    )
+    .unwrap();
+    let store = BreakerStore::new(&path);
+    assert_eq!(store.restore().unwrap(), 1);
+    assert_eq!(
+        clamped(),
+        Err(Error::Rejected(Some(Duration::from_secs(120)))),
+        "open for max_open_for at most"
+    );
+    // Saved again, it is saved with what is left of the 2 minutes, not with the file's value.
+    store.save().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("persist-clamped\topen\t1\t120000\n"),
+        "{text}"
+    );
+    paused.advance(Duration::from_secs(120));
+    assert_eq!(
+        clamped(),
+        Err(Error::Down),
+        "a probe runs after max_open_for"
+    );
+}
+
+#[circuit_breaker(
+    name = "persist-clamped-later",
+    failure_threshold = 1,
+    open_for = "10s",
+    max_open_for = "1m"
+)]
+fn clamped_later() -> Result<(), Error> {
+    Err(Error::Down)
+}
+
+#[test]
+fn a_breaker_that_registers_after_the_restore_is_clamped_to_its_own_max_open_for() {
+    let paused = pause_sync_time();
+    let path = file("clamped-later");
+    std::fs::write(
+        &path,
+        format!(
+            "retry-runtime breaker state v1\npersist-clamped-later\topen\t3\t{}\n",
+            u64::MAX
+        ),
+    )
+    .unwrap();
+    assert!(breaker("persist-clamped-later").is_none());
+    assert_eq!(BreakerStore::new(&path).restore().unwrap(), 1);
+    assert_eq!(
+        clamped_later(),
+        Err(Error::Rejected(Some(Duration::from_secs(60))))
+    );
+    paused.advance(Duration::from_secs(60));
+    assert_eq!(clamped_later(), Err(Error::Down));
 }

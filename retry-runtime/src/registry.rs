@@ -12,6 +12,16 @@ use crate::breaker::config::BreakerConfig;
 
 /// Breakers by scope (0: process-wide; others: [`testing::scope`](crate::testing::scope)) and
 /// name.
+/// Called with every newly registered breaker; persistence sets it to hand restored state to
+/// breakers that register after the restore, so the registry knows nothing of persistence.
+static ON_REGISTERED: OnceLock<fn(&'static CircuitBreaker)> = OnceLock::new();
+
+/// Sets the one callback told of every newly registered breaker.
+#[cfg_attr(not(feature = "persist"), allow(dead_code))]
+pub(crate) fn on_registered(callback: fn(&'static CircuitBreaker)) {
+    let _ = ON_REGISTERED.set(callback);
+}
+
 type Breakers = RwLock<HashMap<u64, HashMap<&'static str, &'static CircuitBreaker>>>;
 
 fn breakers() -> &'static Breakers {
@@ -69,8 +79,9 @@ pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static C
     breakers.entry(scope).or_default().insert(name, created);
     drop(breakers);
     crate::events::breaker_registered(created.source());
-    #[cfg(feature = "persist")]
-    crate::persist::apply_pending(created);
+    if let Some(on_registered) = ON_REGISTERED.get() {
+        on_registered(created);
+    }
     created
 }
 
