@@ -200,7 +200,7 @@ fn every_bad_input_names_the_origin_the_key_and_the_reason() {
         ),
         (
             toml("[retry.fetch]\nmax_atempts = 3"),
-            "app.toml: `retry.fetch.max_atempts`: unknown key",
+            "app.toml: `retry.fetch.max_atempts`: unknown key (did you mean `max_attempts`?); the keys of `retry` are max_attempts, backoff, delay, max_delay, factor, jitter, max_elapsed and attempt_timeout",
         ),
         (
             toml("[retry.fetch]\nmax_attempts = 0"),
@@ -248,7 +248,7 @@ fn every_bad_input_names_the_origin_the_key_and_the_reason() {
         ),
         (
             json("{\"breaker\": {\"db\": {\"window\": -1}}}"),
-            "app.json: `breaker.db.window`: must be a whole number from 1 to 4294967295",
+            "app.json: `breaker.db.window`: -1 is out of range: a whole number from 1 to 1048576",
         ),
         (
             json("[1, 2]"),

@@ -1,0 +1,305 @@
+//! Installing overrides once per process, and applying them to each site, breaker and budget
+//! when it first runs, through the runtime's own builders.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use super::Overrides;
+use super::error::ConfigError;
+use super::keys::{BackoffKind, BreakerOverride, BudgetOverride, RetryOverride};
+use super::settings::{Name, Section, environment_form};
+use crate::backoff::Backoff;
+use crate::breaker::config::{BreakerConfig, BreakerConfigBuilder};
+use crate::budget::BudgetConfig;
+use crate::policy::RetryPolicy;
+
+static INSTALLED: OnceLock<Overrides> = OnceLock::new();
+static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
+
+/// Makes `overrides` apply to every site, breaker and budget that has not run yet. Once per
+/// process, at start-up.
+///
+/// # Errors
+/// A [`ConfigError`] if overrides are already installed.
+pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
+    INSTALLED.set(overrides).map_err(|_| {
+        ConfigError::new(
+            "install",
+            "",
+            "overrides are already installed; install them once, at start-up",
+        )
+    })
+}
+
+/// Names in the installed overrides that no site, breaker or budget has used yet: after a
+/// warm-up, these are likely misspelt.
+pub fn unmatched() -> Vec<String> {
+    let Some(overrides) = INSTALLED.get() else {
+        return Vec::new();
+    };
+    let used = USED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let sections = [
+        (Section::Retry, overrides.retry.keys().collect::<Vec<_>>()),
+        (Section::Breaker, overrides.breaker.keys().collect()),
+        (Section::Budget, overrides.budget.keys().collect()),
+    ];
+    let mut unmatched = Vec::new();
+    for (section, names) in sections {
+        for name in names {
+            if !used.contains(&(section, name.clone())) {
+                unmatched.push(format!("{}.{}", section.name(), name.as_written()));
+            }
+        }
+    }
+    unmatched
+}
+
+/// The installed overrides for `name` in `section`, merged in the order they apply: by exact
+/// name (files), then by its environment form, so that environment variables win key by key.
+fn overrides_for<T: Clone>(
+    section: Section,
+    map: fn(&Overrides) -> &BTreeMap<Name, T>,
+    name: &str,
+    merge: fn(T, T) -> T,
+) -> Option<T> {
+    let map = map(INSTALLED.get()?);
+    let mut used = USED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let mut merged: Option<T> = None;
+    for key in [
+        Name::Exact(name.to_owned()),
+        Name::Environment(environment_form(name)),
+    ] {
+        if let Some(found) = map.get(&key) {
+            let found = found.clone();
+            merged = Some(match merged {
+                Some(earlier) => merge(earlier, found),
+                None => found,
+            });
+            used.insert((section, key));
+        }
+    }
+    merged
+}
+
+/// The policy a retry site runs with: its own, with any override applied.
+pub(crate) fn retry_policy(name: &'static str, compiled: &RetryPolicy) -> RetryPolicy {
+    let Some(found) = overrides_for(
+        Section::Retry,
+        |overrides| &overrides.retry,
+        name,
+        RetryOverride::merged_with,
+    ) else {
+        return *compiled;
+    };
+    apply_retry(&found, compiled).unwrap_or_else(|reason| {
+        tracing::warn!(
+            target: crate::TRACING_TARGET,
+            name,
+            %reason,
+            "the configured override does not fit this retry site; it keeps its compiled-in policy"
+        );
+        *compiled
+    })
+}
+
+fn apply_retry(found: &RetryOverride, compiled: &RetryPolicy) -> Result<RetryPolicy, String> {
+    let mut builder = compiled
+        .to_builder()
+        .backoff(backoff(found, compiled.backoff())?);
+    if let Some(value) = found.max_attempts {
+        builder = builder.max_attempts(value);
+    }
+    if let Some(value) = found.delay {
+        builder = builder.delay(value);
+    }
+    if let Some(value) = found.max_delay {
+        builder = builder.max_delay(value);
+    }
+    if let Some(value) = found.jitter {
+        builder = builder.jitter(value);
+    }
+    if let Some(value) = found.max_elapsed {
+        builder = builder.max_elapsed(value);
+    }
+    if let Some(value) = found.attempt_timeout {
+        builder = builder.attempt_timeout(value);
+    }
+    builder.build().map_err(|error| error.to_string())
+}
+
+/// The factor of an exponential backoff that names none: the default policy's, as in the
+/// attribute.
+const DEFAULT_FACTOR: f64 = match RetryPolicy::DEFAULT.backoff() {
+    Backoff::Exponential { factor } => factor,
+    _ => panic!("the default policy's backoff is exponential"),
+};
+
+/// The backoff after `found`: `backoff` replaces the kind and `factor` the factor of an
+/// exponential one; what is not given stays as compiled.
+fn backoff(found: &RetryOverride, compiled: Backoff) -> Result<Backoff, String> {
+    let compiled_factor = match compiled {
+        Backoff::Exponential { factor } => Some(factor),
+        _ => None,
+    };
+    let kind = match (found.backoff, found.factor, compiled_factor) {
+        (None, None, _) => return Ok(compiled),
+        (Some(kind), _, _) => kind,
+        (None, Some(_), Some(_)) => BackoffKind::Exponential,
+        (None, Some(_), None) => {
+            return Err(
+                "`factor` only applies to exponential backoff, and this site's is not; add `backoff = \"exponential\"`"
+                    .to_owned(),
+            );
+        }
+    };
+    match kind {
+        BackoffKind::Exponential => Ok(Backoff::Exponential {
+            factor: found
+                .factor
+                .or(compiled_factor)
+                .unwrap_or(DEFAULT_FACTOR),
+        }),
+        _ if found.factor.is_some() => Err(
+            "`factor` only applies to `backoff = \"exponential\"`; remove `factor` or use exponential backoff"
+                .to_owned(),
+        ),
+        BackoffKind::Linear => Ok(Backoff::Linear),
+        BackoffKind::Fixed => Ok(Backoff::Fixed),
+        BackoffKind::Fibonacci => Ok(Backoff::Fibonacci),
+    }
+}
+
+/// The settings a breaker is created with: the site's, with any override applied.
+pub(crate) fn breaker_config(name: &'static str, compiled: BreakerConfig) -> BreakerConfig {
+    let Some(found) = overrides_for(
+        Section::Breaker,
+        |overrides| &overrides.breaker,
+        name,
+        BreakerOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    apply_breaker(&found, &compiled)
+        .build()
+        .unwrap_or_else(|error| {
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                name,
+                %error,
+                "the configured override does not fit this circuit breaker; it keeps its compiled-in settings"
+            );
+            compiled
+        })
+}
+
+fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerConfigBuilder {
+    let mut builder = compiled.to_builder();
+    // A new window with no min_calls of its own: min_calls follows it, if it did before.
+    if found.window.is_some()
+        && found.min_calls.is_none()
+        && compiled.min_calls() == compiled.window()
+    {
+        builder = builder.min_calls(0);
+    }
+    if let Some(value) = found.failure_threshold {
+        builder = builder.failure_threshold(value);
+    }
+    if let Some(value) = found.failure_rate {
+        builder = builder.failure_rate(value);
+    }
+    if let Some(value) = found.window {
+        builder = builder.window(value);
+    }
+    if let Some(value) = found.min_calls {
+        builder = builder.min_calls(value);
+    }
+    if let Some(value) = found.slow_call {
+        builder = builder.slow_call(value);
+    }
+    if let Some(value) = found.slow_call_rate {
+        builder = builder.slow_call_rate(value);
+    }
+    if let Some(value) = found.open_for {
+        builder = builder.open_for(value);
+    }
+    if let Some(value) = found.open_for_factor {
+        builder = builder.open_for_factor(value);
+    }
+    if let Some(value) = found.max_open_for {
+        builder = builder.max_open_for(value);
+    }
+    if let Some(value) = found.half_open_calls {
+        builder = builder.half_open_calls(value);
+    }
+    builder
+}
+
+/// The settings a budget is created with.
+pub(crate) fn budget_config(name: &'static str, compiled: BudgetConfig) -> BudgetConfig {
+    let Some(found) = overrides_for(
+        Section::Budget,
+        |overrides| &overrides.budget,
+        name,
+        BudgetOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    let config = BudgetConfig {
+        share: found.share.unwrap_or(compiled.share),
+        min_per_second: found.min_per_second.unwrap_or(compiled.min_per_second),
+        cap: found.cap.unwrap_or(compiled.cap),
+    };
+    match config.validate() {
+        Ok(()) => config,
+        Err(reason) => {
+            tracing::warn!(target: crate::TRACING_TARGET, name, %reason, "the configured budget override is invalid; keeping the site's");
+            compiled
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry(backoff: Option<BackoffKind>, factor: Option<f64>) -> RetryOverride {
+        RetryOverride {
+            backoff,
+            factor,
+            ..RetryOverride::default()
+        }
+    }
+
+    fn factor_of(backoff: Backoff) -> Option<f64> {
+        match backoff {
+            Backoff::Exponential { factor } => Some(factor),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn backoff_and_factor_replace_only_what_they_name() {
+        let tripling = Backoff::Exponential { factor: 3.0 };
+        let exponential = Some(BackoffKind::Exponential);
+        // Kind alone keeps the compiled factor; factor alone keeps the compiled kind.
+        let kept = backoff(&retry(exponential, None), tripling).unwrap();
+        assert_eq!(factor_of(kept), Some(3.0));
+        let factor = backoff(&retry(None, Some(5.0)), tripling).unwrap();
+        assert_eq!(factor_of(factor), Some(5.0));
+        let both = backoff(&retry(exponential, Some(1.5)), Backoff::Linear).unwrap();
+        assert_eq!(factor_of(both), Some(1.5));
+        let default = backoff(&retry(exponential, None), Backoff::Fixed).unwrap();
+        assert_eq!(factor_of(default), Some(2.0));
+        let linear = backoff(&retry(Some(BackoffKind::Linear), None), tripling).unwrap();
+        assert!(matches!(linear, Backoff::Linear));
+        // A factor for a backoff that has none does not fit.
+        assert!(backoff(&retry(None, Some(2.0)), Backoff::Fibonacci).is_err());
+        assert!(backoff(&retry(Some(BackoffKind::Fixed), Some(2.0)), tripling).is_err());
+    }
+}

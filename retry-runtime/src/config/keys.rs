@@ -1,0 +1,400 @@
+//! Every key of every section, in one table: its type and its bounds. The bounds are the limits
+//! the runtime's builders apply (`RetryPolicyBuilder::build`, `BreakerConfigBuilder::build`,
+//! `BudgetConfig::validate`), so a value taken here is never refused later for its range; the
+//! tests at the bottom hold the two together. What only a site can check (a `delay` above that
+//! site's `max_delay`) is left to the site.
+
+use std::time::Duration;
+
+use super::error::ConfigError;
+use super::rules::{Choice, Count, Number, Span};
+use super::settings::Setting;
+use crate::breaker::config::{MAX_HALF_OPEN_CALLS, MAX_WINDOW};
+use crate::jitter::Jitter;
+
+/// Declares the overrides of one section: a struct with an optional field per key, the list of
+/// keys, the reading of a group of settings (each checked by its rule), and merging.
+macro_rules! overrides {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident in $section:literal {
+            $($key:ident: $type:ty = $rule:expr,)*
+        }
+    )*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub(super) struct $name {
+            $(pub(super) $key: Option<$type>,)*
+        }
+
+        impl $name {
+            /// Its keys, in the order the documentation lists them.
+            pub(super) const KEYS: &'static [&'static str] = &[$(stringify!($key)),*];
+
+            /// The settings of one group, each checked. The first bad, unknown or repeated key
+            /// is the error; since every key before it is a different known one, the search
+            /// for a repeat looks at a dozen settings at most.
+            pub(super) fn read(settings: &[Setting], origin: &str) -> Result<Self, ConfigError> {
+                let mut read = Self::default();
+                for (index, setting) in settings.iter().enumerate() {
+                    if let Some(earlier) =
+                        settings[..index].iter().find(|earlier| earlier.key == setting.key)
+                    {
+                        return Err(setting.duplicate_of(earlier, origin));
+                    }
+                    match setting.key.as_str() {
+                        $(stringify!($key) => read.$key = Some(setting.read(&$rule, origin)?),)*
+                        _ => return Err(setting.unknown($section, Self::KEYS, origin)),
+                    }
+                }
+                Ok(read)
+            }
+
+            /// Both; where both set a key, `later`'s value.
+            pub(super) fn merged_with(self, later: Self) -> Self {
+                $name {
+                    $($key: later.$key.or(self.$key),)*
+                }
+            }
+        }
+    )*};
+}
+
+overrides! {
+    /// `[retry.name]`: a retry site's policy.
+    RetryOverride in "retry" {
+        // At least 1, as `RetryPolicyBuilder::build` (`PolicyError::ZeroAttempts`).
+        max_attempts: u32 = Count {
+            min: 1,
+            max: u32::MAX,
+            below: Some("must be at least 1 (it counts the first attempt)"),
+        },
+        backoff: BackoffKind = Choice {
+            noun: "backoff",
+            options: &[
+                ("exponential", BackoffKind::Exponential),
+                ("linear", BackoffKind::Linear),
+                ("fixed", BackoffKind::Fixed),
+                ("fibonacci", BackoffKind::Fibonacci),
+            ],
+        },
+        // Zero is a valid delay; `delay <= max_delay` is checked by the site.
+        delay: Duration = Span { zero: true },
+        max_delay: Duration = Span { zero: true },
+        // Finite and at least 1, as `RetryPolicyBuilder::build` (`PolicyError::InvalidFactor`).
+        factor: f64 = Number {
+            min: 1.0,
+            min_excluded: false,
+            max: f64::MAX,
+            or_zero: false,
+            below: "an exponential factor is at least 1",
+            above: "an exponential factor is finite and at least 1",
+        },
+        jitter: Jitter = Choice {
+            noun: "jitter",
+            options: &[
+                ("full", Jitter::Full),
+                ("equal", Jitter::Equal),
+                ("decorrelated", Jitter::Decorrelated),
+                ("none", Jitter::None),
+            ],
+        },
+        // Non-zero, as `RetryPolicyBuilder::build` (`PolicyError::ZeroDuration`).
+        max_elapsed: Duration = Span { zero: false },
+        attempt_timeout: Duration = Span { zero: false },
+    }
+
+    /// `[breaker.name]`: a circuit breaker's settings.
+    BreakerOverride in "breaker" {
+        // 0 leaves tripping to the rates; whether one is set is checked by the breaker.
+        failure_threshold: u32 = Count { min: 0, max: u32::MAX, below: None },
+        failure_rate: f64 = RATE,
+        window: u32 = Count { min: 1, max: MAX_WINDOW, below: None },
+        // At most `window`, checked by the breaker, which knows its window.
+        min_calls: u32 = Count { min: 1, max: MAX_WINDOW, below: None },
+        // Non-zero, as the attribute's `slow_call`.
+        slow_call: Duration = Span { zero: false },
+        slow_call_rate: f64 = RATE,
+        open_for: Duration = Span { zero: false },
+        open_for_factor: f64 = Number {
+            min: 1.0,
+            min_excluded: false,
+            max: f64::MAX,
+            or_zero: false,
+            below: "it is at least 1",
+            above: "it is finite and at least 1",
+        },
+        max_open_for: Duration = Span { zero: false },
+        half_open_calls: u32 = Count { min: 1, max: MAX_HALF_OPEN_CALLS, below: None },
+    }
+
+    /// `[budget.name]`: a retry budget's settings.
+    BudgetOverride in "budget" {
+        share: f64 = Number {
+            min: MIN_SHARE,
+            min_excluded: false,
+            max: MAX_TOKENS,
+            or_zero: true,
+            below: SHARE_RULE,
+            above: SHARE_RULE,
+        },
+        min_per_second: f64 = Number {
+            min: 0.0,
+            min_excluded: false,
+            max: MAX_TOKENS,
+            or_zero: false,
+            below: "it is at least 0",
+            above: TOKENS_RULE,
+        },
+        // At least one retry's worth, as `BudgetConfig::validate`.
+        cap: f64 = Number {
+            min: 1.0,
+            min_excluded: false,
+            max: MAX_TOKENS,
+            or_zero: false,
+            below: "it is at least 1",
+            above: TOKENS_RULE,
+        },
+    }
+}
+
+/// A backoff by name; `factor` is a key of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BackoffKind {
+    Exponential,
+    Linear,
+    Fixed,
+    Fibonacci,
+}
+
+/// Above 0 and at most 1, as `BreakerConfigBuilder::build` (`RateOutOfRange`).
+const RATE: Number = Number {
+    min: 0.0,
+    min_excluded: true,
+    max: 1.0,
+    or_zero: false,
+    below: "a rate is above 0 and at most 1",
+    above: "a rate is above 0 and at most 1",
+};
+
+/// Budgets keep their balance in an `i64` of thousandths of a token: `MILLI` in
+/// `crate::budget` (`budget.rs`), private to that module, so repeated here; a test below checks
+/// that the smallest share still deposits something.
+const TOKEN_SCALE: i64 = 1000;
+
+/// The smallest share that deposits anything: one thousandth of a token. `budget.rs` rounds a
+/// share to thousandths (`to_milli`), so 0.0004 would deposit nothing and 0.0005 a thousandth.
+const MIN_SHARE: f64 = 1.0 / 1000.0;
+
+/// The most tokens the `i64` balance holds; `to_milli` saturates above it.
+#[allow(clippy::cast_precision_loss)]
+const MAX_TOKENS: f64 = (i64::MAX / TOKEN_SCALE) as f64;
+
+const SHARE_RULE: &str = "a share is 0 or from 0.001 to 9223372036854775; the budget counts thousandths of a token, so a smaller share would deposit nothing";
+
+const TOKENS_RULE: &str = "it is at most 9223372036854775 (the most tokens a budget counts)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backoff::Backoff;
+    use crate::breaker::config::BreakerConfig;
+    use crate::budget::BudgetConfig;
+    use crate::config::settings::Value;
+    use crate::policy::RetryPolicy;
+
+    fn setting(key: &str, value: Value) -> Setting {
+        Setting {
+            key: key.to_owned(),
+            value,
+            label: key.to_owned(),
+        }
+    }
+
+    fn retry(key: &str, value: Value) -> Result<RetryOverride, ConfigError> {
+        RetryOverride::read(&[setting(key, value)], "test")
+    }
+
+    fn breaker(key: &str, value: Value) -> Result<BreakerOverride, ConfigError> {
+        BreakerOverride::read(&[setting(key, value)], "test")
+    }
+
+    fn budget(key: &str, value: Value) -> Result<BudgetOverride, ConfigError> {
+        BudgetOverride::read(&[setting(key, value)], "test")
+    }
+
+    /// A breaker config that uses its window, so that `window` and `min_calls` are checked.
+    fn rated() -> crate::breaker::config::BreakerConfigBuilder {
+        BreakerConfig::builder().failure_rate(0.5)
+    }
+
+    #[test]
+    fn count_bounds_are_the_breaker_builders() {
+        for (key, min, max) in [
+            ("window", 1, MAX_WINDOW),
+            ("min_calls", 1, MAX_WINDOW),
+            ("half_open_calls", 1, MAX_HALF_OPEN_CALLS),
+        ] {
+            let build = |value: u32| {
+                let builder = match key {
+                    "window" => rated().window(value),
+                    "min_calls" => rated().window(MAX_WINDOW).min_calls(value),
+                    _ => rated().half_open_calls(value),
+                };
+                builder.build()
+            };
+            for value in [min, max] {
+                assert!(
+                    breaker(key, Value::Integer(value.into())).is_ok(),
+                    "{key} = {value}"
+                );
+                assert!(build(value).is_ok(), "{key} = {value}");
+            }
+            assert!(breaker(key, Value::Integer((max + 1).into())).is_err());
+            assert!(build(max + 1).is_err(), "{key} = {}", max + 1);
+            assert!(breaker(key, Value::Integer((min - 1).into())).is_err());
+        }
+        // min_calls = 0 means "as window" to the builder; written out, it is refused.
+        assert!(breaker("failure_threshold", Value::Integer(0)).is_ok());
+        assert!(
+            BreakerConfig::builder()
+                .failure_threshold(u32::MAX)
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn rate_and_factor_bounds_are_the_builders() {
+        for rate in [f64::MIN_POSITIVE, 0.5, 1.0] {
+            assert!(breaker("failure_rate", Value::Float(rate)).is_ok());
+            assert!(BreakerConfig::builder().failure_rate(rate).build().is_ok());
+        }
+        for rate in [0.0, -0.1, 1.0 + f64::EPSILON, f64::NAN, f64::INFINITY] {
+            assert!(
+                breaker("failure_rate", Value::Float(rate)).is_err(),
+                "{rate}"
+            );
+            assert!(
+                BreakerConfig::builder().failure_rate(rate).build().is_err(),
+                "{rate}"
+            );
+        }
+        for factor in [1.0, 2.5, f64::MAX] {
+            assert!(retry("factor", Value::Float(factor)).is_ok());
+            assert!(breaker("open_for_factor", Value::Float(factor)).is_ok());
+            let policy = RetryPolicy::builder().backoff(Backoff::Exponential { factor });
+            assert!(policy.build().is_ok());
+            assert!(
+                BreakerConfig::builder()
+                    .open_for_factor(factor)
+                    .build()
+                    .is_ok()
+            );
+        }
+        for factor in [0.99, -1.0, f64::INFINITY, f64::NAN] {
+            assert!(retry("factor", Value::Float(factor)).is_err(), "{factor}");
+            assert!(breaker("open_for_factor", Value::Float(factor)).is_err());
+            let policy = RetryPolicy::builder().backoff(Backoff::Exponential { factor });
+            assert!(policy.build().is_err(), "{factor}");
+            let config = BreakerConfig::builder().open_for_factor(factor);
+            assert!(config.build().is_err(), "{factor}");
+        }
+    }
+
+    #[test]
+    fn attempt_and_duration_bounds_are_the_retry_builders() {
+        assert!(retry("max_attempts", Value::Integer(0)).is_err());
+        assert!(RetryPolicy::builder().max_attempts(0).build().is_err());
+        assert!(retry("max_attempts", Value::Integer(u32::MAX.into())).is_ok());
+        assert!(
+            RetryPolicy::builder()
+                .max_attempts(u32::MAX)
+                .build()
+                .is_ok()
+        );
+        let text = |text: &str| Value::Text(text.to_owned());
+        for key in ["max_elapsed", "attempt_timeout"] {
+            assert!(retry(key, text("0s")).is_err());
+            assert!(retry(key, text("1ns")).is_ok());
+            assert!(retry(key, text("18446744073.709551615s")).is_ok());
+            assert!(retry(key, text("18446744073.709551616s")).is_err());
+        }
+        assert!(
+            RetryPolicy::builder()
+                .max_elapsed(Duration::ZERO)
+                .build()
+                .is_err()
+        );
+        assert!(
+            RetryPolicy::builder()
+                .max_elapsed(Duration::from_nanos(u64::MAX))
+                .build()
+                .is_ok()
+        );
+        assert!(retry("delay", text("0s")).is_ok());
+    }
+
+    #[test]
+    fn budget_bounds_are_what_the_budget_counts() {
+        let valid = |config: BudgetConfig| config.validate().is_ok();
+        for (key, low, high) in [
+            ("share", MIN_SHARE, MAX_TOKENS),
+            ("min_per_second", 0.0, MAX_TOKENS),
+            ("cap", 1.0, MAX_TOKENS),
+        ] {
+            for value in [low, high] {
+                assert!(budget(key, Value::Float(value)).is_ok(), "{key} = {value}");
+            }
+            assert!(budget(key, Value::Float(high * 1.01)).is_err(), "{key}");
+            assert!(budget(key, Value::Float(f64::INFINITY)).is_err(), "{key}");
+            assert!(budget(key, Value::Float(low - 0.0001)).is_err(), "{key}");
+        }
+        assert!(budget("share", Value::Integer(0)).is_ok());
+        // What the loader takes, `BudgetConfig::validate` takes.
+        let config = BudgetConfig {
+            share: MIN_SHARE,
+            min_per_second: MAX_TOKENS,
+            cap: 1.0,
+        };
+        assert!(valid(config));
+        assert!(!valid(BudgetConfig {
+            cap: 0.999,
+            ..config
+        }));
+        // Through the budget's own arithmetic: the smallest share deposits a thousandth of a
+        // token, a share below it nothing.
+        for (name, share, balance) in [
+            ("config-min-share", MIN_SHARE, 0.001),
+            ("config-below-min-share", 0.0004, 0.0),
+        ] {
+            let config = BudgetConfig {
+                share,
+                min_per_second: 0.0,
+                cap: 1.0,
+            };
+            let budget = crate::budget::register_budget(name, config).unwrap();
+            budget.deposit();
+            assert!(
+                (budget.counts().balance - balance).abs() < f64::EPSILON,
+                "{share}"
+            );
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let limit = (i64::MAX / TOKEN_SCALE) as f64;
+        assert!((MAX_TOKENS - limit).abs() < 1.0);
+        assert!(SHARE_RULE.contains(&format!("{}", i64::MAX / TOKEN_SCALE)));
+        assert!(TOKENS_RULE.contains(&format!("{}", i64::MAX / TOKEN_SCALE)));
+    }
+
+    #[test]
+    fn a_repeated_key_is_an_error_naming_it() {
+        let settings = [
+            setting("delay", Value::Text("1s".to_owned())),
+            setting("delay", Value::Text("1s".to_owned())),
+        ];
+        let error = RetryOverride::read(&settings, "test").unwrap_err();
+        assert_eq!(error.key, "delay");
+        assert!(error.reason.starts_with("duplicate key"), "{error}");
+    }
+}

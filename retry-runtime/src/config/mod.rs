@@ -1,0 +1,281 @@
+//! Overrides of compiled-in settings at start-up, from a TOML or JSON file and from environment
+//! variables, without recompiling (feature `config`).
+//!
+//! ```toml
+//! [retry."store.fetch"]        # a retry site, by its name (`name = ...`, or `module::fn`)
+//! max_attempts = 5
+//! delay = "200ms"
+//!
+//! [breaker.db]                 # a circuit breaker, by name
+//! failure_threshold = 10
+//! open_for = "1m"
+//!
+//! [budget.api]                 # a retry budget, by name
+//! share = 0.1
+//! ```
+//!
+//! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
+//! name upper-cased with every character other than a letter or digit turned into `_`:
+//! `RETRY_RUNTIME__RETRY__STORE_FETCH__MAX_ATTEMPTS=5`. Variables that do not start with
+//! `RETRY_RUNTIME__` are ignored, whatever they hold.
+//!
+//! Overrides are partial: the keys given replace the compiled-in values, the others stay (a
+//! `factor` alone changes the factor of an exponential backoff, a `backoff` alone the kind). Each
+//! site, breaker and budget applies its override when it first runs, so [`install`] them at
+//! start-up, before the first call.
+//!
+//! # What is checked when loading
+//!
+//! Every value, against a lower and an upper bound: the limits the runtime's own builders
+//! apply ([`RetryPolicyBuilder::build`](crate::RetryPolicyBuilder::build),
+//! [`BreakerConfigBuilder::build`](crate::BreakerConfigBuilder::build),
+//! [`BudgetConfig::validate`](crate::BudgetConfig::validate)).
+//!
+//! | section | key | range |
+//! | --- | --- | --- |
+//! | `retry` | `max_attempts` | 1 to 4294967295 (`u32::MAX`) |
+//! | | `backoff` | `"exponential"`, `"linear"`, `"fixed"`, `"fibonacci"` |
+//! | | `delay`, `max_delay` | a duration, `"0s"` to about 584 years (`u64::MAX` nanoseconds) |
+//! | | `factor` | finite, at least 1 |
+//! | | `jitter` | `"full"`, `"equal"`, `"decorrelated"`, `"none"` |
+//! | | `max_elapsed`, `attempt_timeout` | a duration, `"1ns"` to about 584 years |
+//! | `breaker` | `failure_threshold` | 0 to 4294967295 |
+//! | | `failure_rate`, `slow_call_rate` | above 0, at most 1 |
+//! | | `window`, `min_calls` | 1 to [`MAX_WINDOW`](crate::MAX_WINDOW) (1048576) |
+//! | | `slow_call`, `open_for`, `max_open_for` | a duration, `"1ns"` to about 584 years |
+//! | | `open_for_factor` | finite, at least 1 |
+//! | | `half_open_calls` | 1 to [`MAX_HALF_OPEN_CALLS`](crate::MAX_HALF_OPEN_CALLS) (65535) |
+//! | `budget` | `share` | 0, or 0.001 to 9223372036854775 (a budget counts thousandths of a token) |
+//! | | `min_per_second` | 0 to 9223372036854775 |
+//! | | `cap` | 1 to 9223372036854775 |
+//!
+//! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
+//! the environment alike, where two variables name the same key when their names match after
+//! upper-casing); an unknown section or key is an error that lists the valid ones; a file is read
+//! up to [`MAX_FILE_BYTES`]. A bad value is reported with the file (or variable), the key and the
+//! reason, quoting at most 64 characters of it. An override that only turns out invalid against a
+//! site's own settings (a `delay` above its `max_delay`, a `min_calls` above its `window`) is
+//! reported as a warning when the site first runs, and the site keeps its compiled-in settings.
+//! Nothing panics.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+
+mod apply;
+mod document;
+mod environment;
+mod error;
+mod file;
+mod keys;
+mod rules;
+mod settings;
+
+pub(crate) use apply::{breaker_config, budget_config, retry_policy};
+pub use apply::{install, unmatched};
+pub use error::ConfigError;
+pub use file::MAX_FILE_BYTES;
+
+use keys::{BreakerOverride, BudgetOverride, RetryOverride};
+use settings::{Group, Name, Section};
+
+/// Overrides by section and name, checked; see the module documentation.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    retry: BTreeMap<Name, RetryOverride>,
+    breaker: BTreeMap<Name, BreakerOverride>,
+    budget: BTreeMap<Name, BudgetOverride>,
+}
+
+impl Overrides {
+    /// Reads a `.toml` or `.json` file, of at most [`MAX_FILE_BYTES`].
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the file, the key and the reason for an unreadable or too large
+    /// file, a syntax error, a duplicate or unknown section, name or key, or a bad value.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Overrides, ConfigError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        match file::read(path, &origin)? {
+            (file::Format::Toml, text) => Overrides::from_toml(&text, &origin),
+            (file::Format::Json, text) => Overrides::from_json(&text, &origin),
+        }
+    }
+
+    /// Parses TOML; `origin` names it in errors.
+    ///
+    /// ```
+    /// use retry_runtime::config::Overrides;
+    ///
+    /// let overrides = Overrides::from_toml("[retry.fetch]\nmax_attempts = 5\n", "inline")?;
+    /// assert!(!overrides.is_empty());
+    /// let error = Overrides::from_toml("[retry.fetch]\nmax_attempts = 0\n", "inline").unwrap_err();
+    /// assert_eq!(error.to_string(), "inline: `retry.fetch.max_attempts`: must be at least 1 (it counts the first attempt)");
+    /// # Ok::<(), retry_runtime::config::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_file`](Self::from_file).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Overrides, ConfigError> {
+        Overrides::from_groups(document::from_toml(text, origin)?, origin)
+    }
+
+    /// Parses JSON of the same shape (`{"retry": {"fetch": {"max_attempts": 5}}}`).
+    ///
+    /// ```
+    /// use retry_runtime::config::Overrides;
+    ///
+    /// let error = Overrides::from_json(r#"{"breaker": {"db": {"window": 5, "window": 6}}}"#, "inline")
+    ///     .unwrap_err();
+    /// assert_eq!(error.key, "breaker.db.window");
+    /// assert_eq!(error.reason, "duplicate key; write each key once per section");
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_file`](Self::from_file).
+    pub fn from_json(text: &str, origin: &str) -> Result<Overrides, ConfigError> {
+        Overrides::from_groups(document::from_json(text, origin)?, origin)
+    }
+
+    /// Reads every `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>` variable. A name there is matched
+    /// against sites, breakers and budgets after the same normalisation (upper case, `_` for
+    /// anything but letters and digits). Other variables are skipped, even when they are not
+    /// UTF-8.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable for a malformed name, a name or value that is not
+    /// UTF-8, two variables naming the same key, or a bad value.
+    pub fn from_env() -> Result<Overrides, ConfigError> {
+        Overrides::from_os_variables(std::env::vars_os())
+    }
+
+    /// As [`from_env`](Self::from_env), from given variables (for tests).
+    ///
+    /// ```
+    /// use retry_runtime::config::Overrides;
+    ///
+    /// let overrides = Overrides::from_variables([(
+    ///     "RETRY_RUNTIME__BREAKER__DB__OPEN_FOR".to_owned(),
+    ///     "2m".to_owned(),
+    /// )])?;
+    /// assert!(!overrides.is_empty());
+    /// # Ok::<(), retry_runtime::config::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_variables(
+        variables: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Overrides, ConfigError> {
+        Overrides::from_os_variables(
+            variables
+                .into_iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+        )
+    }
+
+    /// As [`from_env`](Self::from_env), from given variables as the operating system holds
+    /// them, UTF-8 or not (for tests).
+    ///
+    /// ```
+    /// use std::ffi::OsString;
+    /// use retry_runtime::config::Overrides;
+    ///
+    /// let overrides = Overrides::from_os_variables([
+    ///     (OsString::from("PATH"), OsString::from("/usr/bin")),
+    ///     (OsString::from("RETRY_RUNTIME__RETRY__FETCH__DELAY"), OsString::from("1s")),
+    /// ])?;
+    /// assert!(!overrides.is_empty());
+    /// # Ok::<(), retry_runtime::config::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_os_variables(
+        variables: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Result<Overrides, ConfigError> {
+        Overrides::from_groups(environment::groups(variables)?, environment::ORIGIN)
+    }
+
+    /// Reads each group's keys into the typed overrides of its section.
+    fn from_groups(groups: Vec<Group>, origin: &str) -> Result<Overrides, ConfigError> {
+        let mut overrides = Overrides::default();
+        for Group {
+            section,
+            name,
+            settings,
+        } in groups
+        {
+            match section {
+                Section::Retry => add(
+                    &mut overrides.retry,
+                    name,
+                    RetryOverride::read(&settings, origin)?,
+                    RetryOverride::merged_with,
+                ),
+                Section::Breaker => add(
+                    &mut overrides.breaker,
+                    name,
+                    BreakerOverride::read(&settings, origin)?,
+                    BreakerOverride::merged_with,
+                ),
+                Section::Budget => add(
+                    &mut overrides.budget,
+                    name,
+                    BudgetOverride::read(&settings, origin)?,
+                    BudgetOverride::merged_with,
+                ),
+            }
+        }
+        Ok(overrides)
+    }
+
+    /// Whether no override was given.
+    pub fn is_empty(&self) -> bool {
+        self.retry.is_empty() && self.breaker.is_empty() && self.budget.is_empty()
+    }
+
+    /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
+    /// environment, say).
+    #[must_use]
+    pub fn merged_with(mut self, later: Overrides) -> Overrides {
+        for (name, found) in later.retry {
+            add(&mut self.retry, name, found, RetryOverride::merged_with);
+        }
+        for (name, found) in later.breaker {
+            add(&mut self.breaker, name, found, BreakerOverride::merged_with);
+        }
+        for (name, found) in later.budget {
+            add(&mut self.budget, name, found, BudgetOverride::merged_with);
+        }
+        self
+    }
+}
+
+/// Adds `found` under `name`, merged after what is there.
+fn add<T>(into: &mut BTreeMap<Name, T>, name: Name, found: T, merge: fn(T, T) -> T) {
+    let merged = match into.remove(&name) {
+        Some(earlier) => merge(earlier, found),
+        None => found,
+    };
+    into.insert(name, merged);
+}
+
+#[cfg(test)]
+mod tests {
+    /// The range table in the module documentation names every key.
+    #[test]
+    fn the_documentation_lists_every_key() {
+        let documentation = include_str!("mod.rs");
+        for key in super::RetryOverride::KEYS
+            .iter()
+            .chain(super::BreakerOverride::KEYS)
+            .chain(super::BudgetOverride::KEYS)
+        {
+            assert!(
+                documentation.contains(&format!("`{key}`")),
+                "{key} is not documented"
+            );
+        }
+    }
+}

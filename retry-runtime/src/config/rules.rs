@@ -1,0 +1,158 @@
+//! How one value is checked: its type, and a lower and an upper bound. The bounds themselves are
+//! in `keys.rs`, next to the key they belong to.
+
+use std::time::Duration;
+
+use super::error::{QUOTE_LIMIT, quote, show_number};
+use super::settings::Value;
+
+/// A check of one value; the error is the reason, without the key.
+pub(super) trait Rule {
+    type Output;
+    fn read(&self, value: &Value) -> Result<Self::Output, String>;
+}
+
+/// A whole number from `min` to `max`.
+pub(super) struct Count {
+    pub(super) min: u32,
+    pub(super) max: u32,
+    /// Said instead of the range when the value is below `min`.
+    pub(super) below: Option<&'static str>,
+}
+
+impl Rule for Count {
+    type Output = u32;
+
+    fn read(&self, value: &Value) -> Result<u32, String> {
+        let Value::Integer(integer) = value else {
+            return Err(format!(
+                "expected a whole number, found {}",
+                describe(value)
+            ));
+        };
+        match u32::try_from(*integer) {
+            Ok(count) if (self.min..=self.max).contains(&count) => Ok(count),
+            _ => match self.below {
+                Some(reason) if *integer < i128::from(self.min) => Err(reason.to_owned()),
+                _ => Err(format!(
+                    "{integer} is out of range: a whole number from {} to {}",
+                    self.min, self.max
+                )),
+            },
+        }
+    }
+}
+
+/// A number from `min` to `max`; integers are taken as numbers.
+pub(super) struct Number {
+    pub(super) min: f64,
+    /// Whether `min` itself is refused (a rate is above 0).
+    pub(super) min_excluded: bool,
+    pub(super) max: f64,
+    /// Whether 0 is taken although it is below `min` (a share of nothing).
+    pub(super) or_zero: bool,
+    /// The rule, said when the value is below `min`.
+    pub(super) below: &'static str,
+    /// The rule, said when the value is above `max` or not a number.
+    pub(super) above: &'static str,
+}
+
+impl Rule for Number {
+    type Output = f64;
+
+    fn read(&self, value: &Value) -> Result<f64, String> {
+        let number = match *value {
+            #[allow(clippy::cast_precision_loss)]
+            Value::Integer(integer) => integer as f64,
+            Value::Float(float) => float,
+            ref other => return Err(format!("expected a number, found {}", describe(other))),
+        };
+        let above_min = if self.min_excluded {
+            number > self.min
+        } else {
+            number >= self.min
+        };
+        let rule = if number.is_nan() || number > self.max {
+            self.above
+        } else if above_min || (self.or_zero && number == 0.0) {
+            return Ok(number);
+        } else {
+            self.below
+        };
+        Err(format!("{} is out of range: {rule}", show_number(number)))
+    }
+}
+
+/// A duration string, from zero (or one nanosecond) up to the most the runtime counts: `u64`
+/// nanoseconds, about 584 years, which `crate::duration::parse_duration` already refuses beyond.
+pub(super) struct Span {
+    pub(super) zero: bool,
+}
+
+impl Rule for Span {
+    type Output = Duration;
+
+    fn read(&self, value: &Value) -> Result<Duration, String> {
+        let Value::Text(text) = value else {
+            return Err(format!(
+                "expected a duration string such as \"250ms\", found {}",
+                describe(value)
+            ));
+        };
+        match crate::duration::parse_duration(text) {
+            Ok(duration) if duration.is_zero() && !self.zero => {
+                Err("must be more than zero".to_owned())
+            }
+            Ok(duration) => Ok(duration),
+            // The parser's reasons quote the text: only short ones are kept.
+            Err(reason) if text.chars().count() <= QUOTE_LIMIT => Err(reason),
+            Err(_) => Err(format!(
+                "{} is not a duration; write one like \"250ms\" or \"1m30s\" (units: ns, us, ms, s, m, h)",
+                quote(text)
+            )),
+        }
+    }
+}
+
+/// One of a few names.
+pub(super) struct Choice<T: 'static> {
+    /// What it chooses (`jitter`), for messages.
+    pub(super) noun: &'static str,
+    pub(super) options: &'static [(&'static str, T)],
+}
+
+impl<T: Copy> Rule for Choice<T> {
+    type Output = T;
+
+    fn read(&self, value: &Value) -> Result<T, String> {
+        let Value::Text(text) = value else {
+            return Err(format!("expected a string, found {}", describe(value)));
+        };
+        if let Some((_, option)) = self.options.iter().find(|(name, _)| name == text) {
+            return Ok(*option);
+        }
+        let names: Vec<String> = self
+            .options
+            .iter()
+            .map(|(name, _)| format!("\"{name}\""))
+            .collect();
+        let (last, others) = names
+            .split_last()
+            .map_or(("", &[][..]), |(last, others)| (last.as_str(), others));
+        Err(format!(
+            "unknown {} {}; use {} or {last}",
+            self.noun,
+            quote(text),
+            others.join(", ")
+        ))
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Integer(integer) => format!("the number {integer}"),
+        Value::Float(float) => format!("the number {}", show_number(*float)),
+        Value::Text(text) => format!("the string {}", quote(text)),
+        Value::Other(kind) => (*kind).to_owned(),
+    }
+}
