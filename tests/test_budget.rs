@@ -223,12 +223,12 @@ fn shares_too_small_to_count_and_values_out_of_range_are_rejected() {
     let error = register_budget(
         "huge-cap",
         BudgetConfig {
-            cap: 1e12,
+            cap: 1e16,
             ..BudgetConfig::DEFAULT
         },
     )
     .unwrap_err();
-    assert!(error.contains("`cap` is 1000000000000"), "{error}");
+    assert!(error.contains("`cap` is 10000000000000000"), "{error}");
 }
 
 #[test]

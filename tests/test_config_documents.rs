@@ -100,7 +100,7 @@ fn an_unknown_key_lists_the_valid_ones() {
     );
     assert_eq!(
         json(r#"{"breaker": {"db": {"timeout": "1s"}}}"#),
-        "app.json: `breaker.db.timeout`: unknown key; the keys of `breaker` are failure_threshold, failure_rate, window, min_calls, slow_call, slow_call_rate, open_for, open_for_factor, max_open_for and half_open_calls",
+        "app.json: `breaker.db.timeout`: unknown key; the keys of `breaker` are failure_threshold, failure_rate, window, min_calls, slow_call, slow_call_rate, open_for, open_for_factor, max_open_for, half_open_calls and half_open_timeout",
     );
     let environment = Overrides::from_variables([(
         "RETRY_RUNTIME__BUDGET__API__SHARES".to_owned(),

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use retry_runtime::config::{ConfigError, Overrides};
 use retry_runtime::{MAX_HALF_OPEN_CALLS, MAX_WINDOW};
 
-const KEYS: [&str; 21] = [
+const KEYS: [&str; 22] = [
     "max_attempts",
     "backoff",
     "delay",
@@ -26,6 +26,7 @@ const KEYS: [&str; 21] = [
     "open_for_factor",
     "max_open_for",
     "half_open_calls",
+    "half_open_timeout",
     "share",
     "min_per_second",
     "cap",
@@ -234,9 +235,8 @@ fn in_range(key: &'static str) -> BoxedStrategy<Generated> {
         "backoff" => name(&["exponential", "linear", "fixed", "fibonacci"]),
         "jitter" => name(&["full", "equal", "decorrelated", "none"]),
         "delay" | "max_delay" => duration(0),
-        "max_elapsed" | "attempt_timeout" | "slow_call" | "open_for" | "max_open_for" => {
-            duration(1)
-        }
+        "max_elapsed" | "attempt_timeout" | "slow_call" | "open_for" | "max_open_for"
+        | "half_open_timeout" => duration(1),
         "failure_rate" | "slow_call_rate" => (1..=1_000_000_u32)
             .prop_map(|millionths| Generated::Float(f64::from(millionths) / 1e6))
             .boxed(),
@@ -252,8 +252,8 @@ fn in_range(key: &'static str) -> BoxedStrategy<Generated> {
 fn valid_document() -> impl Strategy<Value = Document> {
     let sections: [(&str, &[&'static str]); 3] = [
         ("retry", &KEYS[..8]),
-        ("breaker", &KEYS[8..18]),
-        ("budget", &KEYS[18..]),
+        ("breaker", &KEYS[8..19]),
+        ("budget", &KEYS[19..]),
     ];
     let sections: Vec<_> = sections
         .into_iter()

@@ -69,14 +69,14 @@ impl BudgetConfig {
                 ));
             }
         }
-        for (field, value, max) in [
-            ("share", self.share, MAX_SHARE),
-            ("min_per_second", self.min_per_second, MAX_MIN_PER_SECOND),
-            ("cap", self.cap, MAX_CAP),
+        for (field, value) in [
+            ("share", self.share),
+            ("min_per_second", self.min_per_second),
+            ("cap", self.cap),
         ] {
-            if value > max {
+            if value > MAX_TOKENS {
                 return Err(format!(
-                    "invalid retry budget: `{field}` is {value}; it must be at most {max}"
+                    "invalid retry budget: `{field}` is {value}; it must be at most {MAX_TOKENS}"
                 ));
             }
         }
@@ -108,14 +108,10 @@ const MILLI: f64 = 1000.0;
 /// The smallest non-zero `share` a budget can deposit: one thousandth of a token per call.
 pub const MIN_SHARE: f64 = 1.0 / MILLI;
 
-/// The largest `share`: ten retries per call.
-pub const MAX_SHARE: f64 = 10.0;
-
-/// The largest `min_per_second`.
-pub const MAX_MIN_PER_SECOND: f64 = 1_000_000.0;
-
-/// The largest `cap`.
-pub const MAX_CAP: f64 = 1_000_000_000.0;
+/// The largest `share`, `min_per_second` and `cap`: the most tokens the balance (an `i64` of
+/// thousandths) counts.
+#[allow(clippy::cast_precision_loss)]
+pub const MAX_TOKENS: f64 = (i64::MAX / 1000) as f64;
 
 /// The stretch of `min_per_second` a new budget starts with.
 pub const RESERVE_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);

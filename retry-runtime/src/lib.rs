@@ -87,8 +87,8 @@ pub use breaker::config::{
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
 pub use budget::{
-    BudgetConfig, BudgetCounts, MAX_CAP, MAX_MIN_PER_SECOND, MAX_SHARE, MIN_SHARE, RESERVE_WINDOW,
-    RetryBudget, budget, register_budget,
+    BudgetConfig, BudgetCounts, MAX_TOKENS, MIN_SHARE, RESERVE_WINDOW, RetryBudget, budget,
+    register_budget,
 };
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;

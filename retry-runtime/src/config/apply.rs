@@ -237,6 +237,9 @@ fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerCo
     if let Some(value) = found.half_open_calls {
         builder = builder.half_open_calls(value);
     }
+    if let Some(value) = found.half_open_timeout {
+        builder = builder.half_open_timeout(value);
+    }
     builder
 }
 

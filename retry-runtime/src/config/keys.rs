@@ -10,6 +10,7 @@ use super::error::ConfigError;
 use super::rules::{Choice, Count, Number, Span};
 use super::settings::Setting;
 use crate::breaker::config::{MAX_HALF_OPEN_CALLS, MAX_WINDOW};
+use crate::budget::{MAX_TOKENS, MIN_SHARE};
 use crate::jitter::Jitter;
 
 /// Declares the overrides of one section: a struct with an optional field per key, the list of
@@ -126,6 +127,8 @@ overrides! {
         },
         max_open_for: Duration = Span { zero: false },
         half_open_calls: u32 = Count { min: 1, max: MAX_HALF_OPEN_CALLS, below: None },
+        // Non-zero, as `BreakerConfigBuilder::build` (`ZeroHalfOpenTimeout`).
+        half_open_timeout: Duration = Span { zero: false },
     }
 
     /// `[budget.name]`: a retry budget's settings.
@@ -177,18 +180,10 @@ const RATE: Number = Number {
     above: "a rate is above 0 and at most 1",
 };
 
-/// Budgets keep their balance in an `i64` of thousandths of a token: `MILLI` in
-/// `crate::budget` (`budget.rs`), private to that module, so repeated here; a test below checks
-/// that the smallest share still deposits something.
+/// Budgets keep their balance in an `i64` of thousandths of a token; the bounds are the budget's
+/// own ([`MIN_SHARE`], [`MAX_TOKENS`]), and a test below checks the numbers in the messages.
+#[cfg(test)]
 const TOKEN_SCALE: i64 = 1000;
-
-/// The smallest share that deposits anything: one thousandth of a token. `budget.rs` rounds a
-/// share to thousandths (`to_milli`), so 0.0004 would deposit nothing and 0.0005 a thousandth.
-const MIN_SHARE: f64 = 1.0 / 1000.0;
-
-/// The most tokens the `i64` balance holds; `to_milli` saturates above it.
-#[allow(clippy::cast_precision_loss)]
-const MAX_TOKENS: f64 = (i64::MAX / TOKEN_SCALE) as f64;
 
 const SHARE_RULE: &str = "a share is 0 or from 0.001 to 9223372036854775; the budget counts thousandths of a token, so a smaller share would deposit nothing";
 
@@ -363,11 +358,19 @@ mod tests {
             ..config
         }));
         // Through the budget's own arithmetic: the smallest share deposits a thousandth of a
-        // token, a share below it nothing.
-        for (name, share, balance) in [
-            ("config-min-share", MIN_SHARE, 0.001),
-            ("config-below-min-share", 0.0004, 0.0),
-        ] {
+        // token; a share below it, which would deposit nothing, the budget refuses too.
+        assert!(
+            crate::budget::register_budget(
+                "config-below-min-share",
+                BudgetConfig {
+                    share: 0.0004,
+                    min_per_second: 0.0,
+                    cap: 1.0
+                }
+            )
+            .is_err()
+        );
+        for (name, share, balance) in [("config-min-share", MIN_SHARE, 0.001)] {
             let config = BudgetConfig {
                 share,
                 min_per_second: 0.0,

@@ -42,7 +42,7 @@
 //! | `breaker` | `failure_threshold` | 0 to 4294967295 |
 //! | | `failure_rate`, `slow_call_rate` | above 0, at most 1 |
 //! | | `window`, `min_calls` | 1 to [`MAX_WINDOW`](crate::MAX_WINDOW) (1048576) |
-//! | | `slow_call`, `open_for`, `max_open_for` | a duration, `"1ns"` to about 584 years |
+//! | | `slow_call`, `open_for`, `max_open_for`, `half_open_timeout` | a duration, `"1ns"` to about 584 years |
 //! | | `open_for_factor` | finite, at least 1 |
 //! | | `half_open_calls` | 1 to [`MAX_HALF_OPEN_CALLS`](crate::MAX_HALF_OPEN_CALLS) (65535) |
 //! | `budget` | `share` | 0, or 0.001 to 9223372036854775 (a budget counts thousandths of a token) |
