@@ -40,7 +40,7 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                     return retry_fake_return;
                 }
                 #[allow(unused_mut)]
-                let mut retry_attempt = || {
+                let mut retry_body = ::retry_runtime::__private::attempt_fn(|| {
                     #[allow(
                         unknown_lints,
                         unreachable_code,
@@ -56,7 +56,8 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                         return retry_fake_return;
                     }
                     run(sql)
-                };
+                });
+                let mut retry_attempt = &mut retry_body;
                 {
                     static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
                         ::core::concat!(::core::module_path!(), "::", "query"),
@@ -78,56 +79,45 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                             .jitter(::retry_runtime::__private::Jitter::Full)
                             .build_const(),
                     );
-                    let mut retry_state = ::retry_runtime::__private::start_sync::<
+                    let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
                         ::retry_runtime::__private::InlineStopwatch,
-                    >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
-                    loop {
-                        let retry_delay = match retry_attempt() {
-                            ::core::result::Result::Ok(retry_value) => {
-                                return ::retry_runtime::__private::succeeded(
-                                    &__RETRY_RUNTIME_SITE,
-                                    &retry_state,
-                                    ::core::result::Result::Ok(retry_value),
-                                );
-                            }
-                            ::core::result::Result::Err(retry_error) => {
-                                let retry_retryable: bool = true;
-                                let retry_hint = {
+                    >(&__RETRY_RUNTIME_SITE);
+                    match retry_attempt() {
+                        ::core::result::Result::Ok(retry_value) => {
+                            ::retry_runtime::__private::first_success(
+                                &__RETRY_RUNTIME_SITE,
+                                ::core::option::Option::None,
+                                ::core::result::Result::Ok(retry_value),
+                            )
+                        }
+                        ::core::result::Result::Err(retry_error) => {
+                            ::retry_runtime::__private::retry_sync(
+                                &__RETRY_RUNTIME_SITE,
+                                ::core::option::Option::None,
+                                retry_stopwatch,
+                                retry_error,
+                                |retry_number: u32| retry_attempt(),
+                                |retry_error| true,
+                                |retry_error| {
                                     #[allow(unused_imports)]
                                     use ::retry_runtime::__private::{
                                         HintFromError as _, HintFollowPolicy as _,
                                     };
-                                    (&&::retry_runtime::__private::ErrorProbe(&retry_error))
+                                    (&&::retry_runtime::__private::ErrorProbe(retry_error))
                                         .hint()
-                                };
-                                let retry_step = {
+                                },
+                                |retry_error| {
                                     #[allow(unused_imports)]
                                     use ::retry_runtime::__private::{
                                         DescribeWithDisplay as _, DescribeWithDebug as _,
                                         DescribeWithTypeName as _,
                                     };
-                                    ::retry_runtime::__private::failed_sync(
-                                        &__RETRY_RUNTIME_SITE,
-                                        &mut retry_state,
-                                        retry_retryable,
-                                        retry_hint,
-                                        (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
-                                            .describe(),
-                                        ::core::option::Option::None,
-                                    )
-                                };
-                                match retry_step {
-                                    ::retry_runtime::__private::Step::Retry {
-                                        attempt: retry_failed_attempt,
-                                        delay: retry_delay,
-                                    } => retry_delay,
-                                    ::retry_runtime::__private::Step::Stop(_) => {
-                                        return ::core::result::Result::Err(retry_error);
-                                    }
-                                }
-                            }
-                        };
-                        ::retry_runtime::__private::sleep_sync(retry_delay);
+                                    (&&&::retry_runtime::__private::ErrorProbe(retry_error))
+                                        .describe()
+                                },
+                                |_, _, _| {},
+                            )
+                        }
                     }
                 }
             };

@@ -157,6 +157,17 @@ impl<W: Stopwatch> RetryState<W> {
         }
     }
 
+    /// The state after a first attempt that failed, timed by `stopwatch` (started before that
+    /// attempt): what `#[retry]`'s out-of-line loop takes over with.
+    #[inline]
+    pub(crate) fn after_first_attempt(policy: &RetryPolicy, stopwatch: W) -> Self {
+        RetryState {
+            attempt: 1,
+            previous_delay_nanos: nanos_saturating(policy.delay()),
+            stopwatch,
+        }
+    }
+
     /// The attempt in progress, from 1; after the loop, the number of attempts made.
     #[inline]
     pub const fn attempt(&self) -> u32 {

@@ -102,6 +102,87 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
     RetryState::start_with(site.effective_policy(), S::now)
 }
 
+/// A sync fn's body as a closure called once per attempt: `FnMut`, so a body that moves a
+/// by-value argument is reported at the move.
+#[inline]
+pub fn attempt_fn<F: FnMut() -> R, R>(attempt: F) -> F {
+    attempt
+}
+
+/// Before the first attempt of a sync fn: the stopwatch `max_elapsed` needs (zero-sized and
+/// free for sites without it).
+#[inline]
+pub fn stopwatch_sync<W: Stopwatch>(site: &RetrySite) -> W {
+    W::start(site.effective_policy(), crate::sleep::now_sync)
+}
+
+/// After a sync fn's first attempt succeeded: the whole success path of `#[retry]`. A budgeted
+/// site deposits the call's share; the event goes out only if someone listens.
+#[inline]
+pub fn first_success<T>(site: &RetrySite, budget: Option<&BudgetSite>, value: T) -> T {
+    if let Some(budget) = budget {
+        budget.budget().deposit();
+    }
+    if crate::events::listening() {
+        return report_success(site, 1, value);
+    }
+    value
+}
+
+/// The rest of a sync `#[retry]` call after its first attempt failed with `first`: the retry
+/// loop, out of line so the fn that succeeds is its body, one check and a return. `run` makes
+/// attempt `n` (from 2); what needs the concrete error type (the `on`/`when` patterns, the
+/// autoref probes, `on_retry`) comes as closures written in the expansion.
+///
+/// # Errors
+/// The last error, when the loop stops.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn retry_sync<T, E, W: Stopwatch>(
+    site: &RetrySite,
+    budget: Option<&BudgetSite>,
+    stopwatch: W,
+    first: E,
+    mut run: impl FnMut(u32) -> Result<T, E>,
+    mut classify: impl FnMut(&E) -> bool,
+    hint: impl Fn(&E) -> RetryHint,
+    describe: impl for<'e> Fn(&'e E) -> ErrorText<'e>,
+    mut on_retry: impl FnMut(&E, u32, Duration),
+) -> Result<T, E> {
+    if let Some(budget) = budget {
+        budget.budget().deposit();
+    }
+    let mut state = RetryState::after_first_attempt(site.effective_policy(), stopwatch);
+    let mut error = first;
+    loop {
+        let retryable = classify(&error);
+        let step = failed(
+            site,
+            &mut state,
+            retryable,
+            hint(&error),
+            describe(&error),
+            budget,
+            crate::sleep::now_sync,
+        );
+        let delay = match step {
+            Step::Retry { attempt, delay } => {
+                on_retry(&error, attempt, delay);
+                delay
+            }
+            Step::Stop(_) => return Err(error),
+        };
+        // The error is dropped before the sleep, as in a hand-written loop.
+        drop(error);
+        crate::sleep::sleep_sync(delay);
+        match run(state.attempt()) {
+            Ok(value) => return Ok(report_success(site, state.attempt(), value)),
+            Err(next) => error = next,
+        }
+    }
+}
+
 /// After an `Ok`: hands the fn's result back. On a first-attempt success with no hook or
 /// metrics listening, that is all; otherwise the event goes out through a cold tail call that
 /// takes the result along, so the fast path keeps nothing alive across a call.
@@ -243,38 +324,39 @@ pub async fn with_attempt_timeout<S: AsyncSleeper, F: Future>(
 /// Wraps an error for the describe and hint probes.
 pub struct ErrorProbe<'a, E>(pub &'a E);
 
-/// Probe tier 1: the error's `Display`.
-pub trait DescribeWithDisplay {
+/// Probe tier 1: the error's `Display`. The text borrows the error, not the probe, so the
+/// expansion can describe an error from a closure.
+pub trait DescribeWithDisplay<'a> {
     /// The error as events show it.
-    fn describe(&self) -> ErrorText<'_>;
+    fn describe(&self) -> ErrorText<'a>;
 }
 
-impl<E: Display> DescribeWithDisplay for &&ErrorProbe<'_, E> {
-    fn describe(&self) -> ErrorText<'_> {
+impl<'a, E: Display> DescribeWithDisplay<'a> for &&ErrorProbe<'a, E> {
+    fn describe(&self) -> ErrorText<'a> {
         ErrorText::Display(self.0)
     }
 }
 
 /// Probe tier 2: the error's `Debug`.
-pub trait DescribeWithDebug {
+pub trait DescribeWithDebug<'a> {
     /// The error as events show it.
-    fn describe(&self) -> ErrorText<'_>;
+    fn describe(&self) -> ErrorText<'a>;
 }
 
-impl<E: Debug> DescribeWithDebug for &ErrorProbe<'_, E> {
-    fn describe(&self) -> ErrorText<'_> {
+impl<'a, E: Debug> DescribeWithDebug<'a> for &ErrorProbe<'a, E> {
+    fn describe(&self) -> ErrorText<'a> {
         ErrorText::Debug(self.0)
     }
 }
 
 /// Probe tier 3: the error's type name.
-pub trait DescribeWithTypeName {
+pub trait DescribeWithTypeName<'a> {
     /// The error as events show it.
-    fn describe(&self) -> ErrorText<'_>;
+    fn describe(&self) -> ErrorText<'a>;
 }
 
-impl<E> DescribeWithTypeName for ErrorProbe<'_, E> {
-    fn describe(&self) -> ErrorText<'_> {
+impl<'a, E> DescribeWithTypeName<'a> for ErrorProbe<'a, E> {
+    fn describe(&self) -> ErrorText<'a> {
         ErrorText::TypeName(std::any::type_name::<E>())
     }
 }

@@ -199,8 +199,10 @@ fn sync_body(
     let krate = &plan.krate;
     let Names {
         site: site_name,
-        state,
         attempt,
+        value,
+        error,
+        failed_attempt,
         delay,
         ..
     } = names;
@@ -215,34 +217,73 @@ fn sync_body(
         }),
         PolicyPlan::Inline(_) => None,
     };
-    let decide = decide(names, plan, &quote!(failed_sync), rejected);
-    let stopwatch = stopwatch(plan);
+    let stopwatch_type = stopwatch(plan);
+    let stopwatch = Ident::new("retry_stopwatch", Span::mixed_site());
+    let number = Ident::new("retry_number", Span::mixed_site());
     let budget = budget_argument(plan);
-    let run = if plan.attempt_span {
-        let entered = Ident::new("retry_span", Span::mixed_site());
-        quote! {{
-            let #entered = #krate::__private::attempt_span(&#site_name, #state.attempt()).entered();
-            #attempt()
-        }}
-    } else {
-        quote!(#attempt())
+    let run = |number: TokenStream| {
+        if plan.attempt_span {
+            let entered = Ident::new("retry_span", Span::mixed_site());
+            quote! {{
+                let #entered = #krate::__private::attempt_span(&#site_name, #number).entered();
+                #attempt()
+            }}
+        } else {
+            quote!(#attempt())
+        }
     };
+    let run_first = run(quote!(1u32));
+    let run_next = run(quote!(#number));
+    let selected = selects(plan.classifier.as_ref(), &quote!(#error));
+    let classify = match rejected {
+        Some(flag) => quote!(!#flag.replace(false) && #selected),
+        None => selected,
+    };
+    let on_retry = plan.on_retry.as_ref().map_or_else(
+        || quote!(|_, _, _| {}),
+        |hook| quote!(|#error, #failed_attempt, #delay| (#hook)(#error, #failed_attempt, #delay)),
+    );
+    // The success path is the first attempt, one check and a return; everything after a
+    // failure runs in the runtime's out-of-line loop, which calls back into the closures below
+    // for what needs the concrete error type.
+    // Called through `&mut`, so a body that moves a by-value argument is reported as a closure
+    // that is not `FnMut`, at the user's token.
+    let body_closure = Ident::new("retry_body", Span::mixed_site());
     quote! {
         #[allow(unused_mut)]
-        let mut #attempt = || {
+        let mut #body_closure = #krate::__private::attempt_fn(|| {
             #fake_return
             #clones
             #body
-        };
+        });
+        let mut #attempt = &mut #body_closure;
         {
             #site
             #no_timeout_check
-            let mut #state = #krate::__private::start_sync::<#stopwatch>(&#site_name, #budget);
-            loop {
-                let #delay = match #run {
-                    #decide
-                };
-                #krate::__private::sleep_sync(#delay);
+            let #stopwatch = #krate::__private::stopwatch_sync::<#stopwatch_type>(&#site_name);
+            match #run_first {
+                ::core::result::Result::Ok(#value) => {
+                    #krate::__private::first_success(&#site_name, #budget, ::core::result::Result::Ok(#value))
+                }
+                ::core::result::Result::Err(#error) => #krate::__private::retry_sync(
+                    &#site_name,
+                    #budget,
+                    #stopwatch,
+                    #error,
+                    |#number: u32| #run_next,
+                    |#error| #classify,
+                    |#error| {
+                        #[allow(unused_imports)]
+                        use #krate::__private::{HintFromError as _, HintFollowPolicy as _};
+                        (&&#krate::__private::ErrorProbe(#error)).hint()
+                    },
+                    |#error| {
+                        #[allow(unused_imports)]
+                        use #krate::__private::{DescribeWithDisplay as _, DescribeWithDebug as _, DescribeWithTypeName as _};
+                        (&&&#krate::__private::ErrorProbe(#error)).describe()
+                    },
+                    #on_retry,
+                ),
             }
         }
     }
