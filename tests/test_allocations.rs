@@ -183,3 +183,55 @@ fn breaker_calls_in_closed_state_allocate_nothing() {
     let (result, allocations) = allocations_during(|| runtime.block_on(guarded_async(false)));
     assert_eq!((result, allocations), (Ok(1), 0), "async success");
 }
+
+#[cfg(feature = "metrics")]
+#[circuit_breaker(name = "allocation-count-metrics", failure_threshold = 1000)]
+fn guarded_with_metrics(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[cfg(feature = "metrics")]
+#[retry(
+    max_attempts = 3,
+    delay = "0ms",
+    name = "allocation-count-metrics-retry"
+)]
+fn retried_with_metrics(calls: &Cell<u32>) -> Result<u32, Busy> {
+    calls.set(calls.get() + 1);
+    if calls.get() % 2 == 1 {
+        Err(Busy)
+    } else {
+        Ok(calls.get())
+    }
+}
+
+/// With a Prometheus recorder installed, the breaker and the retry site resolve their metric
+/// handles on their first event; after that, a call allocates nothing.
+#[cfg(feature = "metrics")]
+#[test]
+fn with_a_prometheus_recorder_calls_allocate_nothing() {
+    // Leaked, like a global recorder (handles to a recorder on the stack are not kept).
+    let recorder: &'static _ = Box::leak(Box::new(
+        metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder(),
+    ));
+    let handle = recorder.handle();
+    metrics::with_local_recorder(recorder, || {
+        let _ = guarded_with_metrics(false);
+        let (result, allocations) = allocations_during(|| guarded_with_metrics(false));
+        assert_eq!((result, allocations), (Ok(1), 0), "breaker success");
+        let (result, allocations) = allocations_during(|| guarded_with_metrics(true));
+        assert_eq!((result, allocations), (Err(Busy), 0), "breaker failure");
+        let calls = Cell::new(0);
+        let _ = retried_with_metrics(&calls);
+        let (result, allocations) = allocations_during(|| retried_with_metrics(&calls));
+        assert!(result.is_ok());
+        assert_eq!(allocations, 0, "retry after one failure");
+    });
+    let rendered = handle.render();
+    assert!(
+        rendered.contains(
+            r#"resilience4j_circuitbreaker_calls_total{name="allocation-count-metrics",kind="successful"} 3"#
+        ),
+        "{rendered}"
+    );
+}

@@ -131,3 +131,34 @@ async fn async_events_and_attempt_spans() {
     assert_eq!(traced_async(&Mutex::new(0)).await.unwrap(), 2);
     assert_eq!(*recorder.lines.lock().unwrap(), expected("traced-async"));
 }
+
+#[retry(max_attempts = 2, delay = "0ms", name = "outage")]
+fn always_down() -> Result<(), Busy> {
+    Err(Busy)
+}
+
+#[test]
+fn an_outage_logs_one_warning_per_interval_then_a_count() {
+    let recorder = Recorder::default();
+    let _paused = pause_sync_time();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        for _ in 0..50 {
+            assert!(always_down().is_err());
+        }
+    });
+    let lines = recorder.lines.lock().unwrap();
+    let warnings: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.starts_with("WARN"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("reason=exhausted") && warnings[0].contains("suppressed=0"),
+        "{warnings:?}"
+    );
+    let quiet = lines
+        .iter()
+        .filter(|line| line.starts_with("DEBUG") && line.contains("all attempts failed"))
+        .count();
+    assert_eq!(quiet, 49);
+}
