@@ -123,7 +123,10 @@ pub struct RetryBudget {
     milli_tokens: AtomicI64,
     /// Nanoseconds since `origin` when `min_per_second` was last credited.
     refilled_at: AtomicU64,
-    origin: Instant,
+    /// The first time a retry asked, on the clock of the site that asked (tokio's for async
+    /// sites, so paused test time applies): the trickle counts from there, the reserve covers
+    /// the time before.
+    origin: OnceLock<Instant>,
     deposits: AtomicU64,
     withdrawals: AtomicU64,
     refusals: AtomicU64,
@@ -150,7 +153,7 @@ impl RetryBudget {
             config,
             milli_tokens: AtomicI64::new(to_milli(reserve)),
             refilled_at: AtomicU64::new(0),
-            origin: crate::sleep::now_sync(),
+            origin: OnceLock::new(),
             deposits: AtomicU64::new(0),
             withdrawals: AtomicU64::new(0),
             refusals: AtomicU64::new(0),
@@ -232,8 +235,9 @@ impl RetryBudget {
         if self.config.min_per_second <= 0.0 {
             return;
         }
-        let now_nanos = u64::try_from(now.saturating_duration_since(self.origin).as_nanos())
-            .unwrap_or(u64::MAX);
+        let origin = *self.origin.get_or_init(|| now);
+        let now_nanos =
+            u64::try_from(now.saturating_duration_since(origin).as_nanos()).unwrap_or(u64::MAX);
         let last = self.refilled_at.load(Ordering::Acquire);
         if now_nanos <= last {
             return;

@@ -231,7 +231,8 @@ impl<W: Stopwatch> RetryState<W> {
         };
         if let (Some(budget), Some(started)) = (policy.max_elapsed(), self.stopwatch.started()) {
             let elapsed = now().saturating_duration_since(started);
-            if elapsed.saturating_add(delay) > budget {
+            // A zero delay never ends past the budget, but an attempt after it is spent would.
+            if elapsed.saturating_add(delay) > budget || elapsed >= budget {
                 return Step::Stop(if hinted {
                     StopReason::HintTooLong
                 } else {

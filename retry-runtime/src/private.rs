@@ -153,6 +153,9 @@ pub fn retry_sync<T, E, W: Stopwatch>(
     if let Some(budget) = budget {
         budget.budget().deposit();
     }
+    if site.effective_policy().attempt_timeout().is_some() {
+        timeout_unenforced(site);
+    }
     let mut state = RetryState::after_first_attempt(site.effective_policy(), stopwatch);
     let mut error = first;
     loop {
@@ -421,15 +424,20 @@ impl<R> TimeoutUnsupported<R> for TimeoutProbe<R> {
     }
 }
 
-/// A named policy sets `attempt_timeout` but the fn's error type has no
-/// `From<AttemptTimeout>`: the attempt runs without a limit, and this says so on every call.
+/// The effective policy sets `attempt_timeout` (a named policy, or a config override) but the
+/// fn cannot enforce it: a sync fn, or an error type without `From<AttemptTimeout>`. The attempt
+/// runs without a limit, and a warning says so (at most once per
+/// [`WARN_INTERVAL`](crate::WARN_INTERVAL) per site).
 #[cold]
 pub fn timeout_unenforced(site: &RetrySite) {
-    tracing::warn!(
-        target: crate::TRACING_TARGET,
-        name = site.name(),
-        "the policy sets attempt_timeout, but the error type has no From<AttemptTimeout>; attempts run without a time limit"
-    );
+    if let Some(suppressed) = site.source.log.admit() {
+        tracing::warn!(
+            target: crate::TRACING_TARGET,
+            name = site.name(),
+            suppressed,
+            "the policy sets attempt_timeout, which this fn cannot enforce (it is sync, or its error type has no From<AttemptTimeout>); attempts run without a time limit"
+        );
+    }
 }
 
 /// The output of an attempt that can report an [`AttemptTimeout`]: a `Result` whose error type

@@ -156,3 +156,53 @@ fn all_probes_succeeding_close_the_breaker_exactly_once() {
         assert_eq!(breaker.counts().recovered, 1);
     });
 }
+
+#[test]
+fn a_trip_racing_a_reset_and_a_new_trip_never_leaves_a_stale_open_period() {
+    model(|| {
+        let (breaker, clock) = breaker(1, 1);
+        let tripping = thread::spawn(move || {
+            if let Ok(permit) = breaker.try_acquire() {
+                permit.record_failure();
+            }
+        });
+        breaker.reset();
+        if let Ok(permit) = breaker.try_acquire() {
+            permit.record_failure();
+        }
+        tripping.join().unwrap();
+        // Whatever the interleaving, once the longest open period has passed the breaker admits
+        // a call: no open period published for an older epoch outlives it.
+        clock.advance(Duration::from_secs(300));
+        let permit = breaker
+            .try_acquire()
+            .expect("admits a call after its open period");
+        permit.record_success();
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    });
+}
+
+#[test]
+fn hung_probes_time_out_and_reopen_exactly_once() {
+    model(|| {
+        let (breaker, clock) = breaker(1, 1);
+        open_and_wait(breaker, &clock);
+        // The probe hangs: never finished, never dropped.
+        std::mem::forget(breaker.try_acquire().unwrap());
+        clock.advance(Duration::from_secs(60));
+        let racers: Vec<_> = (0..2)
+            .map(|_| thread::spawn(move || breaker.try_acquire().is_err()))
+            .collect();
+        for racer in racers {
+            assert!(racer.join().unwrap(), "rejected while open again");
+        }
+        assert_eq!(breaker.state(), BreakerState::Open);
+        assert_eq!(breaker.counts().opened, 2, "reopened once");
+        clock.advance(Duration::from_secs(300));
+        breaker
+            .try_acquire()
+            .expect("a new probe after the open period")
+            .record_success();
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    });
+}

@@ -458,6 +458,12 @@ impl CircuitBreaker {
                 BreakerState::ForcedOpen => return Err(self.reject(current, None)),
                 BreakerState::Open => {
                     let Some(until) = self.published_deadline(current) else {
+                        // Not published yet, or replaced by a later transition's: look again.
+                        let latest = self.load();
+                        if latest != current {
+                            current = latest;
+                            continue;
+                        }
                         return Err(self.reject(current, None));
                     };
                     let now = self.nanos_now();
@@ -510,7 +516,8 @@ impl CircuitBreaker {
         }
         let deadline = self.open_until.load(Ordering::Relaxed);
         fence(Ordering::Acquire);
-        (self.open_epoch.load(Ordering::Relaxed) == expected).then_some(deadline)
+        // Acquire: a reader that finds the tag changed also sees the transition that changed it.
+        (self.open_epoch.load(Ordering::Acquire) == expected).then_some(deadline)
     }
 
     /// A half-open breaker whose every probe permit has been out for `half_open_timeout`.
@@ -683,7 +690,9 @@ impl CircuitBreaker {
             if let Some(deadline) = deadline
                 && self.load().epoch() == to.epoch()
             {
-                self.open_epoch.store(0, Ordering::Relaxed);
+                // Release: a reader that sees the old deadline withdrawn also sees the word
+                // that replaced it, so it looks again rather than reject.
+                self.open_epoch.store(0, Ordering::Release);
                 fence(Ordering::Release);
                 self.open_until.store(deadline, Ordering::Relaxed);
                 self.open_epoch

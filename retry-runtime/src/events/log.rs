@@ -38,7 +38,7 @@ impl Throttle {
     }
 
     /// `Some(suppressed since the last one)` when this warning may be written now.
-    fn admit(&self) -> Option<u64> {
+    pub(crate) fn admit(&self) -> Option<u64> {
         static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
         let origin = *ORIGIN.get_or_init(Instant::now);
         let now = u64::try_from(origin.elapsed().as_nanos())
