@@ -1,136 +1,181 @@
 //! Hot paths of `#[retry]` and `#[circuit_breaker]`, side by side with the peers in one run:
 //! backon and tokio-retry2 for retries, failsafe and recloser for breakers.
 //!
-//! `cargo bench --bench hot_paths` (about 3 minutes on 2 cores), or
-//! `cargo bench --bench hot_paths -- --quick` (under a minute). The README's table comes from it.
+//! ```sh
+//! # Everything but the metrics rows (the README's table; about 4 minutes on 2 cores, or
+//! # add `-- --quick` for a rough run):
+//! cargo bench --bench hot_paths
+//! # The same plus the breaker (and a retry site) with feature `metrics` and a Prometheus
+//! # recorder installed; the other groups then run with the feature on (and no recorder), and
+//! # say so in their names:
+//! cargo bench --bench hot_paths --features metrics
+//! # Only the metrics rows:
+//! cargo bench --bench hot_paths --features metrics -- 'Prometheus recorder'
+//! # A smoke run of one group (seconds):
+//! cargo bench --bench hot_paths -- --warm-up-time 0.2 --measurement-time 0.5 'sync success'
+//! ```
+//!
+//! Every measured body can fail at run time and sits in a fn that is not inlined into the loop
+//! (see `shared/hot_fns.rs`); the peers run the same bodies, through the same fns. Async rows
+//! poll once with a no-op waker and no runtime, except the one group whose peers sleep with
+//! tokio's timer. Contended rows: two threads call through one breaker at once; the figure is
+//! the time per call seen by one thread (the slower of the two). Instruction counts of the same
+//! fns: `benches/instructions.sh`.
 
 use std::cell::Cell;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Barrier;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use backon::{BlockingRetryable, ConstantBuilder, ExponentialBuilder, Retryable};
-use criterion::{Criterion, criterion_group, criterion_main};
-use failsafe::CircuitBreaker as _;
+use criterion::{
+    BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
+};
 
 #[path = "shared/hot_fns.rs"]
 mod hot_fns;
 
 use hot_fns::{
-    Failed, bare, bare_async, flaky, guarded, retried, retried_async, retried_flaky,
-    retried_flaky_async,
+    backon_async, backon_async_flaky, backon_async_flaky_no_sleep, backon_blocking,
+    backon_blocking_flaky, bare, bare_async, failsafe_call, failsafe_consecutive, flaky,
+    flaky_async, guarded, poll_once, recloser_call, retried, retried_async, retried_flaky,
+    retried_flaky_async, tokio_retry2_async, tokio_retry2_async_flaky,
 };
 
-fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
-    let mut context = Context::from_waker(Waker::noop());
-    pin!(future).poll(&mut context)
+/// A group, named for what it measures; with feature `metrics` on (and no recorder installed
+/// yet), the name says so, so that those figures are not taken for the plain build's.
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    if cfg!(feature = "metrics") {
+        c.benchmark_group(format!("{name} (feature metrics on, no recorder)"))
+    } else {
+        c.benchmark_group(name)
+    }
 }
 
 fn sync_success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("sync success");
+    let mut group = group(c, "sync success");
     group.bench_function("bare fn", |b| b.iter(|| bare(black_box(1))));
     group.bench_function("#[retry]", |b| b.iter(|| retried(black_box(1))));
     group.bench_function("backon blocking", |b| {
-        b.iter(|| {
-            (|| bare(black_box(1)))
-                .retry(ExponentialBuilder::default())
-                .call()
-        });
+        b.iter(|| backon_blocking(black_box(1)));
     });
     group.finish();
 }
 
 fn async_success(c: &mut Criterion) {
-    let mut group = c.benchmark_group("async success, polled once");
+    let mut group = group(c, "async success, polled once");
     group.bench_function("bare async fn", |b| {
-        b.iter(|| poll_once(bare_async(black_box(1))))
+        b.iter(|| poll_once(bare_async(black_box(1))));
     });
     group.bench_function("#[retry]", |b| {
-        b.iter(|| poll_once(retried_async(black_box(1))))
+        b.iter(|| poll_once(retried_async(black_box(1))));
     });
     group.bench_function("backon", |b| {
-        b.iter(|| poll_once((|| bare_async(black_box(1))).retry(ExponentialBuilder::default())));
+        b.iter(|| poll_once(backon_async(black_box(1))));
     });
     group.bench_function("tokio-retry2", |b| {
-        b.iter(|| {
-            let strategy = tokio_retry2::strategy::ExponentialBackoff::from_millis(100).take(2);
-            poll_once(tokio_retry2::Retry::spawn(strategy, || async {
-                Ok::<u64, tokio_retry2::RetryError<Failed>>(black_box(1))
-            }))
-        });
+        b.iter(|| poll_once(tokio_retry2_async(black_box(1))));
     });
     group.finish();
 }
 
-fn one_retry(c: &mut Criterion) {
-    let mut group = c.benchmark_group("one failure then success, zero delay");
+/// Checks that every call above saw one failure, then a success: two body calls each.
+fn assert_even(calls: &Cell<u64>) {
+    assert!(
+        calls.get().is_multiple_of(2),
+        "the flaky body lost its rhythm"
+    );
+}
+
+fn sync_one_retry(c: &mut Criterion) {
+    let mut group = group(c, "sync, one failure then success, zero delay");
     let calls = Cell::new(0);
-    group.bench_function("#[retry] sync", |b| b.iter(|| retried_flaky(&calls)));
-    group.bench_function("backon blocking", |b| {
+    group.bench_function("bare fn called twice (limit)", |b| {
         b.iter(|| {
-            (|| flaky(&calls))
-                .retry(ConstantBuilder::default().with_delay(Duration::ZERO))
-                .call()
+            let _ = flaky(black_box(&calls));
+            flaky(black_box(&calls))
         });
     });
+    group.bench_function("#[retry]", |b| {
+        b.iter(|| retried_flaky(black_box(&calls)));
+    });
+    group.bench_function("backon blocking", |b| {
+        b.iter(|| backon_blocking_flaky(black_box(&calls)));
+    });
+    assert_even(&calls);
+    group.finish();
+}
+
+fn async_one_retry(c: &mut Criterion) {
+    let mut group = group(
+        c,
+        "async, one failure then success, zero delay, polled once",
+    );
+    let calls = Cell::new(0);
+    group.bench_function("bare async fn polled twice (limit)", |b| {
+        b.iter(|| {
+            let _ = poll_once(flaky_async(black_box(&calls)));
+            poll_once(flaky_async(black_box(&calls)))
+        });
+    });
+    group.bench_function("#[retry]", |b| {
+        b.iter(|| poll_once(retried_flaky_async(black_box(&calls))));
+    });
+    // backon's default sleeper is tokio's, which waits for a timer tick even for a zero delay;
+    // tokio-retry2 has no other, so it is measured only in the tokio group below.
+    group.bench_function("backon, no-op sleeper", |b| {
+        b.iter(|| poll_once(backon_async_flaky_no_sleep(black_box(&calls))));
+    });
+    assert_even(&calls);
+    group.finish();
+}
+
+fn async_one_retry_tokio(c: &mut Criterion) {
+    let mut group = group(
+        c,
+        "async, one failure then success, zero delay, tokio current_thread block_on",
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .unwrap();
-    group.bench_function("#[retry] async (tokio)", |b| {
-        b.iter(|| runtime.block_on(retried_flaky_async(&calls)));
+        .expect("a tokio runtime");
+    let calls = Cell::new(0);
+    group.bench_function("#[retry]", |b| {
+        b.iter(|| runtime.block_on(retried_flaky_async(black_box(&calls))));
     });
-    group.bench_function("backon async (tokio)", |b| {
-        b.iter(|| {
-            runtime.block_on(
-                (|| async { flaky(&calls) })
-                    .retry(ConstantBuilder::default().with_delay(Duration::ZERO)),
-            )
-        });
+    group.bench_function("backon (tokio sleep, waits a timer tick)", |b| {
+        b.iter(|| runtime.block_on(backon_async_flaky(black_box(&calls))));
     });
-    group.bench_function("tokio-retry2 (tokio)", |b| {
-        b.iter(|| {
-            let strategy = tokio_retry2::strategy::FixedInterval::from_millis(0).take(2);
-            runtime.block_on(tokio_retry2::Retry::spawn(strategy, || async {
-                flaky(&calls).map_err(tokio_retry2::RetryError::transient)
-            }))
-        });
+    group.bench_function("tokio-retry2 (tokio sleep, waits a timer tick)", |b| {
+        b.iter(|| runtime.block_on(tokio_retry2_async_flaky(black_box(&calls))));
     });
+    assert_even(&calls);
     group.finish();
-}
-
-fn failsafe_consecutive() -> impl failsafe::CircuitBreaker {
-    let backoff = failsafe::backoff::constant(Duration::from_secs(30));
-    failsafe::Config::new()
-        .failure_policy(failsafe::failure_policy::consecutive_failures(5, backoff))
-        .build()
 }
 
 fn breaker_closed(c: &mut Criterion) {
-    let mut group = c.benchmark_group("breaker closed, success, 1 thread");
+    let mut group = group(c, "breaker closed, success, 1 thread");
+    // The first call registers the breaker.
     let _ = guarded(1);
+    let recloser = recloser::Recloser::default();
     let failsafe = failsafe_consecutive();
     let failsafe_default = failsafe::Config::new().build();
-    let recloser = recloser::Recloser::default();
     group.bench_function("bare fn", |b| b.iter(|| bare(black_box(1))));
     group.bench_function("#[circuit_breaker]", |b| b.iter(|| guarded(black_box(1))));
+    group.bench_function("recloser", |b| {
+        b.iter(|| recloser_call(&recloser, black_box(1)));
+    });
     group.bench_function("failsafe (consecutive failures)", |b| {
-        b.iter(|| failsafe.call(|| bare(black_box(1))));
+        b.iter(|| failsafe_call(&failsafe, black_box(1)));
     });
     group.bench_function("failsafe (default config)", |b| {
-        b.iter(|| failsafe_default.call(|| bare(black_box(1))));
-    });
-    group.bench_function("recloser", |b| {
-        b.iter(|| recloser.call(|| bare(black_box(1))))
+        b.iter(|| failsafe_call(&failsafe_default, black_box(1)));
     });
     group.finish();
 }
 
-/// Time per call with two threads calling through one breaker at once.
-fn contended(iterations: u64, call: &(dyn Fn() + Sync)) -> Duration {
+/// Two threads each make `iterations` calls at once; returns the slower thread's time, so the
+/// figure is the time per call one thread sees while the other contends.
+fn contended<R>(iterations: u64, call: impl Fn() -> R + Sync) -> Duration {
     let start_together = Barrier::new(2);
     std::thread::scope(|scope| {
         let threads: Vec<_> = (0..2)
@@ -139,7 +184,7 @@ fn contended(iterations: u64, call: &(dyn Fn() + Sync)) -> Duration {
                     start_together.wait();
                     let start = Instant::now();
                     for _ in 0..iterations {
-                        call();
+                        black_box(call());
                     }
                     start.elapsed()
                 })
@@ -147,47 +192,99 @@ fn contended(iterations: u64, call: &(dyn Fn() + Sync)) -> Duration {
             .collect();
         threads
             .into_iter()
-            .map(|thread| thread.join().unwrap())
+            .map(|thread| thread.join().expect("a benchmark thread panicked"))
             .max()
             .unwrap_or_default()
     })
 }
 
 fn breaker_contended(c: &mut Criterion) {
-    let mut group = c.benchmark_group("breaker closed, success, 2 threads contending");
+    let mut group = group(c, "breaker closed, success, 2 threads contending");
     let _ = guarded(1);
-    let failsafe = failsafe_consecutive();
     let recloser = recloser::Recloser::default();
+    let failsafe = failsafe_consecutive();
+    let failsafe_default = failsafe::Config::new().build();
     group.bench_function("bare fn", |b| {
-        b.iter_custom(|iterations| contended(iterations, &|| drop(bare(black_box(1)))));
+        b.iter_custom(|iterations| contended(iterations, || bare(black_box(1))));
     });
     group.bench_function("#[circuit_breaker]", |b| {
-        b.iter_custom(|iterations| contended(iterations, &|| drop(guarded(black_box(1)))));
-    });
-    group.bench_function("failsafe (consecutive failures)", |b| {
-        b.iter_custom(|iterations| {
-            contended(iterations, &|| drop(failsafe.call(|| bare(black_box(1)))))
-        });
+        b.iter_custom(|iterations| contended(iterations, || guarded(black_box(1))));
     });
     group.bench_function("recloser", |b| {
         b.iter_custom(|iterations| {
-            contended(iterations, &|| drop(recloser.call(|| bare(black_box(1)))))
+            contended(iterations, || recloser_call(&recloser, black_box(1)))
+        });
+    });
+    group.bench_function("failsafe (consecutive failures)", |b| {
+        b.iter_custom(|iterations| {
+            contended(iterations, || failsafe_call(&failsafe, black_box(1)))
+        });
+    });
+    group.bench_function("failsafe (default config)", |b| {
+        b.iter_custom(|iterations| {
+            contended(iterations, || {
+                failsafe_call(&failsafe_default, black_box(1))
+            })
         });
     });
     group.finish();
 }
 
+/// With feature `metrics`: metrics-exporter-prometheus's recorder installed globally, then the
+/// breaker (and a retry site) of their own, first called after it, at 1 and 2 threads. Runs
+/// last, since the recorder stays installed.
+#[cfg(feature = "metrics")]
+fn with_prometheus(c: &mut Criterion) {
+    use hot_fns::{guarded_metrics, install_prometheus_recorder, retried_metrics};
+
+    install_prometheus_recorder();
+    let _ = guarded_metrics(1);
+    let _ = retried_metrics(1);
+
+    let mut group = c.benchmark_group("success, feature metrics, Prometheus recorder, 1 thread");
+    group.bench_function("bare fn", |b| b.iter(|| bare(black_box(1))));
+    group.bench_function("#[circuit_breaker] (closed)", |b| {
+        b.iter(|| guarded_metrics(black_box(1)));
+    });
+    group.bench_function("#[retry]", |b| {
+        b.iter(|| retried_metrics(black_box(1)));
+    });
+    group.finish();
+
+    let mut group =
+        c.benchmark_group("success, feature metrics, Prometheus recorder, 2 threads contending");
+    group.bench_function("bare fn", |b| {
+        b.iter_custom(|iterations| contended(iterations, || bare(black_box(1))));
+    });
+    group.bench_function("#[circuit_breaker] (closed)", |b| {
+        b.iter_custom(|iterations| contended(iterations, || guarded_metrics(black_box(1))));
+    });
+    group.bench_function("#[retry]", |b| {
+        b.iter_custom(|iterations| contended(iterations, || retried_metrics(black_box(1))));
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "metrics"))]
+fn with_prometheus(_: &mut Criterion) {}
+
+/// Not a timing: the sizes of the futures the async rows poll.
 fn future_sizes(_: &mut Criterion) {
-    let ours = size_of_val(&retried_async(1));
-    let bare = size_of_val(&bare_async(1));
-    let backon = size_of_val(&(|| bare_async(1)).retry(ExponentialBuilder::default()));
-    let tokio_retry2 = size_of_val(&tokio_retry2::Retry::spawn(
-        tokio_retry2::strategy::ExponentialBackoff::from_millis(100).take(2),
-        || async { Ok::<u64, tokio_retry2::RetryError<Failed>>(1) },
-    ));
+    let calls = Cell::new(0);
     println!(
-        "future sizes: bare {bare} B, #[retry] {ours} B, backon {backon} B, tokio-retry2 {tokio_retry2} B, tokio Sleep {} B",
+        "future sizes: bare async fn {} B, #[retry] {} B, backon {} B, tokio-retry2 {} B, tokio Sleep {} B",
+        size_of_val(&bare_async(1)),
+        size_of_val(&retried_async(1)),
+        size_of_val(&backon_async(1)),
+        size_of_val(&tokio_retry2_async(1)),
         size_of::<tokio::time::Sleep>()
+    );
+    println!(
+        "future sizes, flaky body: bare async fn {} B, #[retry] {} B, backon {} B, tokio-retry2 {} B",
+        size_of_val(&flaky_async(&calls)),
+        size_of_val(&retried_flaky_async(&calls)),
+        size_of_val(&backon_async_flaky(&calls)),
+        size_of_val(&tokio_retry2_async_flaky(&calls)),
     );
 }
 
@@ -196,8 +293,12 @@ criterion_group!(
     future_sizes,
     sync_success,
     async_success,
-    one_retry,
+    sync_one_retry,
+    async_one_retry,
+    async_one_retry_tokio,
     breaker_closed,
-    breaker_contended
+    breaker_contended,
+    // Last: it installs a global recorder.
+    with_prometheus
 );
 criterion_main!(benches);

@@ -1,19 +1,100 @@
 #!/usr/bin/env bash
 # Instructions per call on each hot path, counted with callgrind (deterministic, so it can be
-# compared across runs and machines of one architecture): the loop runs N and 2N times and the
-# difference is divided by N, which cancels start-up and leaves the loop body.
+# compared across runs and machines of one architecture). `examples/hot_path_loop.rs` runs each
+# path's loop N and 2N times, and an empty loop the same; a path's figure is
+#   ((count(path, 2N) - count(path, N)) - (count(empty, 2N) - count(empty, N))) / N,
+# which cancels start-up and the loop's own cost and leaves one call. The fns are those
+# `benches/hot_paths.rs` times (`benches/shared/hot_fns.rs`): bodies that can fail at run time,
+# in fns not inlined into the loop; the peers wrap the same bodies.
+#
+#   benches/instructions.sh             # all paths (about a minute)
+#   benches/instructions.sh --metrics   # built with feature `metrics`: every path runs with the
+#                                       # feature on, plus two paths with a Prometheus recorder
+#   N=200000 benches/instructions.sh    # another loop length (default 100000)
+#
+# Targets (docs: product spec section 6): `#[retry]` adds at most 5 instructions to a sync
+# success, at most 10 to an async success polled once; `#[circuit_breaker]` at most 20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --example hot_path_loop >/dev/null 2>&1
+
+features=()
+if [ "${1:-}" = --metrics ]; then
+  features=(--features metrics)
+fi
+command -v valgrind >/dev/null || { echo "instructions.sh needs valgrind" >&2; exit 1; }
+cargo build --quiet --release --example hot_path_loop "${features[@]}"
 binary=target/release/examples/hot_path_loop
 n=${N:-100000}
-count() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$1" "$2" 2>&1 \
-    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+
+count() { # $1: path, $2: iterations; prints the instructions of the whole run
+  local collected
+  collected=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$1" "$2" 2>&1 \
+    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  [ -n "$collected" ] || { echo "callgrind gave no count for $1" >&2; exit 1; }
+  echo "$collected"
 }
-printf '%-12s %s\n' path instructions/call
-for path in bare retry bare-async retry-async breaker retry-once; do
-  one=$(count "$path" "$n")
-  two=$(count "$path" $((2 * n)))
-  printf '%-12s %s\n' "$path" "$(( (two - one) / n ))"
-done
+
+loop_cost() { # $1: path; prints the instructions of N iterations
+  local one two
+  one=$(count "$1" "$n")
+  two=$(count "$1" $((2 * n)))
+  echo $((two - one))
+}
+
+empty=$(loop_cost empty)
+declare -A per_call
+measure() { # $1: path
+  [ -n "${per_call[$1]:-}" ] && return
+  per_call[$1]=$(awk -v path="$(loop_cost "$1")" -v empty="$empty" -v n="$n" \
+    'BEGIN { printf "%.1f", (path - empty) / n }')
+}
+
+baseline=
+row() { # $1: path, $2: label, $3: target (may be empty); the first row of a section is its baseline
+  measure "$1"
+  local delta=
+  if [ -z "$baseline" ]; then
+    baseline=${per_call[$1]}
+    delta=baseline
+  else
+    delta=$(awk -v a="${per_call[$1]}" -v b="$baseline" 'BEGIN { printf "%+.1f", a - b }')
+  fi
+  printf '| %-46s | %8s | %9s | %-7s |\n' "$2" "${per_call[$1]}" "$delta" "$3"
+}
+section() { # $1: title
+  baseline=
+  printf '| %-46s | %8s | %9s | %-7s |\n' "**$1**" "" "" ""
+}
+
+echo "Instructions per call (callgrind, N = $n and 2N, minus an empty loop${features[*]:+, ${features[*]}})"
+echo
+printf '| %-46s | %8s | %9s | %-7s |\n' path instr. "vs first" target
+printf '| %-46s | %8s | %9s | %-7s |\n' --- ---: ---: ---
+section "sync success"
+row bare "bare fn" ""
+row retry "#[retry]" "<= +5"
+row backon-blocking "backon blocking" ""
+section "async success, polled once"
+row bare-async "bare async fn" ""
+row retry-async "#[retry]" "<= +10"
+row backon-async "backon" ""
+row tokio-retry2-async "tokio-retry2" ""
+section "breaker closed, success, 1 thread"
+row bare "bare fn" ""
+row breaker "#[circuit_breaker]" "<= +20"
+row recloser "recloser" ""
+row failsafe "failsafe (consecutive failures)" ""
+section "sync, one failure then success, zero delay"
+row flaky-twice "bare fn called twice" ""
+row retry-once "#[retry]" ""
+row backon-blocking-once "backon blocking" ""
+section "async, same, polled once"
+row flaky-async-twice "bare async fn polled twice" ""
+row retry-async-once "#[retry]" ""
+row backon-async-once "backon, no-op sleeper" ""
+if [ ${#features[@]} -gt 0 ]; then
+  section "success, Prometheus recorder installed"
+  row bare "bare fn" ""
+  row retry-metrics "#[retry]" ""
+  row breaker-metrics "#[circuit_breaker]" ""
+fi

@@ -1,27 +1,71 @@
 //! Runs one hot path in a loop, for instruction counts under callgrind (deterministic, unlike
-//! timings): `benches/instructions.sh` runs it at two loop lengths and reports the difference
-//! per call, which cancels start-up and the loop's own cost.
+//! timings): `benches/instructions.sh` runs it at two loop lengths, and an empty loop at the
+//! same two, and reports the difference per call, which cancels start-up and the loop's own cost.
 //!
-//! `cargo run --release --example hot_path_loop -- <path> <iterations>`, where path is one of
-//! `bare`, `retry`, `bare-async`, `retry-async`, `breaker`, `retry-once`.
+//! `cargo run --release --example hot_path_loop -- <path> <iterations>`; `list` prints the paths.
+//! The fns are `benches/shared/hot_fns.rs`', the ones `benches/hot_paths.rs` times: bodies that
+//! can fail at run time, in fns not inlined into the loop. With `--features metrics`, the paths
+//! `retry-metrics` and `breaker-metrics` run with a Prometheus recorder installed.
 
 use std::cell::Cell;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Waker};
+use std::task::Poll;
 
 #[allow(dead_code)]
 #[path = "../benches/shared/hot_fns.rs"]
 mod hot_fns;
 
-use hot_fns::{bare, bare_async, guarded, retried, retried_async, retried_flaky};
+use hot_fns::{
+    Failed, backon_async, backon_async_flaky_no_sleep, backon_blocking, backon_blocking_flaky,
+    bare, bare_async, failsafe_call, failsafe_consecutive, flaky, flaky_async, guarded, poll_once,
+    recloser_call, retried, retried_async, retried_flaky, retried_flaky_async, tokio_retry2_async,
+};
 
+/// The loop every path runs: one call per iteration on a `black_box`ed counter. Not inlined and
+/// generic, so each path gets a loop of its own.
 #[inline(never)]
-fn poll_once<F: Future>(future: F) -> bool {
-    let mut context = Context::from_waker(Waker::noop());
-    pin!(future).poll(&mut context).is_ready()
+fn run(iterations: u64, mut call: impl FnMut(u64) -> u64) -> u64 {
+    let mut sink = 0u64;
+    for i in 0..iterations {
+        sink = sink.wrapping_add(call(black_box(i)));
+    }
+    sink
 }
+
+fn value<E>(result: Result<u64, E>) -> u64 {
+    result.unwrap_or(0)
+}
+
+fn ready(poll: Poll<Result<u64, Failed>>) -> u64 {
+    match poll {
+        Poll::Ready(Ok(x)) => x,
+        Poll::Ready(Err(_)) | Poll::Pending => 0,
+    }
+}
+
+const PATHS: &[&str] = &[
+    "empty",
+    "bare",
+    "retry",
+    "backon-blocking",
+    "bare-async",
+    "retry-async",
+    "backon-async",
+    "tokio-retry2-async",
+    "breaker",
+    "recloser",
+    "failsafe",
+    "flaky-twice",
+    "retry-once",
+    "backon-blocking-once",
+    "flaky-async-twice",
+    "retry-async-once",
+    "backon-async-once",
+    #[cfg(feature = "metrics")]
+    "retry-metrics",
+    #[cfg(feature = "metrics")]
+    "breaker-metrics",
+];
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -31,20 +75,60 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1_000_000);
     let calls = Cell::new(0);
-    let mut sink = 0u64;
-    // Warm-up outside the counted difference: registers the breaker, seeds nothing else.
+    let calls = &calls;
+    // The first call registers the breaker, outside the counted difference.
     let _ = guarded(0);
-    for i in 0..iterations {
-        let i = black_box(i);
-        sink = sink.wrapping_add(match path.as_str() {
-            "bare" => bare(i).map_or(0, |x| x),
-            "retry" => retried(i).map_or(0, |x| x),
-            "bare-async" => u64::from(poll_once(bare_async(i))),
-            "retry-async" => u64::from(poll_once(retried_async(i))),
-            "breaker" => guarded(i).map_or(0, |x| x),
-            "retry-once" => retried_flaky(&calls).map_or(0, |x| x),
-            other => panic!("unknown path {other}"),
-        });
-    }
+    let recloser = recloser::Recloser::default();
+    let failsafe = failsafe_consecutive();
+    let sink = match path.as_str() {
+        "list" => {
+            println!("{}", PATHS.join(" "));
+            return;
+        }
+        "empty" => run(iterations, |i| i),
+        "bare" => run(iterations, |i| value(bare(i))),
+        "retry" => run(iterations, |i| value(retried(i))),
+        "backon-blocking" => run(iterations, |i| value(backon_blocking(i))),
+        "bare-async" => run(iterations, |i| ready(poll_once(bare_async(i)))),
+        "retry-async" => run(iterations, |i| ready(poll_once(retried_async(i)))),
+        "backon-async" => run(iterations, |i| ready(poll_once(backon_async(i)))),
+        "tokio-retry2-async" => run(iterations, |i| ready(poll_once(tokio_retry2_async(i)))),
+        "breaker" => run(iterations, |i| value(guarded(i))),
+        "recloser" => run(iterations, |i| value(recloser_call(&recloser, i))),
+        "failsafe" => run(iterations, |i| value(failsafe_call(&failsafe, i))),
+        "flaky-twice" => run(iterations, |_| {
+            let _ = flaky(black_box(calls));
+            value(flaky(black_box(calls)))
+        }),
+        "retry-once" => run(iterations, |_| value(retried_flaky(black_box(calls)))),
+        "backon-blocking-once" => run(iterations, |_| {
+            value(backon_blocking_flaky(black_box(calls)))
+        }),
+        "flaky-async-twice" => run(iterations, |_| {
+            let _ = poll_once(flaky_async(black_box(calls)));
+            ready(poll_once(flaky_async(black_box(calls))))
+        }),
+        "retry-async-once" => run(iterations, |_| {
+            ready(poll_once(retried_flaky_async(black_box(calls))))
+        }),
+        "backon-async-once" => run(iterations, |_| {
+            ready(poll_once(backon_async_flaky_no_sleep(black_box(calls))))
+        }),
+        #[cfg(feature = "metrics")]
+        "retry-metrics" => {
+            hot_fns::install_prometheus_recorder();
+            run(iterations, |i| value(hot_fns::retried_metrics(i)))
+        }
+        #[cfg(feature = "metrics")]
+        "breaker-metrics" => {
+            hot_fns::install_prometheus_recorder();
+            run(iterations, |i| value(hot_fns::guarded_metrics(i)))
+        }
+        other => panic!("unknown path {other}; one of: {}", PATHS.join(" ")),
+    };
+    assert!(
+        calls.get().is_multiple_of(2),
+        "the flaky body lost its rhythm"
+    );
     println!("{path}: {iterations} iterations, sink {sink}");
 }
