@@ -1,7 +1,7 @@
 async fn query(sql: &str) -> Result<Rows, DbError> {
     #[allow(unused_imports)]
     use circuit_breaker as _;
-    let breaker_rejected = ::core::cell::Cell::new(false);
+    let breaker_rejected = &::core::cell::Cell::new(false);
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "query"),

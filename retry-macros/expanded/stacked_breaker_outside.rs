@@ -40,7 +40,7 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                     return retry_fake_return;
                 }
                 #[allow(unused_mut)]
-                let mut retry_body = ::retry_runtime::__private::attempt_fn(|| {
+                let mut retry_body = ::retry_runtime::__private::attempt_fn(move || {
                     #[allow(
                         unknown_lints,
                         unreachable_code,
@@ -57,7 +57,6 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                     }
                     run(sql)
                 });
-                let mut retry_attempt = &mut retry_body;
                 {
                     static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
                         ::core::concat!(::core::module_path!(), "::", "query"),
@@ -82,7 +81,7 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                     let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
                         ::retry_runtime::__private::InlineStopwatch,
                     >(&__RETRY_RUNTIME_SITE);
-                    match retry_attempt() {
+                    match retry_body() {
                         ::core::result::Result::Ok(retry_value) => {
                             ::retry_runtime::__private::first_success(
                                 &__RETRY_RUNTIME_SITE,
@@ -96,7 +95,8 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                                 ::core::option::Option::None,
                                 retry_stopwatch,
                                 retry_error,
-                                |retry_number: u32| retry_attempt(),
+                                retry_body,
+                                false,
                                 |retry_error| true,
                                 |retry_error| {
                                     #[allow(unused_imports)]

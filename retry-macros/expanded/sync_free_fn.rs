@@ -2,7 +2,7 @@
 #[inline]
 pub fn fetch(key: &str) -> Result<String, StoreError> {
     #[allow(unused_mut)]
-    let mut retry_body = ::retry_runtime::__private::attempt_fn(|| {
+    let mut retry_body = ::retry_runtime::__private::attempt_fn(move || {
         #[allow(
             unknown_lints,
             unreachable_code,
@@ -19,7 +19,6 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
         }
         lookup(key)
     });
-    let mut retry_attempt = &mut retry_body;
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "fetch"),
@@ -38,7 +37,7 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
         let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
             ::retry_runtime::__private::InlineStopwatch,
         >(&__RETRY_RUNTIME_SITE);
-        match retry_attempt() {
+        match retry_body() {
             ::core::result::Result::Ok(retry_value) => {
                 ::retry_runtime::__private::first_success(
                     &__RETRY_RUNTIME_SITE,
@@ -52,7 +51,8 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
                     ::core::option::Option::None,
                     retry_stopwatch,
                     retry_error,
-                    |retry_number: u32| retry_attempt(),
+                    retry_body,
+                    false,
                     |retry_error| true,
                     |retry_error| {
                         #[allow(unused_imports)]

@@ -1,6 +1,6 @@
 fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
     #[allow(unused_mut)]
-    let mut retry_body = ::retry_runtime::__private::attempt_fn(|| {
+    let mut retry_body = ::retry_runtime::__private::attempt_fn(move || {
         #[allow(
             unknown_lints,
             unreachable_code,
@@ -18,7 +18,6 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
         self.calls += 1;
         self.lookup(key)
     });
-    let mut retry_attempt = &mut retry_body;
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "fetch"),
@@ -40,7 +39,7 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
         let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
             ::retry_runtime::__private::WithBudget,
         >(&__RETRY_RUNTIME_SITE);
-        match retry_attempt() {
+        match retry_body() {
             ::core::result::Result::Ok(retry_value) => {
                 ::retry_runtime::__private::first_success(
                     &__RETRY_RUNTIME_SITE,
@@ -54,7 +53,8 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
                     ::core::option::Option::None,
                     retry_stopwatch,
                     retry_error,
-                    |retry_number: u32| retry_attempt(),
+                    retry_body,
+                    false,
                     |retry_error| {
                         ::core::matches!(
                             retry_error, StoreError::Timeout { .. } | StoreError::Io(_)

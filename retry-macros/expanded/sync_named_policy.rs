@@ -1,6 +1,6 @@
 fn render(value: impl Display) -> Result<impl Display, FormatError> {
     #[allow(unused_mut)]
-    let mut retry_body = my_reexport::retry::__private::attempt_fn(|| {
+    let mut retry_body = my_reexport::retry::__private::attempt_fn(move || {
         #[allow(
             unknown_lints,
             unreachable_code,
@@ -17,7 +17,6 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
         }
         format(value)
     });
-    let mut retry_attempt = &mut retry_body;
     {
         static __RETRY_RUNTIME_SITE: my_reexport::retry::__private::RetrySite = my_reexport::retry::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "render"),
@@ -30,7 +29,7 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
         let retry_stopwatch = my_reexport::retry::__private::stopwatch_sync::<
             my_reexport::retry::__private::WithBudget,
         >(&__RETRY_RUNTIME_SITE);
-        match retry_attempt() {
+        match retry_body() {
             ::core::result::Result::Ok(retry_value) => {
                 my_reexport::retry::__private::first_success(
                     &__RETRY_RUNTIME_SITE,
@@ -44,7 +43,8 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
                     ::core::option::Option::None,
                     retry_stopwatch,
                     retry_error,
-                    |retry_number: u32| retry_attempt(),
+                    retry_body,
+                    false,
                     |retry_error| true,
                     |retry_error| {
                         #[allow(unused_imports)]

@@ -38,9 +38,10 @@ use crate::rng::unit_draw;
 pub struct RetryState<W: Stopwatch = Option<Instant>> {
     /// The attempt in progress, from 1.
     attempt: u32,
-    /// The last delay slept, in nanoseconds (decorrelated jitter grows from it). A `u64` rather
-    /// than a `Duration` keeps the state at 16 bytes inside every `#[retry]` future; it saturates
-    /// at 584 years.
+    /// The last delay slept, in nanoseconds (decorrelated jitter grows from it); before the
+    /// first retry it is the policy's `delay`, read then rather than at the start, so a call
+    /// that succeeds at once never computes it. A `u64` rather than a `Duration` keeps the state
+    /// at 16 bytes inside every `#[retry]` future; it saturates at 584 years.
     previous_delay_nanos: u64,
     /// When the first attempt started, for `max_elapsed`.
     stopwatch: W,
@@ -152,7 +153,7 @@ impl<W: Stopwatch> RetryState<W> {
     pub fn start_with(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
         RetryState {
             attempt: 1,
-            previous_delay_nanos: nanos_saturating(policy.delay()),
+            previous_delay_nanos: 0,
             stopwatch: W::start(policy, now),
         }
     }
@@ -160,10 +161,10 @@ impl<W: Stopwatch> RetryState<W> {
     /// The state after a first attempt that failed, timed by `stopwatch` (started before that
     /// attempt): what `#[retry]`'s out-of-line loop takes over with.
     #[inline]
-    pub(crate) fn after_first_attempt(policy: &RetryPolicy, stopwatch: W) -> Self {
+    pub(crate) fn after_first_attempt(stopwatch: W) -> Self {
         RetryState {
             attempt: 1,
-            previous_delay_nanos: nanos_saturating(policy.delay()),
+            previous_delay_nanos: 0,
             stopwatch,
         }
     }
@@ -225,7 +226,11 @@ impl<W: Stopwatch> RetryState<W> {
                 } else {
                     0.0
                 };
-                let previous = Duration::from_nanos(self.previous_delay_nanos);
+                let previous = if self.attempt == 1 {
+                    policy.delay()
+                } else {
+                    Duration::from_nanos(self.previous_delay_nanos)
+                };
                 (policy.delay_for(self.attempt - 1, previous, unit), false)
             }
         };

@@ -130,9 +130,10 @@ pub fn first_success<T>(site: &RetrySite, budget: Option<&BudgetSite>, value: T)
 }
 
 /// The rest of a sync `#[retry]` call after its first attempt failed with `first`: the retry
-/// loop, out of line so the fn that succeeds is its body, one check and a return. `run` makes
-/// attempt `n` (from 2); what needs the concrete error type (the `on`/`when` patterns, the
-/// autoref probes, `on_retry`) comes as closures written in the expansion.
+/// loop, out of line so the fn that succeeds is its body, one check and a return. `attempt`
+/// runs the body again (in a span of its own with `attempt_span`); what needs the concrete error
+/// type (the `on`/`when` patterns, the autoref probes, `on_retry`) comes as closures written in
+/// the expansion.
 ///
 /// # Errors
 /// The last error, when the loop stops.
@@ -144,7 +145,8 @@ pub fn retry_sync<T, E, W: Stopwatch>(
     budget: Option<&BudgetSite>,
     stopwatch: W,
     first: E,
-    mut run: impl FnMut(u32) -> Result<T, E>,
+    mut attempt: impl FnMut() -> Result<T, E>,
+    attempt_span: bool,
     mut classify: impl FnMut(&E) -> bool,
     hint: impl Fn(&E) -> RetryHint,
     describe: impl for<'e> Fn(&'e E) -> ErrorText<'e>,
@@ -156,7 +158,7 @@ pub fn retry_sync<T, E, W: Stopwatch>(
     if site.effective_policy().attempt_timeout().is_some() {
         timeout_unenforced(site);
     }
-    let mut state = RetryState::after_first_attempt(site.effective_policy(), stopwatch);
+    let mut state = RetryState::after_first_attempt(stopwatch);
     let mut error = first;
     loop {
         let retryable = classify(&error);
@@ -179,7 +181,13 @@ pub fn retry_sync<T, E, W: Stopwatch>(
         // The error is dropped before the sleep, as in a hand-written loop.
         drop(error);
         crate::sleep::sleep_sync(delay);
-        match run(state.attempt()) {
+        let outcome = if attempt_span {
+            let _entered = self::attempt_span(site, state.attempt()).entered();
+            attempt()
+        } else {
+            attempt()
+        };
+        match outcome {
             Ok(value) => return Ok(report_success(site, state.attempt(), value)),
             Err(next) => error = next,
         }

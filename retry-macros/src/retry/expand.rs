@@ -63,7 +63,7 @@ pub(crate) fn wrap_body(
     let names = Names::new();
     let site = site_static(&names, plan, fn_name);
     let rejected_declaration =
-        rejected.map(|flag| quote!(let #flag = ::core::cell::Cell::new(false);));
+        rejected.map(|flag| quote!(let #flag = &::core::cell::Cell::new(false);));
     let retry_loop = if is_async {
         async_body(&names, plan, &shape.output, &site, body, rejected)
     } else {
@@ -199,7 +199,6 @@ fn sync_body(
     let krate = &plan.krate;
     let Names {
         site: site_name,
-        attempt,
         value,
         error,
         failed_attempt,
@@ -219,21 +218,18 @@ fn sync_body(
     };
     let stopwatch_type = stopwatch(plan);
     let stopwatch = Ident::new("retry_stopwatch", Span::mixed_site());
-    let number = Ident::new("retry_number", Span::mixed_site());
     let budget = budget_argument(plan);
-    let run = |number: TokenStream| {
-        if plan.attempt_span {
-            let entered = Ident::new("retry_span", Span::mixed_site());
-            quote! {{
-                let #entered = #krate::__private::attempt_span(&#site_name, #number).entered();
-                #attempt()
-            }}
-        } else {
-            quote!(#attempt())
-        }
+    let body_closure = Ident::new("retry_body", Span::mixed_site());
+    let run_first = if plan.attempt_span {
+        let entered = Ident::new("retry_span", Span::mixed_site());
+        quote! {{
+            let #entered = #krate::__private::attempt_span(&#site_name, 1u32).entered();
+            #body_closure()
+        }}
+    } else {
+        quote!(#body_closure())
     };
-    let run_first = run(quote!(1u32));
-    let run_next = run(quote!(#number));
+    let attempt_span = plan.attempt_span;
     let selected = selects(plan.classifier.as_ref(), &quote!(#error));
     let classify = match rejected {
         Some(flag) => quote!(!#flag.replace(false) && #selected),
@@ -246,17 +242,16 @@ fn sync_body(
     // The success path is the first attempt, one check and a return; everything after a
     // failure runs in the runtime's out-of-line loop, which calls back into the closures below
     // for what needs the concrete error type.
-    // Called through `&mut`, so a body that moves a by-value argument is reported as a closure
-    // that is not `FnMut`, at the user's token.
-    let body_closure = Ident::new("retry_body", Span::mixed_site());
+    // `FnMut` from the start, so a body that moves a by-value argument is reported at the
+    // move. `move`, and handed to the out-of-line loop by value: the arguments live in the
+    // closure, so the success path needs no stack slot to lend them.
     quote! {
         #[allow(unused_mut)]
-        let mut #body_closure = #krate::__private::attempt_fn(|| {
+        let mut #body_closure = #krate::__private::attempt_fn(move || {
             #fake_return
             #clones
             #body
         });
-        let mut #attempt = &mut #body_closure;
         {
             #site
             #no_timeout_check
@@ -270,7 +265,8 @@ fn sync_body(
                     #budget,
                     #stopwatch,
                     #error,
-                    |#number: u32| #run_next,
+                    #body_closure,
+                    #attempt_span,
                     |#error| #classify,
                     |#error| {
                         #[allow(unused_imports)]

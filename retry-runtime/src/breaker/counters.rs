@@ -49,24 +49,34 @@ pub(super) struct Counters {
 /// This thread's stripe index, given round-robin on first use. A `const` thread-local without a
 /// destructor stays readable while the thread is torn down.
 #[cfg(not(loom))]
+#[inline]
 fn stripe_index() -> usize {
     use std::cell::Cell;
-    use std::sync::atomic::AtomicUsize;
 
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
         static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
     }
     INDEX
         .try_with(|index| {
-            let mut value = index.get();
+            let value = index.get();
             if value == usize::MAX {
-                value = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES;
-                index.set(value);
+                return first_stripe(index);
             }
             value
         })
         .unwrap_or(0)
+}
+
+/// Gives this thread its stripe, round-robin.
+#[cfg(not(loom))]
+#[cold]
+fn first_stripe(index: &std::cell::Cell<usize>) -> usize {
+    use std::sync::atomic::AtomicUsize;
+
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let value = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES;
+    index.set(value);
+    value
 }
 
 /// Under loom every thread counts into the first stripe: the adds are atomic either way.

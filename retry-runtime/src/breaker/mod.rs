@@ -57,6 +57,8 @@ pub struct CircuitBreaker {
     /// epoch's deadline over a newer one (which would leave the breaker rejecting forever).
     transitions: Mutex<Sequence>,
     window: Option<Window>,
+    /// No window and no `slow_call`: a closed-state success only counts itself.
+    plain: bool,
     counters: counters::Counters,
     opened: AtomicU64,
     recovered: AtomicU64,
@@ -229,6 +231,7 @@ impl CircuitBreaker {
             open_until: AtomicU64::new(0),
             transitions: Mutex::new(Sequence::default()),
             window: config.uses_window().then(|| Window::new(config.window())),
+            plain: !config.uses_window() && config.slow_call().is_none(),
             counters: counters::Counters::default(),
             opened: AtomicU64::new(0),
             recovered: AtomicU64::new(0),
@@ -443,8 +446,14 @@ impl CircuitBreaker {
         Permit {
             breaker: self,
             admitted,
-            started: self.config.slow_call().map(|_| self.clock.now()),
+            started: if self.plain { None } else { self.started() },
         }
+    }
+
+    /// When a call starts, for `slow_call`.
+    #[cold]
+    fn started(&self) -> Option<Instant> {
+        self.config.slow_call().map(|_| self.clock.now())
     }
 
     #[cold]
@@ -724,7 +733,7 @@ impl Permit<'_> {
         let breaker = this.breaker;
         // The hot path: closed, no slow-call timing, no window. A success then only counts
         // itself and ends a failure streak, if there is one.
-        if this.admitted.records_freely() && this.started.is_none() && breaker.window.is_none() {
+        if this.admitted.records_freely() && breaker.plain {
             breaker.counters.add_success();
             if breaker.consecutive_failures.load(Ordering::Relaxed) != 0 {
                 // A success never trips.
