@@ -379,6 +379,53 @@ pub(crate) fn breaker_registered(source: &Source) {
     let _ = source.metrics.series(source.name);
 }
 
+/// A first-attempt success: one increment on a cached handle.
+#[inline]
+pub(super) fn first_success(source: &Source) {
+    match source.metrics.series(source.name) {
+        Some(Series::Retry {
+            calls, attempts, ..
+        }) => {
+            calls[0].increment(1);
+            attempts.increment(1);
+        }
+        Some(Series::Breaker { .. }) => {}
+        None => uncached(&Event::Succeeded {
+            name: source.name,
+            attempts: 1,
+        }),
+    }
+}
+
+/// A call a breaker counted: one increment on a cached handle (and the failure rate's gauge).
+#[inline]
+pub(super) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Option<f64>) {
+    match source.metrics.series(source.name) {
+        Some(Series::Breaker {
+            calls,
+            failure_rate,
+            ..
+        }) => {
+            let index = match outcome {
+                BreakerOutcome::Successful => 0,
+                BreakerOutcome::Failed => 1,
+                BreakerOutcome::Ignored => 2,
+                _ => 3,
+            };
+            calls[index].increment(1);
+            if let Some(rate) = rate {
+                failure_rate.set(rate);
+            }
+        }
+        Some(Series::Retry { .. }) => {}
+        None => uncached(&Event::BreakerCall {
+            name: source.name,
+            outcome,
+            failure_rate: rate,
+        }),
+    }
+}
+
 /// Turns one event into its metrics.
 pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     let series = source.metrics.series(source.name);

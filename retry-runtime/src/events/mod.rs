@@ -294,14 +294,19 @@ pub(crate) fn stopped(source: &Source, attempts: u32, reason: StopReason, error:
 /// listening.
 #[inline]
 pub(crate) fn succeeded(source: &Source, attempts: u32) {
-    if attempts > 1 || listening() {
-        emit(
-            source,
-            &Event::Succeeded {
-                name: source.name,
-                attempts,
-            },
-        );
+    let event = Event::Succeeded {
+        name: source.name,
+        attempts,
+    };
+    if attempts > 1 {
+        emit(source, &event);
+        return;
+    }
+    // The log says nothing of a first-attempt success: straight to the other two.
+    #[cfg(feature = "metrics")]
+    metrics::first_success(source);
+    if hooks::any_installed() {
+        hooks::on_event(&event);
     }
 }
 
@@ -345,14 +350,14 @@ pub(crate) fn call_rejected(source: &Source, state: BreakerState) {
 /// A breaker counted a call; with a failure rate, `rate` is the window's after it.
 #[inline]
 pub(crate) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Option<f64>) {
-    if listening() {
-        emit(
-            source,
-            &Event::BreakerCall {
-                name: source.name,
-                outcome,
-                failure_rate: rate,
-            },
-        );
+    // The log says nothing of a counted call: straight to the other two.
+    #[cfg(feature = "metrics")]
+    metrics::breaker_call(source, outcome, rate);
+    if hooks::any_installed() {
+        hooks::on_event(&Event::BreakerCall {
+            name: source.name,
+            outcome,
+            failure_rate: rate,
+        });
     }
 }
