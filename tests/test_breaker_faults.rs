@@ -464,3 +464,46 @@ fn soak_async_tasks_with_cancellation_are_each_counted_once() {
     assert!(counts.cancelled > 0 && counts.failed > 0 && counts.successful > 0);
     assert!(counts.rejected > 0 && counts.opened > 0 && counts.recovered > 0);
 }
+
+thread_local! {
+    static COUNT_AT_EXIT: CallOnExit = const { CallOnExit };
+}
+
+/// Calls through a breaker from a thread-local destructor, as a connection pool's guard might.
+struct CallOnExit;
+
+impl Drop for CallOnExit {
+    fn drop(&mut self) {
+        for _ in 0..100 {
+            breaker("exit-calls")
+                .unwrap()
+                .try_acquire()
+                .unwrap()
+                .record_success();
+        }
+    }
+}
+
+#[test]
+fn calls_made_while_a_thread_is_torn_down_are_counted() {
+    let config = BreakerConfig::builder().failure_threshold(5).build().unwrap();
+    retry_runtime::register_breaker("exit-calls", config);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(|| {
+                COUNT_AT_EXIT.with(|_| {});
+                for _ in 0..1_000 {
+                    breaker("exit-calls")
+                        .unwrap()
+                        .try_acquire()
+                        .unwrap()
+                        .record_success();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(breaker("exit-calls").unwrap().counts().successful, 8 * 1_100);
+}

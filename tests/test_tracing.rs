@@ -162,3 +162,28 @@ fn an_outage_logs_one_warning_per_interval_then_a_count() {
         .count();
     assert_eq!(quiet, 49);
 }
+
+#[retry(max_attempts = 2, delay = "0ms", budget = "registered-first")]
+fn budgeted() -> Result<(), Busy> {
+    Err(Busy)
+}
+
+#[test]
+fn a_registered_budget_is_used_by_its_sites_without_a_warning() {
+    let custom = retry_runtime::BudgetConfig {
+        share: 0.5,
+        ..retry_runtime::BudgetConfig::DEFAULT
+    };
+    retry_runtime::register_budget("registered-first", custom).unwrap();
+    let recorder = Recorder::default();
+    let _paused = pause_sync_time();
+    tracing::subscriber::with_default(recorder.clone(), || {
+        let _ = budgeted();
+    });
+    let lines = recorder.lines.lock().unwrap();
+    assert!(
+        !lines.iter().any(|line| line.contains("already exists")),
+        "{lines:?}"
+    );
+    assert_eq!(*retry_runtime::budget("registered-first").unwrap().config(), custom);
+}

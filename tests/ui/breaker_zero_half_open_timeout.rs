@@ -1,0 +1,18 @@
+use retry_runtime::{CircuitOpen, circuit_breaker};
+
+#[derive(Debug)]
+enum DbError {
+    Unavailable,
+    Rejected(CircuitOpen),
+}
+
+impl From<CircuitOpen> for DbError {
+    fn from(open: CircuitOpen) -> Self {
+        DbError::Rejected(open)
+    }
+}
+
+#[circuit_breaker(name = "db", half_open_timeout = "0s")]
+fn query() -> Result<(), DbError> { Ok(()) }
+
+fn main() {}
