@@ -486,7 +486,10 @@ impl Drop for CallOnExit {
 
 #[test]
 fn calls_made_while_a_thread_is_torn_down_are_counted() {
-    let config = BreakerConfig::builder().failure_threshold(5).build().unwrap();
+    let config = BreakerConfig::builder()
+        .failure_threshold(5)
+        .build()
+        .unwrap();
     retry_runtime::register_breaker("exit-calls", config);
     let threads: Vec<_> = (0..8)
         .map(|_| {
@@ -505,5 +508,8 @@ fn calls_made_while_a_thread_is_torn_down_are_counted() {
     for thread in threads {
         thread.join().unwrap();
     }
-    assert_eq!(breaker("exit-calls").unwrap().counts().successful, 8 * 1_100);
+    assert_eq!(
+        breaker("exit-calls").unwrap().counts().successful,
+        8 * 1_100
+    );
 }

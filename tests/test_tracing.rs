@@ -185,5 +185,8 @@ fn a_registered_budget_is_used_by_its_sites_without_a_warning() {
         !lines.iter().any(|line| line.contains("already exists")),
         "{lines:?}"
     );
-    assert_eq!(*retry_runtime::budget("registered-first").unwrap().config(), custom);
+    assert_eq!(
+        *retry_runtime::budget("registered-first").unwrap().config(),
+        custom
+    );
 }

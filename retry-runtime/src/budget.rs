@@ -334,9 +334,18 @@ pub fn register_budget(
     Ok(register_valid(name, config))
 }
 
+/// Applies configured overrides to a budget's settings: set by the `config` module when
+/// overrides are installed, so budgets know nothing of where settings come from.
+static OVERRIDE: OnceLock<fn(&'static str, BudgetConfig) -> BudgetConfig> = OnceLock::new();
+
+/// Sets the one function that applies overrides to new budgets.
+#[cfg_attr(not(feature = "config"), allow(dead_code))]
+pub(crate) fn set_override(apply: fn(&'static str, BudgetConfig) -> BudgetConfig) {
+    let _ = OVERRIDE.set(apply);
+}
+
 fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBudget {
-    #[cfg(feature = "config")]
-    let config = crate::config::budget_config(name, config);
+    let config = OVERRIDE.get().map_or(config, |apply| apply(name, config));
     let scope = crate::scope::current();
     let mut budgets = budgets().write().unwrap_or_else(PoisonError::into_inner);
     if let Some(existing) = budgets

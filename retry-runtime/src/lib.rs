@@ -50,6 +50,7 @@
 
 mod backoff;
 mod breaker;
+mod breaker_state;
 mod budget;
 mod engine;
 mod events;

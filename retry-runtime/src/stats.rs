@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::breaker::BreakerCounts;
-use crate::breaker::state::BreakerState;
+use crate::breaker_state::BreakerState;
 use crate::events::hooks::{Event, HookGuard, install_hook};
 
 /// What one retry site did while a [`Stats`] was collecting.

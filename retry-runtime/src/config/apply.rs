@@ -22,6 +22,7 @@ static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
 /// # Errors
 /// A [`ConfigError`] if overrides are already installed.
 pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
+    crate::budget::set_override(budget_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",

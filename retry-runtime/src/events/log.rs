@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Event, Source, TRACING_TARGET};
-use crate::breaker::state::BreakerState;
+use crate::breaker_state::BreakerState;
 
 /// The shortest time between two `WARN` lines of one site.
 pub const WARN_INTERVAL: Duration = Duration::from_secs(10);

@@ -32,7 +32,7 @@ use metrics::{
 };
 
 use super::{BreakerOutcome, Event, Source};
-use crate::breaker::state::BreakerState;
+use crate::breaker_state::BreakerState;
 
 const DEFAULT_PREFIX: &str = "resilience4j_";
 

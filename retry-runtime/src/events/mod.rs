@@ -15,7 +15,7 @@ pub mod metrics;
 use std::fmt;
 use std::time::Duration;
 
-use crate::breaker::state::BreakerState;
+use crate::breaker_state::BreakerState;
 use crate::engine::{Step, StopReason};
 
 /// The `tracing` target of every event this crate emits; filter on it with

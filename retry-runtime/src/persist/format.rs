@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::breaker::CircuitBreaker;
-use crate::breaker::state::BreakerState;
+use crate::breaker_state::BreakerState;
 
 const HEADER: &str = "retry-runtime breaker state v1";
 
