@@ -69,6 +69,8 @@ pub mod config;
 #[cfg(feature = "config")]
 mod duration;
 pub use events::hooks;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "metrics")]
 pub use events::metrics;
 #[cfg(feature = "persist")]

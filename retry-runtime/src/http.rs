@@ -1,0 +1,175 @@
+//! What HTTP responses say about retrying (feature `http`): `Retry-After` in both its forms, and
+//! the statuses worth another try.
+//!
+//! ```
+//! use std::time::Duration;
+//! use retry_runtime::http::{is_transient, retry_after};
+//! use retry_runtime::{ProvidesRetryHint, RetryHint};
+//!
+//! let response = http::Response::builder()
+//!     .status(429)
+//!     .header("retry-after", "2")
+//!     .body(())
+//!     .unwrap();
+//! assert!(is_transient(&response));
+//! assert_eq!(retry_after(response.headers()), Some(Duration::from_secs(2)));
+//! // A response carries that hint, so `#[retry]` waits exactly as long as the server asked.
+//! assert_eq!(response.retry_hint(), RetryHint::RetryAfter(Duration::from_secs(2)));
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Response, StatusCode, header::RETRY_AFTER};
+
+use crate::hint::{ProvidesRetryHint, RetryHint};
+
+/// The longest `Retry-After` value read; anything longer is not a valid one (an HTTP-date is 29
+/// characters, delta-seconds a handful of digits).
+const MAX_HEADER_LEN: usize = 64;
+
+/// The wait a response's `Retry-After` header asks for: delta-seconds (`Retry-After: 120`), or
+/// the time left until an HTTP-date (`Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`; a date in the
+/// past gives zero). `None` when the header is missing, repeated with different values, or not
+/// one of the two forms.
+///
+/// ```
+/// use std::time::Duration;
+/// use http::HeaderMap;
+/// use retry_runtime::http::retry_after;
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(retry_after(&headers), None);
+/// headers.insert("retry-after", "120".parse().unwrap());
+/// assert_eq!(retry_after(&headers), Some(Duration::from_secs(120)));
+/// headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+/// assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+/// headers.insert("retry-after", "soon".parse().unwrap());
+/// assert_eq!(retry_after(&headers), None);
+/// ```
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, SystemTime::now())
+}
+
+/// [`retry_after`] as of `now`: the time left until an HTTP-date is measured from it.
+pub(crate) fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let mut values = headers.get_all(RETRY_AFTER).iter();
+    let value = values.next()?;
+    if values.any(|other| other != value) {
+        return None;
+    }
+    let text = value.to_str().ok()?.trim();
+    if text.is_empty() || text.len() > MAX_HEADER_LEN {
+        return None;
+    }
+    if text.bytes().all(|byte| byte.is_ascii_digit()) {
+        // delta-seconds: a non-negative integer. Larger than u64 seconds saturates; the engine
+        // then stops rather than sleep that long (it exceeds any `max_delay`).
+        let seconds = text.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(text).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Whether a response is worth retrying: 408 Request Timeout, 429 Too Many Requests, 500
+/// Internal Server Error, 502 Bad Gateway, 503 Service Unavailable and 504 Gateway Timeout; no
+/// other status. Generic over the body, so its path works as `on_result` for any fn returning
+/// `http::Response<B>`.
+///
+/// ```
+/// use retry_runtime::http::is_transient;
+///
+/// let status = |code: u16| http::Response::builder().status(code).body(()).unwrap();
+/// assert!(is_transient(&status(503)));
+/// assert!(!is_transient(&status(404)));
+/// assert!(!is_transient(&status(501)));
+/// ```
+pub fn is_transient<B>(response: &Response<B>) -> bool {
+    matches!(
+        response.status(),
+        StatusCode::REQUEST_TIMEOUT
+            | StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::INTERNAL_SERVER_ERROR
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
+/// A response's `Retry-After`, if it has one, as the wait before the next attempt (waited
+/// exactly, without jitter); otherwise the policy decides.
+impl<B> ProvidesRetryHint for Response<B> {
+    fn retry_hint(&self) -> RetryHint {
+        retry_after(self.headers()).map_or(RetryHint::FollowPolicy, RetryHint::RetryAfter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(RETRY_AFTER, value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn an_http_date_gives_the_time_left_until_it() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        let at = |text: &str| retry_after_at(&headers(&[text]), now);
+        assert_eq!(
+            at("Wed, 21 Oct 2015 07:28:30 GMT"),
+            Some(Duration::from_secs(30))
+        );
+        // The obsolete forms RFC 9110 still asks recipients to accept.
+        assert_eq!(
+            at("Wednesday, 21-Oct-15 07:29:00 GMT"),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            at("Wed Oct 21 07:30:00 2015"),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(at("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn anything_else_is_no_hint() {
+        let now = SystemTime::now();
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Wed, 32 Oct 2015 07:28:00 GMT",
+            &"9".repeat(65),
+        ] {
+            assert_eq!(retry_after_at(&headers(&[bad]), now), None, "{bad:?}");
+        }
+        assert_eq!(
+            retry_after_at(&headers(&["1", "2"]), now),
+            None,
+            "two answers"
+        );
+        assert_eq!(
+            retry_after_at(&headers(&["3", "3"]), now),
+            Some(Duration::from_secs(3)),
+            "the same answer twice"
+        );
+        assert_eq!(
+            retry_after_at(&headers(&["99999999999999999999999"]), now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn exactly_the_six_transient_statuses() {
+        let transient: Vec<u16> = (100..600)
+            .filter(|code| is_transient(&Response::builder().status(*code).body(()).unwrap()))
+            .collect();
+        assert_eq!(transient, [408, 429, 500, 502, 503, 504]);
+    }
+}
