@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::backoff::Backoff;
 use crate::hint::RetryHint;
 use crate::policy::RetryPolicy;
 use crate::rng::unit_draw;
@@ -220,6 +221,13 @@ impl<W: Stopwatch> RetryState<W> {
                 return Step::Stop(StopReason::HintTooLong);
             }
             RetryHint::RetryAfter(delay) => (delay, true),
+            // Every named backoff is a multiple of `delay`, and every jitter of a zero delay
+            // is zero: no math, no draw.
+            RetryHint::FollowPolicy
+                if policy.delay().is_zero() && !matches!(policy.backoff(), Backoff::Custom(_)) =>
+            {
+                (Duration::ZERO, false)
+            }
             RetryHint::FollowPolicy => {
                 let unit = if policy.jitter().is_random() {
                     unit_draw()

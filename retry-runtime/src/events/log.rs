@@ -13,6 +13,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use tracing::Level;
+use tracing::level_filters::LevelFilter;
+
 use super::{Event, Source, TRACING_TARGET};
 use crate::breaker_state::BreakerState;
 
@@ -59,6 +62,20 @@ impl Throttle {
                 None
             })
     }
+}
+
+/// Whether `tracing` lets `event`'s level through at all (one relaxed load): the rest of the
+/// work is skipped when it does not.
+#[inline]
+pub(super) fn wanted(event: &Event<'_>) -> bool {
+    let level = match event {
+        Event::Exhausted { .. } => Level::WARN,
+        Event::BreakerTransition { to, .. } if *to == BreakerState::Open => Level::WARN,
+        Event::Succeeded { .. } | Event::BreakerTransition { .. } => Level::INFO,
+        Event::AttemptFailed { .. } | Event::BreakerCall { .. } => return false,
+        _ => Level::DEBUG,
+    };
+    level <= LevelFilter::current()
 }
 
 /// Writes `event` as a `tracing` event.

@@ -218,17 +218,53 @@ pub(crate) fn listening() -> bool {
     cfg!(feature = "metrics") || hooks::any_installed()
 }
 
-/// Sends `event` to every subscriber.
-#[cold]
+/// Sends `event` to every subscriber; each is skipped with one load when it would do nothing
+/// with it (`tracing` filtering the event's level out, no hook installed).
+#[inline]
 fn emit(source: &Source, event: &Event<'_>) {
-    log::on_event(source, event);
+    if log::wanted(event) {
+        log::on_event(source, event);
+    }
     #[cfg(feature = "metrics")]
     metrics::on_event(source, event);
-    hooks::on_event(event);
+    if hooks::any_installed() {
+        hooks::on_event(event);
+    }
+}
+
+/// An attempt failed: only hooks take this one (the log and the metrics speak of the decision
+/// that follows).
+#[inline]
+fn attempt_failed(name: &'static str, attempt: u32, error: ErrorText<'_>) {
+    if hooks::any_installed() {
+        hooks::on_event(&Event::AttemptFailed {
+            name,
+            attempt,
+            error,
+        });
+    }
+}
+
+/// Whether nobody would take an event of `level`: no hook, no metrics, and `tracing` filters the
+/// level out. Checked before an event is even built (two loads).
+#[inline]
+fn unheard(level: tracing::Level) -> bool {
+    !cfg!(feature = "metrics")
+        && !hooks::any_installed()
+        && level > tracing::level_filters::LevelFilter::current()
 }
 
 /// The engine's decision after a failed attempt; `attempts` is the count after it.
 pub(crate) fn decision(source: &Source, step: Step, attempts: u32, error: ErrorText<'_>) {
+    let level = match step {
+        Step::Retry { .. } | Step::Stop(StopReason::NotRetryable | StopReason::Permanent) => {
+            tracing::Level::DEBUG
+        }
+        Step::Stop(_) => tracing::Level::WARN,
+    };
+    if unheard(level) {
+        return;
+    }
     match step {
         Step::Retry { attempt, delay } => retry_scheduled(source, attempt, delay, error),
         Step::Stop(reason) => stopped(source, attempts, reason, error),
@@ -243,14 +279,7 @@ pub(crate) fn retry_scheduled(
     error: ErrorText<'_>,
 ) {
     let name = source.name;
-    emit(
-        source,
-        &Event::AttemptFailed {
-            name,
-            attempt,
-            error,
-        },
-    );
+    attempt_failed(name, attempt, error);
     emit(
         source,
         &Event::RetryScheduled {
@@ -265,14 +294,7 @@ pub(crate) fn retry_scheduled(
 /// The loop returned its last error, for `reason`.
 pub(crate) fn stopped(source: &Source, attempts: u32, reason: StopReason, error: ErrorText<'_>) {
     let name = source.name;
-    emit(
-        source,
-        &Event::AttemptFailed {
-            name,
-            attempt: attempts,
-            error,
-        },
-    );
+    attempt_failed(name, attempts, error);
     let event = match reason {
         StopReason::NotRetryable | StopReason::Permanent => Event::NotRetryable {
             name,
