@@ -6,12 +6,11 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::Overrides;
 use super::error::ConfigError;
-use super::keys::{BackoffKind, BreakerOverride, BudgetOverride, RetryOverride};
+use super::keys::{BreakerOverride, BudgetOverride, RetryOverride};
 use super::settings::{Name, Section, environment_form};
-use crate::backoff::Backoff;
-use crate::breaker::config::{BreakerConfig, BreakerConfigBuilder};
 use crate::budget::BudgetConfig;
 use crate::policy::RetryPolicy;
+use crate::{Backoff, BreakerConfig, BreakerConfigBuilder};
 
 static INSTALLED: OnceLock<Overrides> = OnceLock::new();
 static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
@@ -133,24 +132,19 @@ fn apply_retry(found: &RetryOverride, compiled: &RetryPolicy) -> Result<RetryPol
     builder.build().map_err(|error| error.to_string())
 }
 
-/// The factor of an exponential backoff that names none: the default policy's, as in the
-/// attribute.
-const DEFAULT_FACTOR: f64 = match RetryPolicy::DEFAULT.backoff() {
-    Backoff::Exponential { factor } => factor,
-    _ => panic!("the default policy's backoff is exponential"),
-};
-
 /// The backoff after `found`: `backoff` replaces the kind and `factor` the factor of an
-/// exponential one; what is not given stays as compiled.
+/// exponential one; what is not given stays as compiled. An exponential backoff named without a
+/// factor, here or at the site, has the one the name stands for (the default policy's, as in the
+/// attribute).
 fn backoff(found: &RetryOverride, compiled: Backoff) -> Result<Backoff, String> {
     let compiled_factor = match compiled {
         Backoff::Exponential { factor } => Some(factor),
         _ => None,
     };
-    let kind = match (found.backoff, found.factor, compiled_factor) {
+    let named = match (found.backoff, found.factor, compiled_factor) {
         (None, None, _) => return Ok(compiled),
-        (Some(kind), _, _) => kind,
-        (None, Some(_), Some(_)) => BackoffKind::Exponential,
+        (Some(named), _, _) => named,
+        (None, Some(_), Some(factor)) => Backoff::Exponential { factor },
         (None, Some(_), None) => {
             return Err(
                 "`factor` only applies to exponential backoff, and this site's is not; add `backoff = \"exponential\"`"
@@ -158,20 +152,15 @@ fn backoff(found: &RetryOverride, compiled: Backoff) -> Result<Backoff, String> 
             );
         }
     };
-    match kind {
-        BackoffKind::Exponential => Ok(Backoff::Exponential {
-            factor: found
-                .factor
-                .or(compiled_factor)
-                .unwrap_or(DEFAULT_FACTOR),
+    match named {
+        Backoff::Exponential { factor: named } => Ok(Backoff::Exponential {
+            factor: found.factor.or(compiled_factor).unwrap_or(named),
         }),
         _ if found.factor.is_some() => Err(
             "`factor` only applies to `backoff = \"exponential\"`; remove `factor` or use exponential backoff"
                 .to_owned(),
         ),
-        BackoffKind::Linear => Ok(Backoff::Linear),
-        BackoffKind::Fixed => Ok(Backoff::Fixed),
-        BackoffKind::Fibonacci => Ok(Backoff::Fibonacci),
+        other => Ok(other),
     }
 }
 
@@ -271,7 +260,8 @@ pub(crate) fn budget_config(name: &'static str, compiled: BudgetConfig) -> Budge
 mod tests {
     use super::*;
 
-    fn retry(backoff: Option<BackoffKind>, factor: Option<f64>) -> RetryOverride {
+    fn retry(backoff: Option<&str>, factor: Option<f64>) -> RetryOverride {
+        let backoff = backoff.map(|name| retry_settings::backoff_named(name).unwrap());
         RetryOverride {
             backoff,
             factor,
@@ -289,7 +279,7 @@ mod tests {
     #[test]
     fn backoff_and_factor_replace_only_what_they_name() {
         let tripling = Backoff::Exponential { factor: 3.0 };
-        let exponential = Some(BackoffKind::Exponential);
+        let exponential = Some("exponential");
         // Kind alone keeps the compiled factor; factor alone keeps the compiled kind.
         let kept = backoff(&retry(exponential, None), tripling).unwrap();
         assert_eq!(factor_of(kept), Some(3.0));
@@ -299,10 +289,10 @@ mod tests {
         assert_eq!(factor_of(both), Some(1.5));
         let default = backoff(&retry(exponential, None), Backoff::Fixed).unwrap();
         assert_eq!(factor_of(default), Some(2.0));
-        let linear = backoff(&retry(Some(BackoffKind::Linear), None), tripling).unwrap();
+        let linear = backoff(&retry(Some("linear"), None), tripling).unwrap();
         assert!(matches!(linear, Backoff::Linear));
         // A factor for a backoff that has none does not fit.
         assert!(backoff(&retry(None, Some(2.0)), Backoff::Fibonacci).is_err());
-        assert!(backoff(&retry(Some(BackoffKind::Fixed), Some(2.0)), tripling).is_err());
+        assert!(backoff(&retry(Some("fixed"), Some(2.0)), tripling).is_err());
     }
 }
