@@ -114,6 +114,16 @@ impl RetryPolicy {
         self.settings.attempt_timeout()
     }
 
+    /// The settings model's policy this one wraps.
+    pub(crate) const fn settings(&self) -> retry_settings::RetryPolicy {
+        self.settings
+    }
+
+    /// The policy of the settings model's `settings`, already validated.
+    pub(crate) const fn from_settings(settings: retry_settings::RetryPolicy) -> RetryPolicy {
+        RetryPolicy { settings }
+    }
+
     /// The delay before retry `n` (0 for the first retry), given the delay slept before the
     /// previous retry (`previous`, the base delay before the first) and a draw `unit` in `[0, 1)`.
     /// Never above [`max_delay`](Self::max_delay).

@@ -224,7 +224,7 @@ impl<B> Key<B> {
 }
 
 /// A value of a key, typed by its [`Kind`]. Displays as it is written in the attribute and in
-/// configuration files.
+/// configuration files; converts from the type each kind holds.
 ///
 /// ```
 /// use std::time::Duration;
@@ -233,6 +233,7 @@ impl<B> Key<B> {
 /// assert_eq!(Value::Duration(Duration::from_secs(300)).to_string(), "\"5m\"");
 /// assert_eq!(Value::Jitter(Jitter::Full).to_string(), "\"full\"");
 /// assert_eq!(Value::Number(0.5).to_string(), "0.5");
+/// assert!(matches!(Value::from(3_u32), Value::Count(3)));
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Value {
@@ -246,6 +247,36 @@ pub enum Value {
     Backoff(Backoff),
     /// Of a [`Kind::Jitter`] key.
     Jitter(Jitter),
+}
+
+impl From<u32> for Value {
+    fn from(count: u32) -> Value {
+        Value::Count(count)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(number: f64) -> Value {
+        Value::Number(number)
+    }
+}
+
+impl From<Duration> for Value {
+    fn from(duration: Duration) -> Value {
+        Value::Duration(duration)
+    }
+}
+
+impl From<Backoff> for Value {
+    fn from(backoff: Backoff) -> Value {
+        Value::Backoff(backoff)
+    }
+}
+
+impl From<Jitter> for Value {
+    fn from(jitter: Jitter) -> Value {
+        Value::Jitter(jitter)
+    }
 }
 
 impl fmt::Display for Value {

@@ -8,6 +8,8 @@ use super::Overrides;
 use super::error::ConfigError;
 use super::keys::{BreakerOverride, BudgetOverride, RetryOverride};
 use super::settings::{Name, Section, environment_form};
+use retry_settings::{BREAKER_KEYS, Key, RETRY_KEYS, Value, find};
+
 use crate::budget::BudgetConfig;
 use crate::policy::RetryPolicy;
 use crate::{Backoff, BreakerConfig, BreakerConfigBuilder};
@@ -107,29 +109,30 @@ pub(crate) fn retry_policy(name: &'static str, compiled: &RetryPolicy) -> RetryP
     })
 }
 
+/// `compiled` with `found` applied through the settings model's keys table, as the attribute
+/// sets its keys: a key added to the table and to `RetryOverride` needs nothing here.
 fn apply_retry(found: &RetryOverride, compiled: &RetryPolicy) -> Result<RetryPolicy, String> {
-    let mut builder = compiled
+    let start = compiled
+        .settings()
         .to_builder()
         .backoff(backoff(found, compiled.backoff())?);
-    if let Some(value) = found.max_attempts {
-        builder = builder.max_attempts(value);
-    }
-    if let Some(value) = found.delay {
-        builder = builder.delay(value);
-    }
-    if let Some(value) = found.max_delay {
-        builder = builder.max_delay(value);
-    }
-    if let Some(value) = found.jitter {
-        builder = builder.jitter(value);
-    }
-    if let Some(value) = found.max_elapsed {
-        builder = builder.max_elapsed(value);
-    }
-    if let Some(value) = found.attempt_timeout {
-        builder = builder.attempt_timeout(value);
-    }
-    builder.build().map_err(|error| error.to_string())
+    found
+        .values()
+        .into_iter()
+        // Both decided together, above.
+        .filter(|(key, _)| !matches!(*key, "backoff" | "factor"))
+        .fold(start, |builder, value| set(RETRY_KEYS, builder, value))
+        .build()
+        .map(RetryPolicy::from_settings)
+        .map_err(|error| error.to_string())
+}
+
+/// `builder` with the key called `name` set to `value`, through the table `keys`. The override
+/// types have the table's keys and kinds (the tests in `keys.rs` hold them together).
+fn set<B: Copy>(keys: &'static [Key<B>], builder: B, (name, value): (&str, Value)) -> B {
+    let set = find(keys, name).and_then(|key| key.apply(builder, value));
+    debug_assert!(set.is_some(), "`{name}` is a key of the table, of its kind");
+    set.unwrap_or(builder)
 }
 
 /// The backoff after `found`: `backoff` replaces the kind and `factor` the factor of an
@@ -187,6 +190,7 @@ pub(crate) fn breaker_config(name: &'static str, compiled: BreakerConfig) -> Bre
         })
 }
 
+/// `compiled` with `found` applied through the settings model's keys table.
 fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerConfigBuilder {
     let mut builder = compiled.to_builder();
     // A new window with no min_calls of its own: min_calls follows it, if it did before.
@@ -196,40 +200,10 @@ fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerCo
     {
         builder = builder.min_calls(0);
     }
-    if let Some(value) = found.failure_threshold {
-        builder = builder.failure_threshold(value);
-    }
-    if let Some(value) = found.failure_rate {
-        builder = builder.failure_rate(value);
-    }
-    if let Some(value) = found.window {
-        builder = builder.window(value);
-    }
-    if let Some(value) = found.min_calls {
-        builder = builder.min_calls(value);
-    }
-    if let Some(value) = found.slow_call {
-        builder = builder.slow_call(value);
-    }
-    if let Some(value) = found.slow_call_rate {
-        builder = builder.slow_call_rate(value);
-    }
-    if let Some(value) = found.open_for {
-        builder = builder.open_for(value);
-    }
-    if let Some(value) = found.open_for_factor {
-        builder = builder.open_for_factor(value);
-    }
-    if let Some(value) = found.max_open_for {
-        builder = builder.max_open_for(value);
-    }
-    if let Some(value) = found.half_open_calls {
-        builder = builder.half_open_calls(value);
-    }
-    if let Some(value) = found.half_open_timeout {
-        builder = builder.half_open_timeout(value);
-    }
-    builder
+    found
+        .values()
+        .into_iter()
+        .fold(builder, |builder, value| set(BREAKER_KEYS, builder, value))
 }
 
 /// The settings a budget is created with.

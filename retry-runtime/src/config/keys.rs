@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use retry_settings::{
     BACKOFF_NAMES, BREAKER_KEYS, Backoff, BreakerConfigBuilder, JITTER_NAMES, Jitter, Key,
-    RETRY_KEYS, RetryPolicyBuilder, find,
+    RETRY_KEYS, RetryPolicyBuilder, Value, find,
 };
 
 use super::error::ConfigError;
@@ -55,6 +55,16 @@ macro_rules! overrides {
                     }
                 }
                 Ok(read)
+            }
+
+            /// The keys set, with their values, in the order of the table.
+            #[allow(dead_code, reason = "the budget's keys are not the settings model's: set one by one")]
+            pub(super) fn values(&self) -> Vec<(&'static str, Value)> {
+                let mut values = Vec::new();
+                $(if let Some(value) = self.$key {
+                    values.push((stringify!($key), Value::from(value)));
+                })*
+                values
             }
 
             /// Both; where both set a key, `later`'s value.
