@@ -1,8 +1,9 @@
 //! The settings model behind `retry-runtime`, in one place: what `#[retry]` and
 //! `#[circuit_breaker]` check at compile time is what the runtime's builders and its config
 //! loader check at run time, because they all call this crate (the way `sqlx-core` serves both
-//! `sqlx-macros` and `sqlx`). Use it through `retry-runtime`, which re-exports the public types
-//! at its root; this crate has no dependencies beyond std, so the proc-macro crate can link it.
+//! `sqlx-macros` and `sqlx`). Use it through `retry-runtime`, which re-exports these types at
+//! its root (its `RetryPolicy` and `RetryPolicyBuilder` wrap this crate's, adding retrying a
+//! closure); this crate has no dependencies beyond std, so the proc-macro crate can link it.
 //!
 //! - [`RetryPolicy`] and [`BreakerConfig`], their presets, and their builders, which check every
 //!   value and report each invalid one with its key, its value and the fix

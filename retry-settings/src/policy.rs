@@ -15,6 +15,8 @@ use crate::jitter::Jitter;
 use crate::keys::{RETRY_KEYS, find};
 
 /// A validated retry policy: plain data, `Copy`, usable in `const` and `static` items.
+/// `retry_runtime::RetryPolicy` wraps it, with the same presets, accessors and builder, and
+/// methods that retry a closure.
 ///
 /// ```
 /// use std::time::Duration;
