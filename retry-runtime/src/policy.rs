@@ -114,12 +114,14 @@ impl RetryPolicy {
         self.settings.attempt_timeout()
     }
 
-    /// The settings model's policy this one wraps.
+    /// The settings model's policy this one wraps, for the config loader.
+    #[cfg(feature = "config")]
     pub(crate) const fn settings(&self) -> retry_settings::RetryPolicy {
         self.settings
     }
 
     /// The policy of the settings model's `settings`, already validated.
+    #[cfg(feature = "config")]
     pub(crate) const fn from_settings(settings: retry_settings::RetryPolicy) -> RetryPolicy {
         RetryPolicy { settings }
     }
