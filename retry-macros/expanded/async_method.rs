@@ -3,14 +3,6 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             "store.fetch",
             ::retry_runtime::__private::RetryPolicy::builder()
-                .max_attempts(3u32)
-                .backoff(::retry_runtime::__private::Backoff::Exponential {
-                    factor: 2f64,
-                })
-                .delay(::retry_runtime::__private::Duration::from_nanos(100000000u64))
-                .max_delay(
-                    ::retry_runtime::__private::Duration::from_nanos(10000000000u64),
-                )
                 .jitter(::retry_runtime::__private::Jitter::Decorrelated)
                 .attempt_timeout(
                     ::retry_runtime::__private::Duration::from_nanos(1000000000u64),

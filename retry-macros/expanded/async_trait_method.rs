@@ -21,16 +21,6 @@ where
                 ::core::concat!(::core::module_path!(), "::", "call"),
                 ::retry_runtime::__private::RetryPolicy::builder()
                     .max_attempts(2u32)
-                    .backoff(::retry_runtime::__private::Backoff::Exponential {
-                        factor: 2f64,
-                    })
-                    .delay(
-                        ::retry_runtime::__private::Duration::from_nanos(100000000u64),
-                    )
-                    .max_delay(
-                        ::retry_runtime::__private::Duration::from_nanos(10000000000u64),
-                    )
-                    .jitter(::retry_runtime::__private::Jitter::Full)
                     .build_const(),
             );
             let mut retry_state = ::retry_runtime::__private::start_async::<

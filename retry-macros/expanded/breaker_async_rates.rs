@@ -10,14 +10,6 @@ async fn charge(card: &Card) -> Result<Receipt, PaymentError> {
                 .slow_call(
                     ::retry_runtime::__private::Duration::from_nanos(2000000000u64),
                 )
-                .open_for(
-                    ::retry_runtime::__private::Duration::from_nanos(30000000000u64),
-                )
-                .open_for_factor(2f64)
-                .max_open_for(
-                    ::retry_runtime::__private::Duration::from_nanos(300000000000u64),
-                )
-                .half_open_calls(1u32)
                 .build_const(),
         );
         let breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {

@@ -4,17 +4,7 @@ fn query(sql: &str) -> Result<Rows, DbError> {
     {
         static __CIRCUIT_BREAKER_SITE: ::retry_runtime::__private::BreakerSite = ::retry_runtime::__private::BreakerSite::new(
             "db",
-            ::retry_runtime::__private::BreakerConfig::builder()
-                .failure_threshold(5u32)
-                .open_for(
-                    ::retry_runtime::__private::Duration::from_nanos(30000000000u64),
-                )
-                .open_for_factor(2f64)
-                .max_open_for(
-                    ::retry_runtime::__private::Duration::from_nanos(300000000000u64),
-                )
-                .half_open_calls(1u32)
-                .build_const(),
+            ::retry_runtime::__private::BreakerConfig::builder().build_const(),
         );
         let breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
             ::core::result::Result::Ok(breaker_permit) => breaker_permit,
@@ -62,20 +52,6 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                         ::core::concat!(::core::module_path!(), "::", "query"),
                         ::retry_runtime::__private::RetryPolicy::builder()
                             .max_attempts(3u32)
-                            .backoff(::retry_runtime::__private::Backoff::Exponential {
-                                factor: 2f64,
-                            })
-                            .delay(
-                                ::retry_runtime::__private::Duration::from_nanos(
-                                    100000000u64,
-                                ),
-                            )
-                            .max_delay(
-                                ::retry_runtime::__private::Duration::from_nanos(
-                                    10000000000u64,
-                                ),
-                            )
-                            .jitter(::retry_runtime::__private::Jitter::Full)
                             .build_const(),
                     );
                     let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<

@@ -22,17 +22,7 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "fetch"),
-            ::retry_runtime::__private::RetryPolicy::builder()
-                .max_attempts(3u32)
-                .backoff(::retry_runtime::__private::Backoff::Exponential {
-                    factor: 2f64,
-                })
-                .delay(::retry_runtime::__private::Duration::from_nanos(100000000u64))
-                .max_delay(
-                    ::retry_runtime::__private::Duration::from_nanos(10000000000u64),
-                )
-                .jitter(::retry_runtime::__private::Jitter::Full)
-                .build_const(),
+            ::retry_runtime::__private::RetryPolicy::builder().build_const(),
         );
         let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
             ::retry_runtime::__private::InlineStopwatch,

@@ -23,14 +23,7 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
             ::core::concat!(::core::module_path!(), "::", "fetch"),
             ::retry_runtime::__private::RetryPolicy::builder()
                 .max_attempts(5u32)
-                .backoff(::retry_runtime::__private::Backoff::Exponential {
-                    factor: 2f64,
-                })
                 .delay(::retry_runtime::__private::Duration::from_nanos(50000000u64))
-                .max_delay(
-                    ::retry_runtime::__private::Duration::from_nanos(10000000000u64),
-                )
-                .jitter(::retry_runtime::__private::Jitter::Full)
                 .max_elapsed(
                     ::retry_runtime::__private::Duration::from_nanos(2000000000u64),
                 )

@@ -7,6 +7,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, LitInt, LitStr, Pat, Token, bracketed};
 
+use retry_settings::{BACKOFF_NAMES, BREAKER_KEYS, JITTER_NAMES, Kind, RETRY_KEYS, find};
+
 use crate::errors::Errors;
 
 /// The `key =` of one entry: a known key (else an error suggesting the closest), and its `=`.
@@ -180,21 +182,25 @@ pub(crate) fn parse_on(input: ParseStream) -> syn::Result<OnArg> {
     })
 }
 
-/// How to write each key, for error messages.
-pub(crate) fn example_for(key: &str) -> &'static str {
+/// How to write each key, for error messages: the settings model's example for its keys (with
+/// the other names a backoff or jitter can take), the attributes' own for theirs.
+pub(crate) fn example_for(key: &str) -> String {
+    let model = find(RETRY_KEYS, key)
+        .map(|model| (model.example, matches!(model.kind, Kind::Backoff { .. })))
+        .or_else(|| find(BREAKER_KEYS, key).map(|model| (model.example, false)));
+    if let Some((example, is_backoff)) = model {
+        return match key {
+            _ if is_backoff => format!(
+                "`{example}` (or {}, or a fn path)",
+                other_names(BACKOFF_NAMES, example)
+            ),
+            "jitter" => format!("`{example}` (or {})", other_names(JITTER_NAMES, example)),
+            _ => format!("`{example}`"),
+        };
+    }
     match key {
-        "max_attempts" => "`max_attempts = 3`",
-        "backoff" => {
-            "`backoff = \"exponential\"` (or \"linear\", \"fixed\", \"fibonacci\", or a fn path)"
-        }
-        "delay" => "`delay = \"100ms\"`",
-        "max_delay" => "`max_delay = \"10s\"`",
-        "factor" => "`factor = 2`",
-        "jitter" => "`jitter = \"full\"` (or \"none\", \"equal\", \"decorrelated\")",
         "on" => "`on = [Timeout, Io]`",
         "when" => "`when = StoreError::is_transient`",
-        "max_elapsed" => "`max_elapsed = \"30s\"`",
-        "attempt_timeout" => "`attempt_timeout = \"2s\"`",
         "on_retry" => "`on_retry = log_retry`",
         "name" => "`name = \"db\"`",
         "policy" => "`policy = crate::policies::NETWORK`",
@@ -203,20 +209,20 @@ pub(crate) fn example_for(key: &str) -> &'static str {
         "clone" => "`clone = [payload]`",
         "attempt_span" => "`attempt_span = true`",
         "budget" => "`budget = \"api\"`",
-        "failure_threshold" => "`failure_threshold = 5`",
-        "failure_rate" => "`failure_rate = 0.5`",
-        "window" => "`window = 20`",
-        "min_calls" => "`min_calls = 10`",
-        "slow_call" => "`slow_call = \"2s\"`",
-        "slow_call_rate" => "`slow_call_rate = 0.8`",
-        "open_for" => "`open_for = \"30s\"`",
-        "open_for_factor" => "`open_for_factor = 2`",
-        "max_open_for" => "`max_open_for = \"5m\"`",
-        "half_open_timeout" => "`half_open_timeout = \"60s\"`",
-        "half_open_calls" => "`half_open_calls = 1`",
         "fallback" => "`fallback = Self::from_cache`",
         _ => "",
     }
+    .to_owned()
+}
+
+/// The names of `table` but the one `example` writes, quoted: `"linear", "fixed"`.
+fn other_names<T>(table: &[(&str, T)], example: &str) -> String {
+    table
+        .iter()
+        .map(|(name, _)| format!("\"{name}\""))
+        .filter(|quoted| !example.ends_with(quoted.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An unknown key, with the closest known one suggested.

@@ -4,16 +4,18 @@
 //!
 //! Each attribute is a pipeline, one module per stage: `args` (the syntax of each key),
 //! `validate` (every semantic check, errors collected), `expand` (code generation). Shared:
-//! `signature` (the fn's shape), `keys` (entry parsing), `classify` (`on` and `when`),
-//! `codegen` (wrapping a body in any fn shape). Stacked attributes are expanded together, here.
+//! `signature` (the fn's shape), `keys` (entry parsing), `settings` (the keys of the settings
+//! model, `retry-settings`: read by their kind, validated by its builders, quoted back),
+//! `classify` (`on` and `when`), `codegen` (wrapping a body in any fn shape). Stacked attributes
+//! are expanded together, here.
 
 mod breaker;
 mod classify;
 mod codegen;
-mod duration;
 mod errors;
 mod keys;
 mod retry;
+mod settings;
 mod signature;
 
 #[cfg(test)]

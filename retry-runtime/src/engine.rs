@@ -309,7 +309,7 @@ fn nanos_saturating(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jitter::Jitter;
+    use crate::Jitter;
 
     fn fixed_clock() -> Instant {
         thread_local!(static ORIGIN: Instant = Instant::now());

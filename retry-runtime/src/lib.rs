@@ -48,7 +48,6 @@
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
 //! restarts.
 
-mod backoff;
 mod breaker;
 mod breaker_state;
 mod budget;
@@ -56,7 +55,6 @@ mod engine;
 mod events;
 mod functional;
 mod hint;
-mod jitter;
 mod policy;
 mod registry;
 mod rng;
@@ -66,8 +64,6 @@ mod timeout;
 
 #[cfg(feature = "config")]
 pub mod config;
-#[cfg(feature = "config")]
-mod duration;
 pub use events::hooks;
 #[cfg(feature = "http")]
 pub mod http;
@@ -82,11 +78,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use backoff::{Backoff, CustomBackoff};
 pub use breaker::clock::BreakerClock;
-pub use breaker::config::{
-    BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
-};
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
 pub use budget::{
@@ -97,13 +89,20 @@ pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, Source, TRACING_TARGET};
 pub use hint::{ProvidesRetryHint, RetryHint};
-pub use jitter::Jitter;
-pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, PausedTime};
 pub use timeout::AttemptTimeout;
+
+// The settings model (values, bounds, checks, the delay math), shared with the attributes'
+// compile-time validation through the `retry-settings` crate.
+#[doc(inline)]
+pub use retry_settings::{
+    Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, CustomBackoff, Jitter,
+    MAX_HALF_OPEN_CALLS, MAX_WINDOW, PolicyError,
+};
 
 #[cfg(feature = "macros")]
 #[doc(inline)]

@@ -1,11 +1,15 @@
 //! Retry policies: how many attempts, how long to wait between them, and when to give up.
+//!
+//! The values, the presets and every check are the settings model's
+//! ([`retry_settings::RetryPolicy`]), the same the attribute validates with at compile time.
+//! This type wraps it because the runtime adds methods of its own to it (retrying a closure, in
+//! `functional.rs`), which Rust only allows on a type the runtime defines; every method here
+//! delegates.
 
-use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
-use crate::backoff::Backoff;
-use crate::jitter::Jitter;
+use crate::{Backoff, Jitter, PolicyError};
 
 /// A validated retry policy. Build one with [`RetryPolicy::builder`] (checked at run time, or at
 /// compile time in a `const` with [`RetryPolicyBuilder::build_const`]) or start from a preset.
@@ -29,54 +33,30 @@ use crate::jitter::Jitter;
 ///
 /// assert_eq!(STORAGE.max_attempts(), 5);
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct RetryPolicy {
-    max_attempts: u32,
-    backoff: Backoff,
-    delay: Duration,
-    max_delay: Duration,
-    jitter: Jitter,
-    max_elapsed: Option<Duration>,
-    attempt_timeout: Option<Duration>,
+    settings: retry_settings::RetryPolicy,
 }
 
 impl RetryPolicy {
     /// What a bare `#[retry]` uses: 3 attempts, exponential backoff from 100 ms doubling up to 10 s,
     /// full jitter, no time budget. Worst case about 100 ms + 200 ms of sleep.
     pub const DEFAULT: RetryPolicy = RetryPolicy {
-        max_attempts: 3,
-        backoff: Backoff::Exponential { factor: 2.0 },
-        delay: Duration::from_millis(100),
-        max_delay: Duration::from_secs(10),
-        jitter: Jitter::Full,
-        max_elapsed: None,
-        attempt_timeout: None,
+        settings: retry_settings::RetryPolicy::DEFAULT,
     };
 
     /// For cheap, latency-sensitive calls that usually recover within milliseconds (a contended
     /// lock, a leader election): 5 attempts, 10 ms doubling up to 1 s, full jitter, at most 2 s in all.
     /// Worst case 10 + 20 + 40 + 80 = 150 ms of sleep.
     pub const AGGRESSIVE: RetryPolicy = RetryPolicy {
-        max_attempts: 5,
-        backoff: Backoff::Exponential { factor: 2.0 },
-        delay: Duration::from_millis(10),
-        max_delay: Duration::from_secs(1),
-        jitter: Jitter::Full,
-        max_elapsed: Some(Duration::from_secs(2)),
-        attempt_timeout: None,
+        settings: retry_settings::RetryPolicy::AGGRESSIVE,
     };
 
     /// For expensive calls to a dependency that may need time to recover (a rate-limited API, a
     /// restarting service): 4 attempts, 1 s tripling up to 30 s, equal jitter (never less than half
     /// the delay), at most 60 s in all. Worst case 1 + 3 + 9 = 13 s of sleep.
     pub const GENTLE: RetryPolicy = RetryPolicy {
-        max_attempts: 4,
-        backoff: Backoff::Exponential { factor: 3.0 },
-        delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(30),
-        jitter: Jitter::Equal,
-        max_elapsed: Some(Duration::from_secs(60)),
-        attempt_timeout: None,
+        settings: retry_settings::RetryPolicy::GENTLE,
     };
 
     /// A builder starting from [`RetryPolicy::DEFAULT`].
@@ -94,60 +74,75 @@ impl RetryPolicy {
     /// # Ok::<(), retry_runtime::PolicyError>(())
     /// ```
     pub const fn to_builder(self) -> RetryPolicyBuilder {
-        RetryPolicyBuilder { policy: self }
+        RetryPolicyBuilder {
+            settings: self.settings.to_builder(),
+        }
     }
 
     /// Total attempts, the first one included (at least 1).
     pub const fn max_attempts(&self) -> u32 {
-        self.max_attempts
+        self.settings.max_attempts()
     }
 
     /// The growth rule of the delay.
     pub const fn backoff(&self) -> Backoff {
-        self.backoff
+        self.settings.backoff()
     }
 
     /// The base delay: the nominal wait before the first retry.
     pub const fn delay(&self) -> Duration {
-        self.delay
+        self.settings.delay()
     }
 
     /// The cap on any single delay, after jitter.
     pub const fn max_delay(&self) -> Duration {
-        self.max_delay
+        self.settings.max_delay()
     }
 
     /// How delays are randomised.
     pub const fn jitter(&self) -> Jitter {
-        self.jitter
+        self.settings.jitter()
     }
 
     /// The total time budget across attempts and sleeps, if any.
     pub const fn max_elapsed(&self) -> Option<Duration> {
-        self.max_elapsed
+        self.settings.max_elapsed()
     }
 
     /// The per-attempt time limit of async retries, if any.
     pub const fn attempt_timeout(&self) -> Option<Duration> {
-        self.attempt_timeout
+        self.settings.attempt_timeout()
+    }
+
+    /// The settings model's policy this one wraps, for the config loader.
+    #[cfg(feature = "config")]
+    pub(crate) const fn settings(&self) -> retry_settings::RetryPolicy {
+        self.settings
+    }
+
+    /// The policy of the settings model's `settings`, already validated.
+    #[cfg(feature = "config")]
+    pub(crate) const fn from_settings(settings: retry_settings::RetryPolicy) -> RetryPolicy {
+        RetryPolicy { settings }
     }
 
     /// The delay before retry `n` (0 for the first retry), given the delay slept before the
     /// previous retry (`previous`, the base delay before the first) and a draw `unit` in `[0, 1)`.
     /// Never above [`max_delay`](Self::max_delay).
     pub fn delay_for(&self, n: u32, previous: Duration, unit: f64) -> Duration {
-        let nominal = self.backoff.nominal_delay(n, self.delay, self.max_delay);
-        match self.jitter {
-            // Already capped: nothing to draw or clamp.
-            Jitter::None => nominal,
-            jitter => jitter.apply(nominal, self.delay, self.max_delay, previous, unit),
-        }
+        self.settings.delay_for(n, previous, unit)
     }
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy::DEFAULT
+    }
+}
+
+impl fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.settings, f)
     }
 }
 
@@ -164,53 +159,60 @@ impl Default for RetryPolicy {
 /// let ok = RetryPolicy::builder().delay(Duration::from_millis(5)).build();
 /// assert!(ok.is_ok());
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct RetryPolicyBuilder {
-    policy: RetryPolicy,
+    settings: retry_settings::RetryPolicyBuilder,
 }
 
 impl RetryPolicyBuilder {
     /// Total attempts, the first one included. Must be at least 1 (1 means never retry).
-    pub const fn max_attempts(mut self, max_attempts: u32) -> Self {
-        self.policy.max_attempts = max_attempts;
-        self
+    pub const fn max_attempts(self, max_attempts: u32) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.max_attempts(max_attempts),
+        }
     }
 
     /// The growth rule. An exponential factor must be finite and at least 1.
-    pub const fn backoff(mut self, backoff: Backoff) -> Self {
-        self.policy.backoff = backoff;
-        self
+    pub const fn backoff(self, backoff: Backoff) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.backoff(backoff),
+        }
     }
 
     /// The base delay (the nominal wait before the first retry). Must not exceed `max_delay`.
-    pub const fn delay(mut self, delay: Duration) -> Self {
-        self.policy.delay = delay;
-        self
+    pub const fn delay(self, delay: Duration) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.delay(delay),
+        }
     }
 
     /// The cap on any single delay, after jitter.
-    pub const fn max_delay(mut self, max_delay: Duration) -> Self {
-        self.policy.max_delay = max_delay;
-        self
+    pub const fn max_delay(self, max_delay: Duration) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.max_delay(max_delay),
+        }
     }
 
     /// How delays are randomised.
-    pub const fn jitter(mut self, jitter: Jitter) -> Self {
-        self.policy.jitter = jitter;
-        self
+    pub const fn jitter(self, jitter: Jitter) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.jitter(jitter),
+        }
     }
 
     /// The total time budget: no sleep is started that would end past it. Must be non-zero.
-    pub const fn max_elapsed(mut self, max_elapsed: Duration) -> Self {
-        self.policy.max_elapsed = Some(max_elapsed);
-        self
+    pub const fn max_elapsed(self, max_elapsed: Duration) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.max_elapsed(max_elapsed),
+        }
     }
 
     /// Async retries only: cut each attempt off after this long. Must be non-zero.
-    pub const fn attempt_timeout(mut self, attempt_timeout: Duration) -> Self {
-        self.policy.attempt_timeout = Some(attempt_timeout);
-        self
+    pub const fn attempt_timeout(self, attempt_timeout: Duration) -> Self {
+        RetryPolicyBuilder {
+            settings: self.settings.attempt_timeout(attempt_timeout),
+        }
     }
 
     /// The policy, or the first invalid value found.
@@ -220,37 +222,10 @@ impl RetryPolicyBuilder {
     /// below `delay`, an exponential factor is below 1 or not finite, or `max_elapsed` or
     /// `attempt_timeout` is zero.
     pub const fn build(self) -> Result<RetryPolicy, PolicyError> {
-        let policy = self.policy;
-        if policy.max_attempts == 0 {
-            return Err(PolicyError::ZeroAttempts);
+        match self.settings.build() {
+            Ok(settings) => Ok(RetryPolicy { settings }),
+            Err(error) => Err(error),
         }
-        if policy.max_delay.as_nanos() < policy.delay.as_nanos() {
-            return Err(PolicyError::CapBelowBase {
-                delay: policy.delay,
-                max_delay: policy.max_delay,
-            });
-        }
-        if let Backoff::Exponential { factor } = policy.backoff {
-            // Written so that NaN fails too.
-            if !(factor >= 1.0 && factor <= f64::MAX) {
-                return Err(PolicyError::InvalidFactor { factor });
-            }
-        }
-        if let Some(max_elapsed) = policy.max_elapsed
-            && max_elapsed.is_zero()
-        {
-            return Err(PolicyError::ZeroDuration {
-                field: "max_elapsed",
-            });
-        }
-        if let Some(attempt_timeout) = policy.attempt_timeout
-            && attempt_timeout.is_zero()
-        {
-            return Err(PolicyError::ZeroDuration {
-                field: "attempt_timeout",
-            });
-        }
-        Ok(policy)
     }
 
     /// For `const` and `static` items: the policy, with an invalid value rejected at compile time
@@ -266,160 +241,58 @@ impl RetryPolicyBuilder {
     /// let _ = NEVER;
     /// ```
     pub const fn build_const(self) -> RetryPolicy {
-        match self.build() {
-            Ok(policy) => policy,
-            Err(error) => panic!("{}", error.const_message()),
+        RetryPolicy {
+            settings: self.settings.build_const(),
         }
     }
 }
 
-/// An invalid retry policy value, naming the field and the value.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum PolicyError {
-    /// `max_attempts` is 0; at least the first attempt has to run.
-    ZeroAttempts,
-    /// `max_delay` is below `delay`.
-    CapBelowBase {
-        /// The base delay.
-        delay: Duration,
-        /// The cap, below it.
-        max_delay: Duration,
-    },
-    /// An exponential factor below 1 (delays would shrink), NaN or infinite.
-    InvalidFactor {
-        /// The factor given.
-        factor: f64,
-    },
-    /// A time limit of zero, which would stop every call before it starts.
-    ZeroDuration {
-        /// `max_elapsed` or `attempt_timeout`.
-        field: &'static str,
-    },
-}
-
-impl PolicyError {
-    /// The name of the offending field, as the builder and the attribute spell it.
-    pub const fn field(&self) -> &'static str {
-        match self {
-            PolicyError::ZeroAttempts => "max_attempts",
-            PolicyError::CapBelowBase { .. } => "max_delay",
-            PolicyError::InvalidFactor { .. } => "factor",
-            PolicyError::ZeroDuration { field } => field,
-        }
-    }
-
-    const fn const_message(&self) -> &'static str {
-        match self {
-            PolicyError::ZeroAttempts => "invalid retry policy: `max_attempts` must be at least 1",
-            PolicyError::CapBelowBase { .. } => {
-                "invalid retry policy: `max_delay` must not be below `delay`"
-            }
-            PolicyError::InvalidFactor { .. } => {
-                "invalid retry policy: the exponential `factor` must be finite and at least 1"
-            }
-            PolicyError::ZeroDuration { .. } => {
-                "invalid retry policy: `max_elapsed` and `attempt_timeout` must be non-zero"
-            }
-        }
-    }
-}
-
-impl fmt::Display for PolicyError {
+impl fmt::Debug for RetryPolicyBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PolicyError::ZeroAttempts => f.write_str(
-                "invalid retry policy: `max_attempts` is 0; it counts the first attempt, so use 1 to never retry",
-            ),
-            PolicyError::CapBelowBase { delay, max_delay } => write!(
-                f,
-                "invalid retry policy: `max_delay` ({max_delay:?}) is below `delay` ({delay:?}); raise `max_delay` or lower `delay`"
-            ),
-            PolicyError::InvalidFactor { factor } => write!(
-                f,
-                "invalid retry policy: `factor` is {factor}; an exponential factor must be finite and at least 1"
-            ),
-            PolicyError::ZeroDuration { field } => write!(
-                f,
-                "invalid retry policy: `{field}` is 0, which would stop every call before it starts"
-            ),
-        }
+        fmt::Debug::fmt(&self.settings, f)
     }
 }
-
-impl Error for PolicyError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn presets_are_valid() {
-        for preset in [
-            RetryPolicy::DEFAULT,
-            RetryPolicy::AGGRESSIVE,
-            RetryPolicy::GENTLE,
+    fn presets_are_the_settings_models() {
+        for (preset, model) in [
+            (RetryPolicy::DEFAULT, retry_settings::RetryPolicy::DEFAULT),
+            (
+                RetryPolicy::AGGRESSIVE,
+                retry_settings::RetryPolicy::AGGRESSIVE,
+            ),
+            (RetryPolicy::GENTLE, retry_settings::RetryPolicy::GENTLE),
         ] {
             assert!(preset.to_builder().build().is_ok(), "{preset:?}");
+            assert_eq!(format!("{preset:?}"), format!("{model:?}"));
         }
     }
 
     #[test]
-    fn every_invalid_value_names_its_field_and_value() {
+    fn every_setter_reaches_the_model_and_its_checks() {
         let ms = Duration::from_millis;
-        let cases: [(RetryPolicyBuilder, &str, &str); 7] = [
-            (
-                RetryPolicy::builder().max_attempts(0),
-                "max_attempts",
-                "is 0",
-            ),
-            (
-                RetryPolicy::builder().delay(ms(500)).max_delay(ms(100)),
-                "max_delay",
-                "(100ms) is below `delay` (500ms)",
-            ),
-            (
-                RetryPolicy::builder().backoff(Backoff::Exponential { factor: 0.5 }),
-                "factor",
-                "is 0.5",
-            ),
-            (
-                RetryPolicy::builder().backoff(Backoff::Exponential { factor: -2.0 }),
-                "factor",
-                "is -2",
-            ),
-            (
-                RetryPolicy::builder().backoff(Backoff::Exponential { factor: f64::NAN }),
-                "factor",
-                "is NaN",
-            ),
-            (
-                RetryPolicy::builder().max_elapsed(Duration::ZERO),
-                "max_elapsed",
-                "`max_elapsed` is 0",
-            ),
-            (
-                RetryPolicy::builder().attempt_timeout(Duration::ZERO),
-                "attempt_timeout",
-                "`attempt_timeout` is 0",
-            ),
-        ];
-        for (builder, field, text) in cases {
-            let error = builder.build().unwrap_err();
-            assert_eq!(error.field(), field);
-            let message = error.to_string();
-            assert!(message.contains(text), "{message:?} lacks {text:?}");
-        }
-    }
-
-    #[test]
-    fn infinite_factor_is_rejected() {
-        let error = RetryPolicy::builder()
-            .backoff(Backoff::Exponential {
-                factor: f64::INFINITY,
-            })
+        let policy = RetryPolicy::builder()
+            .max_attempts(4)
+            .backoff(Backoff::Linear)
+            .delay(ms(5))
+            .max_delay(ms(50))
+            .jitter(Jitter::None)
+            .max_elapsed(ms(500))
+            .attempt_timeout(ms(20))
             .build()
-            .unwrap_err();
-        assert_eq!(error.field(), "factor");
+            .unwrap();
+        assert_eq!(policy.max_attempts(), 4);
+        assert!(matches!(policy.backoff(), Backoff::Linear));
+        assert_eq!((policy.delay(), policy.max_delay()), (ms(5), ms(50)));
+        assert_eq!(policy.jitter(), Jitter::None);
+        assert_eq!(policy.max_elapsed(), Some(ms(500)));
+        assert_eq!(policy.attempt_timeout(), Some(ms(20)));
+        assert_eq!(policy.delay_for(1, ms(5), 0.5), ms(10));
+        let error = RetryPolicy::builder().max_attempts(0).build().unwrap_err();
+        assert_eq!(error, PolicyError::ZeroAttempts);
     }
 }

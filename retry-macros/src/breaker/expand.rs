@@ -6,9 +6,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::Ident;
 
-use crate::breaker::validate::{BreakerPlan, ConfigPlan, OpenPeriod};
+use crate::breaker::validate::{BreakerPlan, ConfigPlan};
 use crate::classify::selects;
 use crate::codegen::fake_return;
+use crate::settings::builder_calls;
 use crate::signature::FnShape;
 
 /// Wraps one body (the fn's, or an inner `#[retry]`'s expansion of it) in the breaker.
@@ -77,55 +78,14 @@ pub(crate) fn wrap_body(
     }}
 }
 
+/// The runtime's builder with the keys written (and those the attribute implies), exactly as
+/// the settings model validated them.
 fn config_tokens(config: &ConfigPlan, krate: &syn::Path) -> TokenStream {
     let private = quote!(#krate::__private);
-    let duration = |duration: std::time::Duration| {
-        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        quote!(#private::Duration::from_nanos(#nanos))
-    };
-    let ConfigPlan {
-        failure_threshold,
-        failure_rate,
-        window,
-        min_calls,
-        slow_call,
-        slow_call_rate,
-        open_period:
-            OpenPeriod {
-                open_for,
-                factor: open_for_factor,
-                max: max_open_for,
-            },
-        half_open_calls,
-        half_open_timeout,
-    } = config;
-    let half_open_timeout = half_open_timeout.map(|timeout| {
-        let timeout = duration(timeout);
-        quote!(.half_open_timeout(#timeout))
-    });
-    let failure_rate = failure_rate.map(|rate| quote!(.failure_rate(#rate)));
-    let window = window.map(|window| quote!(.window(#window)));
-    let min_calls = min_calls.map(|min| quote!(.min_calls(#min)));
-    let slow_call = slow_call.map(|slow| {
-        let slow = duration(slow);
-        quote!(.slow_call(#slow))
-    });
-    let slow_call_rate = slow_call_rate.map(|rate| quote!(.slow_call_rate(#rate)));
-    let open_for = duration(*open_for);
-    let max_open_for = duration(*max_open_for);
-    quote! {
-        #private::BreakerConfig::builder()
-            .failure_threshold(#failure_threshold)
-            #failure_rate
-            #window
-            #min_calls
-            #slow_call
-            #slow_call_rate
-            .open_for(#open_for)
-            .open_for_factor(#open_for_factor)
-            .max_open_for(#max_open_for)
-            .half_open_calls(#half_open_calls)
-            #half_open_timeout
-            .build_const()
-    }
+    builder_calls(
+        &private,
+        &quote!(#private::BreakerConfig::builder()),
+        &config.values,
+        None,
+    )
 }

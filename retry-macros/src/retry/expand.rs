@@ -12,7 +12,8 @@ use syn::{Ident, Type};
 
 use crate::classify::selects;
 use crate::codegen::fake_return;
-use crate::retry::validate::{BackoffPlan, InlinePolicy, PolicyPlan, RetryPlan};
+use crate::retry::validate::{InlinePolicy, PolicyPlan, RetryPlan};
+use crate::settings::builder_calls;
 use crate::signature::FnShape;
 
 /// The names of generated locals, all hygienic.
@@ -116,9 +117,8 @@ fn budget_argument(plan: &RetryPlan) -> TokenStream {
 /// (zero-sized unless config overrides can add `max_elapsed`).
 fn stopwatch(plan: &RetryPlan) -> TokenStream {
     let krate = &plan.krate;
-    if let PolicyPlan::Inline(InlinePolicy {
-        max_elapsed: None, ..
-    }) = &plan.policy
+    if let PolicyPlan::Inline(InlinePolicy { policy, .. }) = &plan.policy
+        && policy.max_elapsed().is_none()
     {
         quote!(#krate::__private::InlineStopwatch)
     } else {
@@ -126,56 +126,23 @@ fn stopwatch(plan: &RetryPlan) -> TokenStream {
     }
 }
 
+/// The policy: the named one, or the runtime's builder with the keys written, exactly as the
+/// settings model validated them.
 fn policy_tokens(plan: &RetryPlan) -> TokenStream {
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
-    let InlinePolicy {
-        max_attempts,
-        backoff,
-        delay,
-        max_delay,
-        jitter,
-        max_elapsed,
-        attempt_timeout,
-        attempt_timeout_span: _,
-    } = match &plan.policy {
-        PolicyPlan::Named(path) => return path.to_token_stream(),
-        PolicyPlan::Inline(inline) => inline,
-    };
-    let duration = |duration: &std::time::Duration| {
-        // Validation bounds durations to u64 nanoseconds.
-        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        quote!(#private::Duration::from_nanos(#nanos))
-    };
-    let backoff = match backoff {
-        BackoffPlan::Fixed => quote!(#private::Backoff::Fixed),
-        BackoffPlan::Linear => quote!(#private::Backoff::Linear),
-        BackoffPlan::Fibonacci => quote!(#private::Backoff::Fibonacci),
-        BackoffPlan::Exponential(factor) => {
-            quote!(#private::Backoff::Exponential { factor: #factor })
-        }
-        BackoffPlan::Custom(path) => quote!(#private::Backoff::Custom(#path)),
-    };
-    let delay = duration(delay);
-    let max_delay = duration(max_delay);
-    let max_elapsed = max_elapsed.as_ref().map(|budget| {
-        let budget = duration(budget);
-        quote!(.max_elapsed(#budget))
-    });
-    let attempt_timeout = attempt_timeout.as_ref().map(|timeout| {
-        let timeout = duration(timeout);
-        quote!(.attempt_timeout(#timeout))
-    });
-    quote! {
-        #private::RetryPolicy::builder()
-            .max_attempts(#max_attempts)
-            .backoff(#backoff)
-            .delay(#delay)
-            .max_delay(#max_delay)
-            .jitter(#private::Jitter::#jitter)
-            #max_elapsed
-            #attempt_timeout
-            .build_const()
+    match &plan.policy {
+        PolicyPlan::Named(path) => path.to_token_stream(),
+        PolicyPlan::Inline(InlinePolicy {
+            values,
+            custom_backoff,
+            ..
+        }) => builder_calls(
+            &private,
+            &quote!(#private::RetryPolicy::builder()),
+            values,
+            custom_backoff.as_ref(),
+        ),
     }
 }
 
@@ -396,14 +363,12 @@ fn run_attempt(
         }
     };
     match &plan.policy {
+        PolicyPlan::Inline(InlinePolicy { policy, .. }) if policy.attempt_timeout().is_none() => {
+            quote! {
+                #krate::__private::overridable_attempt!(#attempt_future, #attempt => #probed)
+            }
+        }
         PolicyPlan::Inline(InlinePolicy {
-            attempt_timeout: None,
-            ..
-        }) => quote! {
-            #krate::__private::overridable_attempt!(#attempt_future, #attempt => #probed)
-        },
-        PolicyPlan::Inline(InlinePolicy {
-            attempt_timeout: Some(_),
             attempt_timeout_span,
             ..
         }) => {

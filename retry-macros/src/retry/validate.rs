@@ -2,15 +2,14 @@
 //! the fix; all of one attribute's errors are collected. The output is a plan with only valid,
 //! typed values, for `expand` to quote.
 
-use std::time::Duration;
-
-use syn::{Expr, Ident, Lit, LitStr, Pat, Path, Type};
+use retry_settings::{Backoff, PolicyError, RETRY_KEYS, RetryPolicy, Value, duration};
+use syn::{Expr, Ident, LitStr, Pat, Path, Type};
 
 use crate::classify::{Classifier, classifier, display_tokens};
-use crate::duration::{describe, parse_duration};
 use crate::errors::Errors;
-use crate::keys::{Arg, edit_distance, example_for};
-use crate::retry::args::{BackoffArg, POLICY_KEYS, RetryArgs};
+use crate::keys::{Arg, edit_distance};
+use crate::retry::args::RetryArgs;
+use crate::settings::{Literal, Settings};
 use crate::signature::{Flavor, FnShape, RetryFn};
 
 /// What `expand` generates from.
@@ -37,33 +36,18 @@ pub(crate) enum PolicyPlan {
     Named(Expr),
 }
 
+/// A policy from inline keys, validated by the settings model's builder.
 pub(crate) struct InlinePolicy {
-    pub max_attempts: u32,
-    pub backoff: BackoffPlan,
-    pub delay: Duration,
-    pub max_delay: Duration,
-    pub jitter: Ident,
-    pub max_elapsed: Option<Duration>,
-    pub attempt_timeout: Option<Duration>,
+    /// The policy the keys build.
+    pub policy: RetryPolicy,
+    /// The keys to set on the runtime's builder, in the model's order: the written ones, with
+    /// `factor` folded into `backoff`.
+    pub values: Vec<(&'static str, Value)>,
+    /// The fn of `backoff = path`.
+    pub custom_backoff: Option<Expr>,
     /// Where `attempt_timeout` was written, for errors about the fn's error type.
     pub attempt_timeout_span: proc_macro2::Span,
 }
-
-pub(crate) enum BackoffPlan {
-    Fixed,
-    Linear,
-    Exponential(f64),
-    Fibonacci,
-    Custom(Expr),
-}
-
-const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-const DEFAULT_DELAY: Duration = Duration::from_millis(100);
-const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(10);
-const DEFAULT_FACTOR: f64 = 2.0;
-
-const BACKOFF_KINDS: &[&str] = &["exponential", "linear", "fixed", "fibonacci"];
-const JITTER_KINDS: &[&str] = &["full", "equal", "decorrelated", "none"];
 
 pub(crate) fn validate(
     args: RetryArgs,
@@ -73,20 +57,18 @@ pub(crate) fn validate(
 ) -> Option<RetryPlan> {
     let is_async = !matches!(shape.flavor, Flavor::Sync);
     if let Some(policy) = &args.policy {
-        for key in args.written_keys() {
-            if POLICY_KEYS.contains(&key.to_string().as_str()) {
-                errors.push_spanned(
-                    key,
-                    format!(
-                        "`{key}` cannot be combined with `policy = ...`: set it in the named policy `{}`, or drop `policy` and use inline keys",
-                        display_tokens(&policy.value)
-                    ),
-                );
-            }
+        for key in args.policy_keys.keys() {
+            errors.push_spanned(
+                key,
+                format!(
+                    "`{key}` cannot be combined with `policy = ...`: set it in the named policy `{}`, or drop `policy` and use inline keys",
+                    display_tokens(&policy.value)
+                ),
+            );
         }
     }
     if !is_async {
-        if let Some(timeout) = &args.attempt_timeout {
+        if let Some(timeout) = args.policy_keys.get("attempt_timeout") {
             errors.push_spanned(
                 &timeout.key,
                 "`attempt_timeout` needs an async fn: a sync attempt cannot be cut off; make the fn `async`, or bound the call itself (a socket timeout, say)",
@@ -214,220 +196,73 @@ fn cloned_arguments(arg: &Arg<Vec<Ident>>, function: &RetryFn, errors: &mut Erro
     arg.value.clone()
 }
 
+/// The inline keys, set on the settings model's builder and checked by it: each of its errors
+/// is put on the key that caused it.
 fn inline_policy(args: &RetryArgs, errors: &mut Errors) -> Option<InlinePolicy> {
-    let max_attempts = match &args.max_attempts {
-        None => Some(DEFAULT_MAX_ATTEMPTS),
-        Some(Arg { value, .. }) => match value.base10_parse::<u32>() {
-            Ok(0) => {
-                errors.push_spanned(
-                    value,
-                    "`max_attempts = 0` would never run the fn: it counts the first attempt; use `max_attempts = 1` to never retry",
-                );
-                None
-            }
-            Ok(attempts) => Some(attempts),
-            Err(_) => {
-                errors.push_spanned(
-                    value,
-                    format!(
-                        "`max_attempts` must be a whole number from 1 to {}",
-                        u32::MAX
-                    ),
-                );
-                None
-            }
-        },
-    };
-    let delay = duration_or(args.delay.as_ref(), DEFAULT_DELAY, errors);
-    let max_delay = duration_or(args.max_delay.as_ref(), DEFAULT_MAX_DELAY, errors);
-    let max_elapsed = nonzero_duration(args.max_elapsed.as_ref(), errors);
-    let attempt_timeout = nonzero_duration(args.attempt_timeout.as_ref(), errors);
-    if let (Some(delay), Some(max_delay)) = (delay, max_delay)
-        && max_delay < delay
+    let written = &args.policy_keys;
+    let mut settings = Settings::read(RETRY_KEYS, written);
+    if let (Some(factor), Some(Value::Backoff(backoff))) =
+        (written.get("factor"), settings.value("backoff"))
+        && !matches!(backoff, Backoff::Exponential { .. })
     {
-        match (&args.max_delay, &args.delay) {
-            (Some(cap), _) => errors.push_spanned(
-                &cap.value,
-                format!(
-                    "`max_delay` ({}) is below `delay` ({}); raise `max_delay` or lower `delay`",
-                    describe(max_delay),
-                    describe(delay)
-                ),
-            ),
-            (None, Some(base)) => errors.push_spanned(
-                &base.value,
-                format!(
-                    "`delay` ({}) is above the default `max_delay` ({}); add `max_delay = \"{}\"` or more",
-                    describe(delay),
-                    describe(max_delay),
-                    literal_of(&base.value)
-                ),
-            ),
-            (None, None) => {}
-        }
-    }
-    let backoff = backoff(args, errors);
-    let jitter = jitter(args.jitter.as_ref(), errors);
-    Some(InlinePolicy {
-        max_attempts: max_attempts?,
-        backoff: backoff?,
-        delay: delay?,
-        max_delay: max_delay?,
-        jitter: jitter?,
-        max_elapsed: max_elapsed.ok()?,
-        attempt_timeout: attempt_timeout.ok()?,
-        attempt_timeout_span: args
-            .attempt_timeout
-            .as_ref()
-            .map_or_else(proc_macro2::Span::call_site, |arg| arg.key.span()),
-    })
-}
-
-fn literal_of(literal: &LitStr) -> String {
-    literal.value()
-}
-
-fn duration_or(
-    arg: Option<&Arg<LitStr>>,
-    default: Duration,
-    errors: &mut Errors,
-) -> Option<Duration> {
-    match arg {
-        None => Some(default),
-        Some(arg) => parse_spanned(arg, errors),
-    }
-}
-
-/// An optional limit: `Ok(None)` when absent, `Ok(Some(d))` when valid, `Err(())` after an
-/// error (already recorded).
-fn nonzero_duration(
-    arg: Option<&Arg<LitStr>>,
-    errors: &mut Errors,
-) -> Result<Option<Duration>, ()> {
-    let Some(arg) = arg else {
-        return Ok(None);
-    };
-    let duration = parse_spanned(arg, errors).ok_or(())?;
-    if duration.is_zero() {
-        errors.push_spanned(
-            &arg.value,
-            format!(
-                "`{}` is zero, which would stop every call before it starts; give a positive duration such as {}",
-                arg.key,
-                example_for(&arg.key.to_string())
-            ),
-        );
-        return Err(());
-    }
-    Ok(Some(duration))
-}
-
-fn parse_spanned(arg: &Arg<LitStr>, errors: &mut Errors) -> Option<Duration> {
-    match parse_duration(&arg.value.value()) {
-        Ok(duration) => Some(duration),
-        Err(reason) => {
-            errors.push_spanned(&arg.value, format!("invalid `{}`: {reason}", arg.key));
-            None
-        }
-    }
-}
-
-fn backoff(args: &RetryArgs, errors: &mut Errors) -> Option<BackoffPlan> {
-    let factor = match &args.factor {
-        None => Some(None),
-        Some(arg) => factor(&arg.value, errors).map(Some),
-    };
-    let plan = match &args.backoff {
-        None => BackoffPlan::Exponential(factor?.unwrap_or(DEFAULT_FACTOR)),
-        Some(Arg {
-            value: BackoffArg::Custom(path),
-            ..
-        }) => BackoffPlan::Custom(path.clone()),
-        Some(Arg {
-            value: BackoffArg::Named(name),
-            ..
-        }) => match name.value().as_str() {
-            "exponential" => BackoffPlan::Exponential(factor?.unwrap_or(DEFAULT_FACTOR)),
-            "linear" => BackoffPlan::Linear,
-            "fixed" => BackoffPlan::Fixed,
-            "fibonacci" => BackoffPlan::Fibonacci,
-            other => {
-                errors.push_spanned(
-                    name,
-                    format!(
-                        "unknown backoff \"{other}\"{}; use one of \"exponential\", \"linear\", \"fixed\", \"fibonacci\", or a path to a `fn(u32, Duration) -> Duration`",
-                        suggestion(other, BACKOFF_KINDS)
-                    ),
-                );
-                return None;
-            }
-        },
-    };
-    if let (Some(factor_arg), false) = (&args.factor, matches!(plan, BackoffPlan::Exponential(_))) {
-        errors.push_spanned(
-            &factor_arg.key,
+        settings.fail_at(
+            "factor",
+            &factor.key,
             "`factor` only applies to `backoff = \"exponential\"`; remove `factor` or use exponential backoff",
         );
-        return None;
     }
-    Some(plan)
-}
-
-fn factor(literal: &Lit, errors: &mut Errors) -> Option<f64> {
-    let parsed = match literal {
-        Lit::Int(int) => int.base10_parse::<f64>(),
-        Lit::Float(float) => float.base10_parse::<f64>(),
-        _ => unreachable!("args only accepts number literals for `factor`"),
-    };
-    match parsed {
-        Ok(factor) if factor.is_finite() && factor >= 1.0 => Some(factor),
-        Ok(factor) => {
-            errors.push_spanned(
-                literal,
-                format!(
-                    "`factor = {factor}` would make delays shrink; use a factor of at least 1 (`factor = 2` doubles each delay)"
-                ),
-            );
-            None
-        }
-        Err(error) => {
-            errors.push_spanned(literal, format!("invalid `factor`: {error}"));
-            None
+    let builder = settings.builder(RetryPolicy::builder());
+    for error in builder.errors() {
+        match error {
+            PolicyError::CapBelowBase { delay, max_delay }
+                if settings.written("max_delay").is_none() =>
+            {
+                let Some(base) = settings.written("delay") else {
+                    continue;
+                };
+                let Literal::Text(text) = &base.value else {
+                    continue;
+                };
+                settings.report(
+                    &["delay"],
+                    format!(
+                        "`delay` ({}) is above the default `max_delay` ({}); add `max_delay = \"{}\"` or more",
+                        duration::describe(delay),
+                        duration::describe(max_delay),
+                        text.value()
+                    ),
+                    false,
+                );
+            }
+            error => settings.report(error.fields(), error.reason(), false),
         }
     }
-}
-
-fn jitter(arg: Option<&Arg<LitStr>>, errors: &mut Errors) -> Option<Ident> {
-    let Some(arg) = arg else {
-        return Some(Ident::new("Full", proc_macro2::Span::call_site()));
-    };
-    let variant = match arg.value.value().as_str() {
-        "none" => "None",
-        "full" => "Full",
-        "equal" => "Equal",
-        "decorrelated" => "Decorrelated",
-        other => {
-            errors.push_spanned(
-                &arg.value,
-                format!(
-                    "unknown jitter \"{other}\"{}; use one of \"full\", \"equal\", \"decorrelated\", \"none\"",
-                    suggestion(other, JITTER_KINDS)
-                ),
-            );
-            return None;
+    settings.check_bounds();
+    let policy = builder.build().ok();
+    let mut values = settings.finish(errors)?;
+    let policy = policy?;
+    // `factor` is no builder method: it is part of the backoff it sets.
+    if values.iter().any(|(name, _)| *name == "factor") {
+        values.retain(|(name, _)| *name != "backoff");
+        for (name, value) in &mut values {
+            if *name == "factor" {
+                *name = "backoff";
+                *value = Value::Backoff(policy.backoff());
+            }
         }
-    };
-    Some(Ident::new(variant, arg.value.span()))
-}
-
-fn suggestion(written: &str, known: &[&str]) -> String {
-    let lowered = written.to_lowercase();
-    known
-        .iter()
-        .find(|candidate| {
-            lowered.starts_with(&candidate[..3.min(candidate.len())])
-                || candidate.starts_with(&lowered)
-        })
-        .map(|candidate| format!(" (did you mean \"{candidate}\"?)"))
-        .unwrap_or_default()
+    }
+    Some(InlinePolicy {
+        policy,
+        values,
+        custom_backoff: match written.get("backoff") {
+            Some(Arg {
+                value: Literal::Path(path),
+                ..
+            }) => Some(path.clone()),
+            _ => None,
+        },
+        attempt_timeout_span: written
+            .get("attempt_timeout")
+            .map_or_else(proc_macro2::Span::call_site, |arg| arg.key.span()),
+    })
 }

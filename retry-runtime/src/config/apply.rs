@@ -6,12 +6,13 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::Overrides;
 use super::error::ConfigError;
-use super::keys::{BackoffKind, BreakerOverride, BudgetOverride, RetryOverride};
+use super::keys::{BreakerOverride, BudgetOverride, RetryOverride};
 use super::settings::{Name, Section, environment_form};
-use crate::backoff::Backoff;
-use crate::breaker::config::{BreakerConfig, BreakerConfigBuilder};
+use retry_settings::{BREAKER_KEYS, Key, RETRY_KEYS, Value, find};
+
 use crate::budget::BudgetConfig;
 use crate::policy::RetryPolicy;
+use crate::{Backoff, BreakerConfig, BreakerConfigBuilder};
 
 static INSTALLED: OnceLock<Overrides> = OnceLock::new();
 static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
@@ -109,49 +110,45 @@ pub(crate) fn retry_policy(name: &'static str, compiled: &RetryPolicy) -> RetryP
     })
 }
 
+/// `compiled` with `found` applied through the settings model's keys table, as the attribute
+/// sets its keys: a key added to the table and to `RetryOverride` needs nothing here.
 fn apply_retry(found: &RetryOverride, compiled: &RetryPolicy) -> Result<RetryPolicy, String> {
-    let mut builder = compiled
+    let start = compiled
+        .settings()
         .to_builder()
         .backoff(backoff(found, compiled.backoff())?);
-    if let Some(value) = found.max_attempts {
-        builder = builder.max_attempts(value);
-    }
-    if let Some(value) = found.delay {
-        builder = builder.delay(value);
-    }
-    if let Some(value) = found.max_delay {
-        builder = builder.max_delay(value);
-    }
-    if let Some(value) = found.jitter {
-        builder = builder.jitter(value);
-    }
-    if let Some(value) = found.max_elapsed {
-        builder = builder.max_elapsed(value);
-    }
-    if let Some(value) = found.attempt_timeout {
-        builder = builder.attempt_timeout(value);
-    }
-    builder.build().map_err(|error| error.to_string())
+    found
+        .values()
+        .into_iter()
+        // Both decided together, above.
+        .filter(|(key, _)| !matches!(*key, "backoff" | "factor"))
+        .fold(start, |builder, value| set(RETRY_KEYS, builder, value))
+        .build()
+        .map(RetryPolicy::from_settings)
+        .map_err(|error| error.to_string())
 }
 
-/// The factor of an exponential backoff that names none: the default policy's, as in the
-/// attribute.
-const DEFAULT_FACTOR: f64 = match RetryPolicy::DEFAULT.backoff() {
-    Backoff::Exponential { factor } => factor,
-    _ => panic!("the default policy's backoff is exponential"),
-};
+/// `builder` with the key called `name` set to `value`, through the table `keys`. The override
+/// types have the table's keys and kinds (the tests in `keys.rs` hold them together).
+fn set<B: Copy>(keys: &'static [Key<B>], builder: B, (name, value): (&str, Value)) -> B {
+    let set = find(keys, name).and_then(|key| key.apply(builder, value));
+    debug_assert!(set.is_some(), "`{name}` is a key of the table, of its kind");
+    set.unwrap_or(builder)
+}
 
 /// The backoff after `found`: `backoff` replaces the kind and `factor` the factor of an
-/// exponential one; what is not given stays as compiled.
+/// exponential one; what is not given stays as compiled. An exponential backoff named without a
+/// factor, here or at the site, has the one the name stands for (the default policy's, as in the
+/// attribute).
 fn backoff(found: &RetryOverride, compiled: Backoff) -> Result<Backoff, String> {
     let compiled_factor = match compiled {
         Backoff::Exponential { factor } => Some(factor),
         _ => None,
     };
-    let kind = match (found.backoff, found.factor, compiled_factor) {
+    let named = match (found.backoff, found.factor, compiled_factor) {
         (None, None, _) => return Ok(compiled),
-        (Some(kind), _, _) => kind,
-        (None, Some(_), Some(_)) => BackoffKind::Exponential,
+        (Some(named), _, _) => named,
+        (None, Some(_), Some(factor)) => Backoff::Exponential { factor },
         (None, Some(_), None) => {
             return Err(
                 "`factor` only applies to exponential backoff, and this site's is not; add `backoff = \"exponential\"`"
@@ -159,20 +156,15 @@ fn backoff(found: &RetryOverride, compiled: Backoff) -> Result<Backoff, String> 
             );
         }
     };
-    match kind {
-        BackoffKind::Exponential => Ok(Backoff::Exponential {
-            factor: found
-                .factor
-                .or(compiled_factor)
-                .unwrap_or(DEFAULT_FACTOR),
+    match named {
+        Backoff::Exponential { factor: named } => Ok(Backoff::Exponential {
+            factor: found.factor.or(compiled_factor).unwrap_or(named),
         }),
         _ if found.factor.is_some() => Err(
             "`factor` only applies to `backoff = \"exponential\"`; remove `factor` or use exponential backoff"
                 .to_owned(),
         ),
-        BackoffKind::Linear => Ok(Backoff::Linear),
-        BackoffKind::Fixed => Ok(Backoff::Fixed),
-        BackoffKind::Fibonacci => Ok(Backoff::Fibonacci),
+        other => Ok(other),
     }
 }
 
@@ -199,6 +191,7 @@ pub(crate) fn breaker_config(name: &'static str, compiled: BreakerConfig) -> Bre
         })
 }
 
+/// `compiled` with `found` applied through the settings model's keys table.
 fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerConfigBuilder {
     let mut builder = compiled.to_builder();
     // A new window with no min_calls of its own: min_calls follows it, if it did before.
@@ -208,40 +201,10 @@ fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerCo
     {
         builder = builder.min_calls(0);
     }
-    if let Some(value) = found.failure_threshold {
-        builder = builder.failure_threshold(value);
-    }
-    if let Some(value) = found.failure_rate {
-        builder = builder.failure_rate(value);
-    }
-    if let Some(value) = found.window {
-        builder = builder.window(value);
-    }
-    if let Some(value) = found.min_calls {
-        builder = builder.min_calls(value);
-    }
-    if let Some(value) = found.slow_call {
-        builder = builder.slow_call(value);
-    }
-    if let Some(value) = found.slow_call_rate {
-        builder = builder.slow_call_rate(value);
-    }
-    if let Some(value) = found.open_for {
-        builder = builder.open_for(value);
-    }
-    if let Some(value) = found.open_for_factor {
-        builder = builder.open_for_factor(value);
-    }
-    if let Some(value) = found.max_open_for {
-        builder = builder.max_open_for(value);
-    }
-    if let Some(value) = found.half_open_calls {
-        builder = builder.half_open_calls(value);
-    }
-    if let Some(value) = found.half_open_timeout {
-        builder = builder.half_open_timeout(value);
-    }
-    builder
+    found
+        .values()
+        .into_iter()
+        .fold(builder, |builder, value| set(BREAKER_KEYS, builder, value))
 }
 
 /// The settings a budget is created with.
@@ -272,7 +235,8 @@ pub(crate) fn budget_config(name: &'static str, compiled: BudgetConfig) -> Budge
 mod tests {
     use super::*;
 
-    fn retry(backoff: Option<BackoffKind>, factor: Option<f64>) -> RetryOverride {
+    fn retry(backoff: Option<&str>, factor: Option<f64>) -> RetryOverride {
+        let backoff = backoff.map(|name| retry_settings::backoff_named(name).unwrap());
         RetryOverride {
             backoff,
             factor,
@@ -290,7 +254,7 @@ mod tests {
     #[test]
     fn backoff_and_factor_replace_only_what_they_name() {
         let tripling = Backoff::Exponential { factor: 3.0 };
-        let exponential = Some(BackoffKind::Exponential);
+        let exponential = Some("exponential");
         // Kind alone keeps the compiled factor; factor alone keeps the compiled kind.
         let kept = backoff(&retry(exponential, None), tripling).unwrap();
         assert_eq!(factor_of(kept), Some(3.0));
@@ -300,10 +264,10 @@ mod tests {
         assert_eq!(factor_of(both), Some(1.5));
         let default = backoff(&retry(exponential, None), Backoff::Fixed).unwrap();
         assert_eq!(factor_of(default), Some(2.0));
-        let linear = backoff(&retry(Some(BackoffKind::Linear), None), tripling).unwrap();
+        let linear = backoff(&retry(Some("linear"), None), tripling).unwrap();
         assert!(matches!(linear, Backoff::Linear));
         // A factor for a backoff that has none does not fit.
         assert!(backoff(&retry(None, Some(2.0)), Backoff::Fibonacci).is_err());
-        assert!(backoff(&retry(Some(BackoffKind::Fixed), Some(2.0)), tripling).is_err());
+        assert!(backoff(&retry(Some("fixed"), Some(2.0)), tripling).is_err());
     }
 }

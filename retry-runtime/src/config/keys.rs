@@ -1,17 +1,21 @@
-//! Every key of every section, in one table: its type and its bounds. The bounds are the limits
-//! the runtime's builders apply (`RetryPolicyBuilder::build`, `BreakerConfigBuilder::build`,
-//! `BudgetConfig::validate`), so a value taken here is never refused later for its range; the
-//! tests at the bottom hold the two together. What only a site can check (a `delay` above that
-//! site's `max_delay`) is left to the site.
+//! Every key of every section, in one table: its type and its bounds. The retry and breaker keys
+//! are the settings model's (`retry_settings::RETRY_KEYS` and `BREAKER_KEYS`): their names,
+//! bounds and backoff and jitter names are read from there, the limits the runtime's builders
+//! apply, so a value taken here is never refused later for its range; the tests at the bottom
+//! hold the two together. The budget's bounds are the budget's own (`BudgetConfig::validate`).
+//! What only a site can check (a `delay` above that site's `max_delay`) is left to the site.
 
 use std::time::Duration;
+
+use retry_settings::{
+    BACKOFF_NAMES, BREAKER_KEYS, Backoff, BreakerConfigBuilder, JITTER_NAMES, Jitter, Key,
+    RETRY_KEYS, RetryPolicyBuilder, Value, find,
+};
 
 use super::error::ConfigError;
 use super::rules::{Choice, Count, Number, Span};
 use super::settings::Setting;
-use crate::breaker::config::{MAX_HALF_OPEN_CALLS, MAX_WINDOW};
 use crate::budget::{MAX_TOKENS, MIN_SHARE};
-use crate::jitter::Jitter;
 
 /// Declares the overrides of one section: a struct with an optional field per key, the list of
 /// keys, the reading of a group of settings (each checked by its rule), and merging.
@@ -23,7 +27,7 @@ macro_rules! overrides {
         }
     )*) => {$(
         $(#[$doc])*
-        #[derive(Clone, Debug, Default, PartialEq)]
+        #[derive(Clone, Debug, Default)]
         pub(super) struct $name {
             $(pub(super) $key: Option<$type>,)*
         }
@@ -44,11 +48,23 @@ macro_rules! overrides {
                         return Err(setting.duplicate_of(earlier, origin));
                     }
                     match setting.key.as_str() {
-                        $(stringify!($key) => read.$key = Some(setting.read(&$rule, origin)?),)*
+                        $(stringify!($key) => {
+                            read.$key = Some(setting.read(&const { $rule }, origin)?);
+                        })*
                         _ => return Err(setting.unknown($section, Self::KEYS, origin)),
                     }
                 }
                 Ok(read)
+            }
+
+            /// The keys set, with their values, in the order of the table.
+            #[allow(dead_code, reason = "the budget's keys are not the settings model's: set one by one")]
+            pub(super) fn values(&self) -> Vec<(&'static str, Value)> {
+                let mut values = Vec::new();
+                $(if let Some(value) = self.$key {
+                    values.push((stringify!($key), Value::from(value)));
+                })*
+                values
             }
 
             /// Both; where both set a key, `later`'s value.
@@ -64,71 +80,44 @@ macro_rules! overrides {
 overrides! {
     /// `[retry.name]`: a retry site's policy.
     RetryOverride in "retry" {
-        // At least 1, as `RetryPolicyBuilder::build` (`PolicyError::ZeroAttempts`).
         max_attempts: u32 = Count {
-            min: 1,
-            max: u32::MAX,
             below: Some("must be at least 1 (it counts the first attempt)"),
+            ..Count::of(retry("max_attempts"))
         },
-        backoff: BackoffKind = Choice {
-            noun: "backoff",
-            options: &[
-                ("exponential", BackoffKind::Exponential),
-                ("linear", BackoffKind::Linear),
-                ("fixed", BackoffKind::Fixed),
-                ("fibonacci", BackoffKind::Fibonacci),
-            ],
-        },
+        backoff: Backoff = Choice { noun: "backoff", options: BACKOFF_NAMES },
         // Zero is a valid delay; `delay <= max_delay` is checked by the site.
-        delay: Duration = Span { zero: true },
-        max_delay: Duration = Span { zero: true },
-        // Finite and at least 1, as `RetryPolicyBuilder::build` (`PolicyError::InvalidFactor`).
-        factor: f64 = Number {
-            min: 1.0,
-            min_excluded: false,
-            max: f64::MAX,
-            or_zero: false,
-            below: "an exponential factor is at least 1",
-            above: "an exponential factor is finite and at least 1",
-        },
-        jitter: Jitter = Choice {
-            noun: "jitter",
-            options: &[
-                ("full", Jitter::Full),
-                ("equal", Jitter::Equal),
-                ("decorrelated", Jitter::Decorrelated),
-                ("none", Jitter::None),
-            ],
-        },
-        // Non-zero, as `RetryPolicyBuilder::build` (`PolicyError::ZeroDuration`).
-        max_elapsed: Duration = Span { zero: false },
-        attempt_timeout: Duration = Span { zero: false },
+        delay: Duration = Span::of(retry("delay")),
+        max_delay: Duration = Span::of(retry("max_delay")),
+        factor: f64 = Number::of(
+            retry("factor"),
+            "an exponential factor is at least 1",
+            "an exponential factor is finite and at least 1",
+        ),
+        jitter: Jitter = Choice { noun: "jitter", options: JITTER_NAMES },
+        max_elapsed: Duration = Span::of(retry("max_elapsed")),
+        attempt_timeout: Duration = Span::of(retry("attempt_timeout")),
     }
 
     /// `[breaker.name]`: a circuit breaker's settings.
     BreakerOverride in "breaker" {
         // 0 leaves tripping to the rates; whether one is set is checked by the breaker.
-        failure_threshold: u32 = Count { min: 0, max: u32::MAX, below: None },
-        failure_rate: f64 = RATE,
-        window: u32 = Count { min: 1, max: MAX_WINDOW, below: None },
+        failure_threshold: u32 = Count::of(breaker("failure_threshold")),
+        failure_rate: f64 = Number::of(breaker("failure_rate"), RATE_RULE, RATE_RULE),
+        window: u32 = Count::of(breaker("window")),
         // At most `window`, checked by the breaker, which knows its window.
-        min_calls: u32 = Count { min: 1, max: MAX_WINDOW, below: None },
-        // Non-zero, as the attribute's `slow_call`.
-        slow_call: Duration = Span { zero: false },
-        slow_call_rate: f64 = RATE,
-        open_for: Duration = Span { zero: false },
-        open_for_factor: f64 = Number {
-            min: 1.0,
-            min_excluded: false,
-            max: f64::MAX,
-            or_zero: false,
-            below: "it is at least 1",
-            above: "it is finite and at least 1",
-        },
-        max_open_for: Duration = Span { zero: false },
-        half_open_calls: u32 = Count { min: 1, max: MAX_HALF_OPEN_CALLS, below: None },
-        // Non-zero, as `BreakerConfigBuilder::build` (`ZeroHalfOpenTimeout`).
-        half_open_timeout: Duration = Span { zero: false },
+        min_calls: u32 = Count::of(breaker("min_calls")),
+        // Non-zero, as the attribute's `slow_call` (the builder would take zero).
+        slow_call: Duration = Span::of(breaker("slow_call")),
+        slow_call_rate: f64 = Number::of(breaker("slow_call_rate"), RATE_RULE, RATE_RULE),
+        open_for: Duration = Span::of(breaker("open_for")),
+        open_for_factor: f64 = Number::of(
+            breaker("open_for_factor"),
+            "it is at least 1",
+            "it is finite and at least 1",
+        ),
+        max_open_for: Duration = Span::of(breaker("max_open_for")),
+        half_open_calls: u32 = Count::of(breaker("half_open_calls")),
+        half_open_timeout: Duration = Span::of(breaker("half_open_timeout")),
     }
 
     /// `[budget.name]`: a retry budget's settings.
@@ -161,24 +150,24 @@ overrides! {
     }
 }
 
-/// A backoff by name; `factor` is a key of its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum BackoffKind {
-    Exponential,
-    Linear,
-    Fixed,
-    Fibonacci,
+/// The settings model's retry key `name`; a name it does not have fails the build.
+const fn retry(name: &str) -> &'static Key<RetryPolicyBuilder> {
+    match find(RETRY_KEYS, name) {
+        Some(key) => key,
+        None => panic!("not a retry key of the settings model"),
+    }
 }
 
-/// Above 0 and at most 1, as `BreakerConfigBuilder::build` (`RateOutOfRange`).
-const RATE: Number = Number {
-    min: 0.0,
-    min_excluded: true,
-    max: 1.0,
-    or_zero: false,
-    below: "a rate is above 0 and at most 1",
-    above: "a rate is above 0 and at most 1",
-};
+/// The settings model's breaker key `name`; a name it does not have fails the build.
+const fn breaker(name: &str) -> &'static Key<BreakerConfigBuilder> {
+    match find(BREAKER_KEYS, name) {
+        Some(key) => key,
+        None => panic!("not a breaker key of the settings model"),
+    }
+}
+
+/// What is said of a rate out of its bounds.
+const RATE_RULE: &str = "a rate is above 0 and at most 1";
 
 /// Budgets keep their balance in an `i64` of thousandths of a token; the bounds are the budget's
 /// own ([`MIN_SHARE`], [`MAX_TOKENS`]), and a test below checks the numbers in the messages.
@@ -191,12 +180,12 @@ const TOKENS_RULE: &str = "it is at most 9223372036854775 (the most tokens a bud
 
 #[cfg(test)]
 mod tests {
+    use retry_settings::{MAX_HALF_OPEN_CALLS, MAX_WINDOW};
+
     use super::*;
-    use crate::backoff::Backoff;
-    use crate::breaker::config::BreakerConfig;
     use crate::budget::BudgetConfig;
     use crate::config::settings::Value;
-    use crate::policy::RetryPolicy;
+    use crate::{BreakerConfig, RetryPolicy};
 
     fn setting(key: &str, value: Value) -> Setting {
         Setting {
@@ -219,8 +208,16 @@ mod tests {
     }
 
     /// A breaker config that uses its window, so that `window` and `min_calls` are checked.
-    fn rated() -> crate::breaker::config::BreakerConfigBuilder {
+    fn rated() -> BreakerConfigBuilder {
         BreakerConfig::builder().failure_rate(0.5)
+    }
+
+    #[test]
+    fn the_keys_are_the_settings_models_in_its_order() {
+        let retry: Vec<&str> = RETRY_KEYS.iter().map(|key| key.name).collect();
+        let breaker: Vec<&str> = BREAKER_KEYS.iter().map(|key| key.name).collect();
+        assert_eq!(RetryOverride::KEYS, retry);
+        assert_eq!(BreakerOverride::KEYS, breaker);
     }
 
     #[test]

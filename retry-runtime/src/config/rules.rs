@@ -1,7 +1,9 @@
 //! How one value is checked: its type, and a lower and an upper bound. The bounds themselves are
-//! in `keys.rs`, next to the key they belong to.
+//! the settings model's keys (`Count::of` and the like), or in `keys.rs` for the budget.
 
 use std::time::Duration;
+
+use retry_settings::{Key, Kind, duration};
 
 use super::error::{QUOTE_LIMIT, quote, show_number};
 use super::settings::Value;
@@ -18,6 +20,20 @@ pub(super) struct Count {
     pub(super) max: u32,
     /// Said instead of the range when the value is below `min`.
     pub(super) below: Option<&'static str>,
+}
+
+impl Count {
+    /// The bounds of a count key of the settings model.
+    pub(super) const fn of<B>(key: &Key<B>) -> Count {
+        match key.kind {
+            Kind::Count { min, max, .. } => Count {
+                min,
+                max,
+                below: None,
+            },
+            _ => panic!("not a count key"),
+        }
+    }
 }
 
 impl Rule for Count {
@@ -57,6 +73,28 @@ pub(super) struct Number {
     pub(super) above: &'static str,
 }
 
+impl Number {
+    /// The bounds of a number key of the settings model, with what to say below and above them.
+    pub(super) const fn of<B>(key: &Key<B>, below: &'static str, above: &'static str) -> Number {
+        match key.kind {
+            Kind::Number {
+                min,
+                min_excluded,
+                max,
+                ..
+            } => Number {
+                min,
+                min_excluded,
+                max,
+                or_zero: false,
+                below,
+                above,
+            },
+            _ => panic!("not a number key"),
+        }
+    }
+}
+
 impl Rule for Number {
     type Output = f64;
 
@@ -84,9 +122,19 @@ impl Rule for Number {
 }
 
 /// A duration string, from zero (or one nanosecond) up to the most the runtime counts: `u64`
-/// nanoseconds, about 584 years, which `crate::duration::parse_duration` already refuses beyond.
+/// nanoseconds, about 584 years, which `retry_settings::duration::parse` already refuses beyond.
 pub(super) struct Span {
     pub(super) zero: bool,
+}
+
+impl Span {
+    /// The bounds of a duration key of the settings model.
+    pub(super) const fn of<B>(key: &Key<B>) -> Span {
+        match key.kind {
+            Kind::Duration { zero, .. } => Span { zero },
+            _ => panic!("not a duration key"),
+        }
+    }
 }
 
 impl Rule for Span {
@@ -99,13 +147,13 @@ impl Rule for Span {
                 describe(value)
             ));
         };
-        match crate::duration::parse_duration(text) {
+        match duration::parse(text) {
             Ok(duration) if duration.is_zero() && !self.zero => {
                 Err("must be more than zero".to_owned())
             }
             Ok(duration) => Ok(duration),
             // The parser's reasons quote the text: only short ones are kept.
-            Err(reason) if text.chars().count() <= QUOTE_LIMIT => Err(reason),
+            Err(reason) if text.chars().count() <= QUOTE_LIMIT => Err(reason.to_string()),
             Err(_) => Err(format!(
                 "{} is not a duration; write one like \"250ms\" or \"1m30s\" (units: ns, us, ms, s, m, h)",
                 quote(text)

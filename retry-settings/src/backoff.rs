@@ -5,7 +5,35 @@ use std::time::Duration;
 
 /// A user-supplied backoff: given the retry index `n` (0 for the first retry) and the policy's
 /// base `delay`, returns the nominal delay. The result is still capped at `max_delay` and jittered.
+///
+/// ```
+/// # use retry_settings as retry_runtime;
+/// use std::time::Duration;
+/// use retry_runtime::{Backoff, CustomBackoff};
+///
+/// fn squares(n: u32, delay: Duration) -> Duration {
+///     delay.saturating_mul((n + 1) * (n + 1))
+/// }
+///
+/// let custom: CustomBackoff = squares;
+/// let backoff = Backoff::Custom(custom);
+/// let cap = Duration::from_secs(1);
+/// assert_eq!(backoff.nominal_delay(2, Duration::from_millis(10), cap), Duration::from_millis(90));
+/// ```
 pub type CustomBackoff = fn(n: u32, delay: Duration) -> Duration;
+
+/// The factor of an exponential backoff named without one (`backoff = "exponential"`), and of
+/// the default policy: each retry waits twice as long as the one before.
+///
+/// ```
+/// use retry_settings::{DEFAULT_FACTOR, RetryPolicy};
+///
+/// assert!(matches!(
+///     RetryPolicy::DEFAULT.backoff(),
+///     retry_settings::Backoff::Exponential { factor } if factor == DEFAULT_FACTOR
+/// ));
+/// ```
+pub const DEFAULT_FACTOR: f64 = 2.0;
 
 /// The growth rule of the nominal delay `d(n)` before the `n`-th retry (`n` starts at 0).
 ///
@@ -23,6 +51,7 @@ pub type CustomBackoff = fn(n: u32, delay: Duration) -> Duration;
 /// overflow or a panic.
 ///
 /// ```
+/// # use retry_settings as retry_runtime;
 /// use std::time::Duration;
 /// use retry_runtime::Backoff;
 ///
@@ -51,6 +80,17 @@ pub enum Backoff {
 
 impl Backoff {
     /// The nominal delay before retry `n` (0-based), capped at `cap`.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use std::time::Duration;
+    /// use retry_runtime::Backoff;
+    ///
+    /// let base = Duration::from_millis(100);
+    /// let cap = Duration::from_secs(10);
+    /// assert_eq!(Backoff::Fibonacci.nominal_delay(4, base, cap), Duration::from_millis(500));
+    /// assert_eq!(Backoff::Linear.nominal_delay(u32::MAX, base, cap), cap);
+    /// ```
     pub fn nominal_delay(&self, n: u32, base: Duration, cap: Duration) -> Duration {
         // The first retry waits `base` for every built-in kind (the most common retry, and the
         // only one whose math is worth skipping).
@@ -69,7 +109,16 @@ impl Backoff {
         uncapped.min(cap)
     }
 
-    /// The kind's name as the attribute spells it (`"exponential"`, ...).
+    /// The kind's name as the attribute and configuration files spell it (`"exponential"`,
+    /// ...; `"custom"` for a fn of your own). [`BACKOFF_NAMES`](crate::BACKOFF_NAMES) lists the
+    /// names that can be written.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use retry_runtime::Backoff;
+    ///
+    /// assert_eq!(Backoff::Exponential { factor: 3.0 }.name(), "exponential");
+    /// ```
     pub const fn name(&self) -> &'static str {
         match self {
             Backoff::Fixed => "fixed",
@@ -90,11 +139,9 @@ impl fmt::Debug for Backoff {
                 .finish(),
             // A fn pointer's address tells the reader nothing.
             Backoff::Custom(_) => f.write_str("Custom(..)"),
-            other => f.write_str(match other {
-                Backoff::Fixed => "Fixed",
-                Backoff::Linear => "Linear",
-                _ => "Fibonacci",
-            }),
+            Backoff::Fixed => f.write_str("Fixed"),
+            Backoff::Linear => f.write_str("Linear"),
+            Backoff::Fibonacci => f.write_str("Fibonacci"),
         }
     }
 }

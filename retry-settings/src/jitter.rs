@@ -18,6 +18,7 @@ use crate::backoff::scale_saturating;
 /// result never exceeds `max_delay`.
 ///
 /// ```
+/// # use retry_settings as retry_runtime;
 /// use std::time::Duration;
 /// use retry_runtime::Jitter;
 ///
@@ -43,6 +44,19 @@ impl Jitter {
     /// The jittered delay. `nominal` is the capped nominal delay `d`, `previous` the delay slept
     /// before the last retry (`base` before the first), `unit` the random draw `U` in `[0, 1)`.
     /// Values of `unit` outside `[0, 1)` are clamped, so a bad draw cannot break the bounds.
+    ///
+    /// The draw is the caller's: this crate has no random generator (the runtime keeps one per
+    /// thread), so the math is the same in a test that passes fixed draws.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use std::time::Duration;
+    /// use retry_runtime::Jitter;
+    ///
+    /// let ms = Duration::from_millis;
+    /// // prev = 200ms: base + 0.5 * (3 * 200 - 100) = 350ms, under the 1s cap.
+    /// assert_eq!(Jitter::Decorrelated.apply(ms(800), ms(100), ms(1000), ms(200), 0.5), ms(350));
+    /// ```
     pub fn apply(
         self,
         nominal: Duration,
@@ -73,11 +87,27 @@ impl Jitter {
     }
 
     /// Whether this kind draws a random number at all.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use retry_runtime::Jitter;
+    ///
+    /// assert!(!Jitter::None.is_random());
+    /// assert!(Jitter::Full.is_random());
+    /// ```
     pub const fn is_random(self) -> bool {
         !matches!(self, Jitter::None)
     }
 
-    /// The kind's name as the attribute spells it (`"full"`, ...).
+    /// The kind's name as the attribute and configuration files spell it (`"full"`, ...);
+    /// [`JITTER_NAMES`](crate::JITTER_NAMES) lists them all.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use retry_runtime::Jitter;
+    ///
+    /// assert_eq!(Jitter::Decorrelated.name(), "decorrelated");
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Jitter::None => "none",

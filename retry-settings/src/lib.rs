@@ -1,0 +1,53 @@
+//! The settings model behind `retry-runtime`, in one place: what `#[retry]` and
+//! `#[circuit_breaker]` check at compile time is what the runtime's builders and its config
+//! loader check at run time, because they all call this crate (the way `sqlx-core` serves both
+//! `sqlx-macros` and `sqlx`). Use it through `retry-runtime`, which re-exports these types at
+//! its root (its `RetryPolicy` and `RetryPolicyBuilder` wrap this crate's, adding retrying a
+//! closure); this crate has no dependencies beyond std, so the proc-macro crate can link it.
+//!
+//! - [`RetryPolicy`] and [`BreakerConfig`], their presets, and their builders, which check every
+//!   value and report each invalid one with its key, its value and the fix
+//!   ([`PolicyError`], [`BreakerConfigError`]).
+//! - [`Backoff`] and [`Jitter`]: the delay math. The random draw jitter needs is the caller's.
+//! - [`BACKOFF_NAMES`] and [`JITTER_NAMES`]: the names the attributes and configuration files
+//!   use for them.
+//! - [`RETRY_KEYS`] and [`BREAKER_KEYS`]: every key with its [`Kind`], bounds, default, one
+//!   line of documentation, an example, and the builder method that sets it.
+//! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
+//!
+//! ```
+//! use std::time::Duration;
+//! use retry_settings::{RETRY_KEYS, RetryPolicy, Value, duration, find};
+//!
+//! // What `#[retry(delay = "2s", max_delay = "1s")]` does with its keys, and what it reports.
+//! let mut builder = RetryPolicy::builder();
+//! for (name, text) in [("delay", "2s"), ("max_delay", "1s")] {
+//!     let key = find(RETRY_KEYS, name).unwrap();
+//!     let value = Value::Duration(duration::parse(text)?);
+//!     builder = key.apply(builder, value).unwrap();
+//! }
+//! let error = builder.build().unwrap_err();
+//! assert_eq!(error.fields(), ["max_delay", "delay"]);
+//! assert_eq!(error.reason(), "`max_delay` (1s) is below `delay` (2s); raise `max_delay` or lower `delay`");
+//! # Ok::<(), retry_settings::duration::DurationError>(())
+//! ```
+//!
+//! Examples of the items `retry-runtime` re-exports are written as its users write them,
+//! `use retry_runtime::...`; in this crate's own tests that name stands for this crate.
+
+mod backoff;
+mod breaker;
+pub mod duration;
+mod jitter;
+mod keys;
+mod names;
+mod policy;
+
+pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
+pub use breaker::{
+    BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
+};
+pub use jitter::Jitter;
+pub use keys::{BREAKER_KEYS, Key, Kind, RETRY_KEYS, Value, find};
+pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
+pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
