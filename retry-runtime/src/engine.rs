@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::backoff::Backoff;
+use crate::Backoff;
 use crate::hint::RetryHint;
 use crate::policy::RetryPolicy;
 use crate::rng::unit_draw;
