@@ -47,45 +47,71 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                         ::core::result::Result::Ok(retry_value),
                     );
                 }
-                ::core::result::Result::Err(retry_error) => {
-                    let retry_retryable: bool = true;
-                    let retry_hint = {
-                        #[allow(unused_imports)]
-                        use ::retry_runtime::__private::{
-                            HintFromError as _, HintFollowPolicy as _,
-                        };
-                        (&&::retry_runtime::__private::ErrorProbe(&retry_error)).hint()
+                retry_outcome => {
+                    let retry_judged = &retry_outcome;
+                    let retry_retryable: bool = (match retry_judged {
+                        ::core::result::Result::Ok(retry_value) => {
+                            ::core::option::Option::None
+                        }
+                        ::core::result::Result::Err(retry_error) => {
+                            ::core::option::Option::Some(true)
+                        }
+                    })
+                        .unwrap_or(true);
+                    let retry_hint = match retry_judged {
+                        ::core::result::Result::Ok(retry_value) => {
+                            ::retry_runtime::__private::RetryHint::FollowPolicy
+                        }
+                        ::core::result::Result::Err(retry_error) => {
+                            #[allow(unused_imports)]
+                            use ::retry_runtime::__private::{
+                                HintFromError as _, HintFollowPolicy as _,
+                            };
+                            (&&::retry_runtime::__private::ErrorProbe(retry_error))
+                                .hint()
+                        }
                     };
-                    let retry_step = {
-                        #[allow(unused_imports)]
-                        use ::retry_runtime::__private::{
-                            DescribeWithDisplay as _, DescribeWithDebug as _,
-                            DescribeWithTypeName as _,
-                        };
-                        ::retry_runtime::__private::failed_async::<
-                            ::retry_runtime::__private::DefaultSleeper,
-                            _,
-                        >(
-                            &__RETRY_RUNTIME_SITE,
-                            &mut retry_state,
-                            retry_retryable,
-                            retry_hint,
-                            (&&&::retry_runtime::__private::ErrorProbe(&retry_error))
-                                .describe(),
-                            ::core::option::Option::None,
-                        )
-                    };
+                    let retry_step = ::retry_runtime::__private::failed_async::<
+                        ::retry_runtime::__private::DefaultSleeper,
+                        _,
+                    >(
+                        &__RETRY_RUNTIME_SITE,
+                        &mut retry_state,
+                        retry_retryable,
+                        retry_hint,
+                        match retry_judged {
+                            ::core::result::Result::Ok(retry_value) => {
+                                #[allow(unused_imports)]
+                                use ::retry_runtime::__private::{
+                                    DescribeWithDisplay as _, DescribeWithDebug as _,
+                                    DescribeWithTypeName as _,
+                                };
+                                (&&&::retry_runtime::__private::ErrorProbe(retry_value))
+                                    .describe()
+                            }
+                            ::core::result::Result::Err(retry_error) => {
+                                #[allow(unused_imports)]
+                                use ::retry_runtime::__private::{
+                                    DescribeWithDisplay as _, DescribeWithDebug as _,
+                                    DescribeWithTypeName as _,
+                                };
+                                (&&&::retry_runtime::__private::ErrorProbe(retry_error))
+                                    .describe()
+                            }
+                        },
+                        ::core::option::Option::None,
+                    );
                     match retry_step {
                         ::retry_runtime::__private::Step::Retry {
                             attempt: retry_failed_attempt,
                             delay: retry_delay,
                         } => {
-                            (log_retry)(&retry_error, retry_failed_attempt, retry_delay);
+                            if let ::core::result::Result::Err(retry_error) = retry_judged {
+                                (log_retry)(retry_error, retry_failed_attempt, retry_delay);
+                            }
                             retry_delay
                         }
-                        ::retry_runtime::__private::Step::Stop(_) => {
-                            return ::core::result::Result::Err(retry_error);
-                        }
+                        ::retry_runtime::__private::Step::Stop(_) => return retry_outcome,
                     }
                 }
             };

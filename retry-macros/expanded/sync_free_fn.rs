@@ -35,32 +35,56 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
                     ::core::result::Result::Ok(retry_value),
                 )
             }
-            ::core::result::Result::Err(retry_error) => {
+            retry_outcome => {
                 ::retry_runtime::__private::retry_sync(
                     &__RETRY_RUNTIME_SITE,
                     ::core::option::Option::None,
                     retry_stopwatch,
-                    retry_error,
+                    retry_outcome,
                     retry_body,
                     false,
-                    |retry_error| true,
-                    |retry_error| {
-                        #[allow(unused_imports)]
-                        use ::retry_runtime::__private::{
-                            HintFromError as _, HintFollowPolicy as _,
-                        };
-                        (&&::retry_runtime::__private::ErrorProbe(retry_error)).hint()
+                    |retry_outcome| match retry_outcome {
+                        ::core::result::Result::Ok(retry_value) => {
+                            ::core::option::Option::None
+                        }
+                        ::core::result::Result::Err(retry_error) => {
+                            ::core::option::Option::Some(true)
+                        }
                     },
-                    |retry_error| {
-                        #[allow(unused_imports)]
-                        use ::retry_runtime::__private::{
-                            DescribeWithDisplay as _, DescribeWithDebug as _,
-                            DescribeWithTypeName as _,
-                        };
-                        (&&&::retry_runtime::__private::ErrorProbe(retry_error))
-                            .describe()
+                    |retry_outcome| match retry_outcome {
+                        ::core::result::Result::Ok(retry_value) => {
+                            ::retry_runtime::__private::RetryHint::FollowPolicy
+                        }
+                        ::core::result::Result::Err(retry_error) => {
+                            #[allow(unused_imports)]
+                            use ::retry_runtime::__private::{
+                                HintFromError as _, HintFollowPolicy as _,
+                            };
+                            (&&::retry_runtime::__private::ErrorProbe(retry_error))
+                                .hint()
+                        }
                     },
-                    |_, _, _| {},
+                    |retry_outcome| match retry_outcome {
+                        ::core::result::Result::Ok(retry_value) => {
+                            #[allow(unused_imports)]
+                            use ::retry_runtime::__private::{
+                                DescribeWithDisplay as _, DescribeWithDebug as _,
+                                DescribeWithTypeName as _,
+                            };
+                            (&&&::retry_runtime::__private::ErrorProbe(retry_value))
+                                .describe()
+                        }
+                        ::core::result::Result::Err(retry_error) => {
+                            #[allow(unused_imports)]
+                            use ::retry_runtime::__private::{
+                                DescribeWithDisplay as _, DescribeWithDebug as _,
+                                DescribeWithTypeName as _,
+                            };
+                            (&&&::retry_runtime::__private::ErrorProbe(retry_error))
+                                .describe()
+                        }
+                    },
+                    |retry_outcome, retry_failed_attempt, retry_delay| {},
                 )
             }
         }

@@ -2,8 +2,9 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Ident, Type};
+use syn::{FnArg, Ident, Pat, Type};
 
+use crate::errors::Errors;
 use crate::signature::{Flavor, FnShape, RetryFn};
 
 /// Rebuilds the fn with its body replaced by `wrap(body, is_async)`. For an `#[async_trait]`
@@ -68,4 +69,36 @@ pub(crate) fn fake_return(output: &Type) -> TokenStream {
             return #fake;
         }
     }
+}
+
+/// The arguments to call `fallback` or `recover` with: the fn's own (`self` and each named
+/// argument), so each must be a plain name.
+pub(crate) fn forwarded_arguments(
+    key: &str,
+    function: &RetryFn,
+    errors: &mut Errors,
+) -> Option<Vec<TokenStream>> {
+    let mut arguments = Vec::new();
+    for input in &function.sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => {
+                let self_token = receiver.self_token;
+                arguments.push(quote!(#self_token));
+            }
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(ident) if ident.subpat.is_none() => {
+                    let name = &ident.ident;
+                    arguments.push(quote!(#name));
+                }
+                other => {
+                    errors.push_spanned(
+                        other,
+                        format!("`{key}` is called with the fn's arguments, so each needs a plain name; bind this pattern inside the body instead"),
+                    );
+                    return None;
+                }
+            },
+        }
+    }
+    Some(arguments)
 }

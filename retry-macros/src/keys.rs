@@ -210,6 +210,9 @@ pub(crate) fn example_for(key: &str) -> String {
         "attempt_span" => "`attempt_span = true`",
         "budget" => "`budget = \"api\"`",
         "fallback" => "`fallback = Self::from_cache`",
+        "on_result" => "`on_result = retry_runtime::http::is_transient`",
+        "recover" => "`recover = Self::from_cache`",
+        "config" => "`config = crate::breakers::PAYMENTS`",
         _ => "",
     }
     .to_owned()

@@ -60,7 +60,13 @@ fn retry_attribute(
     let inner_breaker = stacked
         .as_ref()
         .map(|stacked| BreakerArgs::parse(stacked.arguments.clone(), &mut errors));
-    let Some(shape) = signature::analyze(&function, AttributeKind::Retry, &mut errors) else {
+    let judges_values = args.on_result.is_some()
+        || inner_breaker
+            .as_ref()
+            .is_some_and(|breaker| breaker.on_result.is_some());
+    let Some(shape) =
+        signature::analyze(&function, AttributeKind::Retry, judges_values, &mut errors)
+    else {
         return with_original(errors, &function);
     };
     let retry_plan = retry::validate::validate(args, &function, &shape, &mut errors);
@@ -118,7 +124,11 @@ fn breaker_attribute(
     } else {
         AttributeKind::CircuitBreaker
     };
-    let Some(shape) = signature::analyze(&function, kind, &mut errors) else {
+    let judges_values = args.on_result.is_some()
+        || inner_retry
+            .as_ref()
+            .is_some_and(|retry| retry.on_result.is_some());
+    let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, &function);
     };
     let breaker_plan = breaker::validate::validate(&args, &function, &shape, &mut errors);

@@ -78,6 +78,10 @@ pub(crate) struct FnShape {
     pub output: Type,
     /// The error type `E`, when the return type spells `Result<T, E>`.
     pub error_type: Option<Type>,
+    /// Whether the fn returns a `Result`: always assumed without `on_result` (rustc checks it);
+    /// with it, the return type must be spelled as a path ending in `Result` to be taken as one,
+    /// and any other type is a plain value that `on_result` judges.
+    pub returns_result: bool,
 }
 
 /// Which attribute is asking, for its messages and its checks.
@@ -100,6 +104,7 @@ impl AttributeKind {
 pub(crate) fn analyze(
     function: &RetryFn,
     attribute: AttributeKind,
+    judges_values: bool,
     errors: &mut Errors,
 ) -> Option<FnShape> {
     let sig = &function.sig;
@@ -154,11 +159,12 @@ pub(crate) fn analyze(
         );
         return None;
     };
-    if let Some(found) = obviously_not_result(&written_output) {
+    let returns_result = !judges_values || spelled_as_result(&written_output);
+    if !judges_values && let Some(found) = obviously_not_result(&written_output) {
         errors.push_spanned(
             &written_output,
             format!(
-                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: only an `Err` can say that a call failed; return a `Result`"
+                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: only an `Err` can say that a call failed; return a `Result`, or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
             ),
         );
         return None;
@@ -170,6 +176,7 @@ pub(crate) fn analyze(
         flavor,
         output,
         error_type,
+        returns_result,
     })
 }
 
@@ -225,6 +232,12 @@ fn result_error_type(output: &Type) -> Option<Type> {
         [_, error] => Some((*error).clone()),
         _ => None,
     }
+}
+
+/// A path whose last segment ends in `Result` (`Result`, `io::Result`, `anyhow::Result`).
+fn spelled_as_result(output: &Type) -> bool {
+    matches!(output, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|last| last.ident.to_string().ends_with("Result")))
 }
 
 /// Return types that are certainly not a `Result`. Other paths may be aliases of one, and rustc

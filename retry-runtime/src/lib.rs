@@ -53,6 +53,7 @@ mod breaker_state;
 mod budget;
 mod engine;
 mod events;
+mod failure;
 mod functional;
 mod hint;
 mod policy;
@@ -88,6 +89,7 @@ pub use budget::{
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, Source, TRACING_TARGET};
+pub use failure::Failure;
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use registry::{breaker, breakers_snapshot, register_breaker};

@@ -102,6 +102,32 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
     RetryState::start_with(site.effective_policy(), S::now)
 }
 
+pub use crate::failure::Failure;
+
+/// `on_result`'s fn: says whether a returned value is a failure.
+#[diagnostic::on_unimplemented(
+    message = "`on_result` needs a fn that takes `&{T}` and returns `bool`",
+    label = "this is not a `fn(&{T}) -> bool`",
+    note = "`on_result` is given each returned value (the `Ok` value of a `Result` fn) and says whether it is a failure: write a `fn(&{T}) -> bool`, such as `retry_runtime::http::is_transient` for HTTP responses"
+)]
+pub trait JudgesValue<T: ?Sized> {
+    /// Whether `value` is a failure.
+    fn judge(&self, value: &T) -> bool;
+}
+
+impl<T: ?Sized, F: Fn(&T) -> bool> JudgesValue<T> for F {
+    #[inline]
+    fn judge(&self, value: &T) -> bool {
+        self(value)
+    }
+}
+
+/// `on_result` applied to a value.
+#[inline]
+pub fn judge_value<T: ?Sized, F: JudgesValue<T>>(judge: F, value: &T) -> bool {
+    judge.judge(value)
+}
+
 /// A sync fn's body as a closure called once per attempt: `FnMut`, so a body that moves a
 /// by-value argument is reported at the move.
 #[inline]
@@ -129,29 +155,30 @@ pub fn first_success<T>(site: &RetrySite, budget: Option<&BudgetSite>, value: T)
     value
 }
 
-/// The rest of a sync `#[retry]` call after its first attempt failed with `first`: the retry
-/// loop, out of line so the fn that succeeds is its body, one check and a return. `attempt`
-/// runs the body again (in a span of its own with `attempt_span`); what needs the concrete error
-/// type (the `on`/`when` patterns, the autoref probes, `on_retry`) comes as closures written in
-/// the expansion.
+/// The rest of a sync `#[retry]` call after its first attempt failed, with its outcome `first`
+/// (an `Err`, or with `on_result` a value that counts as a failure): the retry loop, out of line
+/// so the fn that succeeds is its body, one check and a return. `attempt` runs the body again (in
+/// a span of its own with `attempt_span`). What needs the concrete types comes as closures written
+/// in the expansion: `failed` says whether an outcome failed (`None`: it succeeded) and if so
+/// whether it may be retried (`on` / `when`; a failing value always may); `hint` and `describe`
+/// probe the error or the value; `on_retry` is the user's hook.
 ///
-/// # Errors
-/// The last error, when the loop stops.
+/// Returns the outcome to give back: the first success, or the last failure when the loop stops.
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-pub fn retry_sync<T, E, W: Stopwatch>(
+pub fn retry_sync<R, W: Stopwatch>(
     site: &RetrySite,
     budget: Option<&BudgetSite>,
     stopwatch: W,
-    first: E,
-    mut attempt: impl FnMut() -> Result<T, E>,
+    first: R,
+    mut attempt: impl FnMut() -> R,
     attempt_span: bool,
-    mut classify: impl FnMut(&E) -> bool,
-    hint: impl Fn(&E) -> RetryHint,
-    describe: impl for<'e> Fn(&'e E) -> ErrorText<'e>,
-    mut on_retry: impl FnMut(&E, u32, Duration),
-) -> Result<T, E> {
+    mut failed_outcome: impl FnMut(&R) -> Option<bool>,
+    hint: impl Fn(&R) -> RetryHint,
+    describe: impl for<'e> Fn(&'e R) -> ErrorText<'e>,
+    mut on_retry: impl FnMut(&R, u32, Duration),
+) -> R {
     if let Some(budget) = budget {
         budget.budget().deposit();
     }
@@ -159,37 +186,37 @@ pub fn retry_sync<T, E, W: Stopwatch>(
         timeout_unenforced(site);
     }
     let mut state = RetryState::after_first_attempt(stopwatch);
-    let mut error = first;
+    let mut outcome = first;
+    let mut retryable = failed_outcome(&outcome).unwrap_or(true);
     loop {
-        let retryable = classify(&error);
         let step = failed(
             site,
             &mut state,
             retryable,
-            hint(&error),
-            describe(&error),
+            hint(&outcome),
+            describe(&outcome),
             budget,
             crate::sleep::now_sync,
         );
         let delay = match step {
             Step::Retry { attempt, delay } => {
-                on_retry(&error, attempt, delay);
+                on_retry(&outcome, attempt, delay);
                 delay
             }
-            Step::Stop(_) => return Err(error),
+            Step::Stop(_) => return outcome,
         };
-        // The error is dropped before the sleep, as in a hand-written loop.
-        drop(error);
+        // The failure is dropped before the sleep, as in a hand-written loop.
+        drop(outcome);
         crate::sleep::sleep_sync(delay);
-        let outcome = if attempt_span {
+        outcome = if attempt_span {
             let _entered = self::attempt_span(site, state.attempt()).entered();
             attempt()
         } else {
             attempt()
         };
-        match outcome {
-            Ok(value) => return Ok(report_success(site, state.attempt(), value)),
-            Err(next) => error = next,
+        match failed_outcome(&outcome) {
+            None => return report_success(site, state.attempt(), outcome),
+            Some(may_retry) => retryable = may_retry,
         }
     }
 }

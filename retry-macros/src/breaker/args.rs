@@ -21,6 +21,10 @@ pub(crate) struct BreakerArgs {
     pub on: Option<Arg<OnArg>>,
     pub when: Option<Arg<Expr>>,
     pub fallback: Option<Arg<Expr>>,
+    pub on_result: Option<Arg<Expr>>,
+    pub recover: Option<Arg<Expr>>,
+    /// `config = path`: a named `BreakerConfig` instead of the tuning keys.
+    pub config: Option<Arg<Expr>>,
     pub krate: Option<Arg<Path>>,
 }
 
@@ -28,7 +32,15 @@ pub(crate) struct BreakerArgs {
 pub(crate) fn known_keys() -> Vec<&'static str> {
     std::iter::once("name")
         .chain(BREAKER_KEYS.iter().map(|key| key.name))
-        .chain(["on", "when", "fallback", "crate"])
+        .chain([
+            "on",
+            "when",
+            "fallback",
+            "on_result",
+            "recover",
+            "config",
+            "crate",
+        ])
         .collect()
 }
 
@@ -50,6 +62,13 @@ impl BreakerArgs {
             "on" => set(&mut self.on, key, parse_on(input)?),
             "when" => set(&mut self.when, key, parse_path_like(input, "when")?),
             "fallback" => set(&mut self.fallback, key, parse_path_like(input, "fallback")?),
+            "on_result" => set(
+                &mut self.on_result,
+                key,
+                parse_path_like(input, "on_result")?,
+            ),
+            "recover" => set(&mut self.recover, key, parse_path_like(input, "recover")?),
+            "config" => set(&mut self.config, key, parse_path_like(input, "config")?),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
             _ => unreachable!("every key of `known_keys` has an arm"),
         }

@@ -3,8 +3,9 @@
 //! and record the outcome. A rejection returns `Err(E::from(CircuitOpen))` or calls the fallback.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
+use syn::spanned::Spanned;
 
 use crate::breaker::validate::{BreakerPlan, ConfigPlan};
 use crate::classify::selects;
@@ -23,26 +24,33 @@ pub(crate) fn wrap_body(
     rejected: Option<&Ident>,
 ) -> TokenStream {
     let name = |text: &str| Ident::new(text, Span::mixed_site());
-    let (site, permit, open, outcome, error, attempt) = (
+    let (site, permit, open, outcome, error, attempt, value) = (
         name("__CIRCUIT_BREAKER_SITE"),
         name("breaker_permit"),
         name("breaker_open"),
         name("breaker_outcome"),
         name("breaker_error"),
         name("breaker_call"),
+        name("breaker_value"),
     );
     let krate = &plan.krate;
     let breaker_name = &plan.name;
-    let config = config_tokens(&plan.config, krate);
+    let config = plan.named_config.as_ref().map_or_else(
+        || config_tokens(&plan.config, krate),
+        ToTokens::to_token_stream,
+    );
     let output = &shape.output;
     let fake_return = fake_return(output);
     let mark_rejected = rejected.map(|flag| quote!(#flag.set(true);));
-    let on_rejection = match &plan.fallback {
-        Some((fallback, arguments)) if is_async => {
-            quote!(return (#fallback)(#(#arguments),*).await;)
+    let awaited = is_async.then(|| quote!(.await));
+    let on_rejection = match (&plan.recover, &plan.fallback) {
+        (Some((recover, arguments)), _) => quote! {
+            return (#recover)(#(#arguments,)* #krate::__private::Failure::Rejected(#open))#awaited;
+        },
+        (None, Some((fallback, arguments))) => {
+            quote!(return (#fallback)(#(#arguments),*)#awaited;)
         }
-        Some((fallback, arguments)) => quote!(return (#fallback)(#(#arguments),*);),
-        None => quote!(return #krate::__private::rejected(#open);),
+        (None, None) => quote!(return #krate::__private::rejected(#open);),
     };
     let run = if is_async {
         quote!(async { #fake_return #body }.await)
@@ -54,6 +62,61 @@ pub(crate) fn wrap_body(
         }}
     };
     let counts_as_failure = selects(plan.classifier.as_ref(), &error.to_token_stream());
+    let value_fails = |value: &TokenStream| {
+        plan.on_result.as_ref().map(|on_result| {
+            quote_spanned! {on_result.span()=>
+                #krate::__private::judge_value(#on_result, #value)
+            }
+        })
+    };
+    let record = if plan.returns_result {
+        let ok_arm = match value_fails(&value.to_token_stream()) {
+            Some(fails) => quote! {
+                ::core::result::Result::Ok(#value) => {
+                    if #fails {
+                        #permit.record_failure();
+                    } else {
+                        #permit.record_success();
+                    }
+                }
+            },
+            None => quote!(::core::result::Result::Ok(_) => #permit.record_success(),),
+        };
+        quote! {
+            match &#outcome {
+                #ok_arm
+                ::core::result::Result::Err(#error) => {
+                    if #counts_as_failure {
+                        #permit.record_failure();
+                    } else {
+                        #permit.record_ignored();
+                    }
+                }
+            }
+        }
+    } else {
+        let fails = value_fails(&quote!(&#outcome));
+        quote! {
+            if #fails {
+                #permit.record_failure();
+            } else {
+                #permit.record_success();
+            }
+        }
+    };
+    // `recover` answers every `Err` (counted first, as failed or ignored); a failing value of
+    // `on_result` is returned as it is.
+    let finish = match &plan.recover {
+        Some((recover, arguments)) if plan.returns_result => quote! {
+            match #outcome {
+                ::core::result::Result::Err(#error) => {
+                    (#recover)(#(#arguments,)* #krate::__private::Failure::Failed(#error))#awaited
+                }
+                #outcome => #outcome,
+            }
+        },
+        _ => quote!(#outcome),
+    };
     quote! {{
         static #site: #krate::__private::BreakerSite = #krate::__private::BreakerSite::new(#breaker_name, #config);
         let #permit = match #site.breaker().try_acquire() {
@@ -64,17 +127,8 @@ pub(crate) fn wrap_body(
             }
         };
         let #outcome: #output = #run;
-        match &#outcome {
-            ::core::result::Result::Ok(_) => #permit.record_success(),
-            ::core::result::Result::Err(#error) => {
-                if #counts_as_failure {
-                    #permit.record_failure();
-                } else {
-                    #permit.record_ignored();
-                }
-            }
-        }
-        #outcome
+        #record
+        #finish
     }}
 }
 

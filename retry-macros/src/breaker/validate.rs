@@ -2,14 +2,13 @@
 //! and naming the fix; all of one attribute's errors are collected.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
 use retry_settings::{BREAKER_KEYS, BreakerConfig, BreakerConfigError, Value};
-use syn::{Expr, FnArg, LitStr, Pat, Path};
+use syn::{Expr, LitStr, Path};
 
 use crate::breaker::args::BreakerArgs;
 use crate::classify::{Classifier, classifier};
+use crate::codegen::forwarded_arguments;
 use crate::errors::Errors;
-use crate::keys::Arg;
 use crate::settings::Settings;
 use crate::signature::{FnShape, RetryFn};
 
@@ -22,6 +21,14 @@ pub(crate) struct BreakerPlan {
     pub classifier: Option<Classifier>,
     /// The fallback and the arguments to call it with (`self` and every named argument).
     pub fallback: Option<(Expr, Vec<TokenStream>)>,
+    /// `recover`, and the same arguments (the cause is added last).
+    pub recover: Option<(Expr, Vec<TokenStream>)>,
+    /// `on_result`: which values count as failures.
+    pub on_result: Option<Expr>,
+    /// `config = path`: the breaker's settings, instead of the tuning keys.
+    pub named_config: Option<Expr>,
+    /// Whether the fn returns a `Result` (see `FnShape`).
+    pub returns_result: bool,
 }
 
 /// The breaker's settings, validated by the settings model's builder: the keys to set on the
@@ -62,10 +69,51 @@ pub(crate) fn validate(
         shape,
         errors,
     );
-    let fallback = args
-        .fallback
-        .as_ref()
-        .and_then(|fallback| fallback_call(fallback, function, errors));
+    let fallback = args.fallback.as_ref().and_then(|fallback| {
+        forwarded_arguments("fallback", function, errors)
+            .map(|arguments| (fallback.value.clone(), arguments))
+    });
+    let recover = args.recover.as_ref().and_then(|recover| {
+        forwarded_arguments("recover", function, errors)
+            .map(|arguments| (recover.value.clone(), arguments))
+    });
+    if let (Some(fallback), Some(_)) = (&args.fallback, &args.recover) {
+        errors.push_spanned(
+            &fallback.key,
+            "`fallback` and `recover` both answer a rejected call; keep `recover` (it also sees failures, and why it was called) or `fallback`",
+        );
+    }
+    if !shape.returns_result {
+        for key in [
+            args.on.as_ref().map(|arg| &arg.key),
+            args.when.as_ref().map(|arg| &arg.key),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            errors.push_spanned(
+                key,
+                format!("`{key}` selects errors, and this fn does not return a `Result`; say which values are failures with `on_result`"),
+            );
+        }
+        if args.fallback.is_none() && args.recover.is_none() {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "a `#[circuit_breaker]` fn that does not return a `Result` needs a `fallback` (or `recover`): there is no `Err` to return when the breaker rejects a call",
+            ));
+        }
+    }
+    if let Some(config) = &args.config {
+        for key in args.config_keys.keys() {
+            errors.push_spanned(
+                key,
+                format!(
+                    "`{key}` cannot be combined with `config = ...`: set it in the named `BreakerConfig`, or drop `config` and use inline keys"
+                ),
+            );
+        }
+        let _ = config;
+    }
     if !errors.is_empty() {
         return None;
     }
@@ -78,6 +126,13 @@ pub(crate) fn validate(
         config: config?,
         classifier,
         fallback,
+        recover,
+        on_result: args
+            .on_result
+            .as_ref()
+            .map(|on_result| on_result.value.clone()),
+        named_config: args.config.as_ref().map(|config| config.value.clone()),
+        returns_result: shape.returns_result,
     })
 }
 
@@ -119,35 +174,4 @@ fn config(args: &BreakerArgs, errors: &mut Errors) -> Option<ConfigPlan> {
     }
     settings.check_bounds();
     settings.finish(errors).map(|values| ConfigPlan { values })
-}
-
-/// The fallback is called with the fn's own arguments, so each must be a plain name.
-fn fallback_call(
-    fallback: &Arg<Expr>,
-    function: &RetryFn,
-    errors: &mut Errors,
-) -> Option<(Expr, Vec<TokenStream>)> {
-    let mut arguments = Vec::new();
-    for input in &function.sig.inputs {
-        match input {
-            FnArg::Receiver(receiver) => {
-                let self_token = receiver.self_token;
-                arguments.push(quote!(#self_token));
-            }
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(ident) if ident.subpat.is_none() => {
-                    let name = &ident.ident;
-                    arguments.push(quote!(#name));
-                }
-                other => {
-                    errors.push_spanned(
-                        other,
-                        "`fallback` is called with the fn's arguments, so each needs a plain name; bind this pattern inside the body instead",
-                    );
-                    return None;
-                }
-            },
-        }
-    }
-    Some((fallback.value.clone(), arguments))
 }

@@ -167,7 +167,6 @@ fn sync_body(
     let Names {
         site: site_name,
         value,
-        error,
         failed_attempt,
         delay,
         ..
@@ -197,15 +196,47 @@ fn sync_body(
         quote!(#body_closure())
     };
     let attempt_span = plan.attempt_span;
-    let selected = selects(plan.classifier.as_ref(), &quote!(#error));
-    let classify = match rejected {
-        Some(flag) => quote!(!#flag.replace(false) && #selected),
-        None => selected,
+    let outcome = Ident::new("retry_outcome", Span::mixed_site());
+    let OutcomeCode {
+        failed,
+        hint,
+        describe,
+        on_retry,
+    } = outcome_code(names, plan, rejected, &outcome);
+    let retry_loop = quote! {
+        #krate::__private::retry_sync(
+            &#site_name,
+            #budget,
+            #stopwatch,
+            #outcome,
+            #body_closure,
+            #attempt_span,
+            |#outcome| #failed,
+            |#outcome| #hint,
+            |#outcome| #describe,
+            |#outcome, #failed_attempt, #delay| { #on_retry },
+        )
     };
-    let on_retry = plan.on_retry.as_ref().map_or_else(
-        || quote!(|_, _, _| {}),
-        |hook| quote!(|#error, #failed_attempt, #delay| (#hook)(#error, #failed_attempt, #delay)),
-    );
+    let retry_loop = give_up(plan, names, &retry_loop, false);
+    // Without `on_result`, a success is an `Ok`, told by its discriminant alone.
+    let first = if plan.on_result.is_none() && plan.returns_result {
+        quote! {
+            ::core::result::Result::Ok(#value) => {
+                #krate::__private::first_success(&#site_name, #budget, ::core::result::Result::Ok(#value))
+            }
+            #outcome => #retry_loop,
+        }
+    } else {
+        quote! {
+            #outcome if { let #outcome = &#outcome; #failed }.is_none() => {
+                #krate::__private::first_success(&#site_name, #budget, #outcome)
+            }
+            #outcome => #retry_loop,
+        }
+    };
+    // `recover` is called with the fn's arguments after the loop, so the body borrows them
+    // rather than taking them.
+    let capture = plan.recover.is_none().then(|| quote!(move));
     // The success path is the first attempt, one check and a return; everything after a
     // failure runs in the runtime's out-of-line loop, which calls back into the closures below
     // for what needs the concrete error type.
@@ -214,7 +245,7 @@ fn sync_body(
     // closure, so the success path needs no stack slot to lend them.
     quote! {
         #[allow(unused_mut)]
-        let mut #body_closure = #krate::__private::attempt_fn(move || {
+        let mut #body_closure = #krate::__private::attempt_fn(#capture || {
             #fake_return
             #clones
             #body
@@ -224,29 +255,7 @@ fn sync_body(
             #no_timeout_check
             let #stopwatch = #krate::__private::stopwatch_sync::<#stopwatch_type>(&#site_name);
             match #run_first {
-                ::core::result::Result::Ok(#value) => {
-                    #krate::__private::first_success(&#site_name, #budget, ::core::result::Result::Ok(#value))
-                }
-                ::core::result::Result::Err(#error) => #krate::__private::retry_sync(
-                    &#site_name,
-                    #budget,
-                    #stopwatch,
-                    #error,
-                    #body_closure,
-                    #attempt_span,
-                    |#error| #classify,
-                    |#error| {
-                        #[allow(unused_imports)]
-                        use #krate::__private::{HintFromError as _, HintFollowPolicy as _};
-                        (&&#krate::__private::ErrorProbe(#error)).hint()
-                    },
-                    |#error| {
-                        #[allow(unused_imports)]
-                        use #krate::__private::{DescribeWithDisplay as _, DescribeWithDebug as _, DescribeWithTypeName as _};
-                        (&&&#krate::__private::ErrorProbe(#error)).describe()
-                    },
-                    #on_retry,
-                ),
+                #first
             }
         }
     }
@@ -392,12 +401,141 @@ fn run_attempt(
     }
 }
 
-/// The two match arms after an attempt: return the value, or decide on the error. The error is
-/// dropped at the end of its arm, before the sleep, so it is never held across an `.await`.
+/// What the loop asks of an outcome, as expressions over `outcome` (a `&R` of the fn's return
+/// type): whether it failed (`None`: a success) and if so whether it may be retried; its hint;
+/// its description; and `on_retry`'s call (the error only).
+struct OutcomeCode {
+    failed: TokenStream,
+    hint: TokenStream,
+    describe: TokenStream,
+    on_retry: TokenStream,
+}
+
+fn outcome_code(
+    names: &Names,
+    plan: &RetryPlan,
+    rejected: Option<&Ident>,
+    outcome: &Ident,
+) -> OutcomeCode {
+    let krate = &plan.krate;
+    let Names {
+        value,
+        error,
+        failed_attempt,
+        delay,
+        ..
+    } = names;
+    let hint_of = |probed: &Ident| {
+        quote! {{
+            #[allow(unused_imports)]
+            use #krate::__private::{HintFromError as _, HintFollowPolicy as _};
+            (&&#krate::__private::ErrorProbe(#probed)).hint()
+        }}
+    };
+    let describe_of = |probed: &Ident| {
+        quote! {{
+            #[allow(unused_imports)]
+            use #krate::__private::{DescribeWithDisplay as _, DescribeWithDebug as _, DescribeWithTypeName as _};
+            (&&&#krate::__private::ErrorProbe(#probed)).describe()
+        }}
+    };
+    let value_fails = |judged: &Ident| {
+        plan.on_result.as_ref().map(|on_result| {
+            quote_spanned! {on_result.span()=>
+                #krate::__private::judge_value(#on_result, #judged)
+            }
+        })
+    };
+    if !plan.returns_result {
+        let fails = value_fails(outcome);
+        let hint = hint_of(outcome);
+        let describe = describe_of(outcome);
+        return OutcomeCode {
+            failed: quote!(if #fails { ::core::option::Option::Some(true) } else { ::core::option::Option::None }),
+            hint,
+            describe,
+            on_retry: TokenStream::new(),
+        };
+    }
+    let selected = selects(plan.classifier.as_ref(), &quote!(#error));
+    let classify = match rejected {
+        Some(flag) => quote!(!#flag.replace(false) && #selected),
+        None => selected,
+    };
+    let (ok_failed, ok_hint) = match value_fails(value) {
+        Some(fails) => (
+            quote!(if #fails { ::core::option::Option::Some(true) } else { ::core::option::Option::None }),
+            hint_of(value),
+        ),
+        None => (
+            quote!(::core::option::Option::None),
+            quote!(#krate::__private::RetryHint::FollowPolicy),
+        ),
+    };
+    let error_hint = hint_of(error);
+    let value_describe = describe_of(value);
+    let error_describe = describe_of(error);
+    let on_retry = plan
+        .on_retry
+        .as_ref()
+        .map_or_else(TokenStream::new, |hook| {
+            quote! {
+                if let ::core::result::Result::Err(#error) = #outcome {
+                    (#hook)(#error, #failed_attempt, #delay);
+                }
+            }
+        });
+    OutcomeCode {
+        failed: quote! {
+            match #outcome {
+                ::core::result::Result::Ok(#value) => #ok_failed,
+                ::core::result::Result::Err(#error) => ::core::option::Option::Some(#classify),
+            }
+        },
+        hint: quote! {
+            match #outcome {
+                ::core::result::Result::Ok(#value) => #ok_hint,
+                ::core::result::Result::Err(#error) => #error_hint,
+            }
+        },
+        describe: quote! {
+            match #outcome {
+                ::core::result::Result::Ok(#value) => #value_describe,
+                ::core::result::Result::Err(#error) => #error_describe,
+            }
+        },
+        on_retry,
+    }
+}
+
+/// The outcome to return after the loop gave up: with `recover`, an `Err` goes to it (with the
+/// fn's arguments and `Failure::Failed`); anything else is returned as it is.
+fn give_up(plan: &RetryPlan, names: &Names, outcome: &TokenStream, is_async: bool) -> TokenStream {
+    let krate = &plan.krate;
+    let error = &names.error;
+    match &plan.recover {
+        Some((recover, arguments)) => {
+            let awaited = is_async.then(|| quote!(.await));
+            quote! {
+                match #outcome {
+                    ::core::result::Result::Err(#error) => {
+                        (#recover)(#(#arguments,)* #krate::__private::Failure::Failed(#error))#awaited
+                    }
+                    #error => #error,
+                }
+            }
+        }
+        None => outcome.clone(),
+    }
+}
+
+/// What follows an async attempt, as the arms of a `match` on its outcome: return a success, or
+/// decide on a failure. The outcome is dropped at the end of its arm, before the sleep, so it is
+/// never held across an `.await`.
 fn decide(
     names: &Names,
     plan: &RetryPlan,
-    failed: &TokenStream,
+    failed_fn: &TokenStream,
     rejected: Option<&Ident>,
 ) -> TokenStream {
     let krate = &plan.krate;
@@ -405,54 +543,58 @@ fn decide(
         site,
         state,
         value,
-        error,
         retryable,
-        hint,
+        hint: hint_name,
         step,
         failed_attempt,
         delay,
         ..
     } = names;
-    let selected = selects(plan.classifier.as_ref(), &quote!(&#error));
     let budget = budget_argument(plan);
-    let classify = match rejected {
-        Some(flag) => quote!(!#flag.replace(false) && #selected),
-        None => selected,
-    };
-    let on_retry = plan
-        .on_retry
-        .as_ref()
-        .map(|hook| quote!((#hook)(&#error, #failed_attempt, #delay);));
-    quote! {
-        ::core::result::Result::Ok(#value) => {
-            return #krate::__private::succeeded(&#site, &#state, ::core::result::Result::Ok(#value));
-        }
-        ::core::result::Result::Err(#error) => {
-            let #retryable: bool = #classify;
-            let #hint = {
-                #[allow(unused_imports)]
-                use #krate::__private::{HintFromError as _, HintFollowPolicy as _};
-                (&&#krate::__private::ErrorProbe(&#error)).hint()
-            };
-            let #step = {
-                #[allow(unused_imports)]
-                use #krate::__private::{DescribeWithDisplay as _, DescribeWithDebug as _, DescribeWithTypeName as _};
-                #krate::__private::#failed(
-                    &#site,
-                    &mut #state,
-                    #retryable,
-                    #hint,
-                    (&&&#krate::__private::ErrorProbe(&#error)).describe(),
-                    #budget,
-                )
-            };
+    let outcome = Ident::new("retry_outcome", Span::mixed_site());
+    let judged = Ident::new("retry_judged", Span::mixed_site());
+    let OutcomeCode {
+        failed,
+        hint,
+        describe,
+        on_retry,
+    } = outcome_code(names, plan, rejected, &judged);
+    let stop = give_up(plan, names, &outcome.to_token_stream(), true);
+    let on_failure = quote! {
+        #outcome => {
+            let #judged = &#outcome;
+            let #retryable: bool = (#failed).unwrap_or(true);
+            let #hint_name = #hint;
+            let #step = #krate::__private::#failed_fn(
+                &#site,
+                &mut #state,
+                #retryable,
+                #hint_name,
+                #describe,
+                #budget,
+            );
             match #step {
                 #krate::__private::Step::Retry { attempt: #failed_attempt, delay: #delay } => {
                     #on_retry
                     #delay
                 }
-                #krate::__private::Step::Stop(_) => return ::core::result::Result::Err(#error),
+                #krate::__private::Step::Stop(_) => return #stop,
             }
+        }
+    };
+    if plan.on_result.is_none() && plan.returns_result {
+        quote! {
+            ::core::result::Result::Ok(#value) => {
+                return #krate::__private::succeeded(&#site, &#state, ::core::result::Result::Ok(#value));
+            }
+            #on_failure
+        }
+    } else {
+        quote! {
+            #outcome if { let #judged = &#outcome; #failed }.is_none() => {
+                return #krate::__private::succeeded(&#site, &#state, #outcome);
+            }
+            #on_failure
         }
     }
 }

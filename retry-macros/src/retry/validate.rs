@@ -27,6 +27,12 @@ pub(crate) struct RetryPlan {
     pub attempt_span: bool,
     /// The named retry budget that pays for retries.
     pub budget: Option<LitStr>,
+    /// `on_result`: which returned values are failures, retried like errors.
+    pub on_result: Option<Expr>,
+    /// `recover`, and the fn's arguments to call it with (the cause is added last).
+    pub recover: Option<(Expr, Vec<proc_macro2::TokenStream>)>,
+    /// Whether the fn returns a `Result` (see `FnShape`).
+    pub returns_result: bool,
 }
 
 pub(crate) enum PolicyPlan {
@@ -115,6 +121,37 @@ pub(crate) fn validate(
         .as_ref()
         .map(|arg| cloned_arguments(arg, function, errors))
         .unwrap_or_default();
+    let recover = args.recover.as_ref().and_then(|recover| {
+        crate::codegen::forwarded_arguments("recover", function, errors)
+            .map(|arguments| (recover.value.clone(), arguments))
+    });
+    if !shape.returns_result {
+        for (key, why) in [
+            (args.on.as_ref().map(|arg| &arg.key), "selects errors"),
+            (args.when.as_ref().map(|arg| &arg.key), "selects errors"),
+            (
+                args.on_retry.as_ref().map(|arg| &arg.key),
+                "is called with the error",
+            ),
+            (
+                args.recover.as_ref().map(|arg| &arg.key),
+                "is called with the last error",
+            ),
+            (
+                args.policy_keys
+                    .get("attempt_timeout")
+                    .map(|entry| &entry.key),
+                "turns a timeout into the error",
+            ),
+        ] {
+            if let Some(key) = key {
+                errors.push_spanned(
+                    key,
+                    format!("`{key}` {why}, and this fn does not return a `Result`; `on_result` says which values are failures"),
+                );
+            }
+        }
+    }
 
     if !errors.is_empty() {
         return None;
@@ -133,6 +170,9 @@ pub(crate) fn validate(
             .attempt_span
             .is_some_and(|attempt_span| attempt_span.value.value),
         budget: args.budget.map(|budget| budget.value),
+        on_result: args.on_result.map(|on_result| on_result.value),
+        recover,
+        returns_result: shape.returns_result,
     })
 }
 
