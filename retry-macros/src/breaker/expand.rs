@@ -61,49 +61,7 @@ pub(crate) fn wrap_body(
             #attempt()
         }}
     };
-    let counts_as_failure = selects(plan.classifier.as_ref(), &error.to_token_stream());
-    let value_fails = |value: &TokenStream| {
-        plan.on_result.as_ref().map(|on_result| {
-            quote_spanned! {on_result.span()=>
-                #krate::__private::judge_value(#on_result, #value)
-            }
-        })
-    };
-    let record = if plan.returns_result {
-        let ok_arm = match value_fails(&value.to_token_stream()) {
-            Some(fails) => quote! {
-                ::core::result::Result::Ok(#value) => {
-                    if #fails {
-                        #permit.record_failure();
-                    } else {
-                        #permit.record_success();
-                    }
-                }
-            },
-            None => quote!(::core::result::Result::Ok(_) => #permit.record_success(),),
-        };
-        quote! {
-            match &#outcome {
-                #ok_arm
-                ::core::result::Result::Err(#error) => {
-                    if #counts_as_failure {
-                        #permit.record_failure();
-                    } else {
-                        #permit.record_ignored();
-                    }
-                }
-            }
-        }
-    } else {
-        let fails = value_fails(&quote!(&#outcome));
-        quote! {
-            if #fails {
-                #permit.record_failure();
-            } else {
-                #permit.record_success();
-            }
-        }
-    };
+    let record = record_outcome(plan, &permit, &outcome, &error, &value);
     // `recover` answers every `Err` (counted first, as failed or ignored); a failing value of
     // `on_result` is returned as it is.
     let finish = match &plan.recover {
@@ -130,6 +88,62 @@ pub(crate) fn wrap_body(
         #record
         #finish
     }}
+}
+
+/// Records the outcome with the permit: a success, a failure (an `Err` that `on` / `when`
+/// selects, or a value `on_result` calls one), or an ignored error.
+fn record_outcome(
+    plan: &BreakerPlan,
+    permit: &Ident,
+    outcome: &Ident,
+    error: &Ident,
+    value: &Ident,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let counts_as_failure = selects(plan.classifier.as_ref(), &error.to_token_stream());
+    let value_fails = |value: &TokenStream| {
+        plan.on_result.as_ref().map(|on_result| {
+            quote_spanned! {on_result.span()=>
+                #krate::__private::judge_value(#on_result, #value)
+            }
+        })
+    };
+    if plan.returns_result {
+        let ok_arm = if let Some(fails) = value_fails(&value.to_token_stream()) {
+            quote! {
+                ::core::result::Result::Ok(#value) => {
+                    if #fails {
+                        #permit.record_failure();
+                    } else {
+                        #permit.record_success();
+                    }
+                }
+            }
+        } else {
+            quote!(::core::result::Result::Ok(_) => #permit.record_success(),)
+        };
+        quote! {
+            match &#outcome {
+                #ok_arm
+                ::core::result::Result::Err(#error) => {
+                    if #counts_as_failure {
+                        #permit.record_failure();
+                    } else {
+                        #permit.record_ignored();
+                    }
+                }
+            }
+        }
+    } else {
+        let fails = value_fails(&quote!(&#outcome));
+        quote! {
+            if #fails {
+                #permit.record_failure();
+            } else {
+                #permit.record_success();
+            }
+        }
+    }
 }
 
 /// The runtime's builder with the keys written (and those the attribute implies), exactly as

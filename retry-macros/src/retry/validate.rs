@@ -88,6 +88,9 @@ pub(crate) fn validate(
         }
     }
 
+    if !shape.returns_result {
+        reject_error_keys(&args, errors);
+    }
     let classifier = classifier(
         args.on.as_ref(),
         args.when.as_ref(),
@@ -125,34 +128,6 @@ pub(crate) fn validate(
         crate::codegen::forwarded_arguments("recover", function, errors)
             .map(|arguments| (recover.value.clone(), arguments))
     });
-    if !shape.returns_result {
-        for (key, why) in [
-            (args.on.as_ref().map(|arg| &arg.key), "selects errors"),
-            (args.when.as_ref().map(|arg| &arg.key), "selects errors"),
-            (
-                args.on_retry.as_ref().map(|arg| &arg.key),
-                "is called with the error",
-            ),
-            (
-                args.recover.as_ref().map(|arg| &arg.key),
-                "is called with the last error",
-            ),
-            (
-                args.policy_keys
-                    .get("attempt_timeout")
-                    .map(|entry| &entry.key),
-                "turns a timeout into the error",
-            ),
-        ] {
-            if let Some(key) = key {
-                errors.push_spanned(
-                    key,
-                    format!("`{key}` {why}, and this fn does not return a `Result`; `on_result` says which values are failures"),
-                );
-            }
-        }
-    }
-
     if !errors.is_empty() {
         return None;
     }
@@ -174,6 +149,35 @@ pub(crate) fn validate(
         recover,
         returns_result: shape.returns_result,
     })
+}
+
+/// Keys about errors, on a fn that returns values rather than a `Result`.
+fn reject_error_keys(args: &RetryArgs, errors: &mut Errors) {
+    for (key, why) in [
+        (args.on.as_ref().map(|arg| &arg.key), "selects errors"),
+        (args.when.as_ref().map(|arg| &arg.key), "selects errors"),
+        (
+            args.on_retry.as_ref().map(|arg| &arg.key),
+            "is called with the error",
+        ),
+        (
+            args.recover.as_ref().map(|arg| &arg.key),
+            "is called with the last error",
+        ),
+        (
+            args.policy_keys
+                .get("attempt_timeout")
+                .map(|entry| &entry.key),
+            "turns a timeout into the error",
+        ),
+    ] {
+        if let Some(key) = key {
+            errors.push_spanned(
+                key,
+                format!("`{key}` {why}, and this fn does not return a `Result`; `on_result` says which values are failures"),
+            );
+        }
+    }
 }
 
 /// `clone = [a, b]`: each must name a by-value argument of the fn (`a: T`, not `&T`, not `self`).
