@@ -125,7 +125,7 @@ impl<T: ?Sized, F: Fn(&T) -> bool> JudgesValue<T> for F {
 /// `on_result` applied to a value. Takes the fn by value, as the expansion writes its path.
 #[inline]
 #[allow(clippy::needless_pass_by_value)]
-pub fn judge_value<T: ?Sized, F: JudgesValue<T>>(judge: F, value: &T) -> bool {
+pub fn judge_value<T: ?Sized, F: JudgesValue<T>>(value: &T, judge: F) -> bool {
     judge.judge(value)
 }
 

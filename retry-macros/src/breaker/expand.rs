@@ -44,7 +44,7 @@ pub(crate) fn wrap_body(
     let mark_rejected = rejected.map(|flag| quote!(#flag.set(true);));
     let awaited = is_async.then(|| quote!(.await));
     let on_rejection = match (&plan.recover, &plan.fallback) {
-        (Some((recover, arguments)), _) => quote! {
+        (Some((recover, arguments)), _) => quote_spanned! {recover.span()=>
             return (#recover)(#(#arguments,)* #krate::__private::Failure::Rejected(#open))#awaited;
         },
         (None, Some((fallback, arguments))) => {
@@ -65,14 +65,17 @@ pub(crate) fn wrap_body(
     // `recover` answers every `Err` (counted first, as failed or ignored); a failing value of
     // `on_result` is returned as it is.
     let finish = match &plan.recover {
-        Some((recover, arguments)) if plan.returns_result => quote! {
-            match #outcome {
-                ::core::result::Result::Err(#error) => {
-                    (#recover)(#(#arguments,)* #krate::__private::Failure::Failed(#error))#awaited
+        Some((recover, arguments)) if plan.returns_result => {
+            let call = quote_spanned! {recover.span()=>
+                (#recover)(#(#arguments,)* #krate::__private::Failure::Failed(#error))#awaited
+            };
+            quote! {
+                match #outcome {
+                    ::core::result::Result::Err(#error) => #call,
+                    #outcome => #outcome,
                 }
-                #outcome => #outcome,
             }
-        },
+        }
         _ => quote!(#outcome),
     };
     quote! {{
@@ -104,7 +107,7 @@ fn record_outcome(
     let value_fails = |value: &TokenStream| {
         plan.on_result.as_ref().map(|on_result| {
             quote_spanned! {on_result.span()=>
-                #krate::__private::judge_value(#on_result, #value)
+                #krate::__private::judge_value(#value, #on_result)
             }
         })
     };

@@ -442,7 +442,7 @@ fn outcome_code(
     let value_fails = |judged: &Ident| {
         plan.on_result.as_ref().map(|on_result| {
             quote_spanned! {on_result.span()=>
-                #krate::__private::judge_value(#on_result, #judged)
+                #krate::__private::judge_value(#judged, #on_result)
             }
         })
     };
@@ -516,11 +516,12 @@ fn give_up(plan: &RetryPlan, names: &Names, outcome: &TokenStream, is_async: boo
     match &plan.recover {
         Some((recover, arguments)) => {
             let awaited = is_async.then(|| quote!(.await));
+            let call = quote_spanned! {recover.span()=>
+                (#recover)(#(#arguments,)* #krate::__private::Failure::Failed(#error))#awaited
+            };
             quote! {
                 match #outcome {
-                    ::core::result::Result::Err(#error) => {
-                        (#recover)(#(#arguments,)* #krate::__private::Failure::Failed(#error))#awaited
-                    }
+                    ::core::result::Result::Err(#error) => #call,
                     #error => #error,
                 }
             }
