@@ -293,3 +293,26 @@ fn config_names_shared_settings_and_name_still_decides_the_breaker() {
         BreakerState::Closed
     );
 }
+
+#[circuit_breaker(name = "results-shared", failure_rate = 0.5, window = 4, min_calls = 4)]
+fn configured(fail: bool) -> Result<(), StockError> {
+    if fail { Err(StockError::Down) } else { Ok(()) }
+}
+
+#[circuit_breaker(name = "results-shared")]
+fn keyless(fail: bool) -> Result<(), StockError> {
+    if fail { Err(StockError::Down) } else { Ok(()) }
+}
+
+#[test]
+fn a_site_without_settings_uses_the_breaker_another_site_configured() {
+    let _paused = pause_sync_time();
+    let _ = configured(false);
+    // The keyless site takes the breaker as it is: a 50% rate over 4 calls, not 5 in a row.
+    let _ = keyless(true);
+    let _ = keyless(false);
+    let _ = keyless(true);
+    let handle = breaker("results-shared").unwrap();
+    assert_eq!(handle.config().failure_rate(), Some(0.5));
+    assert_eq!(handle.state(), BreakerState::Open);
+}

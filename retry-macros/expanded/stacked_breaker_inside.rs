@@ -22,8 +22,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 retry_fake_return : Result < Rows, DbError > = loop {}; return
                 retry_fake_return; } { static __CIRCUIT_BREAKER_SITE :
                 ::retry_runtime::__private::BreakerSite =
-                ::retry_runtime::__private::BreakerSite::new("db",
-                ::retry_runtime::__private::BreakerConfig::builder().build_const()); let
+                ::retry_runtime::__private::BreakerSite::untuned("db"); let
                 breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
                 ::core::result::Result::Ok(breaker_permit) => breaker_permit,
                 ::core::result::Result::Err(breaker_open) => { breaker_rejected

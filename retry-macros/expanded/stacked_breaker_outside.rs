@@ -2,9 +2,8 @@ fn query(sql: &str) -> Result<Rows, DbError> {
     #[allow(unused_imports)]
     use retry as _;
     {
-        static __CIRCUIT_BREAKER_SITE: ::retry_runtime::__private::BreakerSite = ::retry_runtime::__private::BreakerSite::new(
+        static __CIRCUIT_BREAKER_SITE: ::retry_runtime::__private::BreakerSite = ::retry_runtime::__private::BreakerSite::untuned(
             "db",
-            ::retry_runtime::__private::BreakerConfig::builder().build_const(),
         );
         let breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
             ::core::result::Result::Ok(breaker_permit) => breaker_permit,

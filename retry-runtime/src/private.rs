@@ -507,16 +507,28 @@ pub use crate::breaker::{CircuitBreaker, CircuitOpen, Permit};
 #[derive(Debug)]
 pub struct BreakerSite {
     name: &'static str,
-    config: BreakerConfig,
+    /// `None`: the site gave no settings, and uses the breaker as another site or
+    /// `register_breaker` made it.
+    config: Option<BreakerConfig>,
     breaker: std::sync::OnceLock<&'static CircuitBreaker>,
 }
 
 impl BreakerSite {
-    /// A site; `const` so that it lives in a `static`.
+    /// A site with settings (tuning keys or `config = path`); `const` so that it lives in a
+    /// `static`.
     pub const fn new(name: &'static str, config: BreakerConfig) -> Self {
         BreakerSite {
             name,
-            config,
+            config: Some(config),
+            breaker: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A site that names its breaker and nothing else.
+    pub const fn untuned(name: &'static str) -> Self {
+        BreakerSite {
+            name,
+            config: None,
             breaker: std::sync::OnceLock::new(),
         }
     }
@@ -533,12 +545,15 @@ impl BreakerSite {
     #[cold]
     #[inline(never)]
     fn register(&self) -> &'static CircuitBreaker {
+        let register = || match self.config {
+            Some(config) => crate::registry::register_breaker(self.name, config),
+            None => crate::registry::register_untuned(self.name),
+        };
         if crate::scope::current() != 0 {
             // A test's scope: its own breaker, never cached in the site.
-            return crate::registry::register_breaker(self.name, self.config);
+            return register();
         }
-        self.breaker
-            .get_or_init(|| crate::registry::register_breaker(self.name, self.config))
+        self.breaker.get_or_init(register)
     }
 }
 

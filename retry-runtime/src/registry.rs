@@ -56,8 +56,24 @@ pub fn breaker(name: &str) -> Option<&'static CircuitBreaker> {
 /// The breaker named `name`, created with `config` if it does not exist yet. If it exists with
 /// other settings, those stay and a warning says so.
 pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static CircuitBreaker {
+    register(name, config, true)
+}
+
+/// The breaker of a site that gave no settings (no tuning keys, no `config`): an existing one
+/// as it is, without a warning (the site has no settings to disagree with), or a new one with
+/// the defaults.
+pub(crate) fn register_untuned(name: &'static str) -> &'static CircuitBreaker {
+    register(name, BreakerConfig::DEFAULT, false)
+}
+
+fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static CircuitBreaker {
     #[cfg(feature = "config")]
     let config = crate::config::breaker_config(name, config);
+    let warn_if_different = |existing: &CircuitBreaker, config: &BreakerConfig| {
+        if tuned {
+            warn_if_different(existing, config);
+        }
+    };
     if let Some(existing) = breaker(name) {
         warn_if_different(existing, &config);
         return existing;

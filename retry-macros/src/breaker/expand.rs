@@ -35,10 +35,17 @@ pub(crate) fn wrap_body(
     );
     let krate = &plan.krate;
     let breaker_name = &plan.name;
-    let config = plan.named_config.as_ref().map_or_else(
-        || config_tokens(&plan.config, krate),
-        ToTokens::to_token_stream,
-    );
+    // A site that gives no settings uses the breaker as another site made it.
+    let site_value = match &plan.named_config {
+        Some(named) => quote!(#krate::__private::BreakerSite::new(#breaker_name, #named)),
+        None if plan.config.values.is_empty() => {
+            quote!(#krate::__private::BreakerSite::untuned(#breaker_name))
+        }
+        None => {
+            let config = config_tokens(&plan.config, krate);
+            quote!(#krate::__private::BreakerSite::new(#breaker_name, #config))
+        }
+    };
     let output = &shape.output;
     let fake_return = fake_return(output);
     let mark_rejected = rejected.map(|flag| quote!(#flag.set(true);));
@@ -79,7 +86,7 @@ pub(crate) fn wrap_body(
         _ => quote!(#outcome),
     };
     quote! {{
-        static #site: #krate::__private::BreakerSite = #krate::__private::BreakerSite::new(#breaker_name, #config);
+        static #site: #krate::__private::BreakerSite = #site_value;
         let #permit = match #site.breaker().try_acquire() {
             ::core::result::Result::Ok(#permit) => #permit,
             ::core::result::Result::Err(#open) => {
