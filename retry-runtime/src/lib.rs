@@ -52,12 +52,15 @@ mod backoff;
 mod breaker;
 mod breaker_state;
 mod budget;
+mod bulkhead;
 mod engine;
 mod events;
 mod functional;
 mod hint;
 mod jitter;
+mod named;
 mod policy;
+mod rate_limit;
 mod registry;
 mod rng;
 mod scope;
@@ -91,16 +94,22 @@ pub use budget::{
     BudgetConfig, BudgetCounts, MAX_TOKENS, MIN_SHARE, RESERVE_WINDOW, RetryBudget, budget,
     register_budget,
 };
+pub use bulkhead::config::{BulkheadConfig, BulkheadConfigError, MAX_CONCURRENT};
+pub use bulkhead::registry::{bulkhead, register_bulkhead};
+pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, Source, TRACING_TARGET};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use jitter::Jitter;
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+pub use rate_limit::config::{MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigError};
+pub use rate_limit::registry::{rate_limiter, register_rate_limiter};
+pub use rate_limit::{RateLimitCounts, RateLimited, RateLimiter};
 pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
-pub use sleep::{AsyncSleeper, PausedTime};
+pub use sleep::{AsyncSleeper, MAX_WAIT, PausedTime};
 pub use timeout::AttemptTimeout;
 
 #[cfg(feature = "macros")]
