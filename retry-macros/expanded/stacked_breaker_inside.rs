@@ -1,7 +1,7 @@
 async fn query(sql: &str) -> Result<Rows, DbError> {
     #[allow(unused_imports)]
     use circuit_breaker as _;
-    let breaker_rejected = &::core::cell::Cell::new(false);
+    let inner_rejected = &::core::sync::atomic::AtomicBool::new(false);
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "query"),
@@ -39,9 +39,10 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 .half_open_calls(1u32).build_const()); let breaker_permit = match
                 __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
                 ::core::result::Result::Ok(breaker_permit) => breaker_permit,
-                ::core::result::Result::Err(breaker_open) => { breaker_rejected
-                .set(true); return ::retry_runtime::__private::rejected(breaker_open); }
-                }; let breaker_outcome : Result < Rows, DbError > = async {
+                ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
+                ::core::sync::atomic::Ordering::Relaxed); return
+                ::retry_runtime::__private::rejected(breaker_open); } }; let
+                breaker_outcome : Result < Rows, DbError > = async {
                 #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
@@ -79,7 +80,8 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                     );
                 }
                 ::core::result::Result::Err(retry_error) => {
-                    let retry_retryable: bool = !breaker_rejected.replace(false) && true;
+                    let retry_retryable: bool = !inner_rejected
+                        .load(::core::sync::atomic::Ordering::Relaxed) && true;
                     let retry_hint = {
                         #[allow(unused_imports)]
                         use ::retry_runtime::__private::{

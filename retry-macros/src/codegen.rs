@@ -69,3 +69,38 @@ pub(crate) fn fake_return(output: &Type) -> TokenStream {
         }
     }
 }
+
+/// `tokens` with every span set to `span`, so that an error rustc finds in them (a missing
+/// `From` impl) points at the user's token `span` comes from, not at the attribute.
+pub(crate) fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// Where a rejection's conversion into the fn's error type is reported: the error type as
+/// written, else the whole return type.
+pub(crate) fn error_type_span(shape: &crate::signature::FnShape) -> Span {
+    use syn::spanned::Spanned;
+    shape
+        .error_type
+        .as_ref()
+        .map_or_else(|| shape.output.span(), Spanned::span)
+}
+
+/// A `Duration` literal for the runtime: `Duration::from_nanos(n)`.
+pub(crate) fn duration_tokens(krate: &syn::Path, duration: std::time::Duration) -> TokenStream {
+    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    quote!(#krate::__private::Duration::from_nanos(#nanos))
+}

@@ -215,6 +215,10 @@ pub(crate) fn example_for(key: &str) -> &'static str {
         "half_open_timeout" => "`half_open_timeout = \"60s\"`",
         "half_open_calls" => "`half_open_calls = 1`",
         "fallback" => "`fallback = Self::from_cache`",
+        "max_concurrent" => "`max_concurrent = 10`",
+        "max_wait" => "`max_wait = \"50ms\"`",
+        "per_second" => "`per_second = 100`",
+        "burst" => "`burst = 20`",
         _ => "",
     }
 }

@@ -85,6 +85,8 @@ pub(crate) struct FnShape {
 pub(crate) enum AttributeKind {
     Retry,
     CircuitBreaker,
+    Bulkhead,
+    RateLimit,
 }
 
 impl AttributeKind {
@@ -92,6 +94,8 @@ impl AttributeKind {
         match self {
             AttributeKind::Retry => "`#[retry]`",
             AttributeKind::CircuitBreaker => "`#[circuit_breaker]`",
+            AttributeKind::Bulkhead => "`#[bulkhead]`",
+            AttributeKind::RateLimit => "`#[rate_limit]`",
         }
     }
 }

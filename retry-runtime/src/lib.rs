@@ -121,3 +121,13 @@ pub use retry_macros::retry;
 #[doc(inline)]
 #[doc = include_str!("../docs/circuit_breaker.md")]
 pub use retry_macros::circuit_breaker;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/bulkhead.md")]
+pub use retry_macros::bulkhead;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/rate_limit.md")]
+pub use retry_macros::rate_limit;

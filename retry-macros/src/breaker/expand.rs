@@ -11,15 +11,18 @@ use crate::classify::selects;
 use crate::codegen::fake_return;
 use crate::signature::FnShape;
 
-/// Wraps one body (the fn's, or an inner `#[retry]`'s expansion of it) in the breaker.
-/// `rejected` names a `Cell<bool>` of an outer `#[retry]`, set on rejection so that it does not
-/// retry a call the breaker refused.
+/// Wraps one body (the fn's, or an inner attribute's expansion of it) in the breaker.
+/// `rejected` names an `AtomicBool` of an outer `#[retry]` or `#[circuit_breaker]`, set on
+/// rejection so that they neither retry it nor count it as a failure. `inner_rejected` is that
+/// flag when an inner attribute can set it: a call an inner bulkhead, rate limiter or breaker
+/// rejected says nothing of the dependency, so it counts as ignored.
 pub(crate) fn wrap_body(
     plan: &BreakerPlan,
     shape: &FnShape,
     body: &TokenStream,
     is_async: bool,
     rejected: Option<&Ident>,
+    inner_rejected: Option<&Ident>,
 ) -> TokenStream {
     let name = |text: &str| Ident::new(text, Span::mixed_site());
     let (site, permit, open, outcome, error, attempt) = (
@@ -35,7 +38,8 @@ pub(crate) fn wrap_body(
     let config = config_tokens(&plan.config, krate);
     let output = &shape.output;
     let fake_return = fake_return(output);
-    let mark_rejected = rejected.map(|flag| quote!(#flag.set(true);));
+    let mark_rejected =
+        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let on_rejection = match &plan.fallback {
         Some((fallback, arguments)) if is_async => {
             quote!(return (#fallback)(#(#arguments),*).await;)
@@ -52,7 +56,13 @@ pub(crate) fn wrap_body(
             #attempt()
         }}
     };
-    let counts_as_failure = selects(plan.classifier.as_ref(), &error.to_token_stream());
+    let selected = selects(plan.classifier.as_ref(), &error.to_token_stream());
+    let counts_as_failure = match inner_rejected {
+        Some(flag) => {
+            quote!(!#flag.load(::core::sync::atomic::Ordering::Relaxed) && #selected)
+        }
+        None => selected,
+    };
     quote! {{
         static #site: #krate::__private::BreakerSite = #krate::__private::BreakerSite::new(#breaker_name, #config);
         let #permit = match #site.breaker().try_acquire() {
