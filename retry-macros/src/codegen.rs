@@ -89,14 +89,19 @@ pub(crate) fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// Where a rejection's conversion into the fn's error type is reported: the error type as
-/// written, else the whole return type.
+/// Where a rejection's conversion into the fn's error type is reported: the error type's name as
+/// written (`Error` in `io::Error`), else the return type.
 pub(crate) fn error_type_span(shape: &crate::signature::FnShape) -> Span {
     use syn::spanned::Spanned;
-    shape
-        .error_type
-        .as_ref()
-        .map_or_else(|| shape.output.span(), Spanned::span)
+    match &shape.error_type {
+        Some(syn::Type::Path(path)) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |segment| segment.ident.span()),
+        Some(other) => other.span(),
+        None => shape.output.span(),
+    }
 }
 
 /// A `Duration` literal for the runtime: `Duration::from_nanos(n)`.

@@ -20,15 +20,17 @@ pub(crate) const MAX_RATE: u32 = 1_000_000_000;
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// The required `name`, not empty. `attribute` is `bulkhead` or `rate_limit`, `what` what the
-/// name names.
+/// name names. `written`: the key is there but its value did not parse, which is reported.
 pub(crate) fn name(
     name: Option<&Arg<LitStr>>,
+    written: bool,
     attribute: &str,
     what: &str,
     example: &str,
     errors: &mut Errors,
 ) -> Option<LitStr> {
     match name {
+        None if written => None,
         None => {
             errors.push(syn::Error::new(
                 Span::call_site(),

@@ -90,6 +90,18 @@ pub(crate) enum AttributeKind {
 }
 
 impl AttributeKind {
+    /// Why the fn must return a `Result`.
+    fn needs_result(self) -> &'static str {
+        match self {
+            AttributeKind::Retry | AttributeKind::CircuitBreaker => {
+                "only an `Err` can say that a call failed"
+            }
+            AttributeKind::Bulkhead | AttributeKind::RateLimit => {
+                "a rejected call is returned as an `Err`"
+            }
+        }
+    }
+
     fn spelled(self) -> &'static str {
         match self {
             AttributeKind::Retry => "`#[retry]`",
@@ -162,7 +174,8 @@ pub(crate) fn analyze(
         errors.push_spanned(
             &written_output,
             format!(
-                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: only an `Err` can say that a call failed; return a `Result`"
+                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: {}; return a `Result`",
+                attribute.needs_result()
             ),
         );
         return None;

@@ -191,7 +191,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         outer.kind()
     };
     let Some(shape) = signature::analyze(&function, kind, &mut errors) else {
-        return with_original(errors, &function);
+        return with_original(errors, function, &stacked);
     };
     let plans: Option<Vec<Plan>> = layers
         .into_iter()
@@ -201,7 +201,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         .collect();
     let plans = match plans {
         Some(plans) if errors.is_empty() => plans,
-        _ => return with_original(errors, &function),
+        _ => return with_original(errors, function, &stacked),
     };
     let fn_name = function.sig.ident.clone();
     let keep_imports_used: Vec<TokenStream> =
@@ -289,10 +289,14 @@ fn not_a_fn(outer: Strategy, mut errors: Errors, item: TokenStream) -> TokenStre
     output
 }
 
-/// The errors next to the fn as written (less the stacked attributes already handled): the
-/// user sees the attributes' errors and nothing else, not a cascade from a half-expanded fn.
-fn with_original(errors: Errors, function: &RetryFn) -> TokenStream {
+/// The errors next to the fn as written (less the stacked attributes already handled, whose
+/// imports stay used): the user sees the attributes' errors and nothing else, not a cascade from
+/// a half-expanded fn.
+fn with_original(errors: Errors, mut function: RetryFn, stacked: &[Stacked]) -> TokenStream {
+    let keep_imports_used = stacked.iter().map(Stacked::keep_import_used);
+    let body = &function.body;
+    function.body = quote!(#(#keep_imports_used)* #body);
     let mut output = errors.into_compile_errors();
-    quote::ToTokens::to_tokens(function, &mut output);
+    quote::ToTokens::to_tokens(&function, &mut output);
     output
 }

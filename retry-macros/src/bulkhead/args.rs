@@ -16,6 +16,8 @@ pub(crate) struct BulkheadArgs {
     pub max_concurrent: Option<Arg<LitInt>>,
     pub max_wait: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
+    /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
+    pub name_written: bool,
 }
 
 pub(crate) const BULKHEAD_KEYS: &[&str] = &["name", "max_concurrent", "max_wait", "crate"];
@@ -31,7 +33,10 @@ impl BulkheadArgs {
     fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
         let (key, name) = parse_key(input, BULKHEAD_KEYS)?;
         match name.as_str() {
-            "name" => set(&mut self.name, key, parse_string(input, "name")?),
+            "name" => {
+                self.name_written = true;
+                set(&mut self.name, key, parse_string(input, "name")?)
+            }
             "max_concurrent" => set(
                 &mut self.max_concurrent,
                 key,

@@ -21,7 +21,14 @@ pub(crate) struct BulkheadPlan {
 const DEFAULT_MAX_CONCURRENT: u32 = 25;
 
 pub(crate) fn validate(args: &BulkheadArgs, errors: &mut Errors) -> Option<BulkheadPlan> {
-    let name = limits::name(args.name.as_ref(), "bulkhead", "bulkhead", "db", errors);
+    let name = limits::name(
+        args.name.as_ref(),
+        args.name_written,
+        "bulkhead",
+        "bulkhead",
+        "db",
+        errors,
+    );
     let max_concurrent = args
         .max_concurrent
         .as_ref()

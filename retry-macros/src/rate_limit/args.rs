@@ -17,6 +17,10 @@ pub(crate) struct RateLimitArgs {
     pub burst: Option<Arg<LitInt>>,
     pub max_wait: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
+    /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
+    pub name_written: bool,
+    /// The same for `per_second`.
+    pub per_second_written: bool,
 }
 
 pub(crate) const RATE_LIMIT_KEYS: &[&str] = &["name", "per_second", "burst", "max_wait", "crate"];
@@ -32,8 +36,14 @@ impl RateLimitArgs {
     fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
         let (key, name) = parse_key(input, RATE_LIMIT_KEYS)?;
         match name.as_str() {
-            "name" => set(&mut self.name, key, parse_string(input, "name")?),
-            "per_second" => set(&mut self.per_second, key, parse_int(input, "per_second")?),
+            "name" => {
+                self.name_written = true;
+                set(&mut self.name, key, parse_string(input, "name")?)
+            }
+            "per_second" => {
+                self.per_second_written = true;
+                set(&mut self.per_second, key, parse_int(input, "per_second")?)
+            }
             "burst" => set(&mut self.burst, key, parse_int(input, "burst")?),
             "max_wait" => set(
                 &mut self.max_wait,

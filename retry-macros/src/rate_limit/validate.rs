@@ -22,12 +22,15 @@ pub(crate) struct RateLimitPlan {
 pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<RateLimitPlan> {
     let name = limits::name(
         args.name.as_ref(),
+        args.name_written,
         "rate_limit",
         "rate limiter",
         "api",
         errors,
     );
     let per_second = match &args.per_second {
+        // Written, but not as an integer: already reported.
+        None if args.per_second_written => None,
         None => {
             errors.push(syn::Error::new(
                 Span::call_site(),
