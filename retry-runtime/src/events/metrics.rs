@@ -462,9 +462,25 @@ pub(crate) fn breaker_registered(source: &Source) {
     let _ = source.metrics.series(source.name);
 }
 
-/// A bulkhead's or a rate limiter's series exist from its registration.
+/// A bulkhead's or a rate limiter's series exist from its registration: set when its handles
+/// are resolved, or here for a recorder that keeps none.
 pub(crate) fn limiter_registered(source: &Source) {
-    let _ = source.metrics.series(source.name);
+    if source.metrics.series(source.name).is_some() {
+        return;
+    }
+    let names = names();
+    let name_only = [("name", source.name), NONE, NONE];
+    match source.metrics.kind {
+        Kind::Bulkhead { max_concurrent } => {
+            gauge(names.bulkhead_max_allowed, name_only).set(f64::from(max_concurrent));
+            gauge(names.bulkhead_available, name_only).set(f64::from(max_concurrent));
+        }
+        Kind::RateLimiter { burst } => {
+            gauge(names.rate_limiter_available, name_only).set(f64::from(burst));
+            gauge(names.rate_limiter_waiting, name_only).set(0.0);
+        }
+        _ => {}
+    }
 }
 
 /// A bulkhead's free slots: one store on a cached handle.
