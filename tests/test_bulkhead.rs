@@ -344,9 +344,9 @@ impl Pool {
     }
 
     #[retry_runtime::bulkhead(name = "generic", max_concurrent = 1)]
-    fn parse<T: std::str::FromStr>(&self, text: impl AsRef<str>) -> Result<T, DbError>
+    fn parse<T>(&self, text: impl AsRef<str>) -> Result<T, DbError>
     where
-        T: Default,
+        T: std::str::FromStr + Default,
     {
         text.as_ref().parse().map_err(|_| DbError::Unavailable)
     }
