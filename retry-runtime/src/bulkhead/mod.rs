@@ -15,8 +15,10 @@ pub(crate) mod sync;
 
 use std::error::Error;
 use std::fmt;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use self::config::BulkheadConfig;
@@ -247,11 +249,20 @@ impl Bulkhead {
         let granted = match self.permits.wait_for_task() {
             None => true,
             Some(mut waiting) => {
-                match crate::timeout::race_deadline::<S, _>(Pin::new(&mut waiting), max_wait).await
-                {
-                    Ok(()) => true,
-                    Err(_) => waiting.give_up(),
-                }
+                // The deadline's sleep (tokio's is 112 bytes) is boxed: the wait already
+                // allocates its queue entry, and the caller's future stays small.
+                let mut deadline = Box::pin(S::sleep(max_wait));
+                poll_fn(|context| {
+                    if Pin::new(&mut waiting).poll(context).is_ready() {
+                        return Poll::Ready(true);
+                    }
+                    if deadline.as_mut().poll(context).is_ready() {
+                        // A permit handed over meanwhile is taken all the same.
+                        return Poll::Ready(waiting.give_up());
+                    }
+                    Poll::Pending
+                })
+                .await
             }
         };
         self.waited_for(granted, max_wait)

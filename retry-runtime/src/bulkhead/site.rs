@@ -1,6 +1,7 @@
 //! One `#[bulkhead]` fn, as its expansion sees it: the bulkhead's name and settings, and the
 //! bulkhead itself once the first call has looked it up.
 
+use std::future::Future;
 use std::time::Duration;
 
 use super::config::BulkheadConfig;
@@ -71,11 +72,12 @@ impl BulkheadSite {
     ///
     /// # Errors
     /// [`BulkheadFull`] when no slot was released in time.
-    pub async fn wait<S: AsyncSleeper>(
+    pub fn wait<S: AsyncSleeper>(
         &self,
         max_wait: Duration,
-    ) -> Result<BulkheadPermit<'static>, BulkheadFull> {
-        self.bulkhead().wait::<S>(max_wait).await
+    ) -> impl Future<Output = Result<BulkheadPermit<'static>, BulkheadFull>> + use<S> {
+        // The bulkhead's own future, not one wrapping it: the caller's future holds one.
+        self.bulkhead().wait::<S>(max_wait)
     }
 
     /// The rejection of an async call of a site without `max_wait`.

@@ -1,6 +1,7 @@
 //! One `#[rate_limit]` fn, as its expansion sees it: the limiter's name and settings, and the
 //! limiter itself once the first call has looked it up.
 
+use std::future::Future;
 use std::time::Duration;
 
 use super::config::RateLimitConfig;
@@ -71,7 +72,8 @@ impl RateLimitSite {
     }
 
     /// Sleeps an async call until its reserved permit.
-    pub async fn wait<S: AsyncSleeper>(&self, wait: Duration) {
-        self.limiter().sleep_async::<S>(wait).await;
+    pub fn wait<S: AsyncSleeper>(&self, wait: Duration) -> impl Future<Output = ()> + use<S> {
+        // The limiter's own future, not one wrapping it: the caller's future holds one.
+        self.limiter().sleep_async::<S>(wait)
     }
 }
