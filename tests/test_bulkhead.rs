@@ -399,3 +399,36 @@ fn a_rejection_is_an_event() {
     assert!(matches!(outer(), Err(DbError::Full(_))));
     assert_eq!(*seen.lock().unwrap(), [(1, Duration::ZERO)]);
 }
+
+#[test]
+fn bulkhead_full_is_a_plain_error_value() {
+    fn assert_error<E: Clone + std::fmt::Debug + std::fmt::Display + std::error::Error>()
+    where
+        E: Send + Sync + 'static,
+    {
+    }
+    assert_error::<BulkheadFull>();
+}
+
+/// A method rewritten by `#[async_trait]` first.
+#[async_trait::async_trait]
+trait Repository {
+    async fn load(&self, id: u32) -> Result<u32, DbError>;
+}
+
+#[async_trait::async_trait]
+impl Repository for Pool {
+    #[retry_runtime::bulkhead(name = "async-trait", max_concurrent = 1, max_wait = "1s")]
+    async fn load(&self, id: u32) -> Result<u32, DbError> {
+        tokio::task::yield_now().await;
+        Ok(id + self.served)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_async_trait_method_takes_a_slot() {
+    let pool = Pool { served: 1 };
+    let (first, second) = tokio::join!(pool.load(1), pool.load(2));
+    assert_eq!((first, second), (Ok(2), Ok(3)));
+    assert_eq!(bulkhead("async-trait").unwrap().counts().waited, 1);
+}

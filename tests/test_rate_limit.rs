@@ -230,3 +230,36 @@ fn a_rejection_is_an_event() {
     assert!(limited().is_err());
     assert_eq!(*seen.lock().unwrap(), [Duration::from_millis(250)]);
 }
+
+#[test]
+fn rate_limited_is_a_plain_error_value() {
+    fn assert_error<E: Clone + std::fmt::Debug + std::fmt::Display + std::error::Error>()
+    where
+        E: Send + Sync + 'static,
+    {
+    }
+    assert_error::<RateLimited>();
+}
+
+/// A method rewritten by `#[async_trait]` first.
+#[async_trait::async_trait]
+trait Remote {
+    async fn send(&self, body: &str) -> Result<usize, ApiError>;
+}
+
+#[async_trait::async_trait]
+impl Remote for Client {
+    #[rate_limit(name = "async-trait-api", per_second = 10, burst = 1, max_wait = "1s")]
+    async fn send(&self, body: &str) -> Result<usize, ApiError> {
+        Ok(body.len() + usize::try_from(self.sent).unwrap())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_async_trait_method_waits_for_its_permit() {
+    let client = Client { sent: 0 };
+    let start = tokio::time::Instant::now();
+    assert_eq!(client.send("ab").await, Ok(2));
+    assert_eq!(client.send("abc").await, Ok(3));
+    assert_eq!(start.elapsed(), std::time::Duration::from_millis(100));
+}
