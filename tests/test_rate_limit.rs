@@ -233,9 +233,9 @@ fn a_rejection_is_an_event() {
 
 #[test]
 fn rate_limited_is_a_plain_error_value() {
-    fn assert_error<E: Clone + std::fmt::Debug + std::fmt::Display + std::error::Error>()
+    fn assert_error<E>()
     where
-        E: Send + Sync + 'static,
+        E: Clone + std::fmt::Debug + std::fmt::Display + std::error::Error + Send + Sync + 'static,
     {
     }
     assert_error::<RateLimited>();
