@@ -1,5 +1,6 @@
 //! Allocation counts are exact, so they are asserted: a `#[retry]` call allocates nothing, on the
-//! success path and on the retry path, sync and async, and neither does the functional API.
+//! success path and on the retry path, sync and async, and neither does the functional API, a
+//! breaker, a bulkhead or a rate limiter.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -234,4 +235,105 @@ fn with_a_prometheus_recorder_calls_allocate_nothing() {
         ),
         "{rendered}"
     );
+}
+
+impl From<retry_runtime::BulkheadFull> for Busy {
+    fn from(_: retry_runtime::BulkheadFull) -> Self {
+        Busy
+    }
+}
+
+impl From<retry_runtime::RateLimited> for Busy {
+    fn from(_: retry_runtime::RateLimited) -> Self {
+        Busy
+    }
+}
+
+#[retry_runtime::bulkhead(name = "allocation-count-bulkhead", max_concurrent = 4)]
+fn in_a_slot(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[retry_runtime::bulkhead(
+    name = "allocation-count-bulkhead-async",
+    max_concurrent = 4,
+    max_wait = "1s"
+)]
+async fn in_a_slot_async(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[retry_runtime::rate_limit(name = "allocation-count-rate", per_second = 1_000_000_000)]
+fn admitted(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[retry_runtime::rate_limit(
+    name = "allocation-count-rate-async",
+    per_second = 1_000_000_000,
+    max_wait = "1s"
+)]
+async fn admitted_async(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[test]
+fn bulkhead_and_rate_limiter_admissions_allocate_nothing() {
+    let (result, allocations) = allocations_during(|| in_a_slot(false));
+    assert_eq!((result, allocations), (Ok(1), 0), "bulkhead");
+    let (result, allocations) = allocations_during(|| in_a_slot(true));
+    assert_eq!(
+        (result, allocations),
+        (Err(Busy), 0),
+        "bulkhead, failing body"
+    );
+    let (result, allocations) = allocations_during(|| admitted(false));
+    assert_eq!((result, allocations), (Ok(1), 0), "rate limiter");
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let (result, allocations) = allocations_during(|| runtime.block_on(in_a_slot_async(false)));
+    assert_eq!((result, allocations), (Ok(1), 0), "async bulkhead");
+    let (result, allocations) = allocations_during(|| runtime.block_on(admitted_async(false)));
+    assert_eq!((result, allocations), (Ok(1), 0), "async rate limiter");
+}
+
+#[cfg(feature = "metrics")]
+#[retry_runtime::bulkhead(name = "allocation-count-bulkhead-metrics", max_concurrent = 4)]
+fn in_a_slot_with_metrics() -> Result<u32, Busy> {
+    Ok(1)
+}
+
+#[cfg(feature = "metrics")]
+#[retry_runtime::rate_limit(name = "allocation-count-rate-metrics", per_second = 1, burst = 1000)]
+fn admitted_with_metrics() -> Result<u32, Busy> {
+    Ok(1)
+}
+
+/// With a Prometheus recorder installed, bulkheads and rate limiters keep their gauges' handles
+/// from their first call: admissions allocate nothing, and the gauges show the state.
+#[cfg(feature = "metrics")]
+#[test]
+fn with_a_prometheus_recorder_limits_allocate_nothing() {
+    let recorder: &'static _ = Box::leak(Box::new(
+        metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder(),
+    ));
+    let handle = recorder.handle();
+    metrics::with_local_recorder(recorder, || {
+        let (result, allocations) = allocations_during(in_a_slot_with_metrics);
+        assert_eq!((result, allocations), (Ok(1), 0), "bulkhead");
+        let (result, allocations) = allocations_during(admitted_with_metrics);
+        assert_eq!((result, allocations), (Ok(1), 0), "rate limiter");
+    });
+    let rendered = handle.render();
+    for series in [
+        r#"resilience4j_bulkhead_available_concurrent_calls{name="allocation-count-bulkhead-metrics"} 4"#,
+        r#"resilience4j_bulkhead_max_allowed_concurrent_calls{name="allocation-count-bulkhead-metrics"} 4"#,
+        r#"resilience4j_ratelimiter_available_permissions{name="allocation-count-rate-metrics"} 998"#,
+        r#"resilience4j_ratelimiter_waiting_threads{name="allocation-count-rate-metrics"} 0"#,
+    ] {
+        assert!(rendered.contains(series), "{series} in:\n{rendered}");
+    }
 }

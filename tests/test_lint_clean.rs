@@ -13,7 +13,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use retry_runtime::{AttemptTimeout, CircuitOpen, RetryPolicy, circuit_breaker, retry};
+use retry_runtime::{
+    AttemptTimeout, BulkheadFull, CircuitOpen, RateLimited, RetryPolicy, bulkhead, circuit_breaker,
+    rate_limit, retry,
+};
 
 /// A user's error type, with `Display`.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,6 +50,18 @@ impl From<AttemptTimeout> for StrictError {
 
 impl From<CircuitOpen> for StrictError {
     fn from(_: CircuitOpen) -> Self {
+        StrictError::TimedOut
+    }
+}
+
+impl From<BulkheadFull> for StrictError {
+    fn from(_: BulkheadFull) -> Self {
+        StrictError::TimedOut
+    }
+}
+
+impl From<RateLimited> for StrictError {
+    fn from(_: RateLimited) -> Self {
         StrictError::TimedOut
     }
 }
@@ -261,6 +276,91 @@ pub mod stacked_imports_reversed {
     #[retry(max_attempts = 2, delay = "1ms")]
     #[circuit_breaker(name = "strict-imports-inside")]
     pub fn inside() -> Result<(), super::StrictError> {
+        Ok(())
+    }
+}
+
+impl Client {
+    /// Every bulkhead key, sync.
+    ///
+    /// # Errors
+    /// The body's error, or a rejection.
+    #[bulkhead(name = "strict-bulkhead", max_concurrent = 2, max_wait = "10ms", crate = retry_runtime)]
+    pub fn in_a_slot(&self, key: &str) -> Result<String, StrictError> {
+        if key.is_empty() {
+            return Err(StrictError::Invalid { reason: "empty" });
+        }
+        Ok(format!("{key}{}", self.hits))
+    }
+
+    /// A bulkhead without waiting, async, on `&mut self`.
+    ///
+    /// # Errors
+    /// A rejection.
+    #[bulkhead(name = "strict-bulkhead-async", max_concurrent = 1)]
+    pub async fn in_a_slot_async(&mut self) -> Result<u32, StrictError> {
+        tokio::task::yield_now().await;
+        self.hits += 1;
+        Ok(self.hits)
+    }
+
+    /// Every rate limit key, async.
+    ///
+    /// # Errors
+    /// A rejection.
+    #[rate_limit(name = "strict-rate", per_second = 100, burst = 10, max_wait = "1s", crate = retry_runtime)]
+    pub async fn admitted_async(&self) -> Result<u32, StrictError> {
+        tokio::task::yield_now().await;
+        Ok(self.hits)
+    }
+
+    /// A rate limit without waiting, sync, generic.
+    ///
+    /// # Errors
+    /// A rejection, or a value that does not parse.
+    #[rate_limit(name = "strict-rate-sync", per_second = 100)]
+    pub fn admitted<T: std::str::FromStr>(&self, text: &str) -> Result<T, StrictError> {
+        text.parse()
+            .map_err(|_| StrictError::Invalid { reason: "parse" })
+    }
+
+    /// The recommended stack.
+    ///
+    /// # Errors
+    /// The last error, or a rejection.
+    #[retry(max_attempts = 2, delay = "1ms")]
+    #[circuit_breaker(name = "strict-stack")]
+    #[rate_limit(name = "strict-stack", per_second = 100, max_wait = "1s")]
+    #[bulkhead(name = "strict-stack", max_concurrent = 4, max_wait = "1s")]
+    pub async fn fully_stacked(&mut self) -> Result<u32, StrictError> {
+        self.hits += 1;
+        Ok(self.hits)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn strict_crate_limits() {
+    let mut client = Client { hits: 0 };
+    assert_eq!(client.in_a_slot("k"), Ok("k0".to_owned()));
+    assert_eq!(client.in_a_slot_async().await, Ok(1));
+    assert_eq!(client.admitted_async().await, Ok(1));
+    assert_eq!(client.admitted::<u8>("7"), Ok(7));
+    assert_eq!(client.fully_stacked().await, Ok(2));
+}
+
+/// The recommended stack's attributes, each used only in the stack: every import stays used.
+pub mod stacked_limits_imports {
+    use retry_runtime::{bulkhead, circuit_breaker, rate_limit, retry};
+
+    /// All four.
+    ///
+    /// # Errors
+    /// The last error, or a rejection.
+    #[retry(max_attempts = 2, delay = "1ms")]
+    #[circuit_breaker(name = "strict-limits-imports")]
+    #[rate_limit(name = "strict-limits-imports", per_second = 10)]
+    #[bulkhead(name = "strict-limits-imports")]
+    pub fn stacked() -> Result<(), super::StrictError> {
         Ok(())
     }
 }

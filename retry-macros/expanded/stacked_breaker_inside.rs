@@ -1,7 +1,7 @@
 async fn query(sql: &str) -> Result<Rows, DbError> {
     #[allow(unused_imports)]
     use circuit_breaker as _;
-    let breaker_rejected = &::core::cell::Cell::new(false);
+    let inner_rejected = &::core::sync::atomic::AtomicBool::new(false);
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
             ::core::concat!(::core::module_path!(), "::", "query"),
@@ -25,9 +25,10 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::retry_runtime::__private::BreakerSite::untuned("db"); let
                 breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
                 ::core::result::Result::Ok(breaker_permit) => breaker_permit,
-                ::core::result::Result::Err(breaker_open) => { breaker_rejected
-                .set(true); return ::retry_runtime::__private::rejected(breaker_open); }
-                }; let breaker_outcome : Result < Rows, DbError > = async {
+                ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
+                ::core::sync::atomic::Ordering::Relaxed); return
+                ::retry_runtime::__private::rejected(breaker_open); } }; let
+                breaker_outcome : Result < Rows, DbError > = async {
                 #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
@@ -72,7 +73,8 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                         }
                         ::core::result::Result::Err(retry_error) => {
                             ::core::option::Option::Some(
-                                !breaker_rejected.replace(false) && true,
+                                !inner_rejected
+                                    .load(::core::sync::atomic::Ordering::Relaxed) && true,
                             )
                         }
                     })

@@ -102,3 +102,43 @@ pub(crate) fn forwarded_arguments(
     }
     Some(arguments)
 }
+
+/// `tokens` with every span set to `span`, so that an error rustc finds in them (a missing
+/// `From` impl) points at the user's token `span` comes from, not at the attribute.
+pub(crate) fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// Where a rejection's conversion into the fn's error type is reported: the error type's name as
+/// written (`Error` in `io::Error`), else the return type.
+pub(crate) fn error_type_span(shape: &crate::signature::FnShape) -> Span {
+    use syn::spanned::Spanned;
+    match &shape.error_type {
+        Some(syn::Type::Path(path)) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |segment| segment.ident.span()),
+        Some(other) => other.span(),
+        None => shape.output.span(),
+    }
+}
+
+/// A `Duration` literal for the runtime: `Duration::from_nanos(n)`.
+pub(crate) fn duration_tokens(krate: &syn::Path, duration: std::time::Duration) -> TokenStream {
+    let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    quote!(#krate::__private::Duration::from_nanos(#nanos))
+}

@@ -213,6 +213,10 @@ pub(crate) fn example_for(key: &str) -> String {
         "on_result" => "`on_result = retry_runtime::http::is_transient`",
         "recover" => "`recover = Self::from_cache`",
         "config" => "`config = crate::breakers::PAYMENTS`",
+        "max_concurrent" => "`max_concurrent = 10`",
+        "max_wait" => "`max_wait = \"50ms\"`",
+        "per_second" => "`per_second = 100`",
+        "burst" => "`burst = 20`",
         _ => "",
     }
     .to_owned()

@@ -89,13 +89,39 @@ pub(crate) struct FnShape {
 pub(crate) enum AttributeKind {
     Retry,
     CircuitBreaker,
+    Bulkhead,
+    RateLimit,
 }
 
 impl AttributeKind {
+    /// Why the fn must return a `Result`.
+    fn needs_result(self) -> &'static str {
+        match self {
+            AttributeKind::Retry | AttributeKind::CircuitBreaker => {
+                "only an `Err` can say that a call failed"
+            }
+            AttributeKind::Bulkhead | AttributeKind::RateLimit => {
+                "a rejected call is returned as an `Err`"
+            }
+        }
+    }
+
+    /// What the attribute offers a fn that returns values rather than a `Result`.
+    fn value_alternative(self) -> &'static str {
+        match self {
+            AttributeKind::Retry | AttributeKind::CircuitBreaker => {
+                ", or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
+            }
+            AttributeKind::Bulkhead | AttributeKind::RateLimit => "",
+        }
+    }
+
     fn spelled(self) -> &'static str {
         match self {
             AttributeKind::Retry => "`#[retry]`",
             AttributeKind::CircuitBreaker => "`#[circuit_breaker]`",
+            AttributeKind::Bulkhead => "`#[bulkhead]`",
+            AttributeKind::RateLimit => "`#[rate_limit]`",
         }
     }
 }
@@ -164,7 +190,9 @@ pub(crate) fn analyze(
         errors.push_spanned(
             &written_output,
             format!(
-                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: only an `Err` can say that a call failed; return a `Result`, or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
+                "{spelled} needs a fn that returns `Result<T, E>`, not {found}: {}; return a `Result`{}",
+                attribute.needs_result(),
+                attribute.value_alternative(),
             ),
         );
         return None;

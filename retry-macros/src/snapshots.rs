@@ -1,4 +1,4 @@
-//! Expansion snapshots: what `#[retry]` generates for each fn shape, pretty-printed and checked
+//! Expansion snapshots: what each attribute generates for each fn shape, pretty-printed and checked
 //! in under `retry-macros/expanded/`, so a reviewer can read the generated code and a change to it
 //! shows up in the diff. Regenerate with `UPDATE_EXPANDED=1 cargo test -p retry-macros`.
 
@@ -220,6 +220,91 @@ fn breaker_inside_retry() {
         quote!(max_attempts = 3),
         quote! {
             #[circuit_breaker(name = "db")]
+            async fn query(sql: &str) -> Result<Rows, DbError> {
+                run(sql).await
+            }
+        },
+    );
+}
+
+fn check_strategy(
+    name: &str,
+    strategy: crate::stack::Strategy,
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) {
+    check_expansion(name, crate::stack::expand(strategy, args, item));
+}
+
+#[test]
+fn bulkhead_on_a_sync_method() {
+    check_strategy(
+        "bulkhead_sync_method",
+        crate::stack::Strategy::Bulkhead,
+        quote!(name = "db", max_concurrent = 10, max_wait = "50ms"),
+        quote! {
+            fn query(&self, sql: &str) -> Result<Rows, DbError> {
+                self.pool.run(sql)
+            }
+        },
+    );
+}
+
+#[test]
+fn bulkhead_on_an_async_fn_without_waiting() {
+    check_strategy(
+        "bulkhead_async_no_wait",
+        crate::stack::Strategy::Bulkhead,
+        quote!(name = "db", max_concurrent = 10),
+        quote! {
+            async fn query(sql: &str) -> Result<Rows, DbError> {
+                run(sql).await
+            }
+        },
+    );
+}
+
+#[test]
+fn rate_limit_on_an_async_method_with_max_wait() {
+    check_strategy(
+        "rate_limit_async_method",
+        crate::stack::Strategy::RateLimit,
+        quote!(name = "api", per_second = 100, burst = 20, max_wait = "1s"),
+        quote! {
+            async fn fetch(&mut self, path: &str) -> Result<Bytes, ApiError> {
+                self.client.get(path).await
+            }
+        },
+    );
+}
+
+#[test]
+fn rate_limit_on_a_sync_fn() {
+    check_strategy(
+        "rate_limit_sync_fn",
+        crate::stack::Strategy::RateLimit,
+        quote!(
+            name = "api",
+            per_second = 100,
+            crate = my_reexport::retry_runtime
+        ),
+        quote! {
+            fn fetch(path: &str) -> Result<Bytes, ApiError> {
+                get(path)
+            }
+        },
+    );
+}
+
+#[test]
+fn the_recommended_stack() {
+    check(
+        "stacked_recommended",
+        quote!(max_attempts = 3),
+        quote! {
+            #[circuit_breaker(name = "db")]
+            #[rate_limit(name = "db", per_second = 100, max_wait = "50ms")]
+            #[bulkhead(name = "db", max_concurrent = 10, max_wait = "50ms")]
             async fn query(sql: &str) -> Result<Rows, DbError> {
                 run(sql).await
             }

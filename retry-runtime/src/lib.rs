@@ -51,12 +51,15 @@
 mod breaker;
 mod breaker_state;
 mod budget;
+mod bulkhead;
 mod engine;
 mod events;
 mod failure;
 mod functional;
 mod hint;
+mod named;
 mod policy;
+mod rate_limit;
 mod registry;
 mod rng;
 mod scope;
@@ -86,16 +89,22 @@ pub use budget::{
     BudgetConfig, BudgetCounts, MAX_TOKENS, MIN_SHARE, RESERVE_WINDOW, RetryBudget, budget,
     register_budget,
 };
+pub use bulkhead::config::{BulkheadConfig, BulkheadConfigError, MAX_CONCURRENT};
+pub use bulkhead::registry::{bulkhead, register_bulkhead};
+pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, Source, TRACING_TARGET};
 pub use failure::Failure;
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
+pub use rate_limit::config::{MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigError};
+pub use rate_limit::registry::{rate_limiter, register_rate_limiter};
+pub use rate_limit::{RateLimitCounts, RateLimited, RateLimiter};
 pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
-pub use sleep::{AsyncSleeper, PausedTime};
+pub use sleep::{AsyncSleeper, MAX_WAIT, PausedTime};
 pub use timeout::AttemptTimeout;
 
 // The settings model (values, bounds, checks, the delay math), shared with the attributes'
@@ -115,3 +124,13 @@ pub use retry_macros::retry;
 #[doc(inline)]
 #[doc = include_str!("../docs/circuit_breaker.md")]
 pub use retry_macros::circuit_breaker;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/bulkhead.md")]
+pub use retry_macros::bulkhead;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/rate_limit.md")]
+pub use retry_macros::rate_limit;

@@ -579,3 +579,53 @@ impl<T, E: From<CircuitOpen>> RejectionOutput for Result<T, E> {
 pub fn rejected<R: RejectionOutput>(open: CircuitOpen) -> R {
     R::rejected(open)
 }
+
+pub use crate::bulkhead::site::BulkheadSite;
+pub use crate::bulkhead::{BulkheadFull, BulkheadPermit};
+pub use crate::rate_limit::RateLimited;
+pub use crate::rate_limit::site::RateLimitSite;
+pub use crate::{BulkheadConfig, RateLimitConfig};
+
+/// An error type a full bulkhead's rejection converts into: any `E: From<BulkheadFull>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[bulkhead]` needs the fn's error type `{Self}` to implement `From<retry_runtime::BulkheadFull>`",
+    label = "a call rejected by the bulkhead is returned as this error type",
+    note = "add `impl From<retry_runtime::BulkheadFull> for {Self}`, which a rejected call is converted with"
+)]
+pub trait BulkheadRejection: Sized {
+    /// `E::from(full)`.
+    fn from_full(full: BulkheadFull) -> Self;
+}
+
+impl<E: From<BulkheadFull>> BulkheadRejection for E {
+    fn from_full(full: BulkheadFull) -> Self {
+        E::from(full)
+    }
+}
+
+/// A bulkhead's rejection as the fn's `Result`.
+pub fn bulkhead_rejected<T, E: BulkheadRejection>(full: BulkheadFull) -> Result<T, E> {
+    Err(E::from_full(full))
+}
+
+/// An error type a rate limiter's rejection converts into: any `E: From<RateLimited>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[rate_limit]` needs the fn's error type `{Self}` to implement `From<retry_runtime::RateLimited>`",
+    label = "a call rejected by the rate limiter is returned as this error type",
+    note = "add `impl From<retry_runtime::RateLimited> for {Self}`, which a rejected call is converted with"
+)]
+pub trait RateLimitRejection: Sized {
+    /// `E::from(limited)`.
+    fn from_limited(limited: RateLimited) -> Self;
+}
+
+impl<E: From<RateLimited>> RateLimitRejection for E {
+    fn from_limited(limited: RateLimited) -> Self {
+        E::from(limited)
+    }
+}
+
+/// A rate limiter's rejection as the fn's `Result`.
+pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Result<T, E> {
+    Err(E::from_limited(limited))
+}

@@ -30,8 +30,8 @@ pub fn scope() -> NameScope {
     NameScope::enter()
 }
 
-/// Resets every breaker (to closed, failures forgotten) and every retry budget (to its
-/// reserve, counts from zero) of this thread's scope: the process-wide ones outside a
+/// Resets every breaker (to closed, failures forgotten), every retry budget (to its reserve,
+/// counts from zero) and every rate limiter (to its whole burst) of this thread's scope: the process-wide ones outside a
 /// [`scope`].
 ///
 /// ```
@@ -48,6 +48,9 @@ pub fn reset_all() {
     }
     for budget in crate::budget::budgets_snapshot() {
         budget.reset();
+    }
+    for limiter in crate::rate_limit::registry::rate_limiters_snapshot() {
+        limiter.reset();
     }
 }
 

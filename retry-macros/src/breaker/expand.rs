@@ -13,15 +13,18 @@ use crate::codegen::fake_return;
 use crate::settings::builder_calls;
 use crate::signature::FnShape;
 
-/// Wraps one body (the fn's, or an inner `#[retry]`'s expansion of it) in the breaker.
-/// `rejected` names a `Cell<bool>` of an outer `#[retry]`, set on rejection so that it does not
-/// retry a call the breaker refused.
+/// Wraps one body (the fn's, or an inner attribute's expansion of it) in the breaker.
+/// `rejected` names an `AtomicBool` of an outer `#[retry]` or `#[circuit_breaker]`, set on
+/// rejection so that they neither retry it nor count it as a failure. `inner_rejected` is that
+/// flag when an inner attribute can set it: a call an inner bulkhead, rate limiter or breaker
+/// rejected says nothing of the dependency, so it counts as ignored.
 pub(crate) fn wrap_body(
     plan: &BreakerPlan,
     shape: &FnShape,
     body: &TokenStream,
     is_async: bool,
     rejected: Option<&Ident>,
+    inner_rejected: Option<&Ident>,
 ) -> TokenStream {
     let name = |text: &str| Ident::new(text, Span::mixed_site());
     let (site, permit, open, outcome, error, attempt, value) = (
@@ -48,7 +51,8 @@ pub(crate) fn wrap_body(
     };
     let output = &shape.output;
     let fake_return = fake_return(output);
-    let mark_rejected = rejected.map(|flag| quote!(#flag.set(true);));
+    let mark_rejected =
+        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let awaited = is_async.then(|| quote!(.await));
     let on_rejection = match (&plan.recover, &plan.fallback) {
         (Some((recover, arguments)), _) => quote_spanned! {recover.span()=>
@@ -68,7 +72,7 @@ pub(crate) fn wrap_body(
             #attempt()
         }}
     };
-    let record = record_outcome(plan, &permit, &outcome, &error, &value);
+    let record = record_outcome(plan, &permit, &outcome, &error, &value, inner_rejected);
     // `recover` answers every `Err` (counted first, as failed or ignored); a failing value of
     // `on_result` is returned as it is.
     let finish = match &plan.recover {
@@ -108,9 +112,16 @@ fn record_outcome(
     outcome: &Ident,
     error: &Ident,
     value: &Ident,
+    inner_rejected: Option<&Ident>,
 ) -> TokenStream {
     let krate = &plan.krate;
-    let counts_as_failure = selects(plan.classifier.as_ref(), &error.to_token_stream());
+    let selected = selects(plan.classifier.as_ref(), &error.to_token_stream());
+    let counts_as_failure = match inner_rejected {
+        Some(flag) => {
+            quote!(!#flag.load(::core::sync::atomic::Ordering::Relaxed) && #selected)
+        }
+        None => selected,
+    };
     let value_fails = |value: &TokenStream| {
         plan.on_result.as_ref().map(|on_result| {
             quote_spanned! {on_result.span()=>

@@ -51,8 +51,9 @@ impl Names {
 }
 
 /// Wraps one body (the fn's, or an inner attribute's expansion of it) in the retry loop.
-/// `rejected` names a `Cell<bool>` that an inner `#[circuit_breaker]` sets when it rejects a
-/// call: a rejection is never retried.
+/// `rejected` names an `AtomicBool` (declared by the caller) that an inner `#[circuit_breaker]`,
+/// `#[rate_limit]` or `#[bulkhead]` sets when it rejects a call: a rejection is never retried.
+/// The flag is only read, so an outer attribute sees it too.
 pub(crate) fn wrap_body(
     plan: &RetryPlan,
     shape: &FnShape,
@@ -63,16 +64,10 @@ pub(crate) fn wrap_body(
 ) -> TokenStream {
     let names = Names::new();
     let site = site_static(&names, plan, fn_name);
-    let rejected_declaration =
-        rejected.map(|flag| quote!(let #flag = &::core::cell::Cell::new(false);));
-    let retry_loop = if is_async {
+    if is_async {
         async_body(&names, plan, &shape.output, &site, body, rejected)
     } else {
         sync_body(&names, plan, &shape.output, &site, body, rejected)
-    };
-    quote! {
-        #rejected_declaration
-        #retry_loop
     }
 }
 
@@ -459,7 +454,9 @@ fn outcome_code(
     }
     let selected = selects(plan.classifier.as_ref(), &quote!(#error));
     let classify = match rejected {
-        Some(flag) => quote!(!#flag.replace(false) && #selected),
+        Some(flag) => {
+            quote!(!#flag.load(::core::sync::atomic::Ordering::Relaxed) && #selected)
+        }
         None => selected,
     };
     let (ok_failed, ok_hint) = match value_fails(value) {

@@ -37,7 +37,7 @@ impl fmt::Debug for ClockSource {
     }
 }
 
-fn default_now() -> Instant {
+pub(crate) fn default_now() -> Instant {
     if let Some(paused) = crate::sleep::paused_now() {
         return paused;
     }

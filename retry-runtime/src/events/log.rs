@@ -4,7 +4,8 @@
 //!
 //! Levels: a scheduled retry is `DEBUG`, a success after retries `INFO`, a loop that gave up
 //! `WARN`, and an error returned at once (not retryable, permanent) `DEBUG`, since the caller sees
-//! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`.
+//! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`, and
+//! so is a rejection by a bulkhead or a rate limiter.
 //!
 //! In an outage every call gives up, so a site's `WARN` is written at most once per
 //! [`WARN_INTERVAL`]; the ones in between go to `DEBUG`, and the next `WARN` says how many there
@@ -150,6 +151,23 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             name,
             state = state.name(),
             "call rejected by circuit breaker"
+        ),
+        Event::BulkheadFull {
+            name,
+            max_concurrent,
+            waited,
+        } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            max_concurrent,
+            waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+            "call rejected by bulkhead"
+        ),
+        Event::RateLimited { name, retry_after } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
+            "call rejected by rate limiter"
         ),
         Event::AttemptFailed { .. } | Event::Succeeded { .. } | Event::BreakerCall { .. } => {}
     }

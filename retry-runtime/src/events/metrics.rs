@@ -12,6 +12,10 @@
 //! | `circuitbreaker_not_permitted_calls_total` | counter | `name` |
 //! | `circuitbreaker_transitions_total` | counter | `name`, `from`, `to` |
 //! | `circuitbreaker_failure_rate` | gauge, 0 to 1 | `name` |
+//! | `bulkhead_available_concurrent_calls` | gauge | `name` |
+//! | `bulkhead_max_allowed_concurrent_calls` | gauge | `name` |
+//! | `ratelimiter_available_permissions` | gauge, negative while waiting calls hold reservations | `name` |
+//! | `ratelimiter_waiting_threads` | gauge | `name` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -50,6 +54,10 @@ struct Names {
     breaker_not_permitted: &'static str,
     breaker_transitions: &'static str,
     breaker_failure_rate: &'static str,
+    bulkhead_available: &'static str,
+    bulkhead_max_allowed: &'static str,
+    rate_limiter_available: &'static str,
+    rate_limiter_waiting: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -113,6 +121,10 @@ fn names() -> &'static Names {
             breaker_not_permitted: name("circuitbreaker_not_permitted_calls_total"),
             breaker_transitions: name("circuitbreaker_transitions_total"),
             breaker_failure_rate: name("circuitbreaker_failure_rate"),
+            bulkhead_available: name("bulkhead_available_concurrent_calls"),
+            bulkhead_max_allowed: name("bulkhead_max_allowed_concurrent_calls"),
+            rate_limiter_available: name("ratelimiter_available_permissions"),
+            rate_limiter_waiting: name("ratelimiter_waiting_threads"),
         };
         describe_names(&names);
         names
@@ -165,6 +177,29 @@ fn describe_names(names: &Names) {
             KeyName::from_const_str(names.breaker_failure_rate),
             Some(Unit::Percent),
             SharedString::const_str("Failure rate over the circuit breaker's window, 0 to 1"),
+        );
+        let gauge = |name: &'static str, help: &'static str| {
+            recorder.describe_gauge(
+                KeyName::from_const_str(name),
+                Some(Unit::Count),
+                SharedString::const_str(help),
+            );
+        };
+        gauge(
+            names.bulkhead_available,
+            "Calls a bulkhead can admit now without waiting",
+        );
+        gauge(
+            names.bulkhead_max_allowed,
+            "The most calls a bulkhead runs at once",
+        );
+        gauge(
+            names.rate_limiter_available,
+            "Calls a rate limiter can admit now without waiting (negative while waiting calls hold reservations)",
+        );
+        gauge(
+            names.rate_limiter_waiting,
+            "Calls waiting for a rate limiter's permit",
         );
     });
 }
@@ -240,6 +275,14 @@ pub(crate) struct Handles {
 enum Kind {
     Retry,
     Breaker,
+    /// A bulkhead, with its number of slots.
+    Bulkhead {
+        max_concurrent: u32,
+    },
+    /// A rate limiter, with its burst.
+    RateLimiter {
+        burst: u32,
+    },
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -269,6 +312,14 @@ enum Series {
         /// arrives late is not applied over it.
         shown: Mutex<u64>,
     },
+    Bulkhead {
+        available: Gauge,
+        max_allowed: Gauge,
+    },
+    RateLimiter {
+        available: Gauge,
+        waiting: Gauge,
+    },
 }
 
 const RETRY_KINDS: [&str; 4] = [
@@ -292,6 +343,14 @@ impl Handles {
 
     pub(crate) const fn breaker() -> Handles {
         Handles::new(Kind::Breaker)
+    }
+
+    pub(crate) const fn bulkhead(max_concurrent: u32) -> Handles {
+        Handles::new(Kind::Bulkhead { max_concurrent })
+    }
+
+    pub(crate) const fn rate_limiter(burst: u32) -> Handles {
+        Handles::new(Kind::RateLimiter { burst })
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -335,7 +394,31 @@ impl Resolved {
     #[inline(never)]
     fn new(kind: Kind, name: &'static str, recorder: usize) -> Resolved {
         let names = names();
-        let series = if kind == Kind::Retry {
+        let name_only = [("name", name), NONE, NONE];
+        let series = if let Kind::Bulkhead { max_concurrent } = kind {
+            let series = Series::Bulkhead {
+                available: gauge(names.bulkhead_available, name_only),
+                max_allowed: gauge(names.bulkhead_max_allowed, name_only),
+            };
+            if let Series::Bulkhead {
+                available,
+                max_allowed,
+            } = &series
+            {
+                // Until a call says otherwise, every slot is free.
+                available.set(f64::from(max_concurrent));
+                max_allowed.set(f64::from(max_concurrent));
+            }
+            series
+        } else if let Kind::RateLimiter { burst } = kind {
+            let available = gauge(names.rate_limiter_available, name_only);
+            // Until a call says otherwise, the whole burst is available.
+            available.set(f64::from(burst));
+            Series::RateLimiter {
+                available,
+                waiting: gauge(names.rate_limiter_waiting, name_only),
+            }
+        } else if kind == Kind::Retry {
             Series::Retry {
                 calls: RETRY_KINDS
                     .map(|kind| counter(names.retry_calls, [("name", name), ("kind", kind), NONE])),
@@ -379,6 +462,76 @@ pub(crate) fn breaker_registered(source: &Source) {
     let _ = source.metrics.series(source.name);
 }
 
+/// A bulkhead's or a rate limiter's series exist from its registration: set when its handles
+/// are resolved, or here for a recorder that keeps none.
+pub(crate) fn limiter_registered(source: &Source) {
+    if source.metrics.series(source.name).is_some() {
+        return;
+    }
+    let names = names();
+    let name_only = [("name", source.name), NONE, NONE];
+    match source.metrics.kind {
+        Kind::Bulkhead { max_concurrent } => {
+            gauge(names.bulkhead_max_allowed, name_only).set(f64::from(max_concurrent));
+            gauge(names.bulkhead_available, name_only).set(f64::from(max_concurrent));
+        }
+        Kind::RateLimiter { burst } => {
+            gauge(names.rate_limiter_available, name_only).set(f64::from(burst));
+            gauge(names.rate_limiter_waiting, name_only).set(0.0);
+        }
+        _ => {}
+    }
+}
+
+/// A bulkhead's free slots: one store on a cached handle.
+#[inline]
+pub(super) fn bulkhead_available(source: &Source, free: u32) {
+    match source.metrics.series(source.name) {
+        Some(Series::Bulkhead { available, .. }) => available.set(f64::from(free)),
+        Some(_) => {}
+        None => gauge(
+            names().bulkhead_available,
+            [("name", source.name), NONE, NONE],
+        )
+        .set(f64::from(free)),
+    }
+}
+
+/// A rate limiter's permits left: one store on a cached handle.
+#[inline]
+pub(super) fn rate_limiter_available(source: &Source, permits: i64) {
+    #[allow(clippy::cast_precision_loss)]
+    let permits = permits as f64;
+    match source.metrics.series(source.name) {
+        Some(Series::RateLimiter { available, .. }) => available.set(permits),
+        Some(_) => {}
+        None => gauge(
+            names().rate_limiter_available,
+            [("name", source.name), NONE, NONE],
+        )
+        .set(permits),
+    }
+}
+
+/// A call starts or stops waiting for a rate limiter's permit.
+pub(super) fn rate_limiter_waiting(source: &Source, started: bool) {
+    let change = |gauge: &Gauge| {
+        if started {
+            gauge.increment(1.0);
+        } else {
+            gauge.decrement(1.0);
+        }
+    };
+    match source.metrics.series(source.name) {
+        Some(Series::RateLimiter { waiting, .. }) => change(waiting),
+        Some(_) => {}
+        None => change(&gauge(
+            names().rate_limiter_waiting,
+            [("name", source.name), NONE, NONE],
+        )),
+    }
+}
+
 /// A first-attempt success: one increment on a cached handle.
 #[inline]
 pub(super) fn first_success(source: &Source) {
@@ -389,7 +542,7 @@ pub(super) fn first_success(source: &Source) {
             calls[0].increment(1);
             attempts.increment(1);
         }
-        Some(Series::Breaker { .. }) => {}
+        Some(_) => {}
         None => uncached(&Event::Succeeded {
             name: source.name,
             attempts: 1,
@@ -417,7 +570,7 @@ pub(super) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Optio
                 failure_rate.set(rate);
             }
         }
-        Some(Series::Retry { .. }) => {}
+        Some(_) => {}
         None => uncached(&Event::BreakerCall {
             name: source.name,
             outcome,
@@ -567,7 +720,10 @@ fn uncached(event: &Event<'_>) {
         Event::CallRejected { name, .. } => {
             counter(names.breaker_not_permitted, [("name", name), NONE, NONE]).increment(1);
         }
-        Event::BreakerTransition { .. } | Event::AttemptFailed { .. } => {}
+        Event::BreakerTransition { .. }
+        | Event::AttemptFailed { .. }
+        | Event::BulkheadFull { .. }
+        | Event::RateLimited { .. } => {}
     }
 }
 

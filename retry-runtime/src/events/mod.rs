@@ -136,6 +136,23 @@ pub enum Event<'a> {
         /// The failure rate over the breaker's window after this call, when it has a rate.
         failure_rate: Option<f64>,
     },
+    /// A bulkhead rejected a call: every slot stayed taken for the site's `max_wait`.
+    BulkheadFull {
+        /// The bulkhead.
+        name: &'static str,
+        /// Its number of slots.
+        max_concurrent: u32,
+        /// How long the call waited (zero: rejected at once).
+        waited: Duration,
+    },
+    /// A rate limiter rejected a call: its next permit was further away than the site's
+    /// `max_wait`.
+    RateLimited {
+        /// The rate limiter.
+        name: &'static str,
+        /// How long until a call would be admitted.
+        retry_after: Duration,
+    },
 }
 
 /// How a breaker counted a call.
@@ -193,6 +210,28 @@ impl Source {
             log: log::Throttle::new(),
             #[cfg(feature = "metrics")]
             metrics: metrics::Handles::breaker(),
+        }
+    }
+
+    /// The source of a bulkhead with `max_concurrent` slots.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) const fn bulkhead(name: &'static str, max_concurrent: u32) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::bulkhead(max_concurrent),
+        }
+    }
+
+    /// The source of a rate limiter holding up to `burst` permits.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) const fn rate_limiter(name: &'static str, burst: u32) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::rate_limiter(burst),
         }
     }
 
@@ -382,4 +421,66 @@ pub(crate) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Optio
             failure_rate: rate,
         });
     }
+}
+
+/// A bulkhead was registered by name: its series exist from now on.
+pub(crate) fn bulkhead_registered(source: &Source) {
+    #[cfg(feature = "metrics")]
+    metrics::limiter_registered(source);
+    #[cfg(not(feature = "metrics"))]
+    let _ = source;
+}
+
+/// A bulkhead rejected a call.
+#[cold]
+pub(crate) fn bulkhead_full(source: &Source, full: &crate::BulkheadFull) {
+    emit(
+        source,
+        &Event::BulkheadFull {
+            name: source.name,
+            max_concurrent: full.max_concurrent,
+            waited: full.waited,
+        },
+    );
+}
+
+/// A bulkhead's free slots changed: its gauge.
+#[cfg(feature = "metrics")]
+#[inline]
+pub(crate) fn bulkhead_available(source: &Source, available: u32) {
+    metrics::bulkhead_available(source, available);
+}
+
+/// A rate limiter was registered by name: its series exist from now on.
+pub(crate) fn rate_limiter_registered(source: &Source) {
+    #[cfg(feature = "metrics")]
+    metrics::limiter_registered(source);
+    #[cfg(not(feature = "metrics"))]
+    let _ = source;
+}
+
+/// A rate limiter rejected a call.
+#[cold]
+pub(crate) fn rate_limited(source: &Source, limited: &crate::RateLimited) {
+    emit(
+        source,
+        &Event::RateLimited {
+            name: source.name,
+            retry_after: limited.retry_after,
+        },
+    );
+}
+
+/// A rate limiter admitted a call: the permits left for calls arriving now (negative while
+/// waiting calls hold reservations), for its gauge.
+#[cfg(feature = "metrics")]
+#[inline]
+pub(crate) fn rate_limiter_available(source: &Source, available: i64) {
+    metrics::rate_limiter_available(source, available);
+}
+
+/// A call starts (`true`) or stops (`false`) waiting for a rate limiter's permit.
+#[cfg(feature = "metrics")]
+pub(crate) fn rate_limiter_waiting(source: &Source, started: bool) {
+    metrics::rate_limiter_waiting(source, started);
 }

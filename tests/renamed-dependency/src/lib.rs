@@ -16,6 +16,18 @@ impl From<resilience::AttemptTimeout> for Flaky {
     }
 }
 
+impl From<resilience::BulkheadFull> for Flaky {
+    fn from(_: resilience::BulkheadFull) -> Self {
+        Flaky::Busy
+    }
+}
+
+impl From<resilience::RateLimited> for Flaky {
+    fn from(_: resilience::RateLimited) -> Self {
+        Flaky::Busy
+    }
+}
+
 /// Fails once, then succeeds.
 ///
 /// # Errors
@@ -44,6 +56,26 @@ pub async fn async_through_renamed(calls: &Cell<u32>) -> Result<u32, Flaky> {
     }
 }
 
+/// A bulkhead and a rate limiter through the renamed crate, sync.
+///
+/// # Errors
+/// [`Flaky::Busy`] when rejected.
+#[resilience::bulkhead(crate = resilience, name = "renamed", max_concurrent = 1, max_wait = "1s")]
+#[resilience::rate_limit(crate = resilience, name = "renamed", per_second = 10, max_wait = "1s")]
+pub fn limited_through_renamed(value: u32) -> Result<u32, Flaky> {
+    Ok(value)
+}
+
+/// The same, async.
+///
+/// # Errors
+/// [`Flaky::Busy`] when rejected.
+#[resilience::rate_limit(crate = resilience, name = "renamed-async", per_second = 10, max_wait = "1s")]
+#[resilience::bulkhead(crate = resilience, name = "renamed-async", max_concurrent = 1, max_wait = "1s")]
+pub async fn limited_async_through_renamed(value: u32) -> Result<u32, Flaky> {
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +85,19 @@ mod tests {
         let _paused = resilience::testing::pause_sync_time();
         let calls = Cell::new(0);
         assert_eq!(sync_through_renamed(&calls), Ok(2));
+    }
+
+    #[test]
+    fn limits_expand_through_the_renamed_crate() {
+        let _paused = resilience::testing::pause_sync_time();
+        assert_eq!(limited_through_renamed(1), Ok(1));
+        assert_eq!(limited_through_renamed(2), Ok(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn async_limits_expand_through_the_renamed_crate() {
+        assert_eq!(limited_async_through_renamed(1).await, Ok(1));
+        assert_eq!(limited_async_through_renamed(2).await, Ok(2));
     }
 
     #[tokio::test(start_paused = true)]

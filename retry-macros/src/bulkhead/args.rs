@@ -1,0 +1,54 @@
+//! The arguments of `#[bulkhead(...)]`, parsed into typed values.
+
+use proc_macro2::TokenStream;
+use syn::parse::ParseStream;
+use syn::{LitInt, LitStr, Path};
+
+use crate::errors::Errors;
+use crate::keys::{
+    Arg, parse_duration_literal, parse_entries, parse_int, parse_key, parse_string, set,
+};
+
+/// Every key of `#[bulkhead(...)]`, each at most once.
+#[derive(Default)]
+pub(crate) struct BulkheadArgs {
+    pub name: Option<Arg<LitStr>>,
+    pub max_concurrent: Option<Arg<LitInt>>,
+    pub max_wait: Option<Arg<LitStr>>,
+    pub krate: Option<Arg<Path>>,
+    /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
+    pub name_written: bool,
+}
+
+pub(crate) const BULKHEAD_KEYS: &[&str] = &["name", "max_concurrent", "max_wait", "crate"];
+
+impl BulkheadArgs {
+    /// Parses every `key = value`, recording each error and resuming at the next comma.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> BulkheadArgs {
+        let mut args = BulkheadArgs::default();
+        parse_entries(tokens, errors, |input| args.parse_entry(input));
+        args
+    }
+
+    fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
+        let (key, name) = parse_key(input, BULKHEAD_KEYS)?;
+        match name.as_str() {
+            "name" => {
+                self.name_written = true;
+                set(&mut self.name, key, parse_string(input, "name")?)
+            }
+            "max_concurrent" => set(
+                &mut self.max_concurrent,
+                key,
+                parse_int(input, "max_concurrent")?,
+            ),
+            "max_wait" => set(
+                &mut self.max_wait,
+                key,
+                parse_duration_literal(input, "max_wait")?,
+            ),
+            "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            _ => unreachable!("every key of BULKHEAD_KEYS has an arm"),
+        }
+    }
+}

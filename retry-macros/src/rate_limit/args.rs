@@ -1,0 +1,57 @@
+//! The arguments of `#[rate_limit(...)]`, parsed into typed values.
+
+use proc_macro2::TokenStream;
+use syn::parse::ParseStream;
+use syn::{LitInt, LitStr, Path};
+
+use crate::errors::Errors;
+use crate::keys::{
+    Arg, parse_duration_literal, parse_entries, parse_int, parse_key, parse_string, set,
+};
+
+/// Every key of `#[rate_limit(...)]`, each at most once.
+#[derive(Default)]
+pub(crate) struct RateLimitArgs {
+    pub name: Option<Arg<LitStr>>,
+    pub per_second: Option<Arg<LitInt>>,
+    pub burst: Option<Arg<LitInt>>,
+    pub max_wait: Option<Arg<LitStr>>,
+    pub krate: Option<Arg<Path>>,
+    /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
+    pub name_written: bool,
+    /// The same for `per_second`.
+    pub per_second_written: bool,
+}
+
+pub(crate) const RATE_LIMIT_KEYS: &[&str] = &["name", "per_second", "burst", "max_wait", "crate"];
+
+impl RateLimitArgs {
+    /// Parses every `key = value`, recording each error and resuming at the next comma.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> RateLimitArgs {
+        let mut args = RateLimitArgs::default();
+        parse_entries(tokens, errors, |input| args.parse_entry(input));
+        args
+    }
+
+    fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
+        let (key, name) = parse_key(input, RATE_LIMIT_KEYS)?;
+        match name.as_str() {
+            "name" => {
+                self.name_written = true;
+                set(&mut self.name, key, parse_string(input, "name")?)
+            }
+            "per_second" => {
+                self.per_second_written = true;
+                set(&mut self.per_second, key, parse_int(input, "per_second")?)
+            }
+            "burst" => set(&mut self.burst, key, parse_int(input, "burst")?),
+            "max_wait" => set(
+                &mut self.max_wait,
+                key,
+                parse_duration_literal(input, "max_wait")?,
+            ),
+            "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            _ => unreachable!("every key of RATE_LIMIT_KEYS has an arm"),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Every semantic check of `#[rate_limit(...)]`, each error spanned at the offending token and
+//! naming the fix; all of one attribute's errors are collected.
+
+use std::time::Duration;
+
+use proc_macro2::Span;
+use syn::{LitStr, Path};
+
+use crate::errors::Errors;
+use crate::limits;
+use crate::rate_limit::args::RateLimitArgs;
+
+/// What `expand` generates from.
+pub(crate) struct RateLimitPlan {
+    pub krate: Path,
+    pub name: LitStr,
+    pub per_second: u32,
+    pub burst: u32,
+    pub max_wait: Duration,
+}
+
+pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<RateLimitPlan> {
+    let name = limits::name(
+        args.name.as_ref(),
+        args.name_written,
+        "rate_limit",
+        "rate limiter",
+        "api",
+        errors,
+    );
+    let per_second = match &args.per_second {
+        // Written, but not as an integer: already reported.
+        None if args.per_second_written => None,
+        None => {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "`#[rate_limit]` needs `per_second`, the calls a second it admits: `#[rate_limit(name = \"api\", per_second = 100)]`",
+            ));
+            None
+        }
+        Some(arg) => limits::count(arg, limits::MAX_RATE, errors),
+    };
+    // Without `burst`, a second's worth, as `governor`'s `Quota::per_second`.
+    let burst = match &args.burst {
+        None => per_second,
+        Some(arg) => limits::count(arg, limits::MAX_RATE, errors),
+    };
+    let max_wait = limits::max_wait(args.max_wait.as_ref(), errors);
+    Some(RateLimitPlan {
+        krate: args.krate.as_ref().map_or_else(
+            || syn::parse_quote!(::retry_runtime),
+            |krate| krate.value.clone(),
+        ),
+        name: name?,
+        per_second: per_second?,
+        burst: burst?,
+        max_wait: max_wait?,
+    })
+}

@@ -1,0 +1,88 @@
+//! One `#[bulkhead]` fn, as its expansion sees it: the bulkhead's name and settings, and the
+//! bulkhead itself once the first call has looked it up.
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::config::BulkheadConfig;
+use super::{Bulkhead, BulkheadFull, BulkheadPermit};
+use crate::sleep::AsyncSleeper;
+
+/// Emitted as a `static` by `#[bulkhead]`.
+#[derive(Debug)]
+pub struct BulkheadSite {
+    name: &'static str,
+    config: BulkheadConfig,
+    bulkhead: std::sync::OnceLock<&'static Bulkhead>,
+}
+
+impl BulkheadSite {
+    /// A site; `const` so that it lives in a `static`.
+    pub const fn new(name: &'static str, config: BulkheadConfig) -> Self {
+        BulkheadSite {
+            name,
+            config,
+            bulkhead: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The named bulkhead: registered by the first call through any site that names it.
+    #[inline]
+    pub fn bulkhead(&self) -> &'static Bulkhead {
+        match self.bulkhead.get() {
+            Some(bulkhead) if !crate::scope::any_active() => bulkhead,
+            _ => self.register(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&self) -> &'static Bulkhead {
+        if crate::scope::current() != 0 {
+            // A test's scope: its own bulkhead, never cached in the site.
+            return super::registry::register_bulkhead(self.name, self.config);
+        }
+        self.bulkhead
+            .get_or_init(|| super::registry::register_bulkhead(self.name, self.config))
+    }
+
+    /// A sync call's slot: free now, or after waiting up to `max_wait`.
+    ///
+    /// # Errors
+    /// [`BulkheadFull`] when no slot was released in time.
+    #[inline]
+    pub fn acquire_sync(
+        &self,
+        max_wait: Duration,
+    ) -> Result<BulkheadPermit<'static>, BulkheadFull> {
+        let bulkhead = self.bulkhead();
+        match bulkhead.take() {
+            Some(permit) => Ok(permit),
+            None => bulkhead.wait_blocking(max_wait),
+        }
+    }
+
+    /// An async call's slot if one is free now; otherwise the call [`wait`](Self::wait)s.
+    #[inline]
+    pub fn try_acquire(&self) -> Option<BulkheadPermit<'static>> {
+        self.bulkhead().take()
+    }
+
+    /// An async call's wait for a slot, up to `max_wait` on `S`'s clock.
+    ///
+    /// # Errors
+    /// [`BulkheadFull`] when no slot was released in time.
+    pub fn wait<S: AsyncSleeper>(
+        &self,
+        max_wait: Duration,
+    ) -> impl Future<Output = Result<BulkheadPermit<'static>, BulkheadFull>> + use<S> {
+        // The bulkhead's own future, not one wrapping it: the caller's future holds one.
+        self.bulkhead().wait::<S>(max_wait)
+    }
+
+    /// The rejection of an async call of a site without `max_wait`.
+    #[cold]
+    pub fn full(&self) -> BulkheadFull {
+        self.bulkhead().reject(Duration::ZERO)
+    }
+}

@@ -1,0 +1,73 @@
+//! Shared instances by name, per test scope: what bulkheads and rate limiters are found by.
+//!
+//! The rule for two sites naming one instance with different settings is the breakers': the
+//! first site to run creates it with its settings, later sites use it as it is, and the caller
+//! warns when the settings differ.
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, PoisonError, RwLock};
+
+/// Instances by scope (0: process-wide; others: [`testing::scope`](crate::testing::scope)) and
+/// name. Each lives for the rest of the process, like the call sites that name it.
+pub(crate) struct Named<T: 'static> {
+    instances: OnceLock<RwLock<HashMap<u64, HashMap<&'static str, &'static T>>>>,
+}
+
+impl<T: Sync + 'static> Named<T> {
+    pub(crate) const fn new() -> Named<T> {
+        Named {
+            instances: OnceLock::new(),
+        }
+    }
+
+    fn instances(&self) -> &RwLock<HashMap<u64, HashMap<&'static str, &'static T>>> {
+        self.instances.get_or_init(RwLock::default)
+    }
+
+    /// The instance named `name` in this thread's scope.
+    pub(crate) fn get(&self, name: &str) -> Option<&'static T> {
+        let scope = crate::scope::current();
+        self.instances()
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&scope)
+            .and_then(|named| named.get(name))
+            .copied()
+    }
+
+    /// The instance named `name` in this thread's scope, made by `create` if there is none yet;
+    /// `true` when this call made it.
+    pub(crate) fn get_or_create(
+        &self,
+        name: &'static str,
+        create: impl FnOnce() -> T,
+    ) -> (&'static T, bool) {
+        if let Some(existing) = self.get(name) {
+            return (existing, false);
+        }
+        let scope = crate::scope::current();
+        let mut instances = self
+            .instances()
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let named = instances.entry(scope).or_default();
+        if let Some(existing) = named.get(name) {
+            return (existing, false);
+        }
+        // One allocation per name, at the first call.
+        let created: &'static T = Box::leak(Box::new(create()));
+        named.insert(name, created);
+        (created, true)
+    }
+
+    /// Every instance of this thread's scope, in no particular order.
+    pub(crate) fn snapshot(&self) -> Vec<&'static T> {
+        let scope = crate::scope::current();
+        self.instances()
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&scope)
+            .map(|named| named.values().copied().collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,326 @@
+//! Rate limiters: `per_second` calls a second per name, with bursts of up to `burst`, by the
+//! generic cell rate algorithm (GCRA) as `governor` implements it.
+//!
+//! The whole state is one number, the theoretical arrival time (TAT): when the next call would
+//! be due if calls came exactly at the rate. A call arriving at `now` is admitted at once if
+//! `max(TAT, now) - now` is within the burst's tolerance, `(burst - 1) x interval`; admission
+//! moves the TAT one interval on with a single compare-and-swap. So admission is one clock read
+//! and one CAS, with no lock, no background refill, and no drift however often it is read. A
+//! call that would have to wait reserves its turn the same way (the TAT moves on for it) and
+//! then sleeps until its turn, if that is within its site's `max_wait`; otherwise it is rejected
+//! and the TAT stays as it was. A waiting call whose future is dropped keeps its reservation.
+
+pub(crate) mod config;
+pub(crate) mod registry;
+pub(crate) mod site;
+pub(crate) mod sync;
+
+use std::error::Error;
+use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64 as Counter;
+use std::time::{Duration, Instant};
+
+use self::config::RateLimitConfig;
+use self::sync::{AtomicU64, Ordering};
+use crate::sleep::AsyncSleeper;
+
+/// A rate limiter. Sites that name the same limiter share one instance through the registry
+/// ([`rate_limiter`](crate::rate_limiter()) looks one up); [`RateLimiter::new`] makes a private
+/// one.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use retry_runtime::{RateLimitConfig, RateLimiter};
+///
+/// let limiter = RateLimiter::new("search", RateLimitConfig::new(10, 2)?);
+/// let start = Instant::now();
+/// // The burst: two calls at once.
+/// assert_eq!(limiter.reserve_at(start, Duration::ZERO), Ok(Duration::ZERO));
+/// assert_eq!(limiter.reserve_at(start, Duration::ZERO), Ok(Duration::ZERO));
+/// // Then one every 100 ms: a third call now would wait 100 ms.
+/// let limited = limiter.reserve_at(start, Duration::ZERO).unwrap_err();
+/// assert_eq!(limited.retry_after, Duration::from_millis(100));
+/// assert_eq!(limiter.reserve_at(start, Duration::from_millis(100)), Ok(Duration::from_millis(100)));
+/// # Ok::<(), retry_runtime::RateLimitConfigError>(())
+/// ```
+pub struct RateLimiter {
+    name: &'static str,
+    source: crate::events::Source,
+    config: RateLimitConfig,
+    /// Nanoseconds between permits.
+    interval: u64,
+    /// How far ahead of `now` the TAT may be for a call to be admitted at once:
+    /// `(burst - 1) x interval`.
+    tolerance: u64,
+    /// The theoretical arrival time, in nanoseconds since `origin`.
+    tat: AtomicU64,
+    /// The first admission's time, on the clock of the call that asked (tokio's for async
+    /// sites, so paused test time applies).
+    origin: OnceLock<Instant>,
+    waiting: Counter,
+    waited: Counter,
+    rejected: Counter,
+}
+
+/// A call was rejected because its rate limiter had no permit within the site's `max_wait`.
+///
+/// `#[rate_limit]` returns `Err(E::from(RateLimited { .. }))`, so the fn's error type needs
+/// `impl From<RateLimited>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RateLimited {
+    /// The rate limiter's name.
+    pub name: &'static str,
+    /// How long until a call would be admitted at once (if no other call takes that permit).
+    pub retry_after: Duration,
+}
+
+impl fmt::Display for RateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "rate limiter `{}` has no permit left; the next one is free in {:?}",
+            self.name, self.retry_after
+        )
+    }
+}
+
+impl Error for RateLimited {}
+
+/// What a rate limiter did since it was created (or last [reset](RateLimiter::reset)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimitCounts {
+    /// Calls that waited for their permit.
+    pub waited: u64,
+    /// Calls rejected: no permit within their `max_wait`.
+    pub rejected: u64,
+}
+
+impl RateLimiter {
+    /// A rate limiter outside the registry.
+    pub fn new(name: &'static str, config: RateLimitConfig) -> RateLimiter {
+        let interval = config.interval_nanos();
+        RateLimiter {
+            name,
+            source: crate::events::Source::rate_limiter(name, config.burst()),
+            config,
+            interval,
+            tolerance: interval.saturating_mul(u64::from(config.burst() - 1)),
+            tat: AtomicU64::new(0),
+            origin: OnceLock::new(),
+            waiting: Counter::new(0),
+            waited: Counter::new(0),
+            rejected: Counter::new(0),
+        }
+    }
+
+    /// The rate limiter's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &RateLimitConfig {
+        &self.config
+    }
+
+    /// Cumulative counts.
+    pub fn counts(&self) -> RateLimitCounts {
+        RateLimitCounts {
+            waited: self.waited.load(std::sync::atomic::Ordering::Relaxed),
+            rejected: self.rejected.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Calls sleeping until their reserved permit now.
+    pub fn waiting(&self) -> u64 {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Calls that could be admitted now without waiting; negative while waiting calls hold
+    /// reservations (as resilience4j's `availablePermissions`). Reads the clock breakers read:
+    /// tokio's, or the paused sync clock on a thread that paused it.
+    pub fn available_permits(&self) -> i64 {
+        match self.origin.get() {
+            None => i64::from(self.config.burst()),
+            Some(origin) => {
+                let now =
+                    nanos(crate::breaker::clock::default_now().saturating_duration_since(*origin));
+                self.available_at(now, self.tat.load(Ordering::Relaxed))
+            }
+        }
+    }
+
+    /// Back to a new limiter's state: the whole burst available, counts from zero.
+    pub fn reset(&self) {
+        self.tat.store(0, Ordering::Relaxed);
+        self.waited.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.rejected.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Who its events are about.
+    pub(crate) fn source(&self) -> &crate::events::Source {
+        &self.source
+    }
+
+    /// Admits a call now without waiting, on the clock breakers read (tokio's, or the paused
+    /// sync clock on a thread that paused it).
+    ///
+    /// # Errors
+    /// [`RateLimited`] when no permit is available now.
+    pub fn try_acquire(&self) -> Result<(), RateLimited> {
+        self.reserve_at(crate::breaker::clock::default_now(), Duration::ZERO)
+            .map(|_| ())
+    }
+
+    /// A call arriving at `now` that may wait up to `max_wait`: the wait before its reserved
+    /// permit (zero: admitted at once). The caller sleeps that long, then runs. One
+    /// compare-and-swap; a rejection leaves the limiter as it was.
+    ///
+    /// # Errors
+    /// [`RateLimited`] when the permit is further away than `max_wait`.
+    #[inline]
+    pub fn reserve_at(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+        let origin = *self.origin.get_or_init(|| now);
+        let now = nanos(now.saturating_duration_since(origin));
+        let max_wait = nanos(max_wait);
+        let mut tat = self.tat.load(Ordering::Relaxed);
+        loop {
+            let start = tat.max(now);
+            let wait = (start - now).saturating_sub(self.tolerance);
+            if wait > max_wait {
+                return Err(self.reject(wait));
+            }
+            let next = start.saturating_add(self.interval);
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    #[cfg(feature = "metrics")]
+                    crate::events::rate_limiter_available(
+                        &self.source,
+                        self.available_at(now, next),
+                    );
+                    return Ok(Duration::from_nanos(wait));
+                }
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// A permit, waiting up to `max_wait` for it, blocking this thread (on a thread holding
+    /// [`pause_sync_time`](crate::testing::pause_sync_time), the wait advances the paused clock
+    /// instead).
+    ///
+    /// # Errors
+    /// [`RateLimited`] when the permit is further away than `max_wait`.
+    pub fn acquire_blocking(&self, max_wait: Duration) -> Result<(), RateLimited> {
+        let wait = self.reserve_at(crate::sleep::now_sync(), max_wait)?;
+        if !wait.is_zero() {
+            self.sleep_blocking(wait);
+        }
+        Ok(())
+    }
+
+    /// A permit, waiting up to `max_wait` for it on `S`'s clock (tokio's, with
+    /// [`TokioSleeper`](crate::TokioSleeper), so paused test time drives the wait).
+    ///
+    /// # Errors
+    /// [`RateLimited`] when the permit is further away than `max_wait`.
+    pub async fn acquire_with<S: AsyncSleeper>(
+        &self,
+        max_wait: Duration,
+    ) -> Result<(), RateLimited> {
+        let wait = self.reserve_at(S::now(), max_wait)?;
+        if !wait.is_zero() {
+            self.sleep_async::<S>(wait).await;
+        }
+        Ok(())
+    }
+
+    /// [`acquire_with`](Self::acquire_with) on tokio's clock.
+    ///
+    /// # Errors
+    /// [`RateLimited`] when the permit is further away than `max_wait`.
+    #[cfg(feature = "tokio")]
+    pub async fn acquire(&self, max_wait: Duration) -> Result<(), RateLimited> {
+        self.acquire_with::<crate::TokioSleeper>(max_wait).await
+    }
+
+    /// Sleeps this thread until a reserved permit's turn.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn sleep_blocking(&self, wait: Duration) {
+        let _waiting = Waiting::start(self);
+        crate::sleep::sleep_sync(wait);
+    }
+
+    /// Sleeps this task until a reserved permit's turn.
+    pub(crate) async fn sleep_async<S: AsyncSleeper>(&self, wait: Duration) {
+        let _waiting = Waiting::start(self);
+        S::sleep(wait).await;
+    }
+
+    /// Permits a call arriving at `now` could take at once, with the TAT at `tat`.
+    fn available_at(&self, now: u64, tat: u64) -> i64 {
+        let ahead = i128::from(tat) - i128::from(now);
+        let left = i128::from(self.tolerance) + i128::from(self.interval) - ahead.max(0);
+        i64::try_from(left.div_euclid(i128::from(self.interval))).unwrap_or(i64::MIN)
+    }
+
+    #[cold]
+    fn reject(&self, wait: u64) -> RateLimited {
+        self.rejected
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let limited = RateLimited {
+            name: self.name,
+            retry_after: Duration::from_nanos(wait),
+        };
+        crate::events::rate_limited(&self.source, &limited);
+        limited
+    }
+}
+
+/// A call sleeping until its reserved permit, counted while it lives.
+struct Waiting<'a>(&'a RateLimiter);
+
+impl<'a> Waiting<'a> {
+    fn start(limiter: &'a RateLimiter) -> Waiting<'a> {
+        limiter
+            .waited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        limiter
+            .waiting
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
+        crate::events::rate_limiter_waiting(&limiter.source, true);
+        Waiting(limiter)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0
+            .waiting
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
+        crate::events::rate_limiter_waiting(&self.0.source, false);
+    }
+}
+
+impl fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .field("counts", &self.counts())
+            .finish_non_exhaustive()
+    }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}

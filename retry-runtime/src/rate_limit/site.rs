@@ -1,0 +1,79 @@
+//! One `#[rate_limit]` fn, as its expansion sees it: the limiter's name and settings, and the
+//! limiter itself once the first call has looked it up.
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::config::RateLimitConfig;
+use super::{RateLimited, RateLimiter};
+use crate::sleep::AsyncSleeper;
+
+/// Emitted as a `static` by `#[rate_limit]`.
+#[derive(Debug)]
+pub struct RateLimitSite {
+    name: &'static str,
+    config: RateLimitConfig,
+    limiter: std::sync::OnceLock<&'static RateLimiter>,
+}
+
+impl RateLimitSite {
+    /// A site; `const` so that it lives in a `static`.
+    pub const fn new(name: &'static str, config: RateLimitConfig) -> Self {
+        RateLimitSite {
+            name,
+            config,
+            limiter: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The named rate limiter: registered by the first call through any site that names it.
+    #[inline]
+    pub fn limiter(&self) -> &'static RateLimiter {
+        match self.limiter.get() {
+            Some(limiter) if !crate::scope::any_active() => limiter,
+            _ => self.register(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&self) -> &'static RateLimiter {
+        if crate::scope::current() != 0 {
+            // A test's scope: its own limiter, never cached in the site.
+            return super::registry::register_rate_limiter(self.name, self.config);
+        }
+        self.limiter
+            .get_or_init(|| super::registry::register_rate_limiter(self.name, self.config))
+    }
+
+    /// A sync call's permit: now, or after sleeping this thread up to `max_wait` (the paused
+    /// sync clock's, on a thread holding `pause_sync_time`).
+    ///
+    /// # Errors
+    /// [`RateLimited`] when the permit is further away than `max_wait`.
+    #[inline]
+    pub fn acquire_sync(&self, max_wait: Duration) -> Result<(), RateLimited> {
+        let limiter = self.limiter();
+        let wait = limiter.reserve_at(crate::sleep::now_sync(), max_wait)?;
+        if !wait.is_zero() {
+            limiter.sleep_blocking(wait);
+        }
+        Ok(())
+    }
+
+    /// An async call's reservation on `S`'s clock: the wait before its permit (zero: now),
+    /// which the call then [`wait`](Self::wait)s.
+    ///
+    /// # Errors
+    /// [`RateLimited`] when the permit is further away than `max_wait`.
+    #[inline]
+    pub fn reserve<S: AsyncSleeper>(&self, max_wait: Duration) -> Result<Duration, RateLimited> {
+        self.limiter().reserve_at(S::now(), max_wait)
+    }
+
+    /// Sleeps an async call until its reserved permit.
+    pub fn wait<S: AsyncSleeper>(&self, wait: Duration) -> impl Future<Output = ()> + use<S> {
+        // The limiter's own future, not one wrapping it: the caller's future holds one.
+        self.limiter().sleep_async::<S>(wait)
+    }
+}

@@ -1,0 +1,240 @@
+//! Model checks of the bulkhead's permits and the rate limiter's compare-and-swap with loom: every
+//! interleaving of the racing threads is explored (up to a preemption bound), and the invariants
+//! hold in all of them.
+//!
+//! Run with: `RUSTFLAGS="--cfg loom" cargo test -p retry-runtime --test loom_limits --release`
+#![cfg(loom)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicU32, Ordering};
+use loom::thread;
+use retry_runtime::{AsyncSleeper, Bulkhead, BulkheadConfig, RateLimitConfig, RateLimiter};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn model(test: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(test);
+}
+
+/// A bulkhead that lives for the rest of the model iteration, so permits (which borrow it) can
+/// move into threads; each iteration leaks one, which a test can afford.
+fn bulkhead(max_concurrent: u32) -> &'static Bulkhead {
+    let config = BulkheadConfig::new(max_concurrent).unwrap();
+    Box::leak(Box::new(Bulkhead::new("loom", config)))
+}
+
+/// A sleeper whose deadline has always passed: an async wait gives up as soon as it has queued,
+/// racing whatever release is under way.
+struct Elapsed;
+
+impl AsyncSleeper for Elapsed {
+    fn sleep(_: Duration) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+
+    fn now() -> Instant {
+        Instant::now()
+    }
+}
+
+/// Every slot free, nobody queued, and a new call admitted: nothing leaked or double-counted.
+fn assert_settled(bulkhead: &Bulkhead, max_concurrent: u32) {
+    assert_eq!(bulkhead.available(), max_concurrent);
+    assert_eq!(bulkhead.waiting(), 0);
+    let permits: Vec<_> = (0..max_concurrent)
+        .map(|_| bulkhead.try_acquire().expect("a slot is free"))
+        .collect();
+    assert!(bulkhead.try_acquire().is_err(), "no slot beyond the limit");
+    drop(permits);
+}
+
+#[test]
+fn concurrent_calls_never_hold_more_permits_than_the_limit() {
+    model(|| {
+        let bulkhead = bulkhead(2);
+        let running = Arc::new(AtomicU32::new(0));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let running = running.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = bulkhead.try_acquire() {
+                        hold(permit, &running, 2);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_settled(bulkhead, 2);
+    });
+}
+
+#[test]
+fn a_release_hands_the_permit_to_a_blocked_waiter() {
+    model(|| {
+        let bulkhead = bulkhead(1);
+        let held = bulkhead.try_acquire().unwrap();
+        let waiter = thread::spawn(move || {
+            // Parks until woken: loom fails the model if the wake-up can be lost.
+            let permit = bulkhead.acquire_blocking(HOUR).expect("handed the slot");
+            assert_eq!(bulkhead.available(), 0);
+            drop(permit);
+        });
+        drop(held);
+        waiter.join().unwrap();
+        assert_eq!(bulkhead.counts().rejected, 0);
+        assert_settled(bulkhead, 1);
+    });
+}
+
+#[test]
+fn a_waiter_giving_up_while_a_release_hands_it_the_permit_loses_no_permit() {
+    model(|| {
+        let bulkhead = bulkhead(1);
+        let held = bulkhead.try_acquire().unwrap();
+        let waiter = thread::spawn(move || {
+            // Queues, then gives up at once: the hand-over may land before, during or after.
+            loom::future::block_on(bulkhead.acquire_with::<Elapsed>(HOUR)).is_ok()
+        });
+        drop(held);
+        let admitted = waiter.join().unwrap();
+        // Admitted at once (the slot was free already), handed the slot while queued, or
+        // rejected: never more than one of them.
+        let counts = bulkhead.counts();
+        if admitted {
+            assert_eq!(counts.rejected, 0);
+        } else {
+            assert_eq!((counts.waited, counts.rejected), (0, 1));
+        }
+        assert_settled(bulkhead, 1);
+    });
+}
+
+#[test]
+fn two_waiters_and_two_releases_each_get_one_permit() {
+    model(|| {
+        let bulkhead = bulkhead(2);
+        let first = bulkhead.try_acquire().unwrap();
+        let second = bulkhead.try_acquire().unwrap();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                thread::spawn(move || {
+                    drop(bulkhead.acquire_blocking(HOUR).expect("handed a slot"));
+                })
+            })
+            .collect();
+        // One slot given back by another thread, the other by this one.
+        let releaser = thread::spawn(move || drop(first));
+        drop(second);
+        releaser.join().unwrap();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_settled(bulkhead, 2);
+    });
+}
+
+#[test]
+fn a_late_hand_over_after_the_queue_emptied_and_refilled_hands_out_no_phantom_permit() {
+    model(|| {
+        let bulkhead = bulkhead(1);
+        let running = Arc::new(AtomicU32::new(0));
+        let held = bulkhead.try_acquire().unwrap();
+        // Queues, and gives up at once: the queue may empty while the release below has added
+        // its permit but not yet handed it over.
+        let giving_up = {
+            let running = running.clone();
+            thread::spawn(move || {
+                if let Ok(permit) = loom::future::block_on(bulkhead.acquire_with::<Elapsed>(HOUR)) {
+                    hold(permit, &running, 1);
+                }
+            })
+        };
+        // Takes the permit in that window, if it opens.
+        let barging = {
+            let running = running.clone();
+            thread::spawn(move || {
+                if let Ok(permit) = bulkhead.try_acquire() {
+                    hold(permit, &running, 1);
+                }
+            })
+        };
+        // Queues anew: a late hand-over must not hand it a permit that is already taken.
+        let waiting = {
+            let running = running.clone();
+            thread::spawn(move || hold(bulkhead.acquire_blocking(HOUR).unwrap(), &running, 1))
+        };
+        drop(held);
+        for thread in [giving_up, barging, waiting] {
+            thread.join().unwrap();
+        }
+        assert_settled(bulkhead, 1);
+    });
+}
+
+/// Holds `permit` while counting the holders, which never exceed `max_concurrent`.
+fn hold(permit: retry_runtime::BulkheadPermit<'_>, running: &AtomicU32, max_concurrent: u32) {
+    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+    assert!(now <= max_concurrent, "{now} calls hold a permit");
+    running.fetch_sub(1, Ordering::SeqCst);
+    drop(permit);
+}
+
+/// A limiter whose clock has started at `start` (its first admission, made here, takes one
+/// permit): the threads of a model then race only on the theoretical arrival time.
+fn limiter(per_second: u32, burst: u32, start: Instant) -> &'static RateLimiter {
+    let config = RateLimitConfig::new(per_second, burst).unwrap();
+    let limiter: &'static RateLimiter = Box::leak(Box::new(RateLimiter::new("loom", config)));
+    assert_eq!(
+        limiter.reserve_at(start, Duration::ZERO),
+        Ok(Duration::ZERO)
+    );
+    limiter
+}
+
+#[test]
+fn concurrent_admissions_at_one_instant_never_exceed_the_burst() {
+    model(|| {
+        let start = Instant::now();
+        let limiter = limiter(1, 3, start);
+        let threads: Vec<_> = (0..3)
+            .map(|_| thread::spawn(move || limiter.reserve_at(start, Duration::ZERO).is_ok()))
+            .collect();
+        let admitted = threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .filter(|admitted| *admitted)
+            .count();
+        // The burst of 3, one taken before: exactly 2 of the 3 racers.
+        assert_eq!(admitted, 2);
+        assert_eq!(limiter.counts().rejected, 1);
+        assert!(limiter.reserve_at(start, Duration::ZERO).is_err());
+    });
+}
+
+#[test]
+fn concurrent_reservations_each_get_their_own_turn() {
+    model(|| {
+        let start = Instant::now();
+        let interval = Duration::from_secs(1);
+        let limiter = limiter(1, 1, start);
+        let threads: Vec<_> = (0..2)
+            .map(|_| thread::spawn(move || limiter.reserve_at(start, 2 * interval).unwrap()))
+            .collect();
+        let mut waits: Vec<Duration> = threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .collect();
+        waits.sort();
+        // One turn a second: the racers wait one and two seconds, never the same turn.
+        assert_eq!(waits, [interval, 2 * interval]);
+        let limited = limiter.reserve_at(start, 2 * interval).unwrap_err();
+        assert_eq!(limited.retry_after, 3 * interval);
+    });
+}

@@ -1,0 +1,17 @@
+use retry_runtime::{BulkheadFull, bulkhead};
+
+#[derive(Debug)]
+enum DbError {
+    Busy(BulkheadFull),
+}
+
+impl From<BulkheadFull> for DbError {
+    fn from(full: BulkheadFull) -> Self {
+        DbError::Busy(full)
+    }
+}
+
+#[bulkhead(name = "db", max_concurrent = 2_000_000)]
+fn query() -> Result<(), DbError> { Ok(()) }
+
+fn main() {}

@@ -1,0 +1,6 @@
+use retry_runtime::bulkhead;
+
+#[bulkhead(name = "db")]
+struct Pool;
+
+fn main() {}
