@@ -94,7 +94,7 @@ impl<C, R> CircuitBreakerLayer<C, R> {
 
     /// Counts outcomes with `classifier`: any `Fn(&Result<Response, Error>) -> CallOutcome`,
     /// or a [`BreakerClassifier`](super::policy::BreakerClassifier) such as
-    /// [`ServerErrors`](super::policy::ServerErrors) (feature `http`).
+    /// `ServerErrors` (feature `http`).
     ///
     /// ```
     /// use retry_runtime::tower::{CallOutcome, CircuitBreakerLayer};
@@ -121,7 +121,7 @@ impl<C, R> CircuitBreakerLayer<C, R> {
 
     /// Answers rejected calls with `respond(open)` instead of an error: for servers, whose
     /// error type is often `Infallible`. With feature `http`,
-    /// [`service_unavailable`](super::policy::service_unavailable) answers 503 with
+    /// `service_unavailable` answers 503 with
     /// `Retry-After`.
     ///
     /// ```

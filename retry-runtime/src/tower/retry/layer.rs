@@ -91,8 +91,9 @@ impl<C> RetryLayer<C> {
     }
 
     /// Decides what each attempt's outcome means with `classifier`: any
-    /// `Fn(&Result<Response, Error>) -> RetryOutcome`, or a [`RetryClassifier`] such as
-    /// [`TransientResponses`](super::policy::TransientResponses) (feature `http`).
+    /// `Fn(&Result<Response, Error>) -> RetryOutcome`, or a
+    /// [`RetryClassifier`](super::policy::RetryClassifier) such as
+    /// `TransientResponses` (feature `http`).
     ///
     /// ```
     /// use retry_runtime::tower::{RetryLayer, RetryOutcome};
