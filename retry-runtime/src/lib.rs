@@ -46,7 +46,8 @@
 //! with `tokio::time::sleep` (without it, name an [`AsyncSleeper`] with `sleeper = ...`);
 //! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
-//! restarts.
+//! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
+//! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer).
 
 mod breaker;
 mod breaker_state;
@@ -77,6 +78,8 @@ pub use events::metrics;
 pub mod persist;
 pub mod stats;
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 #[doc(hidden)]
 #[path = "private.rs"]
