@@ -316,3 +316,72 @@ fn a_site_without_settings_uses_the_breaker_another_site_configured() {
     assert_eq!(handle.config().failure_rate(), Some(0.5));
     assert_eq!(handle.state(), BreakerState::Open);
 }
+
+#[derive(Debug, PartialEq)]
+enum SlowError {
+    Down,
+    TooSlow(retry_runtime::CallTimeout),
+    Rejected,
+}
+
+impl From<CircuitOpen> for SlowError {
+    fn from(_: CircuitOpen) -> Self {
+        SlowError::Rejected
+    }
+}
+
+impl From<retry_runtime::CallTimeout> for SlowError {
+    fn from(timeout: retry_runtime::CallTimeout) -> Self {
+        SlowError::TooSlow(timeout)
+    }
+}
+
+#[circuit_breaker(name = "results-timeout", failure_threshold = 2, open_for = "1s", on = [Down], call_timeout = "2s")]
+async fn slow_query(seconds: u64) -> Result<u32, SlowError> {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    Ok(1)
+}
+
+#[tokio::test(start_paused = true)]
+async fn call_timeout_cuts_a_call_off_and_counts_it_as_a_failure_whatever_on_says() {
+    let start = tokio::time::Instant::now();
+    let Err(SlowError::TooSlow(timeout)) = slow_query(10).await else {
+        panic!("cut off");
+    };
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    assert_eq!(
+        (timeout.name, timeout.timeout),
+        ("results-timeout", Duration::from_secs(2))
+    );
+    assert_eq!(slow_query(1).await, Ok(1));
+    let _ = slow_query(10).await;
+    let _ = slow_query(10).await;
+    let handle = breaker("results-timeout").unwrap();
+    assert_eq!(handle.counts().failed, 3);
+    assert_eq!(handle.state(), BreakerState::Open);
+    assert_eq!(slow_query(0).await, Err(SlowError::Rejected));
+}
+
+async fn timed_out_answer(_seconds: u64, cause: Failure<SlowError>) -> Result<u32, SlowError> {
+    match cause {
+        Failure::TimedOut(timeout) => Ok(u32::try_from(timeout.timeout.as_secs()).unwrap()),
+        Failure::Failed(error) => Err(error),
+        _ => Err(SlowError::Rejected),
+    }
+}
+
+#[circuit_breaker(name = "results-timeout-recover", call_timeout = "3s", recover = timed_out_answer)]
+async fn slow_with_recover(seconds: u64) -> Result<u32, SlowError> {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    Err(SlowError::Down)
+}
+
+#[tokio::test(start_paused = true)]
+async fn recover_gets_a_timed_out_call_as_failure_timed_out() {
+    assert_eq!(slow_with_recover(60).await, Ok(3));
+    assert_eq!(slow_with_recover(1).await, Err(SlowError::Down));
+    assert_eq!(
+        breaker("results-timeout-recover").unwrap().counts().failed,
+        2
+    );
+}

@@ -213,6 +213,7 @@ pub(crate) fn example_for(key: &str) -> String {
         "on_result" => "`on_result = retry_runtime::http::is_transient`",
         "recover" => "`recover = Self::from_cache`",
         "config" => "`config = crate::breakers::PAYMENTS`",
+        "call_timeout" => "`call_timeout = \"2s\"`",
         "max_concurrent" => "`max_concurrent = 10`",
         "max_wait" => "`max_wait = \"50ms\"`",
         "per_second" => "`per_second = 100`",

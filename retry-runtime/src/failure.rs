@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 
 use crate::breaker::CircuitOpen;
-use crate::timeout::AttemptTimeout;
+use crate::timeout::CallTimeout;
 
 /// Why a call did not succeed: the cause a `recover = path` fn receives, by value, as its last
 /// argument (after the fn's own arguments).
@@ -44,8 +44,8 @@ pub enum Failure<E> {
     Rejected(CircuitOpen),
     /// The call returned this error (for `#[retry]`, the last attempt's).
     Failed(E),
-    /// The call ran past its time limit.
-    TimedOut(AttemptTimeout),
+    /// The call ran past its breaker's `call_timeout` and was cut off.
+    TimedOut(CallTimeout),
 }
 
 impl<E: fmt::Display> fmt::Display for Failure<E> {

@@ -108,7 +108,7 @@ pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, MAX_WAIT, PausedTime};
-pub use timeout::AttemptTimeout;
+pub use timeout::{AttemptTimeout, CallTimeout};
 
 // The settings model (values, bounds, checks, the delay math), shared with the attributes'
 // compile-time validation through the `retry-settings` crate.

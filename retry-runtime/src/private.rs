@@ -494,6 +494,31 @@ impl<T, E: From<AttemptTimeout>> AttemptOutput for Result<T, E> {
     }
 }
 
+/// The output of a call that a breaker's `call_timeout` can cut off: a `Result` whose error type
+/// implements `From<CallTimeout>`.
+#[diagnostic::on_unimplemented(
+    message = "`call_timeout` needs the fn's error type to implement `From<retry_runtime::CallTimeout>`",
+    label = "a timed-out call cannot be returned as this `{Self}`",
+    note = "add `impl From<retry_runtime::CallTimeout> for YourError`, or remove `call_timeout`"
+)]
+pub trait CallOutput {
+    /// The call's `Err(E::from(timeout))`.
+    fn timed_out(timeout: crate::CallTimeout) -> Self;
+}
+
+impl<T, E: From<crate::CallTimeout>> CallOutput for Result<T, E> {
+    fn timed_out(timeout: crate::CallTimeout) -> Self {
+        Err(E::from(timeout))
+    }
+}
+
+/// A timed-out call as the fn's `Result`.
+pub fn call_timed_out<R: CallOutput>(timeout: crate::CallTimeout) -> R {
+    R::timed_out(timeout)
+}
+
+pub use crate::timeout::CallTimeout;
+
 /// A timed-out attempt as the fn's `Result`.
 pub fn attempt_timed_out<R: AttemptOutput>(timeout: AttemptTimeout) -> R {
     R::timed_out(timeout)

@@ -41,6 +41,43 @@ impl fmt::Display for AttemptTimeout {
 
 impl Error for AttemptTimeout {}
 
+/// A call guarded by `#[circuit_breaker(call_timeout = "...")]` ran past its limit: it was cut
+/// off and counted as a failure. The fn's error type needs `impl From<CallTimeout>`.
+///
+/// ```
+/// use retry_runtime::CallTimeout;
+///
+/// #[derive(Debug)]
+/// enum DbError {
+///     TooSlow(CallTimeout),
+/// }
+///
+/// impl From<CallTimeout> for DbError {
+///     fn from(timeout: CallTimeout) -> Self {
+///         DbError::TooSlow(timeout)
+///     }
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CallTimeout {
+    /// The breaker guarding the call.
+    pub name: &'static str,
+    /// The limit the call ran past.
+    pub timeout: Duration,
+}
+
+impl fmt::Display for CallTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "call through circuit breaker `{}` timed out after {:?}",
+            self.name, self.timeout
+        )
+    }
+}
+
+impl Error for CallTimeout {}
+
 /// Runs `attempt` until it finishes or a sleep of `timeout` on `S` does, whichever comes first.
 /// The attempt is polled first, so one that is ready at the deadline wins. It takes the attempt
 /// pinned where the caller keeps it, and makes the sleep itself, so neither is stored twice.

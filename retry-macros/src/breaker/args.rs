@@ -25,6 +25,8 @@ pub(crate) struct BreakerArgs {
     pub recover: Option<Arg<Expr>>,
     /// `config = path`: a named `BreakerConfig` instead of the tuning keys.
     pub config: Option<Arg<Expr>>,
+    /// `call_timeout = "2s"`: async fns' calls are cut off after this long.
+    pub call_timeout: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
 }
 
@@ -39,6 +41,7 @@ pub(crate) fn known_keys() -> Vec<&'static str> {
             "on_result",
             "recover",
             "config",
+            "call_timeout",
             "crate",
         ])
         .collect()
@@ -69,6 +72,11 @@ impl BreakerArgs {
             ),
             "recover" => set(&mut self.recover, key, parse_path_like(input, "recover")?),
             "config" => set(&mut self.config, key, parse_path_like(input, "config")?),
+            "call_timeout" => set(
+                &mut self.call_timeout,
+                key,
+                crate::keys::parse_duration_literal(input, "call_timeout")?,
+            ),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
             _ => unreachable!("every key of `known_keys` has an arm"),
         }

@@ -63,15 +63,23 @@ pub(crate) fn wrap_body(
         }
         (None, None) => quote!(return #krate::__private::rejected(#open);),
     };
-    let run = if is_async {
-        quote!(async { #fake_return #body }.await)
-    } else {
-        quote! {{
-            #[allow(unused_mut)]
-            let mut #attempt = || { #fake_return #body };
-            #attempt()
-        }}
-    };
+    let timed_out = name("breaker_timed_out");
+    let body = quote!(#fake_return #body);
+    let CallTimeoutCode {
+        run,
+        declare: declare_timed_out,
+        check: check_timed_out,
+    } = call_timeout_code(
+        plan,
+        is_async,
+        &body,
+        &Names {
+            outcome: &outcome,
+            attempt: &attempt,
+            permit: &permit,
+            timed_out: &timed_out,
+        },
+    );
     let record = record_outcome(plan, &permit, &outcome, &error, &value, inner_rejected);
     // `recover` answers every `Err` (counted first, as failed or ignored); a failing value of
     // `on_result` is returned as it is.
@@ -98,10 +106,98 @@ pub(crate) fn wrap_body(
                 #on_rejection
             }
         };
+        #declare_timed_out
         let #outcome: #output = #run;
+        #check_timed_out
         #record
         #finish
     }}
+}
+
+/// The generated locals the call's code names.
+struct Names<'a> {
+    outcome: &'a Ident,
+    attempt: &'a Ident,
+    permit: &'a Ident,
+    timed_out: &'a Ident,
+}
+
+/// Running the body once, cut off by `call_timeout` in async fns that have one; and for those,
+/// the flag it sets and the check that counts a timed-out call as a failure (whatever `on` says)
+/// and returns it, through `recover` as `Failure::TimedOut` when there is one.
+struct CallTimeoutCode {
+    run: TokenStream,
+    declare: Option<TokenStream>,
+    check: Option<TokenStream>,
+}
+
+fn call_timeout_code(
+    plan: &BreakerPlan,
+    is_async: bool,
+    body: &TokenStream,
+    names: &Names<'_>,
+) -> CallTimeoutCode {
+    let krate = &plan.krate;
+    let breaker_name = &plan.name;
+    let Names {
+        outcome,
+        attempt,
+        permit,
+        timed_out,
+    } = *names;
+    let Some((timeout, timeout_span)) = plan.call_timeout.filter(|_| is_async) else {
+        let run = if is_async {
+            quote!(async { #body }.await)
+        } else {
+            quote! {{
+                #[allow(unused_mut)]
+                let mut #attempt = || { #body };
+                #attempt()
+            }}
+        };
+        return CallTimeoutCode {
+            run,
+            declare: None,
+            check: None,
+        };
+    };
+    let timeout = crate::codegen::duration_tokens(krate, timeout);
+    let call_timeout =
+        quote!(#krate::__private::CallTimeout { name: #breaker_name, timeout: #timeout });
+    let timeout_error = quote_spanned! {timeout_span=>
+        #krate::__private::call_timed_out(#call_timeout)
+    };
+    let run = quote! {
+        match #krate::__private::with_attempt_timeout::<#krate::__private::DefaultSleeper, _>(
+            ::core::pin::pin!(async { #body }),
+            #timeout,
+        )
+        .await
+        {
+            ::core::result::Result::Ok(#outcome) => #outcome,
+            ::core::result::Result::Err(_) => {
+                #timed_out = true;
+                #timeout_error
+            }
+        }
+    };
+    let finish = if let Some((recover, arguments)) = &plan.recover {
+        quote_spanned! {recover.span()=>
+            return (#recover)(#(#arguments,)* #krate::__private::Failure::TimedOut(#call_timeout)).await;
+        }
+    } else {
+        quote!(return #outcome;)
+    };
+    CallTimeoutCode {
+        run,
+        declare: Some(quote!(let mut #timed_out = false;)),
+        check: Some(quote! {
+            if #timed_out {
+                #permit.record_failure();
+                #finish
+            }
+        }),
+    }
 }
 
 /// Records the outcome with the permit: a success, a failure (an `Err` that `on` / `when`

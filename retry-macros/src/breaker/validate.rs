@@ -29,6 +29,8 @@ pub(crate) struct BreakerPlan {
     pub named_config: Option<Expr>,
     /// Whether the fn returns a `Result` (see `FnShape`).
     pub returns_result: bool,
+    /// `call_timeout`, and where it was written (for errors about the fn's error type).
+    pub call_timeout: Option<(std::time::Duration, Span)>,
 }
 
 /// The breaker's settings, validated by the settings model's builder: the keys to set on the
@@ -103,6 +105,10 @@ pub(crate) fn validate(
             ));
         }
     }
+    let call_timeout = args
+        .call_timeout
+        .as_ref()
+        .and_then(|arg| call_timeout(arg, shape, errors));
     if let Some(config) = &args.config {
         for key in args.config_keys.keys() {
             errors.push_spanned(
@@ -132,8 +138,45 @@ pub(crate) fn validate(
             .as_ref()
             .map(|on_result| on_result.value.clone()),
         named_config: args.config.as_ref().map(|config| config.value.clone()),
+        call_timeout,
         returns_result: shape.returns_result,
     })
+}
+
+/// `call_timeout`: async fns returning a `Result` only, and a positive duration.
+fn call_timeout(
+    arg: &crate::keys::Arg<LitStr>,
+    shape: &FnShape,
+    errors: &mut Errors,
+) -> Option<(std::time::Duration, Span)> {
+    if matches!(shape.flavor, crate::signature::Flavor::Sync) {
+        errors.push_spanned(
+            &arg.key,
+            "`call_timeout` needs an async fn: a sync call cannot be cut off; make the fn `async`, or bound the call itself (a socket timeout, say)",
+        );
+        return None;
+    }
+    if !shape.returns_result {
+        errors.push_spanned(
+            &arg.key,
+            "`call_timeout` returns a timed-out call as an `Err`, and this fn does not return a `Result`",
+        );
+        return None;
+    }
+    match retry_settings::duration::parse(&arg.value.value()) {
+        Ok(timeout) if timeout.is_zero() => {
+            errors.push_spanned(
+                &arg.value,
+                "`call_timeout` is zero, so every call would time out at once; give a positive duration such as `call_timeout = \"2s\"`",
+            );
+            None
+        }
+        Ok(timeout) => Some((timeout, arg.value.span())),
+        Err(reason) => {
+            errors.push_spanned(&arg.value, format!("invalid `call_timeout`: {reason}"));
+            None
+        }
+    }
 }
 
 /// The breaker's keys, set on the settings model's builder and checked by it: each of its errors
