@@ -44,7 +44,13 @@ pub struct BreakerConfig {
     max_open_for: Duration,
     half_open_calls: u32,
     half_open_timeout: Duration,
+    /// `Some`: the rates are taken over the calls of this last stretch of time (in ten buckets),
+    /// not over the last `window` calls.
+    time_window: Option<Duration>,
 }
+
+/// `min_calls` of a time-based window when none is given.
+pub const DEFAULT_TIME_WINDOW_MIN_CALLS: u32 = 10;
 
 /// The most probes a half-open breaker can admit at once (the permit count has 16 bits).
 ///
@@ -93,6 +99,7 @@ impl BreakerConfig {
         max_open_for: Duration::from_secs(300),
         half_open_calls: 1,
         half_open_timeout: Duration::from_secs(60),
+        time_window: None,
     };
 
     /// A builder starting from [`BreakerConfig::DEFAULT`].
@@ -242,6 +249,26 @@ impl BreakerConfig {
         self.half_open_timeout
     }
 
+    /// The time-based window the rates are taken over (`window = "10s"`), if any: the calls of
+    /// the last stretch of this long, in ten buckets of a tenth of it each, so a service with
+    /// little traffic trips on what happened lately. `None`: the last `window` calls.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use std::time::Duration;
+    /// use retry_runtime::BreakerConfig;
+    ///
+    /// let config = BreakerConfig::builder()
+    ///     .failure_rate(0.5)
+    ///     .time_window(Duration::from_secs(10))
+    ///     .build()?;
+    /// assert_eq!(config.time_window(), Some(Duration::from_secs(10)));
+    /// # Ok::<(), retry_runtime::BreakerConfigError>(())
+    /// ```
+    pub const fn time_window(&self) -> Option<Duration> {
+        self.time_window
+    }
+
     /// A builder starting from these settings, to derive a variant.
     ///
     /// ```
@@ -320,7 +347,9 @@ impl BreakerConfig {
                     max: MAX_WINDOW,
                 })
             }
-            4 if self.min_calls == 0 || self.min_calls > self.window => {
+            4 if self.min_calls == 0
+                || (self.time_window.is_none() && self.min_calls > self.window) =>
+            {
                 Some(BreakerConfigError::MinCallsAboveWindow {
                     min_calls: self.min_calls,
                     window: self.window,
@@ -331,6 +360,10 @@ impl BreakerConfig {
             }
             6 if self.open_for.is_zero() => Some(BreakerConfigError::ZeroOpenFor),
             7 if self.half_open_timeout.is_zero() => Some(BreakerConfigError::ZeroHalfOpenTimeout),
+            11 => match self.time_window {
+                Some(window) if window.as_nanos() < 10 => Some(BreakerConfigError::ZeroTimeWindow),
+                _ => None,
+            },
             8 if !(self.open_for_factor >= 1.0 && self.open_for_factor <= f64::MAX) => {
                 Some(BreakerConfigError::InvalidOpenForFactor {
                     factor: self.open_for_factor,
@@ -354,12 +387,17 @@ impl BreakerConfig {
     }
 
     /// How many checks [`check`](Self::check) numbers.
-    const CHECKS: usize = 11;
+    const CHECKS: usize = 12;
 
     /// `min_calls` left at 0 follows `window`.
     const fn resolved(mut self) -> BreakerConfig {
         if self.min_calls == 0 {
-            self.min_calls = self.window;
+            // A time window holds however many calls came; rates count from the tenth.
+            self.min_calls = if self.time_window.is_some() {
+                DEFAULT_TIME_WINDOW_MIN_CALLS
+            } else {
+                self.window
+            };
         }
         self
     }
@@ -555,6 +593,14 @@ impl BreakerConfigBuilder {
         self
     }
 
+    /// Takes the rates over the calls of the last `duration` (`window = "10s"` in the
+    /// attribute), in ten buckets of a tenth of it, instead of over the last `window` calls.
+    /// `min_calls` then defaults to 10.
+    pub const fn time_window(mut self, duration: Duration) -> Self {
+        self.config.time_window = Some(duration);
+        self
+    }
+
     /// The config, or the first invalid value found.
     ///
     /// # Errors
@@ -665,6 +711,8 @@ pub enum BreakerConfigError {
     ZeroOpenFor,
     /// `half_open_timeout` is zero.
     ZeroHalfOpenTimeout,
+    /// A time-based `window` too short to split into its ten buckets.
+    ZeroTimeWindow,
     /// `open_for_factor` below 1 or not finite.
     InvalidOpenForFactor {
         /// The factor given.
@@ -697,6 +745,7 @@ impl BreakerConfigError {
             BreakerConfigError::NeverTrips => "failure_threshold",
             BreakerConfigError::ZeroOpenFor => "open_for",
             BreakerConfigError::ZeroHalfOpenTimeout => "half_open_timeout",
+            BreakerConfigError::ZeroTimeWindow => "window",
             BreakerConfigError::InvalidOpenForFactor { .. } => "open_for_factor",
             BreakerConfigError::MaxOpenForBelowOpenFor { .. } => "max_open_for",
         }
@@ -728,6 +777,7 @@ impl BreakerConfigError {
             ],
             BreakerConfigError::ZeroOpenFor => &["open_for"],
             BreakerConfigError::ZeroHalfOpenTimeout => &["half_open_timeout"],
+            BreakerConfigError::ZeroTimeWindow => &["window"],
             BreakerConfigError::InvalidOpenForFactor { .. } => &["open_for_factor"],
             BreakerConfigError::MaxOpenForBelowOpenFor { .. } => &["max_open_for", "open_for"],
         }
@@ -781,6 +831,7 @@ impl BreakerConfigError {
                 "`half_open_timeout` is zero, so every probe would time out at once; give a positive duration such as `{}`",
                 example("half_open_timeout")
             ),
+            BreakerConfigError::ZeroTimeWindow => "a time-based `window` is too short to split into its ten buckets; give a duration such as `window = \"10s\"`".to_owned(),
             BreakerConfigError::InvalidOpenForFactor { factor } => {
                 let problem = if factor.is_nan() || factor.is_infinite() {
                     "is not a finite number"
@@ -824,6 +875,9 @@ impl BreakerConfigError {
             }
             BreakerConfigError::ZeroHalfOpenTimeout => {
                 "invalid breaker config: `half_open_timeout` must be non-zero"
+            }
+            BreakerConfigError::ZeroTimeWindow => {
+                "invalid breaker config: a time-based `window` must be at least 10 ns"
             }
             BreakerConfigError::InvalidOpenForFactor { .. } => {
                 "invalid breaker config: `open_for_factor` must be finite and at least 1"

@@ -27,6 +27,8 @@ pub(crate) struct BreakerArgs {
     pub config: Option<Arg<Expr>>,
     /// `call_timeout = "2s"`: async fns' calls are cut off after this long.
     pub call_timeout: Option<Arg<LitStr>>,
+    /// `window = "10s"`: a time-based window (a count, `window = 20`, is a model key).
+    pub time_window: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
 }
 
@@ -57,7 +59,22 @@ impl BreakerArgs {
 
     fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
         let (key, name) = parse_key(input, &known_keys())?;
+        if name == "window" && input.peek(LitStr) {
+            if self.config_keys.get("window").is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`window` is given twice; keep one (a number of calls, or a duration)",
+                ));
+            }
+            return set(&mut self.time_window, key, input.parse()?);
+        }
         if let Some(model) = find(BREAKER_KEYS, &name) {
+            if name == "window" && self.time_window.is_some() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`window` is given twice; keep one (a number of calls, or a duration)",
+                ));
+            }
             return self.config_keys.parse(key, model, input);
         }
         match name.as_str() {

@@ -41,7 +41,7 @@ pub(crate) fn wrap_body(
     // A site that gives no settings uses the breaker as another site made it.
     let site_value = match &plan.named_config {
         Some(named) => quote!(#krate::__private::BreakerSite::new(#breaker_name, #named)),
-        None if plan.config.values.is_empty() => {
+        None if plan.config.values.is_empty() && plan.config.time_window.is_none() => {
             quote!(#krate::__private::BreakerSite::untuned(#breaker_name))
         }
         None => {
@@ -267,10 +267,11 @@ fn record_outcome(
 /// the settings model validated them.
 fn config_tokens(config: &ConfigPlan, krate: &syn::Path) -> TokenStream {
     let private = quote!(#krate::__private);
-    builder_calls(
-        &private,
-        &quote!(#private::BreakerConfig::builder()),
-        &config.values,
-        None,
-    )
+    let builder = if let Some(length) = config.time_window {
+        let length = crate::codegen::duration_tokens(krate, length);
+        quote!(#private::BreakerConfig::builder().time_window(#length))
+    } else {
+        quote!(#private::BreakerConfig::builder())
+    };
+    builder_calls(&private, &builder, &config.values, None)
 }

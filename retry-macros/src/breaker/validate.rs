@@ -38,6 +38,8 @@ pub(crate) struct BreakerPlan {
 /// imply).
 pub(crate) struct ConfigPlan {
     pub values: Vec<(&'static str, Value)>,
+    /// `window = "10s"`: a time-based window.
+    pub time_window: Option<std::time::Duration>,
 }
 
 pub(crate) fn validate(
@@ -209,12 +211,47 @@ fn config(args: &BreakerArgs, errors: &mut Errors) -> Option<ConfigPlan> {
             }
         }
     }
-    let builder = settings.builder(BreakerConfig::builder());
-    for error in builder.errors() {
+    let mut time_window = None;
+    if let Some(arg) = &args.time_window {
+        if !uses_window {
+            errors.push_spanned(
+                &arg.key,
+                "`window` only applies to rate-based tripping; add `failure_rate = 0.5` (or `slow_call`), or remove `window`",
+            );
+        }
+        match retry_settings::duration::parse(&arg.value.value()) {
+            Ok(length) => time_window = Some(length),
+            Err(reason) => errors.push_spanned(
+                &arg.value,
+                format!("invalid `window`: {reason}; a time-based window is a duration such as `window = \"10s\"`, a count-based one a number such as `window = 20`"),
+            ),
+        }
+    }
+    let mut builder = settings.builder(BreakerConfig::builder());
+    if let Some(length) = time_window {
+        builder = builder.time_window(length);
+    }
+    if let (Some(arg), Some(error)) = (
+        &args.time_window,
+        builder
+            .errors()
+            .into_iter()
+            .find(|error| matches!(error, BreakerConfigError::ZeroTimeWindow)),
+    ) {
+        errors.push_spanned(&arg.value, error.reason());
+    }
+    for error in builder
+        .errors()
+        .into_iter()
+        .filter(|error| !matches!(error, BreakerConfigError::ZeroTimeWindow))
+    {
         // This one is about a key missing, not about the value of the one written.
         let at_key = matches!(error, BreakerConfigError::SlowRateWithoutSlowCall);
         settings.report(error.fields(), error.reason(), at_key);
     }
     settings.check_bounds();
-    settings.finish(errors).map(|values| ConfigPlan { values })
+    settings.finish(errors).map(|values| ConfigPlan {
+        values,
+        time_window,
+    })
 }

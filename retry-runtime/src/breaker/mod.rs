@@ -21,7 +21,7 @@ use self::clock::{BreakerClock, ClockSource};
 use self::config::BreakerConfig;
 use self::state::{BreakerState, Word};
 use self::sync::{AtomicU32, AtomicU64, Mutex, Ordering, fence};
-use self::window::Window;
+use self::window::{Recording, TimeWindow, Window};
 
 /// A circuit breaker. Sites that name the same breaker share one instance through the registry
 /// ([`breaker`](crate::breaker) looks one up); [`CircuitBreaker::new`] makes a private one.
@@ -56,7 +56,7 @@ pub struct CircuitBreaker {
     /// while its epoch is still the current one, so a slow thread can never publish an older
     /// epoch's deadline over a newer one (which would leave the breaker rejecting forever).
     transitions: Mutex<Sequence>,
-    window: Option<Window>,
+    window: Option<Recording>,
     /// No window and no `slow_call`: a closed-state success only counts itself.
     plain: bool,
     counters: counters::Counters,
@@ -230,7 +230,10 @@ impl CircuitBreaker {
             open_epoch: AtomicU64::new(0),
             open_until: AtomicU64::new(0),
             transitions: Mutex::new(Sequence::default()),
-            window: config.uses_window().then(|| Window::new(config.window())),
+            window: config.uses_window().then(|| match config.time_window() {
+                Some(length) => Recording::Time(TimeWindow::new(length)),
+                None => Recording::Calls(Window::new(config.window())),
+            }),
             plain: !config.uses_window() && config.slow_call().is_none(),
             counters: counters::Counters::default(),
             opened: AtomicU64::new(0),
@@ -272,7 +275,9 @@ impl CircuitBreaker {
     /// The failure rate over the count-based window, when a rate is configured and a call has
     /// been recorded since the breaker last closed.
     pub fn failure_rate(&self) -> Option<f64> {
-        self.window.as_ref().and_then(Window::failure_rate)
+        self.window
+            .as_ref()
+            .and_then(|window| window.failure_rate(|| self.nanos_now()))
     }
 
     /// Asks to run a call: a [`Permit`], or the rejection.
@@ -602,7 +607,7 @@ impl CircuitBreaker {
         }
         let mut rate = None;
         if let Some(window) = &self.window {
-            let rates = window.record(failed, slow);
+            let rates = window.record(failed, slow, || self.nanos_now());
             rate = Some(rates.failure_rate);
             if rates.recorded >= self.config.min_calls() {
                 trip |= self
