@@ -13,7 +13,7 @@ pub enum BreakerState {
     Open,
     /// A limited number of probe calls run; their outcomes close or reopen the breaker.
     HalfOpen,
-    /// Set by hand: calls run and nothing is recorded.
+    /// Set by hand: calls run and are counted, but nothing trips the breaker or enters its window.
     Disabled,
     /// Set by hand: every call is rejected until reset.
     ForcedOpen,

@@ -338,7 +338,8 @@ impl CircuitBreaker {
         self.set_manually(BreakerState::ForcedOpen);
     }
 
-    /// Disables the breaker: every call runs, nothing is recorded, until [`reset`](Self::reset).
+    /// Disables the breaker: every call runs and is counted in [`counts`](Self::counts), but
+    /// nothing goes into the window and nothing trips it, until [`reset`](Self::reset).
     pub fn disable(&self) {
         self.set_manually(BreakerState::Disabled);
     }
