@@ -81,15 +81,6 @@ impl RetrySite {
 
 pub use crate::budget::BudgetSite;
 
-/// Before the first attempt of a sync fn; a budgeted site deposits the call's share.
-#[inline]
-pub fn start_sync<W: Stopwatch>(site: &RetrySite, budget: Option<&BudgetSite>) -> RetryState<W> {
-    if let Some(budget) = budget {
-        budget.budget().deposit();
-    }
-    RetryState::start_with(site.effective_policy(), crate::sleep::now_sync)
-}
-
 /// Before the first attempt of an async fn; a budgeted site deposits the call's share.
 #[inline]
 pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
@@ -238,28 +229,6 @@ pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value
 fn report_success<T>(site: &RetrySite, attempts: u32, value: T) -> T {
     crate::events::succeeded(&site.source, attempts);
     value
-}
-
-/// After an `Err` of a sync fn: decide, and report the decision.
-#[cold]
-#[inline(never)]
-pub fn failed_sync<W: Stopwatch>(
-    site: &RetrySite,
-    state: &mut RetryState<W>,
-    retryable: bool,
-    hint: RetryHint,
-    error: ErrorText<'_>,
-    budget: Option<&BudgetSite>,
-) -> Step {
-    failed(
-        site,
-        state,
-        retryable,
-        hint,
-        error,
-        budget,
-        crate::sleep::now_sync,
-    )
 }
 
 /// After an `Err` of an async fn: decide, and report the decision.

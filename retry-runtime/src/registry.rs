@@ -69,13 +69,14 @@ pub(crate) fn register_untuned(name: &'static str) -> &'static CircuitBreaker {
 fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static CircuitBreaker {
     #[cfg(feature = "config")]
     let config = crate::config::breaker_config(name, config);
-    let warn_if_different = |existing: &CircuitBreaker, config: &BreakerConfig| {
+    // A site without settings has none to disagree with.
+    let disagree = |existing: &CircuitBreaker, config: &BreakerConfig| {
         if tuned {
             warn_if_different(existing, config);
         }
     };
     if let Some(existing) = breaker(name) {
-        warn_if_different(existing, &config);
+        disagree(existing, &config);
         return existing;
     }
     let scope = crate::scope::current();
@@ -86,7 +87,7 @@ fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static 
         .copied()
     {
         drop(breakers);
-        warn_if_different(existing, &config);
+        disagree(existing, &config);
         return existing;
     }
     // Breakers live as long as the process, like the call sites that name them; one allocation
