@@ -23,7 +23,8 @@ pub(crate) fn classifier(
     shape: &FnShape,
     errors: &mut Errors,
 ) -> Option<Classifier> {
-    if on.is_none() && when.is_none() {
+    // A fn returning plain values has no errors to select: the attribute says so at the key.
+    if (on.is_none() && when.is_none()) || !shape.returns_result {
         return None;
     }
     let mut patterns = Vec::new();

@@ -1,0 +1,19 @@
+use retry_runtime::{CircuitOpen, circuit_breaker};
+
+#[derive(Debug)]
+enum DbError {
+    Rejected(CircuitOpen),
+}
+
+impl From<CircuitOpen> for DbError {
+    fn from(open: CircuitOpen) -> Self {
+        DbError::Rejected(open)
+    }
+}
+
+#[circuit_breaker(name = "db", failure_rate = 0.5, window = 20, window = "10s")]
+fn query() -> Result<(), DbError> {
+    Ok(())
+}
+
+fn main() {}
