@@ -63,6 +63,9 @@ pub const DEFAULT_TIME_WINDOW_MIN_CALLS: u32 = 10;
 /// ```
 pub const MAX_HALF_OPEN_CALLS: u32 = u16::MAX as u32;
 
+/// The shortest time-based window: ten buckets of a nanosecond.
+pub(crate) const MIN_TIME_WINDOW: Duration = Duration::from_nanos(10);
+
 /// The largest count-based window.
 ///
 /// ```
@@ -177,7 +180,8 @@ impl BreakerConfig {
         self.window
     }
 
-    /// Calls recorded before rates are evaluated (`window` unless set; 0 before `build`).
+    /// Calls recorded before rates are evaluated (`window` unless set, 10 for a time-based
+    /// window; 0 before `build`).
     ///
     /// ```
     /// # use retry_settings as retry_runtime;
@@ -189,6 +193,27 @@ impl BreakerConfig {
     /// ```
     pub const fn min_calls(&self) -> u32 {
         self.min_calls
+    }
+
+    /// The `min_calls` these settings have when none is given: `window`, or 10 for a
+    /// time-based window.
+    ///
+    /// ```
+    /// # use retry_settings as retry_runtime;
+    /// use std::time::Duration;
+    /// use retry_runtime::BreakerConfig;
+    ///
+    /// let timed = BreakerConfig::builder().failure_rate(0.5).time_window(Duration::from_secs(10));
+    /// assert_eq!(timed.build()?.default_min_calls(), 10);
+    /// assert_eq!(BreakerConfig::builder().window(20).build()?.default_min_calls(), 20);
+    /// # Ok::<(), retry_runtime::BreakerConfigError>(())
+    /// ```
+    pub const fn default_min_calls(&self) -> u32 {
+        if self.time_window.is_some() {
+            DEFAULT_TIME_WINDOW_MIN_CALLS
+        } else {
+            self.window
+        }
     }
 
     /// How long the breaker stays open after its first trip.
@@ -361,7 +386,9 @@ impl BreakerConfig {
             6 if self.open_for.is_zero() => Some(BreakerConfigError::ZeroOpenFor),
             7 if self.half_open_timeout.is_zero() => Some(BreakerConfigError::ZeroHalfOpenTimeout),
             11 => match self.time_window {
-                Some(window) if window.as_nanos() < 10 => Some(BreakerConfigError::ZeroTimeWindow),
+                Some(window) if window.as_nanos() < MIN_TIME_WINDOW.as_nanos() => {
+                    Some(BreakerConfigError::ZeroTimeWindow)
+                }
                 _ => None,
             },
             8 if !(self.open_for_factor >= 1.0 && self.open_for_factor <= f64::MAX) => {
@@ -393,11 +420,7 @@ impl BreakerConfig {
     const fn resolved(mut self) -> BreakerConfig {
         if self.min_calls == 0 {
             // A time window holds however many calls came; rates count from the tenth.
-            self.min_calls = if self.time_window.is_some() {
-                DEFAULT_TIME_WINDOW_MIN_CALLS
-            } else {
-                self.window
-            };
+            self.min_calls = self.default_min_calls();
         }
         self
     }
@@ -488,7 +511,8 @@ impl BreakerConfigBuilder {
         self
     }
 
-    /// Calls in the count-based window (1 to [`MAX_WINDOW`]).
+    /// Calls in the count-based window (1 to [`MAX_WINDOW`]); it replaces a
+    /// [`time_window`](Self::time_window) set before.
     ///
     /// ```
     /// # use retry_settings as retry_runtime;
@@ -498,6 +522,7 @@ impl BreakerConfigBuilder {
     /// ```
     pub const fn window(mut self, calls: u32) -> Self {
         self.config.window = calls;
+        self.config.time_window = None;
         self
     }
 
@@ -594,8 +619,8 @@ impl BreakerConfigBuilder {
     }
 
     /// Takes the rates over the calls of the last `duration` (`window = "10s"` in the
-    /// attribute), in ten buckets of a tenth of it, instead of over the last `window` calls.
-    /// `min_calls` then defaults to 10.
+    /// attribute; at least 10 ns), in ten buckets of a tenth of it, instead of over the last
+    /// `window` calls. `min_calls` then defaults to 10.
     pub const fn time_window(mut self, duration: Duration) -> Self {
         self.config.time_window = Some(duration);
         self

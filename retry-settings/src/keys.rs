@@ -1,6 +1,8 @@
-//! Every key of `#[retry]` and `#[circuit_breaker]` that configuration files can override too,
-//! in two tables: its name, its kind and bounds, its default, one line of documentation, an
-//! example, and the builder method that sets it.
+//! Every key of `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]` and `#[rate_limit]` that
+//! configuration files can override too, in a table per attribute: its name, its kind and
+//! bounds, its default, one line of documentation, an example, and the builder method that sets
+//! it. A bulkhead's or rate limiter's `max_wait` belongs to each site and is not in a table (see
+//! [`max_wait`](crate::max_wait)).
 //!
 //! The attributes parse a key's value by its kind, set it through the table, and validate the
 //! result with the builder's own checks; the config loader reads a value by the same kind and
@@ -30,11 +32,15 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::backoff::{Backoff, DEFAULT_FACTOR};
-use crate::breaker::{BreakerConfig, BreakerConfigBuilder, MAX_HALF_OPEN_CALLS, MAX_WINDOW};
+use crate::breaker::{
+    BreakerConfig, BreakerConfigBuilder, MAX_HALF_OPEN_CALLS, MAX_WINDOW, MIN_TIME_WINDOW,
+};
+use crate::bulkhead::{BulkheadConfig, BulkheadConfigBuilder, MAX_CONCURRENT};
 use crate::duration::describe;
 use crate::jitter::Jitter;
 use crate::names::{BACKOFF_NAMES, JITTER_NAMES};
 use crate::policy::{RetryPolicy, RetryPolicyBuilder};
+use crate::rate_limit::{MAX_BURST, MAX_PER_SECOND, RateLimitConfigBuilder};
 
 /// One key: what it is called, what it takes, what it defaults to, and how it is set on a
 /// builder of type `B`.
@@ -44,7 +50,7 @@ use crate::policy::{RetryPolicy, RetryPolicyBuilder};
 ///
 /// let window = find(BREAKER_KEYS, "window").unwrap();
 /// assert_eq!(window.example, "window = 20");
-/// assert_eq!(window.kind.rule(), "a whole number from 1 to 1048576");
+/// assert_eq!(window.kind.rule(), "a whole number from 1 to 1048576, or a duration of at least 10ns");
 /// assert_eq!(window.default.unwrap().to_string(), "100");
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +118,21 @@ pub enum Kind<B> {
         /// The builder method.
         set: fn(B, Jitter) -> B,
     },
+    /// A whole number from `min` to `max`, or a duration of at least `min_duration`: the
+    /// breaker's `window`, a count of calls (`window = 20`) or a stretch of time
+    /// (`window = "10s"`).
+    CountOrDuration {
+        /// The smallest count allowed.
+        min: u32,
+        /// The largest count allowed.
+        max: u32,
+        /// The builder method for a count.
+        set: fn(B, u32) -> B,
+        /// The shortest duration allowed.
+        min_duration: Duration,
+        /// The builder method for a duration.
+        set_duration: fn(B, Duration) -> B,
+    },
 }
 
 impl<B> Kind<B> {
@@ -145,6 +166,15 @@ impl<B> Kind<B> {
             Kind::Duration { zero: false, .. } => "a positive duration".to_owned(),
             Kind::Backoff { .. } => one_of(BACKOFF_NAMES),
             Kind::Jitter { .. } => one_of(JITTER_NAMES),
+            Kind::CountOrDuration {
+                min,
+                max,
+                min_duration,
+                ..
+            } => format!(
+                "a whole number from {min} to {max}, or a duration of at least {}",
+                describe(*min_duration)
+            ),
         }
     }
 
@@ -184,6 +214,12 @@ impl<B> Kind<B> {
             (Kind::Backoff { .. }, Value::Backoff(_)) | (Kind::Jitter { .. }, Value::Jitter(_)) => {
                 true
             }
+            (Kind::CountOrDuration { min, max, .. }, Value::Count(count)) => {
+                (*min..=*max).contains(&count)
+            }
+            (Kind::CountOrDuration { min_duration, .. }, Value::Duration(duration)) => {
+                duration >= *min_duration
+            }
             _ => false,
         }
     }
@@ -218,6 +254,10 @@ impl<B> Key<B> {
             (Kind::Duration { set, .. }, Value::Duration(duration)) => set(builder, duration),
             (Kind::Backoff { set }, Value::Backoff(backoff)) => set(builder, backoff),
             (Kind::Jitter { set }, Value::Jitter(jitter)) => set(builder, jitter),
+            (Kind::CountOrDuration { set, .. }, Value::Count(count)) => set(builder, count),
+            (Kind::CountOrDuration { set_duration, .. }, Value::Duration(duration)) => {
+                set_duration(builder, duration)
+            }
             _ => return None,
         })
     }
@@ -459,13 +499,15 @@ pub const BREAKER_KEYS: &[Key<BreakerConfigBuilder>] = &[
     },
     Key {
         name: "window",
-        kind: Kind::Count {
+        kind: Kind::CountOrDuration {
             min: 1,
             max: MAX_WINDOW,
             set: BreakerConfigBuilder::window,
+            min_duration: MIN_TIME_WINDOW,
+            set_duration: BreakerConfigBuilder::time_window,
         },
         default: Some(Value::Count(BREAKER.window())),
-        doc: "calls in the count-based window the rates are taken over",
+        doc: "what the rates are taken over: the last calls (a count), or the calls of the last stretch of time (a duration, in ten buckets)",
         example: "window = 20",
     },
     Key {
@@ -556,6 +598,65 @@ pub const BREAKER_KEYS: &[Key<BreakerConfigBuilder>] = &[
     },
 ];
 
+const BULKHEAD: BulkheadConfig = BulkheadConfig::DEFAULT;
+
+/// The keys of a bulkhead, in the order documentation and messages list them.
+///
+/// ```
+/// use retry_settings::{BULKHEAD_KEYS, BulkheadConfig, Value};
+///
+/// let max_concurrent = &BULKHEAD_KEYS[0];
+/// let builder = max_concurrent.apply(BulkheadConfig::builder(), Value::Count(10)).unwrap();
+/// assert_eq!(builder.build()?.max_concurrent(), 10);
+/// # Ok::<(), retry_settings::BulkheadConfigError>(())
+/// ```
+pub const BULKHEAD_KEYS: &[Key<BulkheadConfigBuilder>] = &[Key {
+    name: "max_concurrent",
+    kind: Kind::Count {
+        min: 1,
+        max: MAX_CONCURRENT,
+        set: BulkheadConfigBuilder::max_concurrent,
+    },
+    default: Some(Value::Count(BULKHEAD.max_concurrent())),
+    doc: "the calls that run at once",
+    example: "max_concurrent = 10",
+}];
+
+/// The keys of a rate limiter, in the order documentation and messages list them.
+///
+/// ```
+/// use retry_settings::{RATE_LIMIT_KEYS, RateLimitConfig, Value, find};
+///
+/// let per_second = find(RATE_LIMIT_KEYS, "per_second").unwrap();
+/// let builder = per_second.apply(RateLimitConfig::builder(), Value::Count(100)).unwrap();
+/// assert_eq!(builder.build()?.burst(), 100);
+/// # Ok::<(), retry_settings::RateLimitConfigError>(())
+/// ```
+pub const RATE_LIMIT_KEYS: &[Key<RateLimitConfigBuilder>] = &[
+    Key {
+        name: "per_second",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_PER_SECOND,
+            set: RateLimitConfigBuilder::per_second,
+        },
+        default: None,
+        doc: "the permits a second",
+        example: "per_second = 100",
+    },
+    Key {
+        name: "burst",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_BURST,
+            set: RateLimitConfigBuilder::burst,
+        },
+        default: None,
+        doc: "the most permits taken at once; `per_second` unless set",
+        example: "burst = 20",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,6 +673,10 @@ mod tests {
             Kind::Duration { .. } => Value::Duration(duration::parse(unquoted).unwrap()),
             Kind::Backoff { .. } => Value::Backoff(crate::backoff_named(unquoted).unwrap()),
             Kind::Jitter { .. } => Value::Jitter(crate::jitter_named(unquoted).unwrap()),
+            Kind::CountOrDuration { .. } if text.starts_with('"') => {
+                Value::Duration(duration::parse(unquoted).unwrap())
+            }
+            Kind::CountOrDuration { .. } => Value::Count(text.parse().unwrap()),
         }
     }
 
@@ -591,6 +696,18 @@ mod tests {
                 .slow_call(Duration::from_secs(1));
             let builder = key.apply(base, value);
             assert!(builder.unwrap().build().is_ok(), "{}", key.name);
+        }
+        for key in BULKHEAD_KEYS {
+            let value = example_value(key);
+            assert!(key.kind.admits(value), "{}", key.name);
+            let builder = key.apply(BulkheadConfig::builder(), value).unwrap();
+            assert!(builder.build().is_ok(), "{}", key.name);
+        }
+        for key in RATE_LIMIT_KEYS {
+            let value = example_value(key);
+            assert!(key.kind.admits(value), "{}", key.name);
+            let base = crate::RateLimitConfig::builder().per_second(100);
+            assert!(key.apply(base, value).unwrap().build().is_ok(), "{}", key.name);
         }
     }
 
@@ -618,6 +735,12 @@ mod tests {
                 );
             }
         }
+        for key in BULKHEAD_KEYS {
+            let set = key.apply(BulkheadConfig::builder(), key.default.unwrap());
+            assert_eq!(set.unwrap().build(), Ok(BulkheadConfig::DEFAULT));
+        }
+        // A rate limiter has no defaults: `per_second` is required, `burst` follows it.
+        assert!(RATE_LIMIT_KEYS.iter().all(|key| key.default.is_none()));
     }
 
     /// The table's bounds are the builders': the extremes build, one step beyond does not
@@ -656,6 +779,20 @@ mod tests {
                 assert!(!key.kind.admits(Value::Duration(Duration::ZERO)));
                 continue;
             }
+            check_bounds(key.name, &key.kind, build, beyond);
+        }
+        for key in BULKHEAD_KEYS {
+            let build = |value| {
+                let builder = key.apply(BulkheadConfig::builder(), value).unwrap();
+                builder.build().is_ok()
+            };
+            check_bounds(key.name, &key.kind, build, beyond);
+        }
+        for key in RATE_LIMIT_KEYS {
+            let build = |value| {
+                let base = crate::RateLimitConfig::builder().per_second(1).burst(1);
+                key.apply(base, value).unwrap().build().is_ok()
+            };
             check_bounds(key.name, &key.kind, build, beyond);
         }
     }
@@ -716,6 +853,26 @@ mod tests {
                     assert!(build(Value::Jitter(*jitter)), "{name}");
                 }
             }
+            Kind::CountOrDuration {
+                min,
+                max,
+                min_duration,
+                ..
+            } => {
+                assert!(
+                    build(Value::Count(min)) && build(Value::Count(max)),
+                    "{name}"
+                );
+                assert!(!build(Value::Count(min - 1)), "{name}");
+                assert!(!build(Value::Count(max + 1)), "{name}");
+                assert!(build(Value::Duration(min_duration)), "{name}");
+                assert!(
+                    build(Value::Duration(Duration::from_nanos(u64::MAX))),
+                    "{name}"
+                );
+                let shorter = min_duration - Duration::from_nanos(1);
+                assert!(!build(Value::Duration(shorter)), "{name}");
+            }
         }
     }
 
@@ -729,5 +886,29 @@ mod tests {
         assert!(!rate.kind.admits(Value::Number(0.0)));
         assert!(rate.kind.admits(Value::Number(1.0)));
         assert_eq!(rate.kind.rule(), "a number above 0 and at most 1");
+        let window = find(BREAKER_KEYS, "window").unwrap();
+        assert!(window.kind.admits(Value::Count(20)));
+        assert!(window.kind.admits(Value::Duration(Duration::from_secs(10))));
+        assert!(!window.kind.admits(Value::Duration(Duration::from_nanos(9))));
+        assert!(!window.kind.admits(Value::Count(0)));
+        assert!(!window.kind.admits(Value::Number(20.0)));
+    }
+
+    /// A count after a duration, or a duration after a count, replaces it: the window is one
+    /// or the other, whichever was set last (a config override switches a site's kind).
+    #[test]
+    fn a_window_is_a_count_or_a_duration_whichever_is_set_last() {
+        let window = find(BREAKER_KEYS, "window").unwrap();
+        let rated = BreakerConfig::builder().failure_rate(0.5);
+        let timed = window
+            .apply(rated, Value::Duration(Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(
+            timed.build().unwrap().time_window(),
+            Some(Duration::from_secs(10))
+        );
+        let counted = window.apply(timed, Value::Count(20)).unwrap().build();
+        assert_eq!(counted.unwrap().time_window(), None);
+        assert_eq!(counted.unwrap().window(), 20);
     }
 }

@@ -5,14 +5,18 @@
 //! its root (its `RetryPolicy` and `RetryPolicyBuilder` wrap this crate's, adding retrying a
 //! closure); this crate has no dependencies beyond std, so the proc-macro crate can link it.
 //!
-//! - [`RetryPolicy`] and [`BreakerConfig`], their presets, and their builders, which check every
-//!   value and report each invalid one with its key, its value and the fix
-//!   ([`PolicyError`], [`BreakerConfigError`]).
+//! - [`RetryPolicy`], [`BreakerConfig`], [`BulkheadConfig`] and [`RateLimitConfig`], their
+//!   presets, and their builders, which check every value and report each invalid one with its
+//!   key, its value and the fix ([`PolicyError`], [`BreakerConfigError`],
+//!   [`BulkheadConfigError`], [`RateLimitConfigError`]).
+//! - [`max_wait`] and [`MAX_WAIT`]: how long a bulkhead's or rate limiter's call may wait, which
+//!   each site sets for itself.
 //! - [`Backoff`] and [`Jitter`]: the delay math. The random draw jitter needs is the caller's.
 //! - [`BACKOFF_NAMES`] and [`JITTER_NAMES`]: the names the attributes and configuration files
 //!   use for them.
-//! - [`RETRY_KEYS`] and [`BREAKER_KEYS`]: every key with its [`Kind`], bounds, default, one
-//!   line of documentation, an example, and the builder method that sets it.
+//! - [`RETRY_KEYS`], [`BREAKER_KEYS`], [`BULKHEAD_KEYS`] and [`RATE_LIMIT_KEYS`]: every key
+//!   with its [`Kind`], bounds, default, one line of documentation, an example, and the builder
+//!   method that sets it.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -37,17 +41,27 @@
 
 mod backoff;
 mod breaker;
+mod bulkhead;
 pub mod duration;
 mod jitter;
 mod keys;
 mod names;
 mod policy;
+mod rate_limit;
+mod wait;
 
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
 pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
 };
+pub use bulkhead::{BulkheadConfig, BulkheadConfigBuilder, BulkheadConfigError, MAX_CONCURRENT};
 pub use jitter::Jitter;
-pub use keys::{BREAKER_KEYS, Key, Kind, RETRY_KEYS, Value, find};
+pub use keys::{
+    BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value, find,
+};
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+pub use rate_limit::{
+    MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigBuilder, RateLimitConfigError,
+};
+pub use wait::{MAX_WAIT, MaxWaitError, max_wait};
