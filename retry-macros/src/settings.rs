@@ -64,6 +64,8 @@ impl Written {
             Kind::Backoff { .. } if input.peek(LitStr) => Literal::Text(input.parse()?),
             Kind::Backoff { .. } => Literal::Path(parse_path_like(input, name)?),
             Kind::Jitter { .. } => Literal::Text(parse_string(input, name)?),
+            Kind::CountOrDuration { .. } if input.peek(LitStr) => Literal::Text(input.parse()?),
+            Kind::CountOrDuration { .. } => Literal::Int(parse_int(input, name)?),
         };
         if self.get(name).is_some() {
             return Err(syn::Error::new(
@@ -300,7 +302,9 @@ impl<'a, B: Copy> Settings<'a, B> {
 fn value_of<B>(key: &Key<B>, literal: &Literal) -> Result<Value, String> {
     let name = key.name;
     match (&key.kind, literal) {
-        (Kind::Count { .. }, Literal::Int(int)) => int.base10_parse::<u32>().map_or_else(
+        (Kind::Count { .. } | Kind::CountOrDuration { .. }, Literal::Int(int)) => int
+            .base10_parse::<u32>()
+            .map_or_else(
             |_| {
                 Err(format!(
                     "`{name} = {}` is out of range: {}",
@@ -320,9 +324,11 @@ fn value_of<B>(key: &Key<B>, literal: &Literal) -> Result<Value, String> {
                 .map(Value::Number)
                 .map_err(|error| format!("invalid `{name}`: {error}"))
         }
-        (Kind::Duration { .. }, Literal::Text(text)) => duration::parse(&text.value())
-            .map(Value::Duration)
-            .map_err(|reason| format!("invalid `{name}`: {reason}")),
+        (Kind::Duration { .. } | Kind::CountOrDuration { .. }, Literal::Text(text)) => {
+            duration::parse(&text.value())
+                .map(Value::Duration)
+                .map_err(|reason| format!("invalid `{name}`: {reason}"))
+        }
         (Kind::Backoff { .. }, Literal::Text(text)) => {
             let written = text.value();
             backoff_named(&written).map(Value::Backoff).ok_or_else(|| {

@@ -92,7 +92,6 @@ pub use budget::{
     BudgetConfig, BudgetCounts, MAX_TOKENS, MIN_SHARE, RESERVE_WINDOW, RetryBudget, budget,
     register_budget,
 };
-pub use bulkhead::config::{BulkheadConfig, BulkheadConfigError, MAX_CONCURRENT};
 pub use bulkhead::registry::{bulkhead, register_bulkhead};
 pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
@@ -101,21 +100,21 @@ pub use events::{ErrorText, Source, TRACING_TARGET};
 pub use failure::Failure;
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
-pub use rate_limit::config::{MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigError};
 pub use rate_limit::registry::{rate_limiter, register_rate_limiter};
 pub use rate_limit::{RateLimitCounts, RateLimited, RateLimiter};
 pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
-pub use sleep::{AsyncSleeper, MAX_WAIT, PausedTime};
+pub use sleep::{AsyncSleeper, PausedTime};
 pub use timeout::{AttemptTimeout, CallTimeout};
 
 // The settings model (values, bounds, checks, the delay math), shared with the attributes'
 // compile-time validation through the `retry-settings` crate.
 #[doc(inline)]
 pub use retry_settings::{
-    Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, CustomBackoff, Jitter,
-    MAX_HALF_OPEN_CALLS, MAX_WINDOW, PolicyError,
+    Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, BulkheadConfig,
+    BulkheadConfigError, CustomBackoff, Jitter, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS,
+    MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig, RateLimitConfigError,
 };
 
 #[cfg(feature = "macros")]

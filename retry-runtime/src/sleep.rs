@@ -56,10 +56,6 @@ impl AsyncSleeper for TokioSleeper {
     }
 }
 
-/// The longest a call waits for a bulkhead slot or a rate limiter's permit: an hour. The
-/// attributes reject a longer `max_wait` at compile time; the run-time API cuts one to this.
-pub const MAX_WAIT: Duration = Duration::from_secs(3600);
-
 #[derive(Clone, Copy)]
 struct PausedClock {
     origin: Instant,

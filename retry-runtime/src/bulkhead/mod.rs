@@ -7,7 +7,6 @@
 //! [`permits`]). A queued call takes a slot as soon as one is released, or gives up after its
 //! site's `max_wait`.
 
-pub(crate) mod config;
 pub(crate) mod permits;
 pub(crate) mod registry;
 pub(crate) mod site;
@@ -21,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use self::config::BulkheadConfig;
+use retry_settings::BulkheadConfig;
 use self::permits::Permits;
 use crate::sleep::AsyncSleeper;
 

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::config::BulkheadConfig;
+use retry_settings::BulkheadConfig;
 use super::{Bulkhead, BulkheadFull, BulkheadPermit};
 use crate::sleep::AsyncSleeper;
 

@@ -1,29 +1,35 @@
-//! Installing overrides once per process, and applying them to each site, breaker and budget
-//! when it first runs, through the runtime's own builders.
+//! Installing overrides once per process, and applying them to each site, breaker, budget,
+//! bulkhead and rate limiter when it first runs, through the runtime's own builders.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::Overrides;
 use super::error::ConfigError;
-use super::keys::{BreakerOverride, BudgetOverride, RetryOverride};
+use super::keys::{
+    BreakerOverride, BudgetOverride, BulkheadOverride, RateLimitOverride, RetryOverride,
+};
 use super::settings::{Name, Section, environment_form};
-use retry_settings::{BREAKER_KEYS, Key, RETRY_KEYS, Value, find};
+use retry_settings::{
+    BREAKER_KEYS, BULKHEAD_KEYS, Key, RATE_LIMIT_KEYS, RETRY_KEYS, RateLimitConfig, Value, find,
+};
 
 use crate::budget::BudgetConfig;
 use crate::policy::RetryPolicy;
-use crate::{Backoff, BreakerConfig, BreakerConfigBuilder};
+use crate::{Backoff, BreakerConfig, BreakerConfigBuilder, BulkheadConfig};
 
 static INSTALLED: OnceLock<Overrides> = OnceLock::new();
 static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
 
-/// Makes `overrides` apply to every site, breaker and budget that has not run yet. Once per
-/// process, at start-up.
+/// Makes `overrides` apply to every site, breaker, budget, bulkhead and rate limiter that has
+/// not run yet. Once per process, at start-up.
 ///
 /// # Errors
 /// A [`ConfigError`] if overrides are already installed.
 pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
     crate::budget::set_override(budget_config);
+    crate::bulkhead::registry::set_override(bulkhead_config);
+    crate::rate_limit::registry::set_override(rate_limit_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",
@@ -33,8 +39,8 @@ pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
     })
 }
 
-/// Names in the installed overrides that no site, breaker or budget has used yet: after a
-/// warm-up, these are likely misspelt.
+/// Names in the installed overrides that no site, breaker, budget, bulkhead or rate limiter has
+/// used yet: after a warm-up, these are likely misspelt.
 pub fn unmatched() -> Vec<String> {
     let Some(overrides) = INSTALLED.get() else {
         return Vec::new();
@@ -47,6 +53,8 @@ pub fn unmatched() -> Vec<String> {
         (Section::Retry, overrides.retry.keys().collect::<Vec<_>>()),
         (Section::Breaker, overrides.breaker.keys().collect()),
         (Section::Budget, overrides.budget.keys().collect()),
+        (Section::Bulkhead, overrides.bulkhead.keys().collect()),
+        (Section::RateLimit, overrides.rate_limit.keys().collect()),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {
@@ -194,10 +202,11 @@ pub(crate) fn breaker_config(name: &'static str, compiled: BreakerConfig) -> Bre
 /// `compiled` with `found` applied through the settings model's keys table.
 fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerConfigBuilder {
     let mut builder = compiled.to_builder();
-    // A new window with no min_calls of its own: min_calls follows it, if it did before.
+    // A new window (a count or a duration) with no min_calls of its own: min_calls follows it,
+    // if it followed the old one.
     if found.window.is_some()
         && found.min_calls.is_none()
-        && compiled.min_calls() == compiled.window()
+        && compiled.min_calls() == compiled.default_min_calls()
     {
         builder = builder.min_calls(0);
     }
@@ -205,6 +214,54 @@ fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerCo
         .values()
         .into_iter()
         .fold(builder, |builder, value| set(BREAKER_KEYS, builder, value))
+}
+
+/// The settings a bulkhead is created with: the site's (or `register_bulkhead`'s), with any
+/// override applied.
+pub(crate) fn bulkhead_config(name: &'static str, compiled: BulkheadConfig) -> BulkheadConfig {
+    let Some(found) = overrides_for(
+        Section::Bulkhead,
+        |overrides| &overrides.bulkhead,
+        name,
+        BulkheadOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    // Every value is within the table's bounds, which are the builder's only checks.
+    found
+        .values()
+        .into_iter()
+        .fold(compiled.to_builder(), |builder, value| {
+            set(BULKHEAD_KEYS, builder, value)
+        })
+        .build()
+        .unwrap_or(compiled)
+}
+
+/// The settings a rate limiter is created with: the site's (or `register_rate_limiter`'s),
+/// with any override applied. A `burst` that followed `per_second` at the site follows an
+/// overridden `per_second`, unless the override gives a `burst` of its own.
+pub(crate) fn rate_limit_config(name: &'static str, compiled: RateLimitConfig) -> RateLimitConfig {
+    let Some(mut found) = overrides_for(
+        Section::RateLimit,
+        |overrides| &overrides.rate_limit,
+        name,
+        RateLimitOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    if found.burst.is_none() && compiled.burst() == compiled.per_second() {
+        found.burst = found.per_second;
+    }
+    // Every value is within the table's bounds, which are the builder's only checks.
+    found
+        .values()
+        .into_iter()
+        .fold(compiled.to_builder(), |builder, value| {
+            set(RATE_LIMIT_KEYS, builder, value)
+        })
+        .build()
+        .unwrap_or(compiled)
 }
 
 /// The settings a budget is created with.

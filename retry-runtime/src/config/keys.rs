@@ -1,28 +1,33 @@
-//! Every key of every section, in one table: its type and its bounds. The retry and breaker keys
-//! are the settings model's (`retry_settings::RETRY_KEYS` and `BREAKER_KEYS`): their names,
+//! Every key of every section, in one table: its type and its bounds. The retry, breaker,
+//! bulkhead and rate limiter keys are the settings model's (`retry_settings::RETRY_KEYS`,
+//! `BREAKER_KEYS`, `BULKHEAD_KEYS` and `RATE_LIMIT_KEYS`): their names,
 //! bounds and backoff and jitter names are read from there, the limits the runtime's builders
 //! apply, so a value taken here is never refused later for its range; the tests at the bottom
 //! hold the two together. The budget's bounds are the budget's own (`BudgetConfig::validate`).
 //! What only a site can check (a `delay` above that site's `max_delay`) is left to the site.
+//! A bulkhead's or rate limiter's `max_wait` is each site's own, so its sections refuse it with
+//! that reason instead of calling it unknown.
 
 use std::time::Duration;
 
 use retry_settings::{
-    BACKOFF_NAMES, BREAKER_KEYS, Backoff, BreakerConfigBuilder, JITTER_NAMES, Jitter, Key,
-    RETRY_KEYS, RetryPolicyBuilder, Value, find,
+    BACKOFF_NAMES, BREAKER_KEYS, BULKHEAD_KEYS, Backoff, BreakerConfigBuilder,
+    BulkheadConfigBuilder, JITTER_NAMES, Jitter, Key, RATE_LIMIT_KEYS, RETRY_KEYS,
+    RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
 };
 
 use super::error::ConfigError;
-use super::rules::{Choice, Count, Number, Span};
+use super::rules::{Choice, Count, CountOrSpan, Number, Span};
 use super::settings::Setting;
 use crate::budget::{MAX_TOKENS, MIN_SHARE};
 
 /// Declares the overrides of one section: a struct with an optional field per key, the list of
-/// keys, the reading of a group of settings (each checked by its rule), and merging.
+/// keys, the reading of a group of settings (each checked by its rule), and merging. Keys after
+/// `per site` belong to each site and are refused with that reason.
 macro_rules! overrides {
     ($(
         $(#[$doc:meta])*
-        $name:ident in $section:literal {
+        $name:ident in $section:literal $(per site $($site_key:literal)|+)? {
             $($key:ident: $type:ty = $rule:expr,)*
         }
     )*) => {$(
@@ -51,6 +56,9 @@ macro_rules! overrides {
                         $(stringify!($key) => {
                             read.$key = Some(setting.read(&const { $rule }, origin)?);
                         })*
+                        $($($site_key)|+ => {
+                            return Err(setting.per_site($section, Self::KEYS, origin));
+                        })?
                         _ => return Err(setting.unknown($section, Self::KEYS, origin)),
                     }
                 }
@@ -103,7 +111,8 @@ overrides! {
         // 0 leaves tripping to the rates; whether one is set is checked by the breaker.
         failure_threshold: u32 = Count::of(breaker("failure_threshold")),
         failure_rate: f64 = Number::of(breaker("failure_rate"), RATE_RULE, RATE_RULE),
-        window: u32 = Count::of(breaker("window")),
+        // A count of calls or a duration: a site switches kind with it.
+        window: Value = CountOrSpan::of(breaker("window")),
         // At most `window`, checked by the breaker, which knows its window.
         min_calls: u32 = Count::of(breaker("min_calls")),
         // Non-zero, as the attribute's `slow_call` (the builder would take zero).
@@ -148,6 +157,18 @@ overrides! {
             above: TOKENS_RULE,
         },
     }
+
+    /// `[bulkhead.name]`: a bulkhead's settings, shared by every site that names it.
+    BulkheadOverride in "bulkhead" per site "max_wait" {
+        max_concurrent: u32 = Count::of(bulkhead("max_concurrent")),
+    }
+
+    /// `[rate_limit.name]`: a rate limiter's settings, shared by every site that names it.
+    RateLimitOverride in "rate_limit" per site "max_wait" {
+        per_second: u32 = Count::of(rate_limit("per_second")),
+        // A `burst` not given follows a new `per_second` when it followed the old one.
+        burst: u32 = Count::of(rate_limit("burst")),
+    }
 }
 
 /// The settings model's retry key `name`; a name it does not have fails the build.
@@ -163,6 +184,22 @@ const fn breaker(name: &str) -> &'static Key<BreakerConfigBuilder> {
     match find(BREAKER_KEYS, name) {
         Some(key) => key,
         None => panic!("not a breaker key of the settings model"),
+    }
+}
+
+/// The settings model's bulkhead key `name`; a name it does not have fails the build.
+const fn bulkhead(name: &str) -> &'static Key<BulkheadConfigBuilder> {
+    match find(BULKHEAD_KEYS, name) {
+        Some(key) => key,
+        None => panic!("not a bulkhead key of the settings model"),
+    }
+}
+
+/// The settings model's rate limiter key `name`; a name it does not have fails the build.
+const fn rate_limit(name: &str) -> &'static Key<RateLimitConfigBuilder> {
+    match find(RATE_LIMIT_KEYS, name) {
+        Some(key) => key,
+        None => panic!("not a rate limiter key of the settings model"),
     }
 }
 
@@ -214,10 +251,62 @@ mod tests {
 
     #[test]
     fn the_keys_are_the_settings_models_in_its_order() {
-        let retry: Vec<&str> = RETRY_KEYS.iter().map(|key| key.name).collect();
-        let breaker: Vec<&str> = BREAKER_KEYS.iter().map(|key| key.name).collect();
-        assert_eq!(RetryOverride::KEYS, retry);
-        assert_eq!(BreakerOverride::KEYS, breaker);
+        fn names<B>(keys: &[Key<B>]) -> Vec<&str> {
+            keys.iter().map(|key| key.name).collect()
+        }
+        assert_eq!(RetryOverride::KEYS, names(RETRY_KEYS));
+        assert_eq!(BreakerOverride::KEYS, names(BREAKER_KEYS));
+        assert_eq!(BulkheadOverride::KEYS, names(BULKHEAD_KEYS));
+        assert_eq!(RateLimitOverride::KEYS, names(RATE_LIMIT_KEYS));
+    }
+
+    #[test]
+    fn limit_bounds_are_the_builders() {
+        use retry_settings::{BulkheadConfig, MAX_BURST, MAX_CONCURRENT, MAX_PER_SECOND};
+        let bulkhead = |value: u32| {
+            let setting = setting("max_concurrent", Value::Integer(value.into()));
+            BulkheadOverride::read(&[setting], "test").is_ok()
+        };
+        for (value, valid) in [(0, false), (1, true), (MAX_CONCURRENT, true)]
+            .into_iter()
+            .chain([(MAX_CONCURRENT + 1, false)])
+        {
+            assert_eq!(bulkhead(value), valid, "max_concurrent = {value}");
+            assert_eq!(BulkheadConfig::new(value).is_ok(), valid);
+        }
+        for (key, max) in [("per_second", MAX_PER_SECOND), ("burst", MAX_BURST)] {
+            let read = |value: u32| {
+                let setting = setting(key, Value::Integer(value.into()));
+                RateLimitOverride::read(&[setting], "test").is_ok()
+            };
+            assert!(read(1) && read(max), "{key}");
+            assert!(!read(0) && !read(max + 1), "{key}");
+        }
+    }
+
+    #[test]
+    fn max_wait_is_refused_as_a_sites_own() {
+        let settings = [setting("max_wait", Value::Text("1s".to_owned()))];
+        let error = BulkheadOverride::read(&settings, "test").unwrap_err();
+        assert!(error.reason.starts_with("`max_wait` belongs to each site (`#[bulkhead(max_wait = ...)]`), not to the named bulkhead"), "{error}");
+        assert!(error.reason.ends_with("the key of `bulkhead` is max_concurrent"), "{error}");
+        let error = RateLimitOverride::read(&settings, "test").unwrap_err();
+        assert!(error.reason.contains("not to the named rate limiter"), "{error}");
+        assert!(error.reason.ends_with("the keys of `rate_limit` are per_second and burst"), "{error}");
+    }
+
+    #[test]
+    fn a_window_is_a_count_or_a_duration() {
+        let window = |value| breaker("window", value).map(|read| read.window);
+        assert!(matches!(window(Value::Integer(20)), Ok(Some(retry_settings::Value::Count(20)))));
+        let timed = window(Value::Text("10s".to_owned())).unwrap();
+        assert!(matches!(timed, Some(retry_settings::Value::Duration(length)) if length == Duration::from_secs(10)));
+        assert!(window(Value::Text("10ns".to_owned())).is_ok());
+        let short = window(Value::Text("9ns".to_owned())).unwrap_err();
+        assert!(short.reason.contains("too short to split into its ten buckets"), "{short}");
+        let float = window(Value::Float(2.5)).unwrap_err();
+        assert_eq!(float.reason, "expected a whole number of calls (such as 20) or a duration string (such as \"10s\"), found the number 2.5");
+        assert!(window(Value::Integer(0)).is_err());
     }
 
     #[test]

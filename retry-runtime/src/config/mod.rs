@@ -12,6 +12,13 @@
 //!
 //! [budget.api]                 # a retry budget, by name
 //! share = 0.1
+//!
+//! [bulkhead.db]                # a bulkhead, by name
+//! max_concurrent = 5
+//!
+//! [rate_limit.api]             # a rate limiter, by name
+//! per_second = 50
+//! burst = 10
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -21,15 +28,28 @@
 //!
 //! Overrides are partial: the keys given replace the compiled-in values, the others stay (a
 //! `factor` alone changes the factor of an exponential backoff, a `backoff` alone the kind). Each
-//! site, breaker and budget applies its override when it first runs, so [`install`] them at
-//! start-up, before the first call.
+//! site, breaker, budget, bulkhead and rate limiter applies its override when it first runs (or
+//! is registered by name), so [`install`] them at start-up, before the first call.
+//!
+//! A breaker's `window` is a count of calls (`window = 20`) or a duration (`window = "10s"`):
+//! either replaces the site's window, whichever kind it was, and a `min_calls` that followed
+//! the old window (not set at the site) follows the new one. A rate limiter's `burst` that
+//! followed its `per_second` (not set at the site) follows an overridden `per_second` too.
+//!
+//! `max_wait` is not a key of `bulkhead` or `rate_limit`: it belongs to each site, not to the
+//! named bulkhead or limiter that sites share. It is the caller's latency budget (two sites of
+//! one bulkhead may well wait differently), and the attribute compiles it into the call (an
+//! async site that never waits holds no wait at all), so one value per name could not replace
+//! it without changing every site's code. Writing it is an error that says so.
 //!
 //! # What is checked when loading
 //!
 //! Every value, against a lower and an upper bound: the limits the runtime's own builders
 //! apply ([`RetryPolicyBuilder::build`](crate::RetryPolicyBuilder::build),
 //! [`BreakerConfigBuilder::build`](crate::BreakerConfigBuilder::build),
-//! [`BudgetConfig::validate`](crate::BudgetConfig::validate)).
+//! [`BudgetConfig::validate`](crate::BudgetConfig::validate),
+//! [`BulkheadConfig::new`](crate::BulkheadConfig::new),
+//! [`RateLimitConfig::new`](crate::RateLimitConfig::new)).
 //!
 //! | section | key | range |
 //! | --- | --- | --- |
@@ -41,13 +61,17 @@
 //! | | `max_elapsed`, `attempt_timeout` | a duration, `"1ns"` to about 584 years |
 //! | `breaker` | `failure_threshold` | 0 to 4294967295 |
 //! | | `failure_rate`, `slow_call_rate` | above 0, at most 1 |
-//! | | `window`, `min_calls` | 1 to [`MAX_WINDOW`](crate::MAX_WINDOW) (1048576) |
+//! | | `window` | 1 to [`MAX_WINDOW`](crate::MAX_WINDOW) (1048576) calls, or a duration, `"10ns"` (ten buckets of 1 ns) to about 584 years |
+//! | | `min_calls` | 1 to [`MAX_WINDOW`](crate::MAX_WINDOW) (1048576) |
 //! | | `slow_call`, `open_for`, `max_open_for`, `half_open_timeout` | a duration, `"1ns"` to about 584 years |
 //! | | `open_for_factor` | finite, at least 1 |
 //! | | `half_open_calls` | 1 to [`MAX_HALF_OPEN_CALLS`](crate::MAX_HALF_OPEN_CALLS) (65535) |
 //! | `budget` | `share` | 0, or 0.001 to 9223372036854775 (a budget counts thousandths of a token) |
 //! | | `min_per_second` | 0 to 9223372036854775 |
 //! | | `cap` | 1 to 9223372036854775 |
+//! | `bulkhead` | `max_concurrent` | 1 to [`MAX_CONCURRENT`](crate::MAX_CONCURRENT) (1000000) |
+//! | `rate_limit` | `per_second` | 1 to [`MAX_PER_SECOND`](crate::MAX_PER_SECOND) (1000000000) |
+//! | | `burst` | 1 to [`MAX_BURST`](crate::MAX_BURST) (1000000000) |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -56,6 +80,8 @@
 //! reason, quoting at most 64 characters of it. An override that only turns out invalid against a
 //! site's own settings (a `delay` above its `max_delay`, a `min_calls` above its `window`) is
 //! reported as a warning when the site first runs, and the site keeps its compiled-in settings.
+//! Environment variables name the sections the same way:
+//! `RETRY_RUNTIME__BULKHEAD__DB__MAX_CONCURRENT=5`, `RETRY_RUNTIME__RATE_LIMIT__API__BURST=10`.
 //! Nothing panics.
 
 use std::collections::BTreeMap;
@@ -76,7 +102,7 @@ pub use apply::{install, unmatched};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 
-use keys::{BreakerOverride, BudgetOverride, RetryOverride};
+use keys::{BreakerOverride, BudgetOverride, BulkheadOverride, RateLimitOverride, RetryOverride};
 use settings::{Group, Name, Section};
 
 /// Overrides by section and name, checked; see the module documentation.
@@ -85,6 +111,8 @@ pub struct Overrides {
     retry: BTreeMap<Name, RetryOverride>,
     breaker: BTreeMap<Name, BreakerOverride>,
     budget: BTreeMap<Name, BudgetOverride>,
+    bulkhead: BTreeMap<Name, BulkheadOverride>,
+    rate_limit: BTreeMap<Name, RateLimitOverride>,
 }
 
 impl Overrides {
@@ -225,6 +253,18 @@ impl Overrides {
                     BudgetOverride::read(&settings, origin)?,
                     BudgetOverride::merged_with,
                 ),
+                Section::Bulkhead => add(
+                    &mut overrides.bulkhead,
+                    name,
+                    BulkheadOverride::read(&settings, origin)?,
+                    BulkheadOverride::merged_with,
+                ),
+                Section::RateLimit => add(
+                    &mut overrides.rate_limit,
+                    name,
+                    RateLimitOverride::read(&settings, origin)?,
+                    RateLimitOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -232,7 +272,11 @@ impl Overrides {
 
     /// Whether no override was given.
     pub fn is_empty(&self) -> bool {
-        self.retry.is_empty() && self.breaker.is_empty() && self.budget.is_empty()
+        self.retry.is_empty()
+            && self.breaker.is_empty()
+            && self.budget.is_empty()
+            && self.bulkhead.is_empty()
+            && self.rate_limit.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -247,6 +291,12 @@ impl Overrides {
         }
         for (name, found) in later.budget {
             add(&mut self.budget, name, found, BudgetOverride::merged_with);
+        }
+        for (name, found) in later.bulkhead {
+            add(&mut self.bulkhead, name, found, BulkheadOverride::merged_with);
+        }
+        for (name, found) in later.rate_limit {
+            add(&mut self.rate_limit, name, found, RateLimitOverride::merged_with);
         }
         self
     }
@@ -271,6 +321,8 @@ mod tests {
             .iter()
             .chain(super::BreakerOverride::KEYS)
             .chain(super::BudgetOverride::KEYS)
+            .chain(super::BulkheadOverride::KEYS)
+            .chain(super::RateLimitOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

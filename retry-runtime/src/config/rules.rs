@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use retry_settings::{Key, Kind, duration};
+use retry_settings::Value as Setting;
 
 use super::error::{QUOTE_LIMIT, quote, show_number};
 use super::settings::Value;
@@ -157,6 +158,57 @@ impl Rule for Span {
             Err(_) => Err(format!(
                 "{} is not a duration; write one like \"250ms\" or \"1m30s\" (units: ns, us, ms, s, m, h)",
                 quote(text)
+            )),
+        }
+    }
+}
+
+/// A whole number within a count's bounds, or a duration string of at least `min_duration`:
+/// the breaker's `window`, counted (`window = 20`) or timed (`window = "10s"`).
+pub(super) struct CountOrSpan {
+    pub(super) count: Count,
+    pub(super) min_duration: Duration,
+}
+
+impl CountOrSpan {
+    /// The bounds of a count-or-duration key of the settings model.
+    pub(super) const fn of<B>(key: &Key<B>) -> CountOrSpan {
+        match key.kind {
+            Kind::CountOrDuration {
+                min,
+                max,
+                min_duration,
+                ..
+            } => CountOrSpan {
+                count: Count {
+                    min,
+                    max,
+                    below: None,
+                },
+                min_duration,
+            },
+            _ => panic!("not a count-or-duration key"),
+        }
+    }
+}
+
+impl Rule for CountOrSpan {
+    type Output = Setting;
+
+    fn read(&self, value: &Value) -> Result<Setting, String> {
+        match value {
+            Value::Integer(_) => self.count.read(value).map(Setting::Count),
+            Value::Text(_) => match (Span { zero: true }).read(value)? {
+                duration if duration < self.min_duration => Err(format!(
+                    "a time-based window of {} is too short to split into its ten buckets; give at least {}, such as \"10s\"",
+                    duration::describe(duration),
+                    duration::describe(self.min_duration)
+                )),
+                duration => Ok(Setting::Duration(duration)),
+            },
+            other => Err(format!(
+                "expected a whole number of calls (such as 20) or a duration string (such as \"10s\"), found {}",
+                describe(other)
             )),
         }
     }

@@ -21,13 +21,21 @@ pub(super) enum Section {
     Retry,
     Breaker,
     Budget,
+    Bulkhead,
+    RateLimit,
 }
 
 impl Section {
     /// The section called `name` in files (in lower case).
     pub(super) fn named(name: &str) -> Option<Section> {
-        [Section::Retry, Section::Breaker, Section::Budget]
-            .into_iter()
+        [
+            Section::Retry,
+            Section::Breaker,
+            Section::Budget,
+            Section::Bulkhead,
+            Section::RateLimit,
+        ]
+        .into_iter()
             .find(|section| section.name() == name)
     }
 
@@ -37,6 +45,8 @@ impl Section {
             Section::Retry => "retry",
             Section::Breaker => "breaker",
             Section::Budget => "budget",
+            Section::Bulkhead => "bulkhead",
+            Section::RateLimit => "rate_limit",
         }
     }
 
@@ -44,7 +54,7 @@ impl Section {
         ConfigError::new(
             origin,
             key,
-            "unknown section; the sections are `retry`, `breaker` and `budget`",
+            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead` and `rate_limit`",
         )
     }
 }
@@ -118,20 +128,52 @@ impl Setting {
         ConfigError::new(origin, self.label.clone(), reason)
     }
 
+    /// This setting's key belongs to each site of `section` (`max_wait`), not to the named
+    /// bulkhead or rate limiter, so no override can set it.
+    pub(super) fn per_site(&self, section: &str, keys: &[&str], origin: &str) -> ConfigError {
+        let shared = if section == "rate_limit" {
+            "rate limiter"
+        } else {
+            section
+        };
+        ConfigError::new(
+            origin,
+            self.label.clone(),
+            format!(
+                "`{}` belongs to each site (`#[{section}({} = ...)]`), not to the named {}, so it cannot be overridden; {}",
+                self.key,
+                self.key,
+                shared,
+                keys_of(section, keys)
+            ),
+        )
+    }
+
     /// This setting's key is none of `keys`, the keys of `section`.
     pub(super) fn unknown(&self, section: &str, keys: &[&str], origin: &str) -> ConfigError {
         let suggestion = closest(&self.key, keys)
             .map(|key| format!(" (did you mean `{key}`?)"))
             .unwrap_or_default();
-        let (last, others) = keys.split_last().unwrap_or((&"", &[]));
         ConfigError::new(
             origin,
             self.label.clone(),
             format!(
-                "unknown key{suggestion}; the keys of `{section}` are {} and {last}",
-                others.join(", ")
+                "unknown key{suggestion}; {}",
+                keys_of(section, keys)
             ),
         )
+    }
+}
+
+/// `the keys of `section` are a, b and c`, or `the key of `section` is a`.
+fn keys_of(section: &str, keys: &[&str]) -> String {
+    match keys.split_last() {
+        Some((last, [])) => format!("the key of `{section}` is {last}"),
+        Some((last, others)) => format!(
+            "the keys of `{section}` are {} and {last}",
+            others.join(", ")
+        ),
+        None => format!("`{section}` has no keys"),
     }
 }
 

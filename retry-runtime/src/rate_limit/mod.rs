@@ -10,7 +10,6 @@
 //! then sleeps until its turn, if that is within its site's `max_wait`; otherwise it is rejected
 //! and the TAT stays as it was. A waiting call whose future is dropped keeps its reservation.
 
-pub(crate) mod config;
 pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod sync;
@@ -21,7 +20,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::AtomicU64 as Counter;
 use std::time::{Duration, Instant};
 
-use self::config::RateLimitConfig;
+use retry_settings::RateLimitConfig;
 use self::sync::{AtomicU64, Ordering};
 use crate::sleep::AsyncSleeper;
 
@@ -101,7 +100,8 @@ pub struct RateLimitCounts {
 impl RateLimiter {
     /// A rate limiter outside the registry.
     pub fn new(name: &'static str, config: RateLimitConfig) -> RateLimiter {
-        let interval = config.interval_nanos();
+        // At most a second.
+        let interval = u64::try_from(config.interval().as_nanos()).unwrap_or(u64::MAX);
         RateLimiter {
             name,
             source: crate::events::Source::rate_limiter(name, config.burst()),

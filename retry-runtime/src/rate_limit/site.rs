@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::config::RateLimitConfig;
+use retry_settings::RateLimitConfig;
 use super::{RateLimited, RateLimiter};
 use crate::sleep::AsyncSleeper;
 
