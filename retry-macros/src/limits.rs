@@ -1,7 +1,8 @@
-//! Checks `#[bulkhead]` and `#[rate_limit]` share: the name, whole numbers within bounds, and
-//! `max_wait`. The bounds are the runtime's (`retry_runtime::{MAX_CONCURRENT, MAX_PER_SECOND,
-//! MAX_BURST, MAX_WAIT}`); the expansion builds each config with the runtime's `new_const`, so
-//! a bound that drifted would still fail the build.
+//! Checks `#[bulkhead]` and `#[rate_limit]` share: the name, whole numbers read for the
+//! settings model's builders (`retry_settings::{BulkheadConfig, RateLimitConfig}`, which check
+//! the bounds), and `max_wait` (checked by `retry_settings::max_wait`). The expansion builds
+//! each config with the runtime's `new_const`, the same builder, so the attribute and the
+//! runtime cannot disagree.
 
 use std::time::Duration;
 
@@ -10,14 +11,8 @@ use syn::{LitInt, LitStr};
 
 use crate::errors::Errors;
 use crate::keys::Arg;
-use retry_settings::duration::{describe, parse as parse_duration};
-
-/// `retry_runtime::MAX_CONCURRENT`.
-pub(crate) const MAX_CONCURRENT: u32 = 1_000_000;
-/// `retry_runtime::MAX_PER_SECOND` and `retry_runtime::MAX_BURST`.
-pub(crate) const MAX_RATE: u32 = 1_000_000_000;
-/// `retry_runtime::MAX_WAIT`.
-pub(crate) const MAX_WAIT: Duration = Duration::from_secs(3600);
+use retry_settings::duration::parse as parse_duration;
+use retry_settings::{Key, find};
 
 /// The required `name`, not empty. `attribute` is `bulkhead` or `rate_limit`, `what` what the
 /// name names. `written`: the key is there but its value did not parse, which is reported.
@@ -53,21 +48,35 @@ pub(crate) fn name(
     }
 }
 
-/// A whole number from 1 to `max`, written with `_` separators in the message.
-pub(crate) fn count(arg: &Arg<LitInt>, max: u32, errors: &mut Errors) -> Option<u32> {
-    match arg.value.base10_parse::<u64>() {
-        Ok(value) if (1..=u64::from(max)).contains(&value) => u32::try_from(value).ok(),
-        _ => {
-            errors.push_spanned(
-                &arg.value,
-                format!(
-                    "`{}` must be a whole number from 1 to {}",
-                    arg.key,
-                    separated(max)
-                ),
-            );
-            None
-        }
+/// The value of the count key `name` of `table`, for its builder to check; a number too large
+/// for any count is refused here, with the key's bounds.
+pub(crate) fn count<B>(
+    arg: &Arg<LitInt>,
+    table: &'static [Key<B>],
+    name: &str,
+    errors: &mut Errors,
+) -> Option<u32> {
+    let parsed = arg.value.base10_parse::<u32>();
+    if parsed.is_err() {
+        let written = arg.value.base10_digits();
+        let message = find(table, name).map_or_else(
+            || format!("`{name} = {written}` is out of range"),
+            |key| key.out_of_range(written),
+        );
+        errors.push_spanned(&arg.value, message);
+    }
+    parsed.ok()
+}
+
+/// A builder's error about `field`, put on the value of the key written for it.
+pub(crate) fn report(
+    written: &[(&str, Option<&Arg<LitInt>>)],
+    field: &str,
+    reason: String,
+    errors: &mut Errors,
+) {
+    if let Some((_, Some(arg))) = written.iter().find(|(name, _)| *name == field) {
+        errors.push_spanned(&arg.value, reason);
     }
 }
 
@@ -76,44 +85,15 @@ pub(crate) fn max_wait(arg: Option<&Arg<LitStr>>, errors: &mut Errors) -> Option
     let Some(arg) = arg else {
         return Some(Duration::ZERO);
     };
-    match parse_duration(&arg.value.value()) {
-        Ok(wait) if wait > MAX_WAIT => {
-            errors.push_spanned(
-                &arg.value,
-                format!(
-                    "`max_wait` is {}; a call waits at most an hour (`max_wait = \"1h\"`)",
-                    describe(wait)
-                ),
-            );
+    match parse_duration(&arg.value.value()).map(retry_settings::max_wait) {
+        Ok(Ok(wait)) => Some(wait),
+        Ok(Err(error)) => {
+            errors.push_spanned(&arg.value, error.reason());
             None
         }
-        Ok(wait) => Some(wait),
         Err(reason) => {
             errors.push_spanned(&arg.value, format!("invalid `max_wait`: {reason}"));
             None
         }
-    }
-}
-
-/// `1000000` as `1_000_000`.
-fn separated(value: u32) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('_');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn separates_thousands() {
-        assert_eq!(super::separated(1), "1");
-        assert_eq!(super::separated(1_000), "1_000");
-        assert_eq!(super::separated(1_000_000_000), "1_000_000_000");
     }
 }

@@ -582,7 +582,9 @@ mod tests {
     fn counts_beyond_a_u32_name_the_value_and_the_range() {
         assert_eq!(
             breaker(quote!(name = "db", failure_rate = 0.5, window = 5000000000)),
-            ["`window = 5000000000` is out of range: a whole number from 1 to 1048576"]
+            [
+                "`window = 5000000000` is out of range: a whole number from 1 to 1048576, or a duration of at least 10ns"
+            ]
         );
     }
 }

@@ -126,7 +126,7 @@ impl BulkheadConfigBuilder {
 /// let error = BulkheadConfig::new(0).unwrap_err();
 /// assert_eq!(
 ///     error.reason(),
-///     "`max_concurrent = 0` is out of range: a whole number from 1 to 1000000, the calls that run at once (`max_concurrent = 10`)",
+///     "`max_concurrent = 0` is out of range: a whole number from 1 to 1000000 (the calls that run at once, such as `max_concurrent = 10`)",
 /// );
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,14 +144,8 @@ impl BulkheadConfigError {
     /// What is wrong and how to fix it, naming the key and the value, without the `invalid
     /// bulkhead: ` of [`Display`](fmt::Display): for a caller that shows the key's place itself.
     pub fn reason(&self) -> String {
-        let key = find(BULKHEAD_KEYS, "max_concurrent");
-        format!(
-            "`max_concurrent = {}` is out of range: {}, {} (`{}`)",
-            self.max_concurrent,
-            key.map(|key| key.kind.rule()).unwrap_or_default(),
-            key.map_or("", |key| key.doc),
-            key.map_or("", |key| key.example),
-        )
+        let written = self.max_concurrent.to_string();
+        find(BULKHEAD_KEYS, self.field()).map_or(written.clone(), |key| key.out_of_range(&written))
     }
 }
 

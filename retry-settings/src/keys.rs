@@ -261,6 +261,28 @@ impl<B> Key<B> {
             _ => return None,
         })
     }
+
+    /// What is said of a value written as `written` outside this key's bounds: the value, the
+    /// bounds, what the key means and an example.
+    ///
+    /// ```
+    /// use retry_settings::{BULKHEAD_KEYS, find};
+    ///
+    /// let key = find(BULKHEAD_KEYS, "max_concurrent").unwrap();
+    /// assert_eq!(
+    ///     key.out_of_range("0"),
+    ///     "`max_concurrent = 0` is out of range: a whole number from 1 to 1000000 (the calls that run at once, such as `max_concurrent = 10`)",
+    /// );
+    /// ```
+    pub fn out_of_range(&self, written: &str) -> String {
+        format!(
+            "`{} = {written}` is out of range: {} ({}, such as `{}`)",
+            self.name,
+            self.kind.rule(),
+            self.doc,
+            self.example
+        )
+    }
 }
 
 /// A value of a key, typed by its [`Kind`]. Displays as it is written in the attribute and in
@@ -652,7 +674,7 @@ pub const RATE_LIMIT_KEYS: &[Key<RateLimitConfigBuilder>] = &[
             set: RateLimitConfigBuilder::burst,
         },
         default: None,
-        doc: "the most permits taken at once; `per_second` unless set",
+        doc: "the most permits taken at once",
         example: "burst = 20",
     },
 ];

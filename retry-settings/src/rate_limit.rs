@@ -199,7 +199,7 @@ impl RateLimitConfigBuilder {
 /// let error = RateLimitConfig::new(100, 0).unwrap_err();
 /// assert_eq!(
 ///     error.reason(),
-///     "`burst = 0` is out of range: a whole number from 1 to 1000000000, the most permits taken at once (`burst = 20`)",
+///     "`burst = 0` is out of range: a whole number from 1 to 1000000000 (the most permits taken at once, such as `burst = 20`)",
 /// );
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,19 +214,8 @@ impl RateLimitConfigError {
     /// What is wrong and how to fix it, naming the key and the value, without the `invalid rate
     /// limit: ` of [`Display`](fmt::Display): for a caller that shows the key's place itself.
     pub fn reason(&self) -> String {
-        let key = find(RATE_LIMIT_KEYS, self.field);
-        let what = if self.field == "burst" {
-            "the most permits taken at once"
-        } else {
-            "the permits a second"
-        };
-        format!(
-            "`{} = {}` is out of range: {}, {what} (`{}`)",
-            self.field,
-            self.value,
-            key.map(|key| key.kind.rule()).unwrap_or_default(),
-            key.map_or("", |key| key.example),
-        )
+        let written = self.value.to_string();
+        find(RATE_LIMIT_KEYS, self.field).map_or(written.clone(), |key| key.out_of_range(&written))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use retry_settings::{BULKHEAD_KEYS, BulkheadConfig};
 use syn::{LitStr, Path};
 
 use crate::bulkhead::args::BulkheadArgs;
@@ -17,9 +18,6 @@ pub(crate) struct BulkheadPlan {
     pub max_wait: Duration,
 }
 
-/// resilience4j's default `maxConcurrentCalls`.
-const DEFAULT_MAX_CONCURRENT: u32 = 25;
-
 pub(crate) fn validate(args: &BulkheadArgs, errors: &mut Errors) -> Option<BulkheadPlan> {
     let name = limits::name(
         args.name.as_ref(),
@@ -29,12 +27,19 @@ pub(crate) fn validate(args: &BulkheadArgs, errors: &mut Errors) -> Option<Bulkh
         "db",
         errors,
     );
-    let max_concurrent = args
-        .max_concurrent
-        .as_ref()
-        .map_or(Some(DEFAULT_MAX_CONCURRENT), |arg| {
-            limits::count(arg, limits::MAX_CONCURRENT, errors)
-        });
+    // The settings model's builder checks the value, from its default (resilience4j's).
+    let max_concurrent = match &args.max_concurrent {
+        None => Some(BulkheadConfig::DEFAULT.max_concurrent()),
+        Some(arg) => limits::count(arg, BULKHEAD_KEYS, "max_concurrent", errors).and_then(
+            |count| match BulkheadConfig::builder().max_concurrent(count).build() {
+                Ok(config) => Some(config.max_concurrent()),
+                Err(error) => {
+                    errors.push_spanned(&arg.value, error.reason());
+                    None
+                }
+            },
+        ),
+    };
     let max_wait = limits::max_wait(args.max_wait.as_ref(), errors);
     Some(BulkheadPlan {
         krate: args.krate.as_ref().map_or_else(

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use proc_macro2::Span;
+use retry_settings::{RATE_LIMIT_KEYS, RateLimitConfig};
 use syn::{LitStr, Path};
 
 use crate::errors::Errors;
@@ -38,12 +39,30 @@ pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<Rate
             ));
             None
         }
-        Some(arg) => limits::count(arg, limits::MAX_RATE, errors),
+        Some(arg) => limits::count(arg, RATE_LIMIT_KEYS, "per_second", errors),
     };
-    // Without `burst`, a second's worth, as `governor`'s `Quota::per_second`.
-    let burst = match &args.burst {
-        None => per_second,
-        Some(arg) => limits::count(arg, limits::MAX_RATE, errors),
+    let burst = args
+        .burst
+        .as_ref()
+        .map(|arg| limits::count(arg, RATE_LIMIT_KEYS, "burst", errors));
+    // The settings model's builder checks both; without `burst`, a second's worth, as
+    // `governor`'s `Quota::per_second`.
+    let config = match (per_second, burst) {
+        (Some(per_second), None | Some(Some(_))) => {
+            let mut builder = RateLimitConfig::builder().per_second(per_second);
+            if let Some(Some(burst)) = burst {
+                builder = builder.burst(burst);
+            }
+            let written = [
+                ("per_second", args.per_second.as_ref()),
+                ("burst", args.burst.as_ref()),
+            ];
+            for error in builder.errors() {
+                limits::report(&written, error.field, error.reason(), errors);
+            }
+            builder.build().ok()
+        }
+        _ => None,
     };
     let max_wait = limits::max_wait(args.max_wait.as_ref(), errors);
     Some(RateLimitPlan {
@@ -52,8 +71,8 @@ pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<Rate
             |krate| krate.value.clone(),
         ),
         name: name?,
-        per_second: per_second?,
-        burst: burst?,
+        per_second: config?.per_second(),
+        burst: config?.burst(),
         max_wait: max_wait?,
     })
 }
