@@ -7,9 +7,12 @@
 use std::sync::OnceLock;
 
 use retry_runtime::config::{Overrides, install};
+use std::time::Duration;
+
 use retry_runtime::{
-    BreakerConfig, BudgetConfig, MAX_HALF_OPEN_CALLS, MAX_WINDOW, budget, register_breaker,
-    register_budget,
+    BreakerConfig, BudgetConfig, BulkheadConfig, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS,
+    MAX_PER_SECOND, MAX_WINDOW, RateLimitConfig, budget, register_breaker, register_budget,
+    register_bulkhead, register_rate_limiter,
 };
 
 fn rejection(text: &str) -> String {
@@ -38,6 +41,47 @@ fn counts_above_what_a_breaker_holds_are_rejected_at_load() {
             ),
         );
     }
+}
+
+#[test]
+fn counts_beyond_what_a_bulkhead_or_rate_limiter_holds_are_rejected_at_load() {
+    for (section, key, max) in [
+        ("bulkhead", "max_concurrent", MAX_CONCURRENT),
+        ("rate_limit", "per_second", MAX_PER_SECOND),
+        ("rate_limit", "burst", MAX_BURST),
+    ] {
+        for value in [0, u64::from(max) + 1, 4_294_967_296] {
+            assert_eq!(
+                rejection(&format!("[{section}.db]\n{key} = {value}")),
+                format!(
+                    "app.toml: `{section}.db.{key}`: {value} is out of range: a whole number from 1 to {max}"
+                ),
+            );
+        }
+        assert!(
+            rejection(&format!("[{section}.db]\n{key} = -1")).contains("-1 is out of range"),
+            "{key}"
+        );
+    }
+    // The loader's bounds are the builders'.
+    assert!(BulkheadConfig::new(MAX_CONCURRENT).is_ok());
+    assert!(BulkheadConfig::new(MAX_CONCURRENT + 1).is_err());
+    assert!(RateLimitConfig::new(MAX_PER_SECOND, MAX_BURST).is_ok());
+    assert!(RateLimitConfig::new(MAX_PER_SECOND + 1, 1).is_err());
+    assert!(RateLimitConfig::new(1, MAX_BURST + 1).is_err());
+}
+
+#[test]
+fn a_time_window_is_at_least_ten_nanoseconds_and_at_most_what_the_runtime_counts() {
+    assert!(rejection("[breaker.db]\nwindow = \"9ns\"").contains("too short"));
+    assert!(rejection("[breaker.db]\nwindow = \"0s\"").contains("too short"));
+    assert!(
+        rejection("[breaker.db]\nwindow = \"18446744073.709551616s\"")
+            .contains("`breaker.db.window`")
+    );
+    let builder = BreakerConfig::builder().failure_rate(0.5);
+    assert!(builder.time_window(Duration::from_nanos(10)).build().is_ok());
+    assert!(builder.time_window(Duration::from_nanos(9)).build().is_err());
 }
 
 #[test]
@@ -130,10 +174,20 @@ fn the_extreme_values_the_loader_takes_are_applied() {
                 open_for = "18446744073.709551615s"
                 max_open_for = "18446744073.709551615s"
 
+                [breaker.bounds-timed]
+                window = "18446744073.709551615s"
+
                 [budget.bounds-api]
                 share = 0.001
                 min_per_second = 0
                 cap = 1
+
+                [bulkhead.bounds-db]
+                max_concurrent = {MAX_CONCURRENT}
+
+                [rate_limit.bounds-api]
+                per_second = {MAX_PER_SECOND}
+                burst = {MAX_BURST}
                 "#
             ),
             "bounds.toml",
@@ -147,7 +201,20 @@ fn the_extreme_values_the_loader_takes_are_applied() {
     assert_eq!(config.min_calls(), MAX_WINDOW);
     assert_eq!(config.half_open_calls(), MAX_HALF_OPEN_CALLS);
     assert_eq!(config.failure_threshold(), u32::MAX);
-    assert_eq!(config.open_for(), std::time::Duration::from_nanos(u64::MAX));
+    assert_eq!(config.open_for(), Duration::from_nanos(u64::MAX));
+    let rated = BreakerConfig::builder().failure_rate(0.5).build().unwrap();
+    let timed = register_breaker("bounds-timed", rated);
+    assert_eq!(
+        timed.config().time_window(),
+        Some(Duration::from_nanos(u64::MAX))
+    );
+    let bulkhead = register_bulkhead("bounds-db", BulkheadConfig::DEFAULT);
+    assert_eq!(bulkhead.max_concurrent(), MAX_CONCURRENT);
+    let limiter = register_rate_limiter("bounds-api", RateLimitConfig::new(1, 1).unwrap());
+    assert_eq!(
+        (limiter.config().per_second(), limiter.config().burst()),
+        (MAX_PER_SECOND, MAX_BURST)
+    );
     register_budget("bounds-api", BudgetConfig::DEFAULT).unwrap();
     assert_eq!(
         *budget("bounds-api").unwrap().config(),
