@@ -80,8 +80,18 @@ fn a_time_window_is_at_least_ten_nanoseconds_and_at_most_what_the_runtime_counts
             .contains("`breaker.db.window`")
     );
     let builder = BreakerConfig::builder().failure_rate(0.5);
-    assert!(builder.time_window(Duration::from_nanos(10)).build().is_ok());
-    assert!(builder.time_window(Duration::from_nanos(9)).build().is_err());
+    assert!(
+        builder
+            .time_window(Duration::from_nanos(10))
+            .build()
+            .is_ok()
+    );
+    assert!(
+        builder
+            .time_window(Duration::from_nanos(9))
+            .build()
+            .is_err()
+    );
 }
 
 #[test]

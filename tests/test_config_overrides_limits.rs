@@ -115,10 +115,7 @@ fn nested(depth: u32, deepest: &Cell<u32>) -> Result<(), Error> {
 fn max_concurrent_override_caps_a_sync_site() {
     installed();
     let deepest = Cell::new(0);
-    assert_eq!(
-        nested(1, &deepest),
-        Err(Error::Full { max_concurrent: 2 })
-    );
+    assert_eq!(nested(1, &deepest), Err(Error::Full { max_concurrent: 2 }));
     assert_eq!(deepest.get(), 2, "2 calls at once, not 10");
     let handle = bulkhead("ovr-max_concurrent-sync").unwrap();
     assert_eq!(handle.max_concurrent(), 2);
@@ -248,7 +245,11 @@ async fn a_burst_the_site_left_to_per_second_follows_an_overridden_per_second() 
     for _ in 0..5 {
         assert_eq!(follows().await, Ok(()));
     }
-    assert_eq!(follows().await, Err(Error::Limited), "a burst of 5, not 100");
+    assert_eq!(
+        follows().await,
+        Err(Error::Limited),
+        "a burst of 5, not 100"
+    );
     let config = *rate_limiter("ovr-burst-follows").unwrap().config();
     assert_eq!((config.per_second(), config.burst()), (5, 5));
 }
@@ -327,7 +328,11 @@ fn a_duration_window_overridden_to_a_count_remembers_failures_however_old() {
     assert_eq!(timed(false), Ok(()));
     assert_eq!(timed(false), Ok(()));
     let handle = breaker(name).unwrap();
-    assert_eq!(handle.state(), BreakerState::Open, "2 failures in the last 4 calls");
+    assert_eq!(
+        handle.state(),
+        BreakerState::Open,
+        "2 failures in the last 4 calls"
+    );
     assert_eq!(timed(false), Err(Error::Open));
     let config = handle.config();
     assert_eq!((config.time_window(), config.window()), (None, 4));
@@ -394,9 +399,11 @@ fn bad_rate_limit_values_are_rejected_at_load() {
         rejection("[rate_limit.api]\nmax_wait = \"0ms\""),
         "app.toml: `rate_limit.api.max_wait`: `max_wait` belongs to each site (`#[rate_limit(max_wait = ...)]`), not to the named rate limiter, so it cannot be overridden; the keys of `rate_limit` are per_second and burst",
     );
-    let duplicate =
-        Overrides::from_json(r#"{"rate_limit": {"api": {"burst": 1, "burst": 2}}}"#, "app.json")
-            .unwrap_err();
+    let duplicate = Overrides::from_json(
+        r#"{"rate_limit": {"api": {"burst": 1, "burst": 2}}}"#,
+        "app.json",
+    )
+    .unwrap_err();
     assert_eq!(
         duplicate.to_string(),
         "app.json: `rate_limit.api.burst`: duplicate key; write each key once per section",
@@ -422,9 +429,7 @@ fn bad_environment_values_are_rejected_with_the_variable() {
         error("RETRY_RUNTIME__RATE_LIMIT__API__MAX_WAIT", "1s")
             .contains("`max_wait` belongs to each site"),
     );
-    assert!(
-        error("RETRY_RUNTIME__BREAKER__DB__WINDOW", "5ns").contains("too short to split"),
-    );
+    assert!(error("RETRY_RUNTIME__BREAKER__DB__WINDOW", "5ns").contains("too short to split"),);
     // Both kinds of window read from a variable.
     for value in ["20", "10s"] {
         Overrides::from_variables([(
@@ -437,7 +442,13 @@ fn bad_environment_values_are_rejected_with_the_variable() {
 
 #[test]
 fn a_window_is_a_count_or_a_duration_within_bounds() {
-    for window in ["1", "1048576", "\"10ns\"", "\"10s\"", "\"18446744073.709551615s\""] {
+    for window in [
+        "1",
+        "1048576",
+        "\"10ns\"",
+        "\"10s\"",
+        "\"18446744073.709551615s\"",
+    ] {
         Overrides::from_toml(&format!("[breaker.db]\nwindow = {window}"), "app.toml").unwrap();
     }
     Overrides::from_json(r#"{"breaker": {"db": {"window": "1m"}}}"#, "app.json").unwrap();

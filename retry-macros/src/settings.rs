@@ -58,14 +58,17 @@ impl Written {
     ) -> syn::Result<()> {
         let name = model.name;
         let literal = match model.kind {
-            Kind::Count { .. } => Literal::Int(parse_int(input, name)?),
+            // A name or a duration (`window = "10s"`), or else a path or a count.
+            Kind::Backoff { .. } | Kind::CountOrDuration { .. } if input.peek(LitStr) => {
+                Literal::Text(input.parse()?)
+            }
+            Kind::Count { .. } | Kind::CountOrDuration { .. } => {
+                Literal::Int(parse_int(input, name)?)
+            }
             Kind::Number { .. } => Literal::Number(parse_number(input, model)?),
             Kind::Duration { .. } => Literal::Text(parse_duration_literal(input, name)?),
-            Kind::Backoff { .. } if input.peek(LitStr) => Literal::Text(input.parse()?),
             Kind::Backoff { .. } => Literal::Path(parse_path_like(input, name)?),
             Kind::Jitter { .. } => Literal::Text(parse_string(input, name)?),
-            Kind::CountOrDuration { .. } if input.peek(LitStr) => Literal::Text(input.parse()?),
-            Kind::CountOrDuration { .. } => Literal::Int(parse_int(input, name)?),
         };
         if self.get(name).is_some() {
             return Err(syn::Error::new(
@@ -302,18 +305,18 @@ impl<'a, B: Copy> Settings<'a, B> {
 fn value_of<B>(key: &Key<B>, literal: &Literal) -> Result<Value, String> {
     let name = key.name;
     match (&key.kind, literal) {
-        (Kind::Count { .. } | Kind::CountOrDuration { .. }, Literal::Int(int)) => int
-            .base10_parse::<u32>()
-            .map_or_else(
-            |_| {
-                Err(format!(
-                    "`{name} = {}` is out of range: {}",
-                    int.base10_digits(),
-                    key.kind.rule()
-                ))
-            },
-            |count| Ok(Value::Count(count)),
-        ),
+        (Kind::Count { .. } | Kind::CountOrDuration { .. }, Literal::Int(int)) => {
+            int.base10_parse::<u32>().map_or_else(
+                |_| {
+                    Err(format!(
+                        "`{name} = {}` is out of range: {}",
+                        int.base10_digits(),
+                        key.kind.rule()
+                    ))
+                },
+                |count| Ok(Value::Count(count)),
+            )
+        }
         (Kind::Number { .. }, Literal::Number(number)) => {
             let parsed = match number {
                 Lit::Int(int) => int.base10_parse::<f64>(),

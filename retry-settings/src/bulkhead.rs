@@ -35,7 +35,9 @@ impl BulkheadConfig {
     /// # Errors
     /// [`BulkheadConfigError`] unless `max_concurrent` is from 1 to [`MAX_CONCURRENT`].
     pub const fn new(max_concurrent: u32) -> Result<BulkheadConfig, BulkheadConfigError> {
-        BulkheadConfig::builder().max_concurrent(max_concurrent).build()
+        BulkheadConfig::builder()
+            .max_concurrent(max_concurrent)
+            .build()
     }
 
     /// [`new`](Self::new) for constants: an invalid value fails the build.

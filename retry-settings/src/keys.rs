@@ -249,12 +249,13 @@ impl<B> Key<B> {
     /// ```
     pub fn apply(&self, builder: B, value: Value) -> Option<B> {
         Some(match (&self.kind, value) {
-            (Kind::Count { set, .. }, Value::Count(count)) => set(builder, count),
+            (Kind::Count { set, .. } | Kind::CountOrDuration { set, .. }, Value::Count(count)) => {
+                set(builder, count)
+            }
             (Kind::Number { set, .. }, Value::Number(number)) => set(builder, number),
             (Kind::Duration { set, .. }, Value::Duration(duration)) => set(builder, duration),
             (Kind::Backoff { set }, Value::Backoff(backoff)) => set(builder, backoff),
             (Kind::Jitter { set }, Value::Jitter(jitter)) => set(builder, jitter),
-            (Kind::CountOrDuration { set, .. }, Value::Count(count)) => set(builder, count),
             (Kind::CountOrDuration { set_duration, .. }, Value::Duration(duration)) => {
                 set_duration(builder, duration)
             }
@@ -690,15 +691,16 @@ mod tests {
         assert_eq!(name, key.name);
         let unquoted = text.trim_matches('"');
         match key.kind {
-            Kind::Count { .. } => Value::Count(text.parse().unwrap()),
-            Kind::Number { .. } => Value::Number(text.parse().unwrap()),
-            Kind::Duration { .. } => Value::Duration(duration::parse(unquoted).unwrap()),
-            Kind::Backoff { .. } => Value::Backoff(crate::backoff_named(unquoted).unwrap()),
-            Kind::Jitter { .. } => Value::Jitter(crate::jitter_named(unquoted).unwrap()),
-            Kind::CountOrDuration { .. } if text.starts_with('"') => {
+            Kind::Duration { .. } | Kind::CountOrDuration { .. } if text.starts_with('"') => {
                 Value::Duration(duration::parse(unquoted).unwrap())
             }
-            Kind::CountOrDuration { .. } => Value::Count(text.parse().unwrap()),
+            Kind::Count { .. } | Kind::CountOrDuration { .. } => {
+                Value::Count(text.parse().unwrap())
+            }
+            Kind::Number { .. } => Value::Number(text.parse().unwrap()),
+            Kind::Duration { .. } => unreachable!("a duration's example is quoted"),
+            Kind::Backoff { .. } => Value::Backoff(crate::backoff_named(unquoted).unwrap()),
+            Kind::Jitter { .. } => Value::Jitter(crate::jitter_named(unquoted).unwrap()),
         }
     }
 
@@ -729,7 +731,11 @@ mod tests {
             let value = example_value(key);
             assert!(key.kind.admits(value), "{}", key.name);
             let base = crate::RateLimitConfig::builder().per_second(100);
-            assert!(key.apply(base, value).unwrap().build().is_ok(), "{}", key.name);
+            assert!(
+                key.apply(base, value).unwrap().build().is_ok(),
+                "{}",
+                key.name
+            );
         }
     }
 
@@ -892,7 +898,7 @@ mod tests {
                     build(Value::Duration(Duration::from_nanos(u64::MAX))),
                     "{name}"
                 );
-                let shorter = min_duration - Duration::from_nanos(1);
+                let shorter = min_duration.checked_sub(Duration::from_nanos(1)).unwrap();
                 assert!(!build(Value::Duration(shorter)), "{name}");
             }
         }

@@ -56,9 +56,7 @@ pub use breaker::{
 };
 pub use bulkhead::{BulkheadConfig, BulkheadConfigBuilder, BulkheadConfigError, MAX_CONCURRENT};
 pub use jitter::Jitter;
-pub use keys::{
-    BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value, find,
-};
+pub use keys::{BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value, find};
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::{

@@ -30,15 +30,17 @@ pub(crate) fn validate(args: &BulkheadArgs, errors: &mut Errors) -> Option<Bulkh
     // The settings model's builder checks the value, from its default (resilience4j's).
     let max_concurrent = match &args.max_concurrent {
         None => Some(BulkheadConfig::DEFAULT.max_concurrent()),
-        Some(arg) => limits::count(arg, BULKHEAD_KEYS, "max_concurrent", errors).and_then(
-            |count| match BulkheadConfig::builder().max_concurrent(count).build() {
-                Ok(config) => Some(config.max_concurrent()),
-                Err(error) => {
-                    errors.push_spanned(&arg.value, error.reason());
-                    None
+        Some(arg) => {
+            limits::count(arg, BULKHEAD_KEYS, "max_concurrent", errors).and_then(|count| {
+                match BulkheadConfig::builder().max_concurrent(count).build() {
+                    Ok(config) => Some(config.max_concurrent()),
+                    Err(error) => {
+                        errors.push_spanned(&arg.value, error.reason());
+                        None
+                    }
                 }
-            },
-        ),
+            })
+        }
     };
     let max_wait = limits::max_wait(args.max_wait.as_ref(), errors);
     Some(BulkheadPlan {

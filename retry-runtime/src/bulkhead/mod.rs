@@ -20,9 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use retry_settings::BulkheadConfig;
 use self::permits::Permits;
 use crate::sleep::AsyncSleeper;
+use retry_settings::BulkheadConfig;
 
 /// A bulkhead. Sites that name the same bulkhead share one instance through the registry
 /// ([`bulkhead`](crate::bulkhead()) looks one up); [`Bulkhead::new`] makes a private one.

@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use retry_settings::BulkheadConfig;
 use super::{Bulkhead, BulkheadFull, BulkheadPermit};
 use crate::sleep::AsyncSleeper;
+use retry_settings::BulkheadConfig;
 
 /// Emitted as a `static` by `#[bulkhead]`.
 #[derive(Debug)]

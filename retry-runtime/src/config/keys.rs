@@ -289,23 +289,49 @@ mod tests {
         let settings = [setting("max_wait", Value::Text("1s".to_owned()))];
         let error = BulkheadOverride::read(&settings, "test").unwrap_err();
         assert!(error.reason.starts_with("`max_wait` belongs to each site (`#[bulkhead(max_wait = ...)]`), not to the named bulkhead"), "{error}");
-        assert!(error.reason.ends_with("the key of `bulkhead` is max_concurrent"), "{error}");
+        assert!(
+            error
+                .reason
+                .ends_with("the key of `bulkhead` is max_concurrent"),
+            "{error}"
+        );
         let error = RateLimitOverride::read(&settings, "test").unwrap_err();
-        assert!(error.reason.contains("not to the named rate limiter"), "{error}");
-        assert!(error.reason.ends_with("the keys of `rate_limit` are per_second and burst"), "{error}");
+        assert!(
+            error.reason.contains("not to the named rate limiter"),
+            "{error}"
+        );
+        assert!(
+            error
+                .reason
+                .ends_with("the keys of `rate_limit` are per_second and burst"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_window_is_a_count_or_a_duration() {
         let window = |value| breaker("window", value).map(|read| read.window);
-        assert!(matches!(window(Value::Integer(20)), Ok(Some(retry_settings::Value::Count(20)))));
+        assert!(matches!(
+            window(Value::Integer(20)),
+            Ok(Some(retry_settings::Value::Count(20)))
+        ));
         let timed = window(Value::Text("10s".to_owned())).unwrap();
-        assert!(matches!(timed, Some(retry_settings::Value::Duration(length)) if length == Duration::from_secs(10)));
+        assert!(
+            matches!(timed, Some(retry_settings::Value::Duration(length)) if length == Duration::from_secs(10))
+        );
         assert!(window(Value::Text("10ns".to_owned())).is_ok());
         let short = window(Value::Text("9ns".to_owned())).unwrap_err();
-        assert!(short.reason.contains("too short to split into its ten buckets"), "{short}");
+        assert!(
+            short
+                .reason
+                .contains("too short to split into its ten buckets"),
+            "{short}"
+        );
         let float = window(Value::Float(2.5)).unwrap_err();
-        assert_eq!(float.reason, "expected a whole number of calls (such as 20) or a duration string (such as \"10s\"), found the number 2.5");
+        assert_eq!(
+            float.reason,
+            "expected a whole number of calls (such as 20) or a duration string (such as \"10s\"), found the number 2.5"
+        );
         assert!(window(Value::Integer(0)).is_err());
     }
 

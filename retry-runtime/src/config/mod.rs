@@ -293,10 +293,20 @@ impl Overrides {
             add(&mut self.budget, name, found, BudgetOverride::merged_with);
         }
         for (name, found) in later.bulkhead {
-            add(&mut self.bulkhead, name, found, BulkheadOverride::merged_with);
+            add(
+                &mut self.bulkhead,
+                name,
+                found,
+                BulkheadOverride::merged_with,
+            );
         }
         for (name, found) in later.rate_limit {
-            add(&mut self.rate_limit, name, found, RateLimitOverride::merged_with);
+            add(
+                &mut self.rate_limit,
+                name,
+                found,
+                RateLimitOverride::merged_with,
+            );
         }
         self
     }

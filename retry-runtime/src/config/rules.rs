@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use retry_settings::{Key, Kind, duration};
 use retry_settings::Value as Setting;
+use retry_settings::{Key, Kind, duration};
 
 use super::error::{QUOTE_LIMIT, quote, show_number};
 use super::settings::Value;

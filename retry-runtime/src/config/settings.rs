@@ -36,7 +36,7 @@ impl Section {
             Section::RateLimit,
         ]
         .into_iter()
-            .find(|section| section.name() == name)
+        .find(|section| section.name() == name)
     }
 
     /// Its name in files.
@@ -157,10 +157,7 @@ impl Setting {
         ConfigError::new(
             origin,
             self.label.clone(),
-            format!(
-                "unknown key{suggestion}; {}",
-                keys_of(section, keys)
-            ),
+            format!("unknown key{suggestion}; {}", keys_of(section, keys)),
         )
     }
 }

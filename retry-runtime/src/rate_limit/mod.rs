@@ -20,9 +20,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::AtomicU64 as Counter;
 use std::time::{Duration, Instant};
 
-use retry_settings::RateLimitConfig;
 use self::sync::{AtomicU64, Ordering};
 use crate::sleep::AsyncSleeper;
+use retry_settings::RateLimitConfig;
 
 /// A rate limiter. Sites that name the same limiter share one instance through the registry
 /// ([`rate_limiter`](crate::rate_limiter()) looks one up); [`RateLimiter::new`] makes a private

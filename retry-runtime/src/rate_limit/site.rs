@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use retry_settings::RateLimitConfig;
 use super::{RateLimited, RateLimiter};
 use crate::sleep::AsyncSleeper;
+use retry_settings::RateLimitConfig;
 
 /// Emitted as a `static` by `#[rate_limit]`.
 #[derive(Debug)]
