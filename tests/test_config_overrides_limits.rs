@@ -104,9 +104,19 @@ impl From<CircuitOpen> for Error {
 /// while the next one asks for one, so the deepest call that runs is the bulkhead's size.
 #[retry_runtime::bulkhead(name = "ovr-max_concurrent-sync", max_concurrent = 10)]
 fn nested(depth: u32, deepest: &Cell<u32>) -> Result<(), Error> {
+    descend(depth, deepest, nested)
+}
+
+/// One level of a nested call: records the depth reached, then calls `next` one level deeper,
+/// up to 10.
+fn descend(
+    depth: u32,
+    deepest: &Cell<u32>,
+    next: fn(u32, &Cell<u32>) -> Result<(), Error>,
+) -> Result<(), Error> {
     deepest.set(deepest.get().max(depth));
     if depth < 10 {
-        nested(depth + 1, deepest)?;
+        next(depth + 1, deepest)?;
     }
     Ok(())
 }
@@ -169,11 +179,7 @@ async fn max_concurrent_override_caps_an_async_site() {
 
 #[retry_runtime::bulkhead(name = "ovr-env-db", max_concurrent = 10)]
 fn env_nested(depth: u32, deepest: &Cell<u32>) -> Result<(), Error> {
-    deepest.set(deepest.get().max(depth));
-    if depth < 10 {
-        env_nested(depth + 1, deepest)?;
-    }
-    Ok(())
+    descend(depth, deepest, env_nested)
 }
 
 #[test]

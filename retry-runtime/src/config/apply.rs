@@ -125,15 +125,24 @@ fn apply_retry(found: &RetryOverride, compiled: &RetryPolicy) -> Result<RetryPol
         .settings()
         .to_builder()
         .backoff(backoff(found, compiled.backoff())?);
-    found
-        .values()
-        .into_iter()
-        // Both decided together, above.
-        .filter(|(key, _)| !matches!(*key, "backoff" | "factor"))
-        .fold(start, |builder, value| set(RETRY_KEYS, builder, value))
+    let values = found.values().into_iter();
+    // Both decided together, above.
+    let values = values.filter(|(key, _)| !matches!(*key, "backoff" | "factor"));
+    set_all(RETRY_KEYS, start, values)
         .build()
         .map(RetryPolicy::from_settings)
         .map_err(|error| error.to_string())
+}
+
+/// `start` with every key of `values` set, in order, through the table `keys`.
+fn set_all<B: Copy>(
+    keys: &'static [Key<B>],
+    start: B,
+    values: impl IntoIterator<Item = (&'static str, Value)>,
+) -> B {
+    values
+        .into_iter()
+        .fold(start, |builder, value| set(keys, builder, value))
 }
 
 /// `builder` with the key called `name` set to `value`, through the table `keys`. The override
@@ -210,10 +219,7 @@ fn apply_breaker(found: &BreakerOverride, compiled: &BreakerConfig) -> BreakerCo
     {
         builder = builder.min_calls(0);
     }
-    found
-        .values()
-        .into_iter()
-        .fold(builder, |builder, value| set(BREAKER_KEYS, builder, value))
+    set_all(BREAKER_KEYS, builder, found.values())
 }
 
 /// The settings a bulkhead is created with: the site's (or `register_bulkhead`'s), with any
@@ -228,12 +234,7 @@ pub(crate) fn bulkhead_config(name: &'static str, compiled: BulkheadConfig) -> B
         return compiled;
     };
     // Every value is within the table's bounds, which are the builder's only checks.
-    found
-        .values()
-        .into_iter()
-        .fold(compiled.to_builder(), |builder, value| {
-            set(BULKHEAD_KEYS, builder, value)
-        })
+    set_all(BULKHEAD_KEYS, compiled.to_builder(), found.values())
         .build()
         .unwrap_or(compiled)
 }
@@ -254,12 +255,7 @@ pub(crate) fn rate_limit_config(name: &'static str, compiled: RateLimitConfig) -
         found.burst = found.per_second;
     }
     // Every value is within the table's bounds, which are the builder's only checks.
-    found
-        .values()
-        .into_iter()
-        .fold(compiled.to_builder(), |builder, value| {
-            set(RATE_LIMIT_KEYS, builder, value)
-        })
+    set_all(RATE_LIMIT_KEYS, compiled.to_builder(), found.values())
         .build()
         .unwrap_or(compiled)
 }
