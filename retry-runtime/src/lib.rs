@@ -57,6 +57,7 @@ mod engine;
 mod events;
 mod failure;
 mod functional;
+mod hedge;
 mod hint;
 mod named;
 mod policy;
@@ -97,8 +98,10 @@ pub use bulkhead::registry::{bulkhead, register_bulkhead};
 pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
-pub use events::{ErrorText, Source, TRACING_TARGET};
+pub use events::{ErrorText, HedgeOutcome, Source, TRACING_TARGET};
 pub use failure::Failure;
+pub use hedge::registry::{hedge, register_hedge};
+pub use hedge::{Hedge, HedgeCounts};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::config::{MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigError};
@@ -114,8 +117,9 @@ pub use timeout::{AttemptTimeout, CallTimeout};
 // compile-time validation through the `retry-settings` crate.
 #[doc(inline)]
 pub use retry_settings::{
-    Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, CustomBackoff, Jitter,
-    MAX_HALF_OPEN_CALLS, MAX_WINDOW, PolicyError,
+    Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, CustomBackoff,
+    DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, Jitter, MAX_HALF_OPEN_CALLS,
+    MAX_HEDGE_AFTER, MAX_HEDGES, MAX_WINDOW, PolicyError,
 };
 
 #[cfg(feature = "macros")]
@@ -137,3 +141,8 @@ pub use retry_macros::bulkhead;
 #[doc(inline)]
 #[doc = include_str!("../docs/rate_limit.md")]
 pub use retry_macros::rate_limit;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/hedge.md")]
+pub use retry_macros::hedge;

@@ -13,6 +13,7 @@
 //!   use for them.
 //! - [`RETRY_KEYS`] and [`BREAKER_KEYS`]: every key with its [`Kind`], bounds, default, one
 //!   line of documentation, an example, and the builder method that sets it.
+//! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -38,6 +39,7 @@
 mod backoff;
 mod breaker;
 pub mod duration;
+mod hedge;
 mod jitter;
 mod keys;
 mod names;
@@ -46,6 +48,9 @@ mod policy;
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
 pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
+};
+pub use hedge::{
+    DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, MAX_HEDGE_AFTER, MAX_HEDGES,
 };
 pub use jitter::Jitter;
 pub use keys::{BREAKER_KEYS, Key, Kind, RETRY_KEYS, Value, find};

@@ -73,7 +73,9 @@ pub(super) fn wanted(event: &Event<'_>) -> bool {
         Event::Exhausted { .. } => Level::WARN,
         Event::BreakerTransition { to, .. } if *to == BreakerState::Open => Level::WARN,
         Event::Succeeded { .. } | Event::BreakerTransition { .. } => Level::INFO,
-        Event::AttemptFailed { .. } | Event::BreakerCall { .. } => return false,
+        Event::AttemptFailed { .. } | Event::BreakerCall { .. } | Event::HedgeCall { .. } => {
+            return false;
+        }
         _ => Level::DEBUG,
     };
     level <= LevelFilter::current()
@@ -169,7 +171,21 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             "call rejected by rate limiter"
         ),
-        Event::AttemptFailed { .. } | Event::Succeeded { .. } | Event::BreakerCall { .. } => {}
+        Event::HedgeStarted {
+            name,
+            hedge,
+            elapsed,
+        } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            hedge,
+            elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            "attempt still running; started a hedge beside it"
+        ),
+        Event::AttemptFailed { .. }
+        | Event::Succeeded { .. }
+        | Event::BreakerCall { .. }
+        | Event::HedgeCall { .. } => {}
     }
 }
 

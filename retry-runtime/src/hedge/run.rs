@@ -1,0 +1,131 @@
+//! One hedged call: the first attempt, then up to `max_hedges` more, each `delay` after the
+//! previous one or at once after a retryable failure, all polled inside this future.
+
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::Poll;
+use std::time::Instant;
+
+use super::Hedge;
+use crate::budget::RetryBudget;
+use crate::events::HedgeOutcome;
+use crate::sleep::AsyncSleeper;
+
+/// An attempt that started after the first, boxed when it starts (a call that never hedges
+/// allocates nothing); `None` once it has finished.
+struct Extra<Fut> {
+    future: Option<Pin<Box<Fut>>>,
+    started: Instant,
+}
+
+/// Runs `attempt` hedged: returns the first `Ok`, or at once an error `retryable` rejects, or,
+/// when every attempt has failed and no more may start, the last error. The attempts still
+/// running are dropped (cancelled) when this returns. Hedges are paid from `budget` when there
+/// is one; when it refuses, no more start and the call waits for those running.
+pub(crate) async fn run<S, F, Fut, T, E, R>(
+    hedge: &'static Hedge,
+    attempt: F,
+    retryable: R,
+    budget: Option<&'static RetryBudget>,
+) -> Result<T, E>
+where
+    S: AsyncSleeper,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    R: Fn(&E) -> bool,
+{
+    if let Some(budget) = budget {
+        budget.deposit();
+    }
+    let max_hedges = usize::try_from(hedge.config().max_hedges()).unwrap_or(usize::MAX);
+    let delay = hedge.delay();
+    let began = S::now();
+    let mut primary = pin!(Some(attempt()));
+    let mut extras: Vec<Extra<Fut>> = Vec::new();
+    let mut timer = pin!(S::sleep(delay));
+    let mut last_error: Option<E> = None;
+    let mut may_hedge = true;
+    let (result, outcome) = poll_fn(|cx| {
+        loop {
+            let mut start_next = false;
+            if let Some(future) = primary.as_mut().as_pin_mut()
+                && let Poll::Ready(result) = future.poll(cx)
+            {
+                primary.set(None);
+                hedge.record_latency(S::now().saturating_duration_since(began));
+                match result {
+                    Ok(value) => return Poll::Ready((Ok(value), HedgeOutcome::PrimaryWon)),
+                    Err(error) if !retryable(&error) => {
+                        return Poll::Ready((Err(error), HedgeOutcome::Failed));
+                    }
+                    Err(error) => {
+                        last_error = Some(error);
+                        start_next = true;
+                    }
+                }
+            }
+            for extra in &mut extras {
+                let Some(future) = extra.future.as_mut() else {
+                    continue;
+                };
+                let Poll::Ready(result) = future.as_mut().poll(cx) else {
+                    continue;
+                };
+                extra.future = None;
+                hedge.record_latency(S::now().saturating_duration_since(extra.started));
+                match result {
+                    Ok(value) => return Poll::Ready((Ok(value), HedgeOutcome::HedgeWon)),
+                    Err(error) if !retryable(&error) => {
+                        return Poll::Ready((Err(error), HedgeOutcome::Failed));
+                    }
+                    Err(error) => {
+                        last_error = Some(error);
+                        start_next = true;
+                    }
+                }
+            }
+            let more_allowed = may_hedge && extras.len() < max_hedges;
+            if more_allowed && (start_next || delay.is_zero() || timer.as_mut().poll(cx).is_ready())
+            {
+                if budget.is_none_or(|budget| budget.try_withdraw(S::now())) {
+                    let now = S::now();
+                    extras.push(Extra {
+                        future: Some(Box::pin(attempt())),
+                        started: now,
+                    });
+                    let number = u32::try_from(extras.len()).unwrap_or(u32::MAX);
+                    hedge.hedge_started(number, now.saturating_duration_since(began));
+                    timer.set(S::sleep(delay));
+                    // Poll the new attempt, and the new timer, before waiting.
+                    continue;
+                }
+                may_hedge = false;
+                hedge.hedge_refused();
+            }
+            let running = primary.is_some() || extras.iter().any(|extra| extra.future.is_some());
+            if running {
+                return Poll::Pending;
+            }
+            // Nothing runs and nothing more may start, so every attempt failed: an attempt
+            // ends in a return unless its error was retryable, which `last_error` keeps.
+            return match last_error.take() {
+                Some(error) => Poll::Ready((Err(error), HedgeOutcome::Failed)),
+                None => Poll::Pending,
+            };
+        }
+    })
+    .await;
+    let now = S::now();
+    if primary.is_some() {
+        // A loser's latency is at least this: kept, so slow attempts stay in the quantile.
+        hedge.record_latency(now.saturating_duration_since(began));
+    }
+    for extra in &extras {
+        if extra.future.is_some() {
+            hedge.record_latency(now.saturating_duration_since(extra.started));
+        }
+    }
+    let attempts = u32::try_from(extras.len() + 1).unwrap_or(u32::MAX);
+    hedge.finished(outcome, attempts);
+    result
+}
