@@ -41,11 +41,12 @@ where
     let delay = hedge.delay();
     let began = S::now();
     let mut primary = pin!(Some(attempt()));
-    let mut extras: Vec<Extra<Fut>> = Vec::new();
     let mut timer = pin!(S::sleep(delay));
+    let mut extras: Vec<Extra<Fut>> = Vec::new();
     let mut last_error: Option<E> = None;
     let mut may_hedge = true;
-    let (result, outcome) = poll_fn(|cx| {
+    // Everything moves into the poll closure: the call's future holds each value once.
+    let (result, outcome, attempts) = poll_fn(move |cx| {
         loop {
             let mut start_next = false;
             if let Some(future) = primary.as_mut().as_pin_mut()
@@ -54,9 +55,23 @@ where
                 primary.set(None);
                 hedge.record_latency(S::now().saturating_duration_since(began));
                 match result {
-                    Ok(value) => return Poll::Ready((Ok(value), HedgeOutcome::PrimaryWon)),
+                    Ok(value) => {
+                        return Poll::Ready(finish::<S, _, _, _>(
+                            hedge,
+                            Ok(value),
+                            HedgeOutcome::PrimaryWon,
+                            None,
+                            &extras,
+                        ));
+                    }
                     Err(error) if !retryable(&error) => {
-                        return Poll::Ready((Err(error), HedgeOutcome::Failed));
+                        return Poll::Ready(finish::<S, _, _, _>(
+                            hedge,
+                            Err(error),
+                            HedgeOutcome::Failed,
+                            None,
+                            &extras,
+                        ));
                     }
                     Err(error) => {
                         last_error = Some(error);
@@ -64,25 +79,32 @@ where
                     }
                 }
             }
-            for extra in &mut extras {
-                let Some(future) = extra.future.as_mut() else {
+            let primary_running = primary.is_some().then_some(began);
+            for index in 0..extras.len() {
+                let Some(future) = extras[index].future.as_mut() else {
                     continue;
                 };
                 let Poll::Ready(result) = future.as_mut().poll(cx) else {
                     continue;
                 };
-                extra.future = None;
-                hedge.record_latency(S::now().saturating_duration_since(extra.started));
-                match result {
-                    Ok(value) => return Poll::Ready((Ok(value), HedgeOutcome::HedgeWon)),
-                    Err(error) if !retryable(&error) => {
-                        return Poll::Ready((Err(error), HedgeOutcome::Failed));
-                    }
+                extras[index].future = None;
+                hedge.record_latency(S::now().saturating_duration_since(extras[index].started));
+                let ended = match result {
+                    Ok(value) => (Ok(value), HedgeOutcome::HedgeWon),
+                    Err(error) if !retryable(&error) => (Err(error), HedgeOutcome::Failed),
                     Err(error) => {
                         last_error = Some(error);
                         start_next = true;
+                        continue;
                     }
-                }
+                };
+                return Poll::Ready(finish::<S, _, _, _>(
+                    hedge,
+                    ended.0,
+                    ended.1,
+                    primary_running,
+                    &extras,
+                ));
             }
             let more_allowed = may_hedge && extras.len() < max_hedges;
             if more_allowed && (start_next || delay.is_zero() || timer.as_mut().poll(cx).is_ready())
@@ -102,30 +124,46 @@ where
                 may_hedge = false;
                 hedge.hedge_refused();
             }
-            let running = primary.is_some() || extras.iter().any(|extra| extra.future.is_some());
-            if running {
+            if primary_running.is_some() || extras.iter().any(|extra| extra.future.is_some()) {
                 return Poll::Pending;
             }
             // Nothing runs and nothing more may start, so every attempt failed: an attempt
             // ends in a return unless its error was retryable, which `last_error` keeps.
             return match last_error.take() {
-                Some(error) => Poll::Ready((Err(error), HedgeOutcome::Failed)),
+                Some(error) => Poll::Ready(finish::<S, _, _, _>(
+                    hedge,
+                    Err(error),
+                    HedgeOutcome::Failed,
+                    None,
+                    &extras,
+                )),
                 None => Poll::Pending,
             };
         }
     })
     .await;
+    hedge.finished(outcome, attempts);
+    result
+}
+
+/// The call's result, with the latencies of the attempts still running (dropped right after:
+/// at least that long, kept so slow attempts stay in the quantile) and the attempts started.
+fn finish<S: AsyncSleeper, T, E, Fut>(
+    hedge: &Hedge,
+    result: Result<T, E>,
+    outcome: HedgeOutcome,
+    primary_running_since: Option<Instant>,
+    extras: &[Extra<Fut>],
+) -> (Result<T, E>, HedgeOutcome, u32) {
     let now = S::now();
-    if primary.is_some() {
-        // A loser's latency is at least this: kept, so slow attempts stay in the quantile.
+    if let Some(began) = primary_running_since {
         hedge.record_latency(now.saturating_duration_since(began));
     }
-    for extra in &extras {
+    for extra in extras {
         if extra.future.is_some() {
             hedge.record_latency(now.saturating_duration_since(extra.started));
         }
     }
     let attempts = u32::try_from(extras.len() + 1).unwrap_or(u32::MAX);
-    hedge.finished(outcome, attempts);
-    result
+    (result, outcome, attempts)
 }
