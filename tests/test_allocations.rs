@@ -340,7 +340,11 @@ fn with_a_prometheus_recorder_limits_allocate_nothing() {
 
 #[retry_runtime::hedge(name = "allocation-count-hedge", after = "p95")]
 async fn hedged(fail: bool) -> Result<u32, Busy> {
-    if std::hint::black_box(fail) { Err(Busy) } else { Ok(1) }
+    if std::hint::black_box(fail) {
+        Err(Busy)
+    } else {
+        Ok(1)
+    }
 }
 
 #[test]

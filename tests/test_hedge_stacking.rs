@@ -137,5 +137,8 @@ async fn a_hedge_outside_a_bulkhead_takes_a_slot_per_attempt() {
     let backend = Backend::new(|_| 1_000, |_| false);
     assert_eq!(hedge_over_bulkhead(&backend).await, Err(ApiError::Full));
     assert_eq!(backend.attempts(), 1);
-    assert_eq!(bulkhead("hedge-over-bulkhead").unwrap().counts().rejected, 1);
+    assert_eq!(
+        bulkhead("hedge-over-bulkhead").unwrap().counts().rejected,
+        1
+    );
 }

@@ -194,11 +194,10 @@ impl HedgeConfig {
     /// # Panics
     /// When a value is out of range (at compile time, in a `const`).
     pub const fn new_const(after: HedgeDelay, max_hedges: u32) -> HedgeConfig {
-        if Self::invalid_key(after, max_hedges).is_some() {
-            panic!(
-                "invalid hedge: `max_hedges` must be from 1 to 10, and `after` a delay of at most an hour or a quantile from p50 to p99.9"
-            );
-        }
+        assert!(
+            Self::invalid_key(after, max_hedges).is_none(),
+            "invalid hedge: `max_hedges` must be from 1 to 10, and `after` a delay of at most an hour or a quantile from p50 to p99.9"
+        );
         HedgeConfig { after, max_hedges }
     }
 

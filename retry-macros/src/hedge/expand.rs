@@ -56,13 +56,14 @@ pub(crate) fn wrap_body(
         ),
         None => (TokenStream::new(), quote!(::core::option::Option::None)),
     };
-    let retryable = match &plan.classifier {
-        Some(classifier) => {
+    // Without `on`/`when`, every error starts the next attempt.
+    let retryable = plan.classifier.as_ref().map_or_else(
+        || quote!(|_| true),
+        |classifier| {
             let selected = selects(Some(classifier), &quote!(#error));
             quote!(|#error| #selected)
-        }
-        None => quote!(|_| true),
-    };
+        },
+    );
     let fake_return = fake_return(&shape.output);
     quote! {{
         static #site: #private::HedgeSite = #private::HedgeSite::new(

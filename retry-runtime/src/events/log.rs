@@ -154,6 +154,19 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             state = state.name(),
             "call rejected by circuit breaker"
         ),
+        Event::BulkheadFull { .. } | Event::RateLimited { .. } | Event::HedgeStarted { .. } => {
+            on_limit_event(event);
+        }
+        Event::AttemptFailed { .. }
+        | Event::Succeeded { .. }
+        | Event::BreakerCall { .. }
+        | Event::HedgeCall { .. } => {}
+    }
+}
+
+/// The events of the bulkhead, the rate limiter and the hedge, all at DEBUG.
+fn on_limit_event(event: &Event<'_>) {
+    match *event {
         Event::BulkheadFull {
             name,
             max_concurrent,
@@ -182,10 +195,7 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             "attempt still running; started a hedge beside it"
         ),
-        Event::AttemptFailed { .. }
-        | Event::Succeeded { .. }
-        | Event::BreakerCall { .. }
-        | Event::HedgeCall { .. } => {}
+        _ => {}
     }
 }
 

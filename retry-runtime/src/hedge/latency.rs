@@ -77,7 +77,7 @@ impl RecentLatencies {
         self.selecting.store(false, Ordering::Release);
     }
 
-    /// Forgets every latency (`testing::reset`).
+    /// Forgets every latency (`testing::reset_all`).
     pub(crate) fn clear(&self) {
         for nanos in &self.nanos {
             nanos.store(0, Ordering::Relaxed);

@@ -41,14 +41,14 @@ pub struct Hedge {
     source: Source,
     config: HedgeConfig,
     latencies: RecentLatencies,
-    primary_won: AtomicU64,
-    hedge_won: AtomicU64,
+    won_by_first: AtomicU64,
+    won_by_extra: AtomicU64,
     failed: AtomicU64,
-    hedges: AtomicU64,
+    started: AtomicU64,
     refused: AtomicU64,
 }
 
-/// What a hedge site has done since it was created (or [`testing::reset`](crate::testing::reset)).
+/// What a hedge site has done since it was created (or [`testing::reset_all`](crate::testing::reset_all)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HedgeCounts {
@@ -74,10 +74,10 @@ impl Hedge {
             source: Source::hedge(name),
             config,
             latencies: RecentLatencies::new(),
-            primary_won: AtomicU64::new(0),
-            hedge_won: AtomicU64::new(0),
+            won_by_first: AtomicU64::new(0),
+            won_by_extra: AtomicU64::new(0),
             failed: AtomicU64::new(0),
-            hedges: AtomicU64::new(0),
+            started: AtomicU64::new(0),
             refused: AtomicU64::new(0),
         }
     }
@@ -107,15 +107,15 @@ impl Hedge {
 
     /// The counts so far.
     pub fn counts(&self) -> HedgeCounts {
-        let primary_won = self.primary_won.load(Ordering::Relaxed);
-        let hedge_won = self.hedge_won.load(Ordering::Relaxed);
+        let primary_won = self.won_by_first.load(Ordering::Relaxed);
+        let hedge_won = self.won_by_extra.load(Ordering::Relaxed);
         let failed = self.failed.load(Ordering::Relaxed);
         HedgeCounts {
             calls: primary_won + hedge_won + failed,
             primary_won,
             hedge_won,
             failed,
-            hedges: self.hedges.load(Ordering::Relaxed),
+            hedges: self.started.load(Ordering::Relaxed),
             refused: self.refused.load(Ordering::Relaxed),
         }
     }
@@ -128,10 +128,10 @@ impl Hedge {
     /// Forgets the counts and the latencies.
     pub fn reset(&self) {
         for count in [
-            &self.primary_won,
-            &self.hedge_won,
+            &self.won_by_first,
+            &self.won_by_extra,
             &self.failed,
-            &self.hedges,
+            &self.started,
             &self.refused,
         ] {
             count.store(0, Ordering::Relaxed);
@@ -147,7 +147,7 @@ impl Hedge {
     }
 
     pub(crate) fn hedge_started(&self, hedge: u32, elapsed: Duration) {
-        self.hedges.fetch_add(1, Ordering::Relaxed);
+        self.started.fetch_add(1, Ordering::Relaxed);
         crate::events::hedge_started(&self.source, hedge, elapsed);
     }
 
@@ -157,8 +157,8 @@ impl Hedge {
 
     pub(crate) fn finished(&self, outcome: HedgeOutcome, attempts: u32) {
         let count = match outcome {
-            HedgeOutcome::PrimaryWon => &self.primary_won,
-            HedgeOutcome::HedgeWon => &self.hedge_won,
+            HedgeOutcome::PrimaryWon => &self.won_by_first,
+            HedgeOutcome::HedgeWon => &self.won_by_extra,
             HedgeOutcome::Failed => &self.failed,
         };
         count.fetch_add(1, Ordering::Relaxed);

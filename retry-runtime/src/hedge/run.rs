@@ -54,26 +54,13 @@ where
             {
                 primary.set(None);
                 hedge.record_latency(S::now().saturating_duration_since(began));
-                match result {
-                    Ok(value) => {
+                match settle(result, &retryable, HedgeOutcome::PrimaryWon) {
+                    Settled::Returned(result, outcome) => {
                         return Poll::Ready(finish::<S, _, _, _>(
-                            hedge,
-                            Ok(value),
-                            HedgeOutcome::PrimaryWon,
-                            None,
-                            &extras,
+                            hedge, result, outcome, None, &extras,
                         ));
                     }
-                    Err(error) if !retryable(&error) => {
-                        return Poll::Ready(finish::<S, _, _, _>(
-                            hedge,
-                            Err(error),
-                            HedgeOutcome::Failed,
-                            None,
-                            &extras,
-                        ));
-                    }
-                    Err(error) => {
+                    Settled::Retryable(error) => {
                         last_error = Some(error);
                         start_next = true;
                     }
@@ -89,22 +76,21 @@ where
                 };
                 extras[index].future = None;
                 hedge.record_latency(S::now().saturating_duration_since(extras[index].started));
-                let ended = match result {
-                    Ok(value) => (Ok(value), HedgeOutcome::HedgeWon),
-                    Err(error) if !retryable(&error) => (Err(error), HedgeOutcome::Failed),
-                    Err(error) => {
+                match settle(result, &retryable, HedgeOutcome::HedgeWon) {
+                    Settled::Returned(result, outcome) => {
+                        return Poll::Ready(finish::<S, _, _, _>(
+                            hedge,
+                            result,
+                            outcome,
+                            primary_running,
+                            &extras,
+                        ));
+                    }
+                    Settled::Retryable(error) => {
                         last_error = Some(error);
                         start_next = true;
-                        continue;
                     }
-                };
-                return Poll::Ready(finish::<S, _, _, _>(
-                    hedge,
-                    ended.0,
-                    ended.1,
-                    primary_running,
-                    &extras,
-                ));
+                }
             }
             let more_allowed = may_hedge && extras.len() < max_hedges;
             if more_allowed && (start_next || delay.is_zero() || timer.as_mut().poll(cx).is_ready())
@@ -144,6 +130,26 @@ where
     .await;
     hedge.finished(outcome, attempts);
     result
+}
+
+/// What one finished attempt means for the call.
+enum Settled<T, E> {
+    /// The call returns this: an `Ok` (won by `winner`), or an error `on`/`when` reject.
+    Returned(Result<T, E>, HedgeOutcome),
+    /// A retryable error: the next attempt starts at once, if one may.
+    Retryable(E),
+}
+
+fn settle<T, E>(
+    result: Result<T, E>,
+    retryable: &impl Fn(&E) -> bool,
+    winner: HedgeOutcome,
+) -> Settled<T, E> {
+    match result {
+        Ok(value) => Settled::Returned(Ok(value), winner),
+        Err(error) if !retryable(&error) => Settled::Returned(Err(error), HedgeOutcome::Failed),
+        Err(error) => Settled::Retryable(error),
+    }
 }
 
 /// The call's result, with the latencies of the attempts still running (dropped right after:
