@@ -1,5 +1,7 @@
 //! `#[hedge]` stacked with the other four attributes, in the recommended order (hedge innermost:
-//! retry, breaker, rate limit, bulkhead, hedge, body) and others, on tokio's paused clock.
+//! retry, breaker, rate limit, bulkhead, hedge, body) and others, on tokio's paused clock; and
+//! what dropping losers must never leak: a slot, an attempt, under panics, cancellation and a
+//! soak of 5,000 calls.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -141,4 +143,115 @@ async fn a_hedge_outside_a_bulkhead_takes_a_slot_per_attempt() {
         bulkhead("hedge-over-bulkhead").unwrap().counts().rejected,
         1
     );
+}
+
+#[retry_runtime::hedge(name = "hedge-slots", after = "10ms", max_hedges = 2)]
+#[retry_runtime::bulkhead(name = "hedge-slots", max_concurrent = 3)]
+async fn hedge_slots(backend: &Backend) -> Result<u32, ApiError> {
+    backend.call().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn losers_dropped_when_one_wins_give_their_slots_back() {
+    // Attempts 0 and 1 hang; attempt 2 (at 20 ms) answers at 25 ms.
+    let backend = Backend::new(|n| if n < 2 { 60_000 } else { 5 }, |_| false);
+    let slots = || bulkhead("hedge-slots").map(|slots| slots.available());
+    assert_eq!(hedge_slots(&backend).await, Ok(2));
+    assert_eq!(slots(), Some(3));
+}
+
+#[retry_runtime::hedge(name = "hedge-panics", after = "10ms", max_hedges = 1)]
+#[retry_runtime::bulkhead(name = "hedge-panics", max_concurrent = 2)]
+async fn hedge_panics(backend: &Backend) -> Result<u32, ApiError> {
+    let n = backend.attempts.fetch_add(1, Ordering::SeqCst);
+    if n == 1 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        panic!("the hedge panics");
+    }
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    Ok(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_attempt_unwinds_the_call_and_every_slot_comes_back() {
+    let backend = std::sync::Arc::new(Backend::new(|_| 0, |_| false));
+    let task = {
+        let backend = backend.clone();
+        tokio::spawn(async move { hedge_panics(&backend).await })
+    };
+    let error = task.await.unwrap_err();
+    assert!(error.is_panic());
+    assert_eq!(backend.attempts(), 2);
+    // The primary (still waiting) was dropped with the call: both slots are free.
+    assert_eq!(bulkhead("hedge-panics").unwrap().available(), 2);
+}
+
+#[retry_runtime::hedge(name = "hedge-soak", after = "2ms", max_hedges = 2, on = [Slow])]
+#[retry_runtime::bulkhead(name = "hedge-soak", max_concurrent = 1000)]
+async fn soaked(ledger: &Ledger, seed: u64) -> Result<u64, ApiError> {
+    let n = ledger.started.fetch_add(1, Ordering::SeqCst);
+    let _live = Live(&ledger.ended);
+    let draw = (seed ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60;
+    tokio::time::sleep(Duration::from_millis(draw)).await;
+    if draw == 3 {
+        return Err(ApiError::Slow(n));
+    }
+    Ok(draw)
+}
+
+/// Attempts started, and attempts ended (finished or dropped).
+#[derive(Default)]
+struct Ledger {
+    started: AtomicU32,
+    ended: AtomicU32,
+}
+
+struct Live<'a>(&'a AtomicU32);
+
+impl Drop for Live<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_soak_of_cancelled_and_failing_hedged_calls_leaks_no_attempt_and_no_slot() {
+    let ledger = std::sync::Arc::new(Ledger::default());
+    let finished = std::sync::Arc::new(AtomicU32::new(0));
+    let mut tasks = Vec::new();
+    for task in 0..200_u64 {
+        let (ledger, finished) = (ledger.clone(), finished.clone());
+        tasks.push(tokio::spawn(async move {
+            for call in 0..25_u64 {
+                let seed = task * 1_000 + call;
+                // Every third call is cut off after 1 to 6 ms, mid-hedge or not.
+                let limit = Duration::from_millis(1 + seed % 6);
+                let outcome = if seed % 3 == 0 {
+                    tokio::time::timeout(limit, soaked(&ledger, seed))
+                        .await
+                        .ok()
+                } else {
+                    Some(soaked(&ledger, seed).await)
+                };
+                if outcome.is_some() {
+                    finished.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let started = ledger.started.load(Ordering::SeqCst);
+    assert_eq!(
+        ledger.ended.load(Ordering::SeqCst),
+        started,
+        "an attempt outlived its call"
+    );
+    assert_eq!(bulkhead("hedge-soak").unwrap().available(), 1000);
+    let counts = hedge("hedge-soak").unwrap().counts();
+    assert_eq!(counts.calls, u64::from(finished.load(Ordering::SeqCst)));
+    assert_eq!(u64::from(started), 5_000 + counts.hedges);
+    assert!(counts.hedges > 0 && counts.hedge_won > 0 && counts.failed > 0);
+    assert!(counts.hedges <= 2 * 5_000);
 }

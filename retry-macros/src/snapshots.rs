@@ -318,7 +318,12 @@ fn hedge_on_an_async_method_with_on_and_budget() {
     check_strategy(
         "hedge_async_method",
         crate::stack::Strategy::Hedge,
-        quote!(after = "50ms", max_hedges = 2, on = [Timeout], budget = "api"),
+        quote!(
+            after = "50ms",
+            max_hedges = 2,
+            on = [Timeout],
+            budget = "api"
+        ),
         quote! {
             async fn search(&self, query: &str) -> Result<Hits, SearchError> {
                 self.replicas.search(query).await
