@@ -340,3 +340,20 @@ async fn hooks_hear_how_each_call_ended() {
         ]
     );
 }
+
+#[retry_runtime::hedge(name = "outside-a-runtime", after = "10ms")]
+async fn answers_at_once(key: u32) -> Result<u32, StoreError> {
+    Ok(key)
+}
+
+#[test]
+fn a_call_that_answers_at_once_arms_no_timer_and_needs_no_runtime() {
+    // Polled by a plain executor: a tokio timer would panic here, with no runtime to hold it.
+    let waker = std::task::Waker::noop();
+    let mut context = std::task::Context::from_waker(waker);
+    let mut call = std::pin::pin!(answers_at_once(3));
+    assert_eq!(
+        call.as_mut().poll(&mut context),
+        std::task::Poll::Ready(Ok(3))
+    );
+}

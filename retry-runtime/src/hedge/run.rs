@@ -41,7 +41,9 @@ where
     let delay = hedge.delay();
     let began = S::now();
     let mut primary = pin!(Some(attempt()));
-    let mut timer = pin!(S::sleep(delay));
+    // Set when the first poll finds the first attempt pending, so a call that answers at once
+    // never arms a timer.
+    let mut timer = pin!(None);
     let mut extras: Vec<Extra<Fut>> = Vec::new();
     let mut last_error: Option<E> = None;
     let mut may_hedge = true;
@@ -93,7 +95,17 @@ where
                 }
             }
             let more_allowed = may_hedge && extras.len() < max_hedges;
-            if more_allowed && (start_next || delay.is_zero() || timer.as_mut().poll(cx).is_ready())
+            if more_allowed && timer.is_none() && !delay.is_zero() {
+                let waited = S::now().saturating_duration_since(began);
+                timer.set(Some(S::sleep(delay.saturating_sub(waited))));
+            }
+            if more_allowed
+                && (start_next
+                    || delay.is_zero()
+                    || timer
+                        .as_mut()
+                        .as_pin_mut()
+                        .is_some_and(|timer| timer.poll(cx).is_ready()))
             {
                 if budget.is_none_or(|budget| budget.try_withdraw(S::now())) {
                     let now = S::now();
@@ -103,7 +115,7 @@ where
                     });
                     let number = u32::try_from(extras.len()).unwrap_or(u32::MAX);
                     hedge.hedge_started(number, now.saturating_duration_since(began));
-                    timer.set(S::sleep(delay));
+                    timer.set(Some(S::sleep(delay)));
                     // Poll the new attempt, and the new timer, before waiting.
                     continue;
                 }
