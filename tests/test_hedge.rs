@@ -270,13 +270,18 @@ async fn a_quantile_after_waits_the_floor_then_follows_the_latencies() {
     );
 }
 
+#[retry_runtime::hedge(name = "send", after = "50ms", max_hedges = 3)]
+async fn sendable(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_hedged_future_is_send() {
     fn assert_send<T: Send>(value: T) -> T {
         value
     }
-    let script = Script::new(&[(1, Ok(5))]);
-    assert_eq!(assert_send(fast_primary(&script)).await, Ok(5));
+    let script = Script::new(&[(100, Ok(5)), (1, Ok(6))]);
+    assert_eq!(assert_send(sendable(&script)).await, Ok(6));
 }
 
 #[derive(Default)]
@@ -356,4 +361,59 @@ fn a_call_that_answers_at_once_arms_no_timer_and_needs_no_runtime() {
         call.as_mut().poll(&mut context),
         std::task::Poll::Ready(Ok(3))
     );
+}
+
+/// A trait method rewritten by `#[async_trait]` first (its future is boxed and `Send`).
+#[async_trait::async_trait]
+trait Lookup {
+    async fn lookup(&self, key: u32) -> Result<u32, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl Lookup for Replicas {
+    #[retry_runtime::hedge(name = "async-trait-hedge", after = "5ms")]
+    async fn lookup(&self, key: u32) -> Result<u32, StoreError> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(if call == 0 { 100 } else { 1 })).await;
+        Ok(key + call)
+    }
+}
+
+/// Generic over the key and the error, with `when` classifying the generic error.
+#[retry_runtime::hedge(name = "generic-hedge", after = "5ms", when = is_retryable)]
+async fn generic<K: std::fmt::Display + Sync, E: From<StoreError> + Retryable>(
+    key: &K,
+    calls: &AtomicU32,
+) -> Result<String, E> {
+    let call = calls.fetch_add(1, Ordering::SeqCst);
+    if call == 0 {
+        return Err(E::from(StoreError::Timeout(0)));
+    }
+    Ok(format!("{key}"))
+}
+
+trait Retryable {
+    fn retryable(&self) -> bool;
+}
+
+impl Retryable for StoreError {
+    fn retryable(&self) -> bool {
+        matches!(self, StoreError::Timeout(_))
+    }
+}
+
+fn is_retryable<E: Retryable>(error: &E) -> bool {
+    error.retryable()
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_trait_methods_and_generic_fns_hedge() {
+    let replicas = Replicas::default();
+    assert_eq!(replicas.lookup(10).await, Ok(11));
+    assert_eq!(hedge("async-trait-hedge").unwrap().counts().hedge_won, 1);
+
+    let calls = AtomicU32::new(0);
+    let value: Result<String, StoreError> = generic(&"k", &calls).await;
+    assert_eq!(value.unwrap(), "k");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
