@@ -18,6 +18,24 @@ struct Extra<Fut> {
     started: Instant,
 }
 
+impl<Fut> Extra<Fut> {
+    fn new(future: Fut, started: Instant) -> Extra<Fut> {
+        Extra {
+            future: Some(Box::pin(future)),
+            started,
+        }
+    }
+}
+
+/// Whether the budget, if any, pays for one more attempt; a refusal is counted.
+fn paid<S: AsyncSleeper>(budget: Option<&RetryBudget>, hedge: &Hedge) -> bool {
+    let paid = budget.is_none_or(|budget| budget.try_withdraw(S::now()));
+    if !paid {
+        hedge.hedge_refused();
+    }
+    paid
+}
+
 /// Runs `attempt` hedged: returns the first `Ok`, or at once an error `retryable` rejects, or,
 /// when every attempt has failed and no more may start, the last error. The attempts still
 /// running are dropped (cancelled) when this returns. Hedges are paid from `budget` when there
@@ -52,46 +70,43 @@ where
         loop {
             let mut start_next = false;
             if let Some(future) = primary.as_mut().as_pin_mut()
-                && let Poll::Ready(result) = future.poll(cx)
+                && let Poll::Ready(settled) = poll_attempt::<S, _, _, _>(
+                    future,
+                    began,
+                    (hedge, &retryable, HedgeOutcome::PrimaryWon),
+                    cx,
+                )
             {
                 primary.set(None);
-                hedge.record_latency(S::now().saturating_duration_since(began));
-                match settle(result, &retryable, HedgeOutcome::PrimaryWon) {
-                    Settled::Returned(result, outcome) => {
-                        return Poll::Ready(finish::<S, _, _, _>(
-                            hedge, result, outcome, None, &extras,
-                        ));
-                    }
-                    Settled::Retryable(error) => {
-                        last_error = Some(error);
-                        start_next = true;
-                    }
+                if let Some((result, outcome)) = settled.returned(&mut last_error, &mut start_next)
+                {
+                    return Poll::Ready(finish::<S, _, _, _>(
+                        hedge, result, outcome, None, &extras,
+                    ));
                 }
             }
             let primary_running = primary.is_some().then_some(began);
             for index in 0..extras.len() {
-                let Some(future) = extras[index].future.as_mut() else {
+                let extra = &mut extras[index];
+                let Some(future) = extra.future.as_mut() else {
                     continue;
                 };
-                let Poll::Ready(result) = future.as_mut().poll(cx) else {
+                let judge = (hedge, &retryable, HedgeOutcome::HedgeWon);
+                let Poll::Ready(settled) =
+                    poll_attempt::<S, _, _, _>(future.as_mut(), extra.started, judge, cx)
+                else {
                     continue;
                 };
-                extras[index].future = None;
-                hedge.record_latency(S::now().saturating_duration_since(extras[index].started));
-                match settle(result, &retryable, HedgeOutcome::HedgeWon) {
-                    Settled::Returned(result, outcome) => {
-                        return Poll::Ready(finish::<S, _, _, _>(
-                            hedge,
-                            result,
-                            outcome,
-                            primary_running,
-                            &extras,
-                        ));
-                    }
-                    Settled::Retryable(error) => {
-                        last_error = Some(error);
-                        start_next = true;
-                    }
+                extra.future = None;
+                if let Some((result, outcome)) = settled.returned(&mut last_error, &mut start_next)
+                {
+                    return Poll::Ready(finish::<S, _, _, _>(
+                        hedge,
+                        result,
+                        outcome,
+                        primary_running,
+                        &extras,
+                    ));
                 }
             }
             let more_allowed = may_hedge && extras.len() < max_hedges;
@@ -107,12 +122,9 @@ where
                         .as_pin_mut()
                         .is_some_and(|timer| timer.poll(cx).is_ready()))
             {
-                if budget.is_none_or(|budget| budget.try_withdraw(S::now())) {
+                if paid::<S>(budget, hedge) {
                     let now = S::now();
-                    extras.push(Extra {
-                        future: Some(Box::pin(attempt())),
-                        started: now,
-                    });
+                    extras.push(Extra::new(attempt(), now));
                     let number = u32::try_from(extras.len()).unwrap_or(u32::MAX);
                     hedge.hedge_started(number, now.saturating_duration_since(began));
                     timer.set(Some(S::sleep(delay)));
@@ -120,23 +132,22 @@ where
                     continue;
                 }
                 may_hedge = false;
-                hedge.hedge_refused();
             }
             if primary_running.is_some() || extras.iter().any(|extra| extra.future.is_some()) {
                 return Poll::Pending;
             }
             // Nothing runs and nothing more may start, so every attempt failed: an attempt
             // ends in a return unless its error was retryable, which `last_error` keeps.
-            return match last_error.take() {
-                Some(error) => Poll::Ready(finish::<S, _, _, _>(
+            let failed = last_error.take().map(Err);
+            return failed.map_or(Poll::Pending, |failed| {
+                Poll::Ready(finish::<S, _, _, _>(
                     hedge,
-                    Err(error),
+                    failed,
                     HedgeOutcome::Failed,
                     None,
                     &extras,
-                )),
-                None => Poll::Pending,
-            };
+                ))
+            });
         }
     })
     .await;
@@ -150,6 +161,40 @@ enum Settled<T, E> {
     Returned(Result<T, E>, HedgeOutcome),
     /// A retryable error: the next attempt starts at once, if one may.
     Retryable(E),
+}
+
+impl<T, E> Settled<T, E> {
+    /// What the call returns now, if anything; a retryable error becomes the last error and
+    /// asks for the next attempt.
+    fn returned(
+        self,
+        last_error: &mut Option<E>,
+        start_next: &mut bool,
+    ) -> Option<(Result<T, E>, HedgeOutcome)> {
+        match self {
+            Settled::Returned(result, outcome) => Some((result, outcome)),
+            Settled::Retryable(error) => {
+                *last_error = Some(error);
+                *start_next = true;
+                None
+            }
+        }
+    }
+}
+
+/// Polls one attempt; when it finishes, records its latency and says what it means.
+fn poll_attempt<S: AsyncSleeper, Fut, T, E>(
+    future: Pin<&mut Fut>,
+    started: Instant,
+    (hedge, retryable, winner): (&Hedge, &impl Fn(&E) -> bool, HedgeOutcome),
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Settled<T, E>>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let result = std::task::ready!(future.poll(cx));
+    hedge.record_latency(S::now().saturating_duration_since(started));
+    Poll::Ready(settle(result, retryable, winner))
 }
 
 fn settle<T, E>(
