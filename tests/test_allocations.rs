@@ -337,3 +337,22 @@ fn with_a_prometheus_recorder_limits_allocate_nothing() {
         assert!(rendered.contains(series), "{series} in:\n{rendered}");
     }
 }
+
+#[retry_runtime::hedge(name = "allocation-count-hedge", after = "p95")]
+async fn hedged(fail: bool) -> Result<u32, Busy> {
+    if std::hint::black_box(fail) {
+        Err(Busy)
+    } else {
+        Ok(1)
+    }
+}
+
+#[test]
+fn a_hedged_call_that_starts_no_hedge_allocates_nothing() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let (result, allocations) = allocations_during(|| runtime.block_on(hedged(false)));
+    assert_eq!((result, allocations), (Ok(1), 0));
+}

@@ -364,3 +364,96 @@ pub mod stacked_limits_imports {
         Ok(())
     }
 }
+
+/// `#[hedge]` in a strict crate: every key, a quantile, a method on `&self`, and the whole
+/// recommended stack with its imports used only there.
+pub mod hedged {
+    use retry_runtime::{BulkheadFull, CircuitOpen, RateLimited, bulkhead, circuit_breaker, hedge};
+    use retry_runtime::{rate_limit, retry};
+
+    /// A replica set.
+    pub struct Replicas {
+        /// Calls so far.
+        pub calls: std::sync::atomic::AtomicU32,
+    }
+
+    /// Why a search failed.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum SearchError {
+        /// Retryable.
+        Timeout,
+        /// Not.
+        Rejected,
+    }
+
+    impl From<CircuitOpen> for SearchError {
+        fn from(_: CircuitOpen) -> Self {
+            SearchError::Rejected
+        }
+    }
+
+    impl From<BulkheadFull> for SearchError {
+        fn from(_: BulkheadFull) -> Self {
+            SearchError::Rejected
+        }
+    }
+
+    impl From<RateLimited> for SearchError {
+        fn from(_: RateLimited) -> Self {
+            SearchError::Rejected
+        }
+    }
+
+    impl SearchError {
+        /// `when`'s predicate.
+        #[must_use]
+        pub fn is_timeout(&self) -> bool {
+            *self == SearchError::Timeout
+        }
+    }
+
+    impl Replicas {
+        /// Every key.
+        ///
+        /// # Errors
+        /// The first error `on`/`when` reject, or the last.
+        #[hedge(
+            after = "p99",
+            floor = "5ms",
+            max_hedges = 2,
+            on = [Timeout],
+            when = SearchError::is_timeout,
+            budget = "strict-hedge",
+            name = "strict-hedge",
+            sleeper = retry_runtime::TokioSleeper,
+            crate = retry_runtime,
+        )]
+        pub async fn search(&self, query: &str) -> Result<usize, SearchError> {
+            self.calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(query.len())
+        }
+
+        /// The recommended stack, hedge innermost.
+        ///
+        /// # Errors
+        /// The last error, or a rejection.
+        #[retry(max_attempts = 2, delay = "1ms")]
+        #[circuit_breaker(name = "strict-hedge-stack")]
+        #[rate_limit(name = "strict-hedge-stack", per_second = 10)]
+        #[bulkhead(name = "strict-hedge-stack")]
+        #[hedge(after = "10ms")]
+        pub async fn stacked(&self, query: &str) -> Result<usize, SearchError> {
+            Ok(query.len())
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn strict_crate_hedges() {
+    let replicas = hedged::Replicas {
+        calls: std::sync::atomic::AtomicU32::new(0),
+    };
+    assert_eq!(replicas.search("abc").await, Ok(3));
+    assert_eq!(replicas.stacked("ab").await, Ok(2));
+}

@@ -1,4 +1,4 @@
-//! The bulkhead's and the rate limiter's gauges, with resilience4j's names, captured with
+//! The bulkhead's and the rate limiter's gauges and the hedge's call counter, with resilience4j's names, captured with
 //! metrics-util's debugging recorder (installed for the current thread only, so parallel tests
 //! do not mix).
 #![cfg(feature = "metrics")]
@@ -140,4 +140,59 @@ fn futures_poll_once<F: std::future::Future>(
 ) -> std::task::Poll<F::Output> {
     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
     future.poll(&mut context)
+}
+
+#[retry_runtime::hedge(name = "metrics-hedge", after = "10ms")]
+async fn hedged(slow_first: bool, calls: &std::sync::atomic::AtomicU32) -> Result<u32, Error> {
+    let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let millis = if slow_first && n == 0 { 1_000 } else { 1 };
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+    if n >= 9 {
+        return Err(Error::Full);
+    }
+    Ok(n)
+}
+
+#[test]
+fn hedge_calls_are_counted_by_which_attempt_won() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let calls = std::sync::atomic::AtomicU32::new(0);
+            hedged(true, &calls).await.unwrap(); // the hedge wins
+            hedged(false, &calls).await.unwrap(); // the first attempt wins
+            // From the 10th attempt on, every attempt fails: the hedge starts at once and fails.
+            let failing = std::sync::atomic::AtomicU32::new(9);
+            assert_eq!(hedged(false, &failing).await, Err(Error::Full));
+        });
+    });
+    let counts: HashMap<String, u64> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter_map(|(key, _, _, value)| {
+            let labels: Vec<(&str, &str)> = key
+                .key()
+                .labels()
+                .map(|label| (label.key(), label.value()))
+                .collect();
+            match (key.key().name(), labels.as_slice(), value) {
+                (
+                    "resilience4j_hedge_calls_total",
+                    [("name", "metrics-hedge"), ("kind", kind)],
+                    DebugValue::Counter(count),
+                ) => Some(((*kind).to_owned(), count)),
+                _ => None,
+            }
+        })
+        .collect();
+    assert_eq!(counts["hedge_won"], 1);
+    assert_eq!(counts["primary_won"], 1);
+    assert_eq!(counts["failed"], 1);
 }

@@ -5,6 +5,8 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
     use rate_limit as _;
     #[allow(unused_imports)]
     use bulkhead as _;
+    #[allow(unused_imports)]
+    use hedge as _;
     let inner_rejected = &::core::sync::atomic::AtomicBool::new(false);
     {
         static __RETRY_RUNTIME_SITE: ::retry_runtime::__private::RetrySite = ::retry_runtime::__private::RetrySite::new(
@@ -62,9 +64,24 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(_bulkhead_permit) => _bulkhead_permit,
                 ::core::result::Result::Err(bulkhead_full) => { inner_rejected
                 .store(true, ::core::sync::atomic::Ordering::Relaxed); return
-                ::retry_runtime::__private::bulkhead_rejected(bulkhead_full); } } } };
-                run(sql). await } } } . await; match & breaker_outcome {
-                ::core::result::Result::Ok(_) => breaker_permit.record_success(),
+                ::retry_runtime::__private::bulkhead_rejected(bulkhead_full); } } } }; {
+                static __HEDGE_SITE : ::retry_runtime::__private::HedgeSite =
+                ::retry_runtime::__private::HedgeSite::new(::core::concat!(::core::module_path!(),
+                "::", "query"),
+                ::retry_runtime::__private::HedgeConfig::new_const(::retry_runtime::__private::HedgeDelay::Quantile
+                { per_mille : 950u16, floor :
+                ::retry_runtime::__private::Duration::from_nanos(10000000u64) }, 2u32),);
+                ::retry_runtime::__private::hedged:: <
+                ::retry_runtime::__private::DefaultSleeper, _, _, _, _, _ > (&
+                __HEDGE_SITE, ::core::option::Option::None, || async {
+                #[allow(unknown_lints, unreachable_code,
+                clippy::diverging_sub_expression, clippy::empty_loop,
+                clippy::let_unit_value, clippy::let_with_type_underscore,
+                clippy::needless_return, clippy::unreachable)] if false { let
+                retry_fake_return : Result < Rows, DbError > = loop {}; return
+                retry_fake_return; } run(sql). await }, | _ | true,). await } } } } .
+                await; match & breaker_outcome { ::core::result::Result::Ok(_) =>
+                breaker_permit.record_success(),
                 ::core::result::Result::Err(breaker_error) => { if ! inner_rejected
                 .load(::core::sync::atomic::Ordering::Relaxed) && true { breaker_permit
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }

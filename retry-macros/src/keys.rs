@@ -218,6 +218,9 @@ pub(crate) fn example_for(key: &str) -> String {
         "max_wait" => "`max_wait = \"50ms\"`",
         "per_second" => "`per_second = 100`",
         "burst" => "`burst = 20`",
+        "after" => "`after = \"50ms\"`, or a quantile of recent latencies: `after = \"p95\"`",
+        "floor" => "`floor = \"20ms\"`",
+        "max_hedges" => "`max_hedges = 2`",
         _ => "",
     }
     .to_owned()

@@ -1,4 +1,4 @@
-//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]` and `#[bulkhead]` attributes. Use them
+//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]` and `#[hedge]` attributes. Use them
 //! through the `retry-runtime` crate, which re-exports them and holds everything the expansions
 //! call; its documentation describes every key.
 //!
@@ -15,6 +15,7 @@ mod bulkhead;
 mod classify;
 mod codegen;
 mod errors;
+mod hedge;
 mod keys;
 mod limits;
 mod rate_limit;
@@ -56,6 +57,13 @@ pub fn bulkhead(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
     stack::expand(Strategy::RateLimit, args.into(), item.into()).into()
+}
+
+/// Starts another attempt beside a slow one, and returns the first to succeed. See
+/// `retry_runtime::hedge` for every key, with examples.
+#[proc_macro_attribute]
+pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {
+    stack::expand(Strategy::Hedge, args.into(), item.into()).into()
 }
 
 /// `#[retry]`, and the attributes stacked under it.

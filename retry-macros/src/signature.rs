@@ -91,6 +91,7 @@ pub(crate) enum AttributeKind {
     CircuitBreaker,
     Bulkhead,
     RateLimit,
+    Hedge,
 }
 
 impl AttributeKind {
@@ -103,6 +104,7 @@ impl AttributeKind {
             AttributeKind::Bulkhead | AttributeKind::RateLimit => {
                 "a rejected call is returned as an `Err`"
             }
+            AttributeKind::Hedge => "only an `Err` can say that an attempt failed",
         }
     }
 
@@ -112,7 +114,7 @@ impl AttributeKind {
             AttributeKind::Retry | AttributeKind::CircuitBreaker => {
                 ", or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
             }
-            AttributeKind::Bulkhead | AttributeKind::RateLimit => "",
+            AttributeKind::Bulkhead | AttributeKind::RateLimit | AttributeKind::Hedge => "",
         }
     }
 
@@ -122,6 +124,7 @@ impl AttributeKind {
             AttributeKind::CircuitBreaker => "`#[circuit_breaker]`",
             AttributeKind::Bulkhead => "`#[bulkhead]`",
             AttributeKind::RateLimit => "`#[rate_limit]`",
+            AttributeKind::Hedge => "`#[hedge]`",
         }
     }
 }

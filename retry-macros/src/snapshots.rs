@@ -305,8 +305,28 @@ fn the_recommended_stack() {
             #[circuit_breaker(name = "db")]
             #[rate_limit(name = "db", per_second = 100, max_wait = "50ms")]
             #[bulkhead(name = "db", max_concurrent = 10, max_wait = "50ms")]
+            #[hedge(after = "p95", max_hedges = 2)]
             async fn query(sql: &str) -> Result<Rows, DbError> {
                 run(sql).await
+            }
+        },
+    );
+}
+
+#[test]
+fn hedge_on_an_async_method_with_on_and_budget() {
+    check_strategy(
+        "hedge_async_method",
+        crate::stack::Strategy::Hedge,
+        quote!(
+            after = "50ms",
+            max_hedges = 2,
+            on = [Timeout],
+            budget = "api"
+        ),
+        quote! {
+            async fn search(&self, query: &str) -> Result<Hits, SearchError> {
+                self.replicas.search(query).await
             }
         },
     );

@@ -19,12 +19,14 @@ use crate::breaker::validate::BreakerPlan;
 use crate::bulkhead::args::BulkheadArgs;
 use crate::bulkhead::validate::BulkheadPlan;
 use crate::errors::Errors;
+use crate::hedge::args::HedgeArgs;
+use crate::hedge::validate::HedgePlan;
 use crate::rate_limit::args::RateLimitArgs;
 use crate::rate_limit::validate::RateLimitPlan;
 use crate::retry::args::RetryArgs;
 use crate::retry::validate::RetryPlan;
 use crate::signature::{self, AttributeKind, FnShape, RetryFn};
-use crate::{breaker, bulkhead, codegen, rate_limit, retry};
+use crate::{breaker, bulkhead, codegen, hedge, rate_limit, retry};
 
 /// One of the attributes that stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,14 +35,16 @@ pub(crate) enum Strategy {
     CircuitBreaker,
     RateLimit,
     Bulkhead,
+    Hedge,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 4] = [
+    const ALL: [Strategy; 5] = [
         Strategy::Retry,
         Strategy::CircuitBreaker,
         Strategy::RateLimit,
         Strategy::Bulkhead,
+        Strategy::Hedge,
     ];
 
     /// The attribute's name, the last segment of its path.
@@ -50,6 +54,7 @@ impl Strategy {
             Strategy::CircuitBreaker => "circuit_breaker",
             Strategy::RateLimit => "rate_limit",
             Strategy::Bulkhead => "bulkhead",
+            Strategy::Hedge => "hedge",
         }
     }
 
@@ -59,12 +64,13 @@ impl Strategy {
             Strategy::CircuitBreaker => AttributeKind::CircuitBreaker,
             Strategy::RateLimit => AttributeKind::RateLimit,
             Strategy::Bulkhead => AttributeKind::Bulkhead,
+            Strategy::Hedge => AttributeKind::Hedge,
         }
     }
 
     /// Can reject a call without running what it wraps.
     fn rejects(self) -> bool {
-        self != Strategy::Retry
+        !matches!(self, Strategy::Retry | Strategy::Hedge)
     }
 
     /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored.
@@ -78,6 +84,7 @@ enum Args {
     Breaker(Box<BreakerArgs>),
     RateLimit(RateLimitArgs),
     Bulkhead(BulkheadArgs),
+    Hedge(Box<HedgeArgs>),
 }
 
 impl Args {
@@ -87,6 +94,7 @@ impl Args {
             Strategy::CircuitBreaker => Args::Breaker(Box::new(BreakerArgs::parse(tokens, errors))),
             Strategy::RateLimit => Args::RateLimit(RateLimitArgs::parse(tokens, errors)),
             Strategy::Bulkhead => Args::Bulkhead(BulkheadArgs::parse(tokens, errors)),
+            Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
         }
     }
 
@@ -96,6 +104,7 @@ impl Args {
             Args::Breaker(_) => Strategy::CircuitBreaker,
             Args::RateLimit(_) => Strategy::RateLimit,
             Args::Bulkhead(_) => Strategy::Bulkhead,
+            Args::Hedge(_) => Strategy::Hedge,
         }
     }
 
@@ -109,6 +118,8 @@ impl Args {
                 rate_limit::validate::validate(&args, errors).map(Plan::RateLimit)
             }
             Args::Bulkhead(args) => bulkhead::validate::validate(&args, errors).map(Plan::Bulkhead),
+            Args::Hedge(args) => hedge::validate::validate(&args, function, shape, errors)
+                .map(|plan| Plan::Hedge(Box::new(plan))),
         }
     }
 }
@@ -118,6 +129,7 @@ enum Plan {
     Breaker(Box<BreakerPlan>),
     RateLimit(RateLimitPlan),
     Bulkhead(BulkheadPlan),
+    Hedge(Box<HedgePlan>),
 }
 
 /// What wrapping one layer needs besides its plan.
@@ -138,6 +150,7 @@ impl Plan {
             Plan::Breaker(_) => Strategy::CircuitBreaker,
             Plan::RateLimit(_) => Strategy::RateLimit,
             Plan::Bulkhead(_) => Strategy::Bulkhead,
+            Plan::Hedge(_) => Strategy::Hedge,
         }
     }
 
@@ -162,6 +175,7 @@ impl Plan {
             Plan::Bulkhead(plan) => {
                 bulkhead::expand::wrap_body(plan, shape, body, is_async, rejected)
             }
+            Plan::Hedge(plan) => hedge::expand::wrap_body(plan, shape, fn_name, body),
         }
     }
 }
@@ -194,7 +208,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let judges_values = layers.iter().any(|layer| match layer {
         Args::Retry(args) => args.on_result.is_some(),
         Args::Breaker(args) => args.on_result.is_some(),
-        Args::RateLimit(_) | Args::Bulkhead(_) => false,
+        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) => false,
     });
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
@@ -207,6 +221,13 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
+        ));
+        return with_original(errors, function, &stacked);
+    }
+    if !shape.returns_result && layers.iter().any(|layer| matches!(layer, Args::Hedge(_))) {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[hedge]` returns the first attempt that succeeds, and only an `Err` can say that one failed; this fn does not return a `Result`",
         ));
         return with_original(errors, function, &stacked);
     }
@@ -267,8 +288,8 @@ impl Stacked {
     }
 }
 
-/// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`
-/// or `bulkhead`), in the order written.
+/// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`,
+/// `bulkhead` or `hedge`), in the order written.
 fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {

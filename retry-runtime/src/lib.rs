@@ -57,6 +57,7 @@ mod engine;
 mod events;
 mod failure;
 mod functional;
+mod hedge;
 mod hint;
 mod named;
 mod policy;
@@ -96,8 +97,10 @@ pub use bulkhead::registry::{bulkhead, register_bulkhead};
 pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
-pub use events::{ErrorText, Source, TRACING_TARGET};
+pub use events::{ErrorText, HedgeOutcome, Source, TRACING_TARGET};
 pub use failure::Failure;
+pub use hedge::registry::{hedge, register_hedge};
+pub use hedge::{Hedge, HedgeCounts};
 pub use hint::{ProvidesRetryHint, RetryHint};
 pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::registry::{rate_limiter, register_rate_limiter};
@@ -113,8 +116,10 @@ pub use timeout::{AttemptTimeout, CallTimeout};
 #[doc(inline)]
 pub use retry_settings::{
     Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, BulkheadConfig,
-    BulkheadConfigError, CustomBackoff, Jitter, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS,
-    MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig, RateLimitConfigError,
+    BulkheadConfigError, CustomBackoff, DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError,
+    HedgeDelay, Jitter, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER,
+    MAX_HEDGES, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig,
+    RateLimitConfigError,
 };
 
 #[cfg(feature = "macros")]
@@ -136,3 +141,8 @@ pub use retry_macros::bulkhead;
 #[doc(inline)]
 #[doc = include_str!("../docs/rate_limit.md")]
 pub use retry_macros::rate_limit;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/hedge.md")]
+pub use retry_macros::hedge;

@@ -623,3 +623,29 @@ impl<E: From<RateLimited>> RateLimitRejection for E {
 pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Result<T, E> {
     Err(E::from_limited(limited))
 }
+
+pub use crate::hedge::site::HedgeSite;
+pub use retry_settings::{HedgeConfig, HedgeDelay};
+
+/// A `#[hedge]` call: `attempt` makes one attempt's future (the body, borrowing the arguments),
+/// `retryable` says whether an error lets the next hedge start (`on`/`when`; `false` ends the
+/// call with that error).
+pub fn hedged<S, F, Fut, T, E, R>(
+    site: &HedgeSite,
+    budget: Option<&BudgetSite>,
+    attempt: F,
+    retryable: R,
+) -> impl Future<Output = Result<T, E>>
+where
+    S: AsyncSleeper,
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    R: Fn(&E) -> bool,
+{
+    crate::hedge::run::run::<S, F, Fut, T, E, R>(
+        site.hedge(),
+        attempt,
+        retryable,
+        budget.map(BudgetSite::budget),
+    )
+}

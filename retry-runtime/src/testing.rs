@@ -31,8 +31,8 @@ pub fn scope() -> NameScope {
 }
 
 /// Resets every breaker (to closed, failures forgotten), every retry budget (to its reserve,
-/// counts from zero) and every rate limiter (to its whole burst) of this thread's scope: the process-wide ones outside a
-/// [`scope`].
+/// counts from zero), every rate limiter (to its whole burst) and every hedge site (counts and
+/// latencies forgotten) of this thread's scope: the process-wide ones outside a [`scope`].
 ///
 /// ```
 /// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
@@ -51,6 +51,9 @@ pub fn reset_all() {
     }
     for limiter in crate::rate_limit::registry::rate_limiters_snapshot() {
         limiter.reset();
+    }
+    for hedge in crate::hedge::registry::hedges_snapshot() {
+        hedge.reset();
     }
 }
 

@@ -17,6 +17,7 @@
 //! - [`RETRY_KEYS`], [`BREAKER_KEYS`], [`BULKHEAD_KEYS`] and [`RATE_LIMIT_KEYS`]: every key
 //!   with its [`Kind`], bounds, default, one line of documentation, an example, and the builder
 //!   method that sets it.
+//! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -43,6 +44,7 @@ mod backoff;
 mod breaker;
 mod bulkhead;
 pub mod duration;
+mod hedge;
 mod jitter;
 mod keys;
 mod names;
@@ -55,6 +57,9 @@ pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
 };
 pub use bulkhead::{BulkheadConfig, BulkheadConfigBuilder, BulkheadConfigError, MAX_CONCURRENT};
+pub use hedge::{
+    DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, MAX_HEDGE_AFTER, MAX_HEDGES,
+};
 pub use jitter::Jitter;
 pub use keys::{BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value, find};
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};

@@ -49,7 +49,23 @@ async fn every_key() -> Result<(), StoreError> {
     Ok(())
 }
 
+#[retry_runtime::hedge(
+    after = "p99",
+    floor = "20ms",
+    max_hedges = 3,
+    on = [Timeout, Io(_)],
+    when = StoreError::is_transient,
+    budget = "api",
+    name = "store.search",
+    sleeper = retry_runtime::TokioSleeper,
+    crate = retry_runtime,
+)]
+async fn every_hedge_key(key: &str) -> Result<String, StoreError> {
+    Ok(key.to_owned())
+}
+
 fn main() {
     let _ = bare();
     let _ = every_key();
+    let _ = every_hedge_key("a");
 }

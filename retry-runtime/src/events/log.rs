@@ -73,7 +73,9 @@ pub(super) fn wanted(event: &Event<'_>) -> bool {
         Event::Exhausted { .. } => Level::WARN,
         Event::BreakerTransition { to, .. } if *to == BreakerState::Open => Level::WARN,
         Event::Succeeded { .. } | Event::BreakerTransition { .. } => Level::INFO,
-        Event::AttemptFailed { .. } | Event::BreakerCall { .. } => return false,
+        Event::AttemptFailed { .. } | Event::BreakerCall { .. } | Event::HedgeCall { .. } => {
+            return false;
+        }
         _ => Level::DEBUG,
     };
     level <= LevelFilter::current()
@@ -152,6 +154,19 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             state = state.name(),
             "call rejected by circuit breaker"
         ),
+        Event::BulkheadFull { .. } | Event::RateLimited { .. } | Event::HedgeStarted { .. } => {
+            on_limit_event(event);
+        }
+        Event::AttemptFailed { .. }
+        | Event::Succeeded { .. }
+        | Event::BreakerCall { .. }
+        | Event::HedgeCall { .. } => {}
+    }
+}
+
+/// The events of the bulkhead, the rate limiter and the hedge, all at DEBUG.
+fn on_limit_event(event: &Event<'_>) {
+    match *event {
         Event::BulkheadFull {
             name,
             max_concurrent,
@@ -169,7 +184,18 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             "call rejected by rate limiter"
         ),
-        Event::AttemptFailed { .. } | Event::Succeeded { .. } | Event::BreakerCall { .. } => {}
+        Event::HedgeStarted {
+            name,
+            hedge,
+            elapsed,
+        } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            hedge,
+            elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            "attempt still running; started a hedge beside it"
+        ),
+        _ => {}
     }
 }
 

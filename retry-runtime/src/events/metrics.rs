@@ -16,6 +16,7 @@
 //! | `bulkhead_max_allowed_concurrent_calls` | gauge | `name` |
 //! | `ratelimiter_available_permissions` | gauge, negative while waiting calls hold reservations | `name` |
 //! | `ratelimiter_waiting_threads` | gauge | `name` |
+//! | `hedge_calls_total` | counter | `name`, `kind` = `primary_won`, `hedge_won`, `failed` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -35,7 +36,7 @@ use metrics::{
     Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, SharedString, Unit,
 };
 
-use super::{BreakerOutcome, Event, Source};
+use super::{BreakerOutcome, Event, HedgeOutcome, Source};
 use crate::breaker_state::BreakerState;
 
 const DEFAULT_PREFIX: &str = "resilience4j_";
@@ -58,6 +59,7 @@ struct Names {
     bulkhead_max_allowed: &'static str,
     rate_limiter_available: &'static str,
     rate_limiter_waiting: &'static str,
+    hedge_calls: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -125,6 +127,7 @@ fn names() -> &'static Names {
             bulkhead_max_allowed: name("bulkhead_max_allowed_concurrent_calls"),
             rate_limiter_available: name("ratelimiter_available_permissions"),
             rate_limiter_waiting: name("ratelimiter_waiting_threads"),
+            hedge_calls: name("hedge_calls_total"),
         };
         describe_names(&names);
         names
@@ -200,6 +203,10 @@ fn describe_names(names: &Names) {
         gauge(
             names.rate_limiter_waiting,
             "Calls waiting for a rate limiter's permit",
+        );
+        counter(
+            names.hedge_calls,
+            "Hedged calls, by which attempt's outcome was returned",
         );
     });
 }
@@ -283,6 +290,7 @@ enum Kind {
     RateLimiter {
         burst: u32,
     },
+    Hedge,
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -320,6 +328,10 @@ enum Series {
         available: Gauge,
         waiting: Gauge,
     },
+    Hedge {
+        /// In [`HEDGE_KINDS`]' order.
+        calls: [Counter; 3],
+    },
 }
 
 const RETRY_KINDS: [&str; 4] = [
@@ -327,6 +339,12 @@ const RETRY_KINDS: [&str; 4] = [
     "successful_with_retry",
     "failed_without_retry",
     "failed_with_retry",
+];
+
+const HEDGE_KINDS: [HedgeOutcome; 3] = [
+    HedgeOutcome::PrimaryWon,
+    HedgeOutcome::HedgeWon,
+    HedgeOutcome::Failed,
 ];
 
 const BREAKER_KINDS: [BreakerOutcome; 4] = [
@@ -351,6 +369,10 @@ impl Handles {
 
     pub(crate) const fn rate_limiter(burst: u32) -> Handles {
         Handles::new(Kind::RateLimiter { burst })
+    }
+
+    pub(crate) const fn hedge() -> Handles {
+        Handles::new(Kind::Hedge)
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -417,6 +439,15 @@ impl Resolved {
             Series::RateLimiter {
                 available,
                 waiting: gauge(names.rate_limiter_waiting, name_only),
+            }
+        } else if kind == Kind::Hedge {
+            Series::Hedge {
+                calls: HEDGE_KINDS.map(|kind| {
+                    counter(
+                        names.hedge_calls,
+                        [("name", name), ("kind", kind.name()), NONE],
+                    )
+                }),
             }
         } else if kind == Kind::Retry {
             Series::Retry {
@@ -632,6 +663,11 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
                 gauge.set(rate);
             }
         }
+        (Event::HedgeCall { outcome, .. }, Some(Series::Hedge { calls })) => {
+            if let Some(index) = HEDGE_KINDS.iter().position(|kind| *kind == outcome) {
+                calls[index].increment(1);
+            }
+        }
         (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
             not_permitted.increment(1);
         }
@@ -720,10 +756,18 @@ fn uncached(event: &Event<'_>) {
         Event::CallRejected { name, .. } => {
             counter(names.breaker_not_permitted, [("name", name), NONE, NONE]).increment(1);
         }
+        Event::HedgeCall { name, outcome, .. } => {
+            counter(
+                names.hedge_calls,
+                [("name", name), ("kind", outcome.name()), NONE],
+            )
+            .increment(1);
+        }
         Event::BreakerTransition { .. }
         | Event::AttemptFailed { .. }
         | Event::BulkheadFull { .. }
-        | Event::RateLimited { .. } => {}
+        | Event::RateLimited { .. }
+        | Event::HedgeStarted { .. } => {}
     }
 }
 

@@ -153,6 +153,47 @@ pub enum Event<'a> {
         /// How long until a call would be admitted.
         retry_after: Duration,
     },
+    /// A hedged call started another attempt beside the ones still running.
+    HedgeStarted {
+        /// The hedge site.
+        name: &'static str,
+        /// Which extra attempt this is, from 1.
+        hedge: u32,
+        /// How long after the call began it started.
+        elapsed: Duration,
+    },
+    /// A hedged call finished.
+    HedgeCall {
+        /// The hedge site.
+        name: &'static str,
+        /// Which attempt's outcome was returned.
+        outcome: HedgeOutcome,
+        /// Attempts started, the first included.
+        attempts: u32,
+    },
+}
+
+/// Which attempt of a hedged call gave its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HedgeOutcome {
+    /// The first attempt returned `Ok` (whether or not hedges had started).
+    PrimaryWon,
+    /// An extra attempt returned `Ok` first.
+    HedgeWon,
+    /// The call returned an error: a non-retryable one, or the last when every attempt failed.
+    Failed,
+}
+
+impl HedgeOutcome {
+    /// The `kind` label of `hedge_calls_total`: `"primary_won"`, `"hedge_won"`, `"failed"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            HedgeOutcome::PrimaryWon => "primary_won",
+            HedgeOutcome::HedgeWon => "hedge_won",
+            HedgeOutcome::Failed => "failed",
+        }
+    }
 }
 
 /// How a breaker counted a call.
@@ -232,6 +273,16 @@ impl Source {
             log: log::Throttle::new(),
             #[cfg(feature = "metrics")]
             metrics: metrics::Handles::rate_limiter(burst),
+        }
+    }
+
+    /// The source of a hedge site.
+    pub(crate) const fn hedge(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::hedge(),
         }
     }
 
@@ -483,4 +534,36 @@ pub(crate) fn rate_limiter_available(source: &Source, available: i64) {
 #[cfg(feature = "metrics")]
 pub(crate) fn rate_limiter_waiting(source: &Source, started: bool) {
     metrics::rate_limiter_waiting(source, started);
+}
+
+/// A hedged call started its `hedge`-th extra attempt, `elapsed` after it began.
+#[cold]
+pub(crate) fn hedge_started(source: &Source, hedge: u32, elapsed: Duration) {
+    if unheard(tracing::Level::DEBUG) {
+        return;
+    }
+    emit(
+        source,
+        &Event::HedgeStarted {
+            name: source.name,
+            hedge,
+            elapsed,
+        },
+    );
+}
+
+/// A hedged call finished after starting `attempts` attempts.
+#[inline]
+pub(crate) fn hedge_call(source: &Source, outcome: HedgeOutcome, attempts: u32) {
+    if unheard(tracing::Level::TRACE) {
+        return;
+    }
+    emit(
+        source,
+        &Event::HedgeCall {
+            name: source.name,
+            outcome,
+            attempts,
+        },
+    );
 }

@@ -1,0 +1,85 @@
+//! Code generation for `#[hedge]`: the body becomes a closure making one attempt's future (a
+//! non-`move` `async` block borrowing the arguments, so attempts share them), which the runtime
+//! starts again beside a slow attempt and races, all inside the call's own future.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use retry_settings::HedgeDelay;
+use syn::Ident;
+
+use crate::classify::selects;
+use crate::codegen::{duration_tokens, fake_return};
+use crate::hedge::validate::HedgePlan;
+use crate::signature::FnShape;
+
+/// Wraps one body (the fn's, or an inner attribute's expansion of it) in the hedge.
+pub(crate) fn wrap_body(
+    plan: &HedgePlan,
+    shape: &FnShape,
+    fn_name: &Ident,
+    body: &TokenStream,
+) -> TokenStream {
+    let name = |text: &str| Ident::new(text, Span::mixed_site());
+    let (site, budget_site, error) = (
+        name("__HEDGE_SITE"),
+        name("__HEDGE_BUDGET"),
+        name("hedge_error"),
+    );
+    let krate = &plan.krate;
+    let private = quote!(#krate::__private);
+    let site_name = plan.name.as_ref().map_or_else(
+        || {
+            let fn_name = fn_name.to_string();
+            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
+        },
+        ToTokens::to_token_stream,
+    );
+    let after = match plan.after {
+        HedgeDelay::Fixed(after) => {
+            let after = duration_tokens(krate, after);
+            quote!(#private::HedgeDelay::Fixed(#after))
+        }
+        HedgeDelay::Quantile { per_mille, floor } => {
+            let floor = duration_tokens(krate, floor);
+            quote!(#private::HedgeDelay::Quantile { per_mille: #per_mille, floor: #floor })
+        }
+    };
+    let max_hedges = plan.max_hedges;
+    let sleeper = plan.sleeper.as_ref().map_or_else(
+        || quote!(#private::DefaultSleeper),
+        ToTokens::to_token_stream,
+    );
+    let (budget_static, budget) = match &plan.budget {
+        Some(budget) => (
+            quote!(static #budget_site: #private::BudgetSite = #private::BudgetSite::new(#budget);),
+            quote!(::core::option::Option::Some(&#budget_site)),
+        ),
+        None => (TokenStream::new(), quote!(::core::option::Option::None)),
+    };
+    // Without `on`/`when`, every error starts the next attempt.
+    let retryable = plan.classifier.as_ref().map_or_else(
+        || quote!(|_| true),
+        |classifier| {
+            let selected = selects(Some(classifier), &quote!(#error));
+            quote!(|#error| #selected)
+        },
+    );
+    let fake_return = fake_return(&shape.output);
+    quote! {{
+        static #site: #private::HedgeSite = #private::HedgeSite::new(
+            #site_name,
+            #private::HedgeConfig::new_const(#after, #max_hedges),
+        );
+        #budget_static
+        #private::hedged::<#sleeper, _, _, _, _, _>(
+            &#site,
+            #budget,
+            || async {
+                #fake_return
+                #body
+            },
+            #retryable,
+        )
+        .await
+    }}
+}
