@@ -47,21 +47,21 @@ pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<Rate
         .map(|arg| limits::count(arg, RATE_LIMIT_KEYS, "burst", errors));
     // The settings model's builder checks both; without `burst`, a second's worth, as
     // `governor`'s `Quota::per_second`.
+    // Each value read is checked, even when the other is missing or unreadable (already
+    // reported): a missing `per_second` stands in as 1, which is valid, to check `burst`.
+    let mut builder = RateLimitConfig::builder().per_second(per_second.unwrap_or(1));
+    if let Some(Some(burst)) = burst {
+        builder = builder.burst(burst);
+    }
+    let written = [
+        ("per_second", args.per_second.as_ref()),
+        ("burst", args.burst.as_ref()),
+    ];
+    for error in builder.errors() {
+        limits::report(&written, error.field, error.reason(), errors);
+    }
     let config = match (per_second, burst) {
-        (Some(per_second), None | Some(Some(_))) => {
-            let mut builder = RateLimitConfig::builder().per_second(per_second);
-            if let Some(Some(burst)) = burst {
-                builder = builder.burst(burst);
-            }
-            let written = [
-                ("per_second", args.per_second.as_ref()),
-                ("burst", args.burst.as_ref()),
-            ];
-            for error in builder.errors() {
-                limits::report(&written, error.field, error.reason(), errors);
-            }
-            builder.build().ok()
-        }
+        (Some(_), None | Some(Some(_))) => builder.build().ok(),
         _ => None,
     };
     let max_wait = limits::max_wait(args.max_wait.as_ref(), errors);

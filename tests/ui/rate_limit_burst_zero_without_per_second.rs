@@ -1,0 +1,17 @@
+use retry_runtime::{RateLimited, rate_limit};
+
+#[derive(Debug)]
+enum ApiError {
+    Limited(RateLimited),
+}
+
+impl From<RateLimited> for ApiError {
+    fn from(limited: RateLimited) -> Self {
+        ApiError::Limited(limited)
+    }
+}
+
+#[rate_limit(name = "api", burst = 0)]
+fn fetch() -> Result<(), ApiError> { Ok(()) }
+
+fn main() {}
