@@ -56,13 +56,15 @@ use crate::rate_limit::{MAX_BURST, MAX_PER_SECOND, RateLimitConfigBuilder};
 #[derive(Clone, Copy, Debug)]
 pub struct Key<B> {
     /// The key as the attribute and configuration files spell it, and the name of the builder
-    /// method that sets it (`factor` excepted: it sets an exponential backoff's factor).
+    /// method that sets it (`factor` excepted: it sets an exponential backoff's factor; and a
+    /// duration `window` is set by `time_window`).
     pub name: &'static str,
     /// What it takes, its bounds, and the setter.
     pub kind: Kind<B>,
-    /// The value without the key, read from [`RetryPolicy::DEFAULT`] or
-    /// [`BreakerConfig::DEFAULT`]; `None` when the key is unset by default (`max_elapsed`) or
-    /// follows another (`min_calls` is `window`'s).
+    /// The value without the key, read from [`RetryPolicy::DEFAULT`],
+    /// [`BreakerConfig::DEFAULT`] or [`BulkheadConfig::DEFAULT`]; `None` when the key is unset
+    /// by default (`max_elapsed`), follows another (`min_calls` is `window`'s, `burst`
+    /// `per_second`'s) or must be given (`per_second`).
     pub default: Option<Value>,
     /// What it means, in one line.
     pub doc: &'static str,

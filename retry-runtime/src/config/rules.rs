@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use retry_settings::Value as Setting;
+use retry_settings::Value as ModelValue;
 use retry_settings::{Key, Kind, duration};
 
 use super::error::{QUOTE_LIMIT, quote, show_number};
@@ -193,18 +193,18 @@ impl CountOrSpan {
 }
 
 impl Rule for CountOrSpan {
-    type Output = Setting;
+    type Output = ModelValue;
 
-    fn read(&self, value: &Value) -> Result<Setting, String> {
+    fn read(&self, value: &Value) -> Result<ModelValue, String> {
         match value {
-            Value::Integer(_) => self.count.read(value).map(Setting::Count),
+            Value::Integer(_) => self.count.read(value).map(ModelValue::Count),
             Value::Text(_) => match (Span { zero: true }).read(value)? {
                 duration if duration < self.min_duration => Err(format!(
                     "a time-based window of {} is too short to split into its ten buckets; give at least {}, such as \"10s\"",
                     duration::describe(duration),
                     duration::describe(self.min_duration)
                 )),
-                duration => Ok(Setting::Duration(duration)),
+                duration => Ok(ModelValue::Duration(duration)),
             },
             other => Err(format!(
                 "expected a whole number of calls (such as 20) or a duration string (such as \"10s\"), found {}",
