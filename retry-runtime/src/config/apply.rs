@@ -7,11 +7,13 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use super::Overrides;
 use super::error::ConfigError;
 use super::keys::{
-    BreakerOverride, BudgetOverride, BulkheadOverride, RateLimitOverride, RetryOverride,
+    BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
+    RetryOverride,
 };
 use super::settings::{Name, Section, environment_form};
 use retry_settings::{
-    BREAKER_KEYS, BULKHEAD_KEYS, Key, RATE_LIMIT_KEYS, RETRY_KEYS, RateLimitConfig, Value, find,
+    BREAKER_KEYS, BULKHEAD_KEYS, HedgeConfig, HedgeDelay, Key, RATE_LIMIT_KEYS, RETRY_KEYS,
+    RateLimitConfig, Value, find,
 };
 
 use crate::budget::BudgetConfig;
@@ -30,6 +32,7 @@ pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
     crate::budget::set_override(budget_config);
     crate::bulkhead::registry::set_override(bulkhead_config);
     crate::rate_limit::registry::set_override(rate_limit_config);
+    crate::hedge::registry::set_override(hedge_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",
@@ -55,6 +58,7 @@ pub fn unmatched() -> Vec<String> {
         (Section::Budget, overrides.budget.keys().collect()),
         (Section::Bulkhead, overrides.bulkhead.keys().collect()),
         (Section::RateLimit, overrides.rate_limit.keys().collect()),
+        (Section::Hedge, overrides.hedge.keys().collect()),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {
@@ -258,6 +262,38 @@ pub(crate) fn rate_limit_config(name: &'static str, compiled: RateLimitConfig) -
     set_all(RATE_LIMIT_KEYS, compiled.to_builder(), found.values())
         .build()
         .unwrap_or(compiled)
+}
+
+/// The settings a hedge site is created with: the site's, with any override applied. A
+/// quantile `after` keeps the site's floor unless the override gives one; a `floor` for an
+/// `after` that is fixed, like any invalid combination, is a warning, and the site keeps its
+/// settings.
+pub(crate) fn hedge_config(name: &'static str, compiled: HedgeConfig) -> HedgeConfig {
+    let Some(found) = overrides_for(
+        Section::Hedge,
+        |overrides| &overrides.hedge,
+        name,
+        HedgeOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    let after = match (found.after, compiled.after()) {
+        (Some(after @ HedgeDelay::Quantile { .. }), HedgeDelay::Quantile { floor, .. }) => {
+            after.with_floor(floor)
+        }
+        (overridden, after) => Ok(overridden.unwrap_or(after)),
+    };
+    let after = match (after, found.floor) {
+        (Ok(after), Some(floor)) => after.with_floor(floor),
+        (after, _) => after,
+    };
+    let config = after.and_then(|after| {
+        HedgeConfig::new(after, found.max_hedges.unwrap_or(compiled.max_hedges()))
+    });
+    config.unwrap_or_else(|error| {
+        tracing::warn!(target: crate::TRACING_TARGET, name, reason = %error, "the configured hedge override does not fit this site; keeping the site's settings");
+        compiled
+    })
 }
 
 /// The settings a budget is created with.

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use retry_settings::{
     BACKOFF_NAMES, BREAKER_KEYS, BULKHEAD_KEYS, Backoff, BreakerConfigBuilder,
-    BulkheadConfigBuilder, JITTER_NAMES, Jitter, Key, RATE_LIMIT_KEYS, RETRY_KEYS,
-    RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
+    BulkheadConfigBuilder, HedgeDelay, JITTER_NAMES, Jitter, Key, MAX_HEDGES, RATE_LIMIT_KEYS,
+    RETRY_KEYS, RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
 };
 
 use super::error::ConfigError;
-use super::rules::{Choice, Count, CountOrSpan, Number, Span};
+use super::rules::{After, Choice, Count, CountOrSpan, Number, Span, UpToAnHour};
 use super::settings::Setting;
 use crate::budget::{MAX_TOKENS, MIN_SHARE};
 
@@ -65,12 +65,13 @@ macro_rules! overrides {
                 Ok(read)
             }
 
-            /// The keys set, with their values, in the order of the table.
-            #[allow(dead_code, reason = "the budget's keys are not the settings model's: set one by one")]
+            /// The keys set that are the settings model's, with their values, in the order of
+            /// the table.
+            #[allow(dead_code, reason = "the budget's and the hedge's keys are set one by one")]
             pub(super) fn values(&self) -> Vec<(&'static str, Value)> {
                 let mut values = Vec::new();
-                $(if let Some(value) = self.$key {
-                    values.push((stringify!($key), Value::from(value)));
+                $(if let Some(value) = self.$key.and_then(AsModelValue::as_model_value) {
+                    values.push((stringify!($key), value));
                 })*
                 values
             }
@@ -163,11 +164,53 @@ overrides! {
         max_concurrent: u32 = Count::of(bulkhead("max_concurrent")),
     }
 
+    /// `[hedge.name]`: a hedge site's settings (by its name, `module::fn` unless given).
+    HedgeOverride in "hedge" {
+        after: HedgeDelay = After,
+        // Bounds a quantile `after`; whether the `after` in effect is one is checked by the site.
+        floor: Duration = UpToAnHour { key: "floor" },
+        max_hedges: u32 = Count {
+            min: 1,
+            max: MAX_HEDGES,
+            below: None,
+        },
+    }
+
     /// `[rate_limit.name]`: a rate limiter's settings, shared by every site that names it.
     RateLimitOverride in "rate_limit" per site "max_wait" {
         per_second: u32 = Count::of(rate_limit("per_second")),
         // A `burst` not given follows a new `per_second` when it followed the old one.
         burst: u32 = Count::of(rate_limit("burst")),
+    }
+}
+
+/// A key's value as the settings model's tables take it; `None` for one they do not hold.
+trait AsModelValue: Copy {
+    fn as_model_value(self) -> Option<Value>;
+}
+
+macro_rules! as_model_value {
+    ($($type:ty),*) => {$(
+        impl AsModelValue for $type {
+            fn as_model_value(self) -> Option<Value> {
+                Some(Value::from(self))
+            }
+        }
+    )*};
+}
+
+as_model_value!(u32, f64, Duration, Backoff, Jitter);
+
+impl AsModelValue for Value {
+    fn as_model_value(self) -> Option<Value> {
+        Some(self)
+    }
+}
+
+/// The hedge's `after` has no key table: its site sets it.
+impl AsModelValue for HedgeDelay {
+    fn as_model_value(self) -> Option<Value> {
+        None
     }
 }
 

@@ -19,6 +19,10 @@
 //! [rate_limit.api]             # a rate limiter, by name
 //! per_second = 50
 //! burst = 10
+//!
+//! [hedge."search::query"]      # a hedge site, by its name (`name = ...`, or `module::fn`)
+//! after = "p99"
+//! max_hedges = 2
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -28,7 +32,7 @@
 //!
 //! Overrides are partial: the keys given replace the compiled-in values, the others stay (a
 //! `factor` alone changes the factor of an exponential backoff, a `backoff` alone the kind). Each
-//! site, breaker, budget, bulkhead and rate limiter applies its override when it first runs (or
+//! site, breaker, budget, bulkhead, rate limiter and hedge applies its override when it first runs (or
 //! is registered by name), so [`install`] them at start-up, before the first call.
 //!
 //! A breaker's `window` is a count of calls (`window = 20`) or a duration (`window = "10s"`):
@@ -72,6 +76,9 @@
 //! | `bulkhead` | `max_concurrent` | 1 to [`MAX_CONCURRENT`](crate::MAX_CONCURRENT) (1000000) |
 //! | `rate_limit` | `per_second` | 1 to [`MAX_PER_SECOND`](crate::MAX_PER_SECOND) (1000000000) |
 //! | | `burst` | 1 to [`MAX_BURST`](crate::MAX_BURST) (1000000000) |
+//! | `hedge` | `after` | a duration, `"0s"` to `"1h"`, or a quantile, `"p50"` to `"p99.9"` |
+//! | | `floor` | a duration, `"0s"` to `"1h"`; for a quantile `after` only (checked by the site) |
+//! | | `max_hedges` | 1 to [`MAX_HEDGES`](crate::MAX_HEDGES) (10) |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -102,7 +109,10 @@ pub use apply::{install, unmatched};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 
-use keys::{BreakerOverride, BudgetOverride, BulkheadOverride, RateLimitOverride, RetryOverride};
+use keys::{
+    BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
+    RetryOverride,
+};
 use settings::{Group, Name, Section};
 
 /// Overrides by section and name, checked; see the module documentation.
@@ -113,6 +123,7 @@ pub struct Overrides {
     budget: BTreeMap<Name, BudgetOverride>,
     bulkhead: BTreeMap<Name, BulkheadOverride>,
     rate_limit: BTreeMap<Name, RateLimitOverride>,
+    hedge: BTreeMap<Name, HedgeOverride>,
 }
 
 impl Overrides {
@@ -265,6 +276,12 @@ impl Overrides {
                     RateLimitOverride::read(&settings, origin)?,
                     RateLimitOverride::merged_with,
                 ),
+                Section::Hedge => add(
+                    &mut overrides.hedge,
+                    name,
+                    HedgeOverride::read(&settings, origin)?,
+                    HedgeOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -277,6 +294,7 @@ impl Overrides {
             && self.budget.is_empty()
             && self.bulkhead.is_empty()
             && self.rate_limit.is_empty()
+            && self.hedge.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -308,6 +326,9 @@ impl Overrides {
                 RateLimitOverride::merged_with,
             );
         }
+        for (name, found) in later.hedge {
+            add(&mut self.hedge, name, found, HedgeOverride::merged_with);
+        }
         self
     }
 }
@@ -333,6 +354,7 @@ mod tests {
             .chain(super::BudgetOverride::KEYS)
             .chain(super::BulkheadOverride::KEYS)
             .chain(super::RateLimitOverride::KEYS)
+            .chain(super::HedgeOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

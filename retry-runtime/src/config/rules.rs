@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use retry_settings::Value as ModelValue;
-use retry_settings::{Key, Kind, duration};
+use retry_settings::{HedgeDelay, Key, Kind, MAX_HEDGE_AFTER, duration};
 
 use super::error::{QUOTE_LIMIT, quote, show_number};
 use super::settings::Value;
@@ -157,6 +157,51 @@ impl Rule for Span {
             Err(reason) if text.chars().count() <= QUOTE_LIMIT => Err(reason.to_string()),
             Err(_) => Err(format!(
                 "{} is not a duration; write one like \"250ms\" or \"1m30s\" (units: ns, us, ms, s, m, h)",
+                quote(text)
+            )),
+        }
+    }
+}
+
+/// A duration string of at most an hour (the hedge's `floor`).
+pub(super) struct UpToAnHour {
+    pub(super) key: &'static str,
+}
+
+impl Rule for UpToAnHour {
+    type Output = Duration;
+
+    fn read(&self, value: &Value) -> Result<Duration, String> {
+        match (Span { zero: true }).read(value)? {
+            long if long > MAX_HEDGE_AFTER => Err(format!(
+                "{} is more than an hour; a hedge waits at most an hour (`{} = \"1h\"`)",
+                duration::describe(long),
+                self.key
+            )),
+            duration => Ok(duration),
+        }
+    }
+}
+
+/// The hedge's `after`: a duration of at most an hour, or a quantile from `"p50"` to `"p99.9"`.
+pub(super) struct After;
+
+impl Rule for After {
+    type Output = HedgeDelay;
+
+    fn read(&self, value: &Value) -> Result<HedgeDelay, String> {
+        let Value::Text(text) = value else {
+            return Err(format!(
+                "expected a duration string such as \"50ms\" or a quantile such as \"p95\", found {}",
+                describe(value)
+            ));
+        };
+        match HedgeDelay::parse(text) {
+            Ok(delay) => Ok(delay),
+            // The parser's reasons quote the text: only short ones are kept.
+            Err(error) if text.chars().count() <= QUOTE_LIMIT => Err(error.to_string()),
+            Err(_) => Err(format!(
+                "{} is neither a duration such as \"50ms\" nor a quantile such as \"p95\"",
                 quote(text)
             )),
         }

@@ -23,6 +23,7 @@ pub(super) enum Section {
     Budget,
     Bulkhead,
     RateLimit,
+    Hedge,
 }
 
 impl Section {
@@ -34,6 +35,7 @@ impl Section {
             Section::Budget,
             Section::Bulkhead,
             Section::RateLimit,
+            Section::Hedge,
         ]
         .into_iter()
         .find(|section| section.name() == name)
@@ -47,6 +49,7 @@ impl Section {
             Section::Budget => "budget",
             Section::Bulkhead => "bulkhead",
             Section::RateLimit => "rate_limit",
+            Section::Hedge => "hedge",
         }
     }
 
@@ -54,7 +57,7 @@ impl Section {
         ConfigError::new(
             origin,
             key,
-            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead` and `rate_limit`",
+            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit` and `hedge`",
         )
     }
 }

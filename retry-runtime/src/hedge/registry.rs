@@ -1,10 +1,22 @@
 //! Hedges by name, shared by every fn and method that names them.
 
+use std::sync::OnceLock;
+
 use super::Hedge;
 use crate::named::Named;
 use retry_settings::HedgeConfig;
 
 static HEDGES: Named<Hedge> = Named::new();
+
+/// Applies configured overrides to a hedge's settings: set by the `config` module when
+/// overrides are installed, so hedges know nothing of where settings come from.
+static OVERRIDE: OnceLock<fn(&'static str, HedgeConfig) -> HedgeConfig> = OnceLock::new();
+
+/// Sets the one function that applies overrides to new hedge sites.
+#[cfg_attr(not(feature = "config"), allow(dead_code))]
+pub(crate) fn set_override(apply: fn(&'static str, HedgeConfig) -> HedgeConfig) {
+    let _ = OVERRIDE.set(apply);
+}
 
 /// The hedge site registered under `name`: `None` until a `#[hedge]` fn with that name (by
 /// default `module::fn`) has run, or [`register_hedge`] was called.
@@ -24,7 +36,10 @@ pub fn hedge(name: &str) -> Option<&'static Hedge> {
 
 /// The hedge named `name`, created with `config` if it does not exist yet. If it exists with
 /// other settings, those stay and a warning says so.
+///
+/// With the `config` feature, installed overrides for `name` apply first.
 pub fn register_hedge(name: &'static str, config: HedgeConfig) -> &'static Hedge {
+    let config = OVERRIDE.get().map_or(config, |apply| apply(name, config));
     let (hedge, created) = HEDGES.get_or_create(name, || Hedge::new(name, config));
     if !created && *hedge.config() != config {
         tracing::warn!(
