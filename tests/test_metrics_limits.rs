@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use metrics_util::CompositeKey;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use metrics_util::{CompositeKey, MetricKind};
 use retry_runtime::testing::pause_sync_time;
 use retry_runtime::{BulkheadFull, RateLimited, bulkhead, rate_limit};
 
@@ -29,26 +29,35 @@ impl From<RateLimited> for Error {
     }
 }
 
-/// Every gauge of `limiter` now, by metric name. The debugging recorder's snapshot takes each
-/// gauge's value (it reads 0 until set again), so a test reads all it needs from one snapshot.
-fn gauges(snapshotter: &Snapshotter, limiter: &str) -> HashMap<String, f64> {
+/// One series: its name, its labels and its value.
+type Series = (String, Vec<(String, String)>, DebugValue);
+
+/// Every series now.
+fn series(snapshotter: &Snapshotter) -> Vec<Series> {
     let snapshot: Vec<(CompositeKey, _, _, DebugValue)> = snapshotter.snapshot().into_vec();
     snapshot
         .into_iter()
-        .filter_map(|(key, _, _, value)| {
-            let labels: Vec<(&str, &str)> = key
+        .map(|(key, _, _, value)| {
+            let labels = key
                 .key()
                 .labels()
-                .map(|label| (label.key(), label.value()))
+                .map(|label| (label.key().to_owned(), label.value().to_owned()))
                 .collect();
-            match value {
-                DebugValue::Gauge(value)
-                    if key.kind() == MetricKind::Gauge && labels == [("name", limiter)] =>
-                {
-                    Some((key.key().name().to_owned(), value.into_inner()))
-                }
-                _ => None,
+            (key.key().name().to_owned(), labels, value)
+        })
+        .collect()
+}
+
+/// Every gauge of `limiter` now, by metric name. The debugging recorder's snapshot takes each
+/// gauge's value (it reads 0 until set again), so a test reads all it needs from one snapshot.
+fn gauges(snapshotter: &Snapshotter, limiter: &str) -> HashMap<String, f64> {
+    series(snapshotter)
+        .into_iter()
+        .filter_map(|(name, labels, value)| match value {
+            DebugValue::Gauge(value) if labels == [("name".to_owned(), limiter.to_owned())] => {
+                Some((name, value.into_inner()))
             }
+            _ => None,
         })
         .collect()
 }
@@ -172,25 +181,18 @@ fn hedge_calls_are_counted_by_which_attempt_won() {
             assert_eq!(hedged(false, &failing).await, Err(Error::Full));
         });
     });
-    let counts: HashMap<String, u64> = snapshotter
-        .snapshot()
-        .into_vec()
+    let counts: HashMap<String, u64> = series(&snapshotter)
         .into_iter()
-        .filter_map(|(key, _, _, value)| {
-            let labels: Vec<(&str, &str)> = key
-                .key()
-                .labels()
-                .map(|label| (label.key(), label.value()))
-                .collect();
-            match (key.key().name(), labels.as_slice(), value) {
+        .filter_map(
+            |(name, labels, value)| match (name.as_str(), &labels[..], value) {
                 (
                     "resilience4j_hedge_calls_total",
-                    [("name", "metrics-hedge"), ("kind", kind)],
+                    [(_, site), (_, kind)],
                     DebugValue::Counter(count),
-                ) => Some(((*kind).to_owned(), count)),
+                ) if site == "metrics-hedge" => Some((kind.clone(), count)),
                 _ => None,
-            }
-        })
+            },
+        )
         .collect();
     assert_eq!(counts["hedge_won"], 1);
     assert_eq!(counts["primary_won"], 1);
