@@ -122,12 +122,17 @@ async fn a_non_retryable_error_ends_the_call_at_once_and_drops_the_others() {
     assert_eq!(hedge("classified").unwrap().counts().failed, 1);
 }
 
+#[retry_runtime::hedge(name = "classified-retryable", after = "50ms", max_hedges = 2, on = [Timeout])]
+async fn classified_retryable(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_retryable_error_starts_the_next_attempt_at_once() {
     // The primary times out at 20 ms (before `after`): the hedge starts then, not at 50 ms.
     let script = Script::new(&[(20, Err(StoreError::Timeout(1))), (10, Ok(2))]);
     let began = Instant::now();
-    assert_eq!(classified(&script).await, Ok(2));
+    assert_eq!(classified_retryable(&script).await, Ok(2));
     assert_eq!(began.elapsed(), Duration::from_millis(30));
     assert_eq!(script.counts(), (2, 2, 0));
 }
@@ -250,24 +255,131 @@ async fn quantile(script: &Script) -> Result<u32, StoreError> {
 #[tokio::test(start_paused = true)]
 async fn a_quantile_after_waits_the_floor_then_follows_the_latencies() {
     let site = || hedge("quantile").unwrap();
-    // 120 calls of 1..=20 ms, in a cycle: none slower than the floor hedges... until the floor
-    // is passed; every attempt's latency is recorded either way.
+    // Attempts of 1 to 20 ms, in turn. Until 100 latencies are known the site waits its 1 ms
+    // floor, so most calls start a hedge, whose latency counts too.
     let steps: Vec<(u64, Result<u32, StoreError>)> =
         (0..400).map(|n| (1 + n % 20, Ok(n as u32))).collect();
     let script = Script::new(&steps);
-    let first = quantile(&script).await;
-    assert_eq!(first, Ok(0));
+    assert_eq!(quantile(&script).await, Ok(0));
     assert_eq!(site().delay(), Duration::from_millis(1));
-    while site().latencies_recorded() < 112 {
+    while site().latencies_recorded() < 100 {
+        assert_eq!(site().delay(), Duration::from_millis(1));
         quantile(&script).await.unwrap();
     }
-    // Calls past 1 ms were hedged at the floor early on; the hedges' latencies count too. Once
-    // 100 are known, the p95 of them is far above the floor.
+    // From the 100th latency on, the site waits their p95: near the slow end of 1 to 20 ms.
     let delay = site().delay();
     assert!(
         delay >= Duration::from_millis(10) && delay <= Duration::from_millis(20),
         "p95 {delay:?}"
     );
+}
+
+#[retry_runtime::hedge(name = "quantile-floor", after = "p50", floor = "30ms")]
+async fn quantile_floor(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quantile_below_the_floor_waits_the_floor() {
+    let steps: Vec<(u64, Result<u32, StoreError>)> = (0..150).map(|n| (1, Ok(n))).collect();
+    let script = Script::new(&steps);
+    for _ in 0..120 {
+        quantile_floor(&script).await.unwrap();
+    }
+    let site = hedge("quantile-floor").unwrap();
+    assert!(site.latencies_recorded() >= 100);
+    assert_eq!(site.delay(), Duration::from_millis(30));
+}
+
+#[retry_runtime::hedge(name = "quantile-losers", after = "p95", floor = "5ms")]
+async fn quantile_losers(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_loser_counts_in_the_latencies_with_the_time_it_ran() {
+    let script = Script::new(&[(1_000, Ok(1)), (2, Ok(2))]);
+    assert_eq!(quantile_losers(&script).await, Ok(2));
+    // The hedge finished; the first attempt was dropped at 7 ms and counted as that.
+    assert_eq!(hedge("quantile-losers").unwrap().latencies_recorded(), 2);
+}
+
+#[retry_runtime::hedge(name = "all-at-once", after = "0ms", max_hedges = 2)]
+async fn all_at_once(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_zero_starts_every_attempt_at_once() {
+    let script = Script::new(&[(30, Ok(1)), (20, Ok(2)), (10, Ok(3))]);
+    let began = Instant::now();
+    assert_eq!(all_at_once(&script).await, Ok(3));
+    assert_eq!(began.elapsed(), Duration::from_millis(10));
+    assert_eq!(script.counts(), (3, 1, 2));
+}
+
+#[retry_runtime::hedge(name = "two-failures", after = "10ms", max_hedges = 3)]
+async fn two_failures(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_retryable_failures_at_once_start_two_attempts_at_once() {
+    let starts = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let seen = starts.clone();
+    let _hook = install_hook(move |event: &Event<'_>| {
+        if let Event::HedgeStarted {
+            name: "two-failures",
+            elapsed,
+            ..
+        } = *event
+        {
+            seen.lock().unwrap().push(elapsed);
+        }
+    });
+    // The first attempt and the hedge started at 10 ms both fail at 20 ms.
+    let script = Script::new(&[
+        (20, Err(StoreError::Timeout(1))),
+        (10, Err(StoreError::Timeout(2))),
+        (100, Ok(3)),
+        (5, Ok(4)),
+    ]);
+    assert_eq!(two_failures(&script).await, Ok(4));
+    let millis = |ms| Duration::from_millis(ms);
+    assert_eq!(
+        *starts.lock().unwrap(),
+        [millis(10), millis(20), millis(20)]
+    );
+}
+
+#[retry_runtime::hedge(
+    name = "refused-after-failure",
+    after = "10ms",
+    budget = "hedge-budget-empty"
+)]
+async fn refused_after_failure(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_budget_refusal_after_a_retryable_failure_returns_that_failure() {
+    retry_runtime::register_budget(
+        "hedge-budget-empty",
+        retry_runtime::BudgetConfig {
+            share: 0.0,
+            min_per_second: 0.0,
+            cap: 1.0,
+        },
+    )
+    .unwrap();
+    let script = Script::new(&[(3, Err(StoreError::Timeout(1)))]);
+    let began = Instant::now();
+    assert_eq!(
+        refused_after_failure(&script).await,
+        Err(StoreError::Timeout(1))
+    );
+    assert_eq!(began.elapsed(), Duration::from_millis(3));
+    assert_eq!(hedge("refused-after-failure").unwrap().counts().refused, 1);
 }
 
 #[retry_runtime::hedge(name = "send", after = "50ms", max_hedges = 3)]

@@ -133,16 +133,78 @@ async fn hedge_over_bulkhead(backend: &Backend) -> Result<u32, ApiError> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_hedge_outside_a_bulkhead_takes_a_slot_per_attempt() {
-    // The only slot is held by the slow first attempt: the hedge is rejected, and `on = [Slow]`
-    // does not select `Full`, which ends the call with it.
+async fn a_hedge_outside_a_bulkhead_takes_a_slot_per_attempt_and_a_rejected_one_ends_nothing() {
+    // The only slot is held by the slow first attempt: the hedge is rejected at 10 ms. A
+    // rejection is no outcome of the dependency, so the first attempt runs on and answers.
     let backend = Backend::new(|_| 1_000, |_| false);
-    assert_eq!(hedge_over_bulkhead(&backend).await, Err(ApiError::Full));
+    let began = Instant::now();
+    assert_eq!(hedge_over_bulkhead(&backend).await, Ok(0));
+    assert_eq!(began.elapsed(), Duration::from_millis(1_000));
     assert_eq!(backend.attempts(), 1);
     assert_eq!(
         bulkhead("hedge-over-bulkhead").unwrap().counts().rejected,
         1
     );
+}
+
+#[retry_runtime::hedge(name = "hedge-rejected-alone", after = "10ms", max_hedges = 1)]
+#[retry_runtime::bulkhead(name = "hedge-rejected-alone", max_concurrent = 1)]
+async fn hedge_rejected_alone(backend: &Backend) -> Result<u32, ApiError> {
+    backend.call().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_whose_every_attempt_is_rejected_returns_the_rejection_at_once() {
+    let backend = Backend::new(|_| 1, |_| false);
+    let slots = retry_runtime::register_bulkhead(
+        "hedge-rejected-alone",
+        retry_runtime::BulkheadConfig::new(1).unwrap(),
+    );
+    let _held = slots.try_acquire().unwrap();
+    let began = Instant::now();
+    assert_eq!(hedge_rejected_alone(&backend).await, Err(ApiError::Full));
+    // No hedge was started for it, and nothing waited.
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(hedge("hedge-rejected-alone").unwrap().counts().hedges, 0);
+}
+
+#[retry_runtime::retry(max_attempts = 2, delay = "0ms", jitter = "none")]
+#[retry_runtime::hedge(name = "retry-hedge-bulkhead", after = "10ms", max_hedges = 1)]
+#[retry_runtime::bulkhead(name = "retry-hedge-bulkhead", max_concurrent = 1)]
+async fn retry_hedge_bulkhead(backend: &Backend) -> Result<u32, ApiError> {
+    backend.call().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_hedge_does_not_stop_an_outer_retry_from_retrying_a_real_failure() {
+    // Attempt 0 holds the slot and fails at 50 ms; its hedge was rejected at 10 ms. The call
+    // returns attempt 0's failure, which is no rejection, so the retry runs it again.
+    let backend = Backend::new(|n| if n == 0 { 50 } else { 1 }, |n| n == 0);
+    assert_eq!(retry_hedge_bulkhead(&backend).await, Ok(1));
+    assert_eq!(backend.attempts(), 2);
+    assert_eq!(
+        bulkhead("retry-hedge-bulkhead").unwrap().counts().rejected,
+        1
+    );
+}
+
+#[retry_runtime::circuit_breaker(name = "breaker-hedge-bulkhead", failure_threshold = 1)]
+#[retry_runtime::hedge(name = "breaker-hedge-bulkhead", after = "10ms", max_hedges = 1)]
+#[retry_runtime::bulkhead(name = "breaker-hedge-bulkhead", max_concurrent = 1)]
+async fn breaker_hedge_bulkhead(backend: &Backend) -> Result<u32, ApiError> {
+    backend.call().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_breaker_outside_counts_a_real_failure_even_when_a_hedge_was_rejected() {
+    let backend = Backend::new(|_| 50, |_| true);
+    assert_eq!(
+        breaker_hedge_bulkhead(&backend).await,
+        Err(ApiError::Slow(0))
+    );
+    let breaker = retry_runtime::breaker("breaker-hedge-bulkhead").unwrap();
+    assert_eq!((breaker.counts().failed, breaker.counts().ignored), (1, 0));
+    assert_eq!(breaker.state(), retry_runtime::BreakerState::Open);
 }
 
 #[retry_runtime::hedge(name = "hedge-slots", after = "10ms", max_hedges = 2)]

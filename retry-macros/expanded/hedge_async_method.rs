@@ -22,6 +22,7 @@ async fn search(&self, query: &str) -> Result<Hits, SearchError> {
         >(
                 &__HEDGE_SITE,
                 ::core::option::Option::Some(&__HEDGE_BUDGET),
+                ::core::option::Option::None,
                 || async {
                     #[allow(
                         unknown_lints,

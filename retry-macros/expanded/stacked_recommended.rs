@@ -73,8 +73,8 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::retry_runtime::__private::Duration::from_nanos(10000000u64) }, 2u32),);
                 ::retry_runtime::__private::hedged:: <
                 ::retry_runtime::__private::DefaultSleeper, _, _, _, _, _ > (&
-                __HEDGE_SITE, ::core::option::Option::None, || async {
-                #[allow(unknown_lints, unreachable_code,
+                __HEDGE_SITE, ::core::option::Option::None, ::core::option::Option::None,
+                || async { #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let

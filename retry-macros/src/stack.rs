@@ -73,9 +73,13 @@ impl Strategy {
         !matches!(self, Strategy::Retry | Strategy::Hedge)
     }
 
-    /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored.
+    /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored, a
+    /// hedge starts no attempt at once for it (and keeps one flag per attempt).
     fn reads_rejections(self) -> bool {
-        matches!(self, Strategy::Retry | Strategy::CircuitBreaker)
+        matches!(
+            self,
+            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge
+        )
     }
 }
 
@@ -175,7 +179,9 @@ impl Plan {
             Plan::Bulkhead(plan) => {
                 bulkhead::expand::wrap_body(plan, shape, body, is_async, rejected)
             }
-            Plan::Hedge(plan) => hedge::expand::wrap_body(plan, shape, fn_name, body),
+            Plan::Hedge(plan) => {
+                hedge::expand::wrap_body(plan, shape, fn_name, body, (rejected, inner_rejected))
+            }
         }
     }
 }
@@ -245,15 +251,18 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let keep_imports_used: Vec<TokenStream> =
         stacked.iter().map(Stacked::keep_import_used).collect();
     let strategies: Vec<Strategy> = plans.iter().map(Plan::strategy).collect();
+    let inner_rejects = |index: usize| strategies[index + 1..].iter().any(|s| s.rejects());
+    // A hedge passes on the rejection of the attempt whose outcome it returns.
     let sets_flag = |index: usize| {
-        strategies[index].rejects() && strategies[..index].iter().any(|s| s.reads_rejections())
+        (strategies[index].rejects()
+            || (strategies[index] == Strategy::Hedge && inner_rejects(index)))
+            && strategies[..index].iter().any(|s| s.reads_rejections())
     };
-    let reads_flag = |index: usize| {
-        strategies[index].reads_rejections() && strategies[index + 1..].iter().any(|s| s.rejects())
-    };
+    let reads_flag = |index: usize| strategies[index].reads_rejections() && inner_rejects(index);
     let flag = Ident::new("inner_rejected", Span::mixed_site());
+    // A hedge declares a flag per attempt itself; the call's flag is for the other readers.
     let declare_flag = (0..plans.len())
-        .any(reads_flag)
+        .any(|index| reads_flag(index) && strategies[index] != Strategy::Hedge)
         .then(|| quote!(let #flag = &::core::sync::atomic::AtomicBool::new(false);));
     codegen::wrap_fn(function, &shape, |body, is_async| {
         let mut wrapped = body.clone();

@@ -627,25 +627,32 @@ pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Re
 pub use crate::hedge::site::HedgeSite;
 pub use retry_settings::{HedgeConfig, HedgeDelay};
 
-/// A `#[hedge]` call: `attempt` makes one attempt's future (the body, borrowing the arguments),
-/// `retryable` says whether an error lets the next hedge start (`on`/`when`; `false` ends the
-/// call with that error).
-pub fn hedged<S, F, Fut, T, E, R>(
+pub use crate::hedge::run::AttemptOutcome;
+
+/// A `#[hedge]` call: `attempt` makes one attempt's future (the body, borrowing the arguments;
+/// with a strategy stacked inside, paired with whether it rejected the attempt), `retryable`
+/// says whether an error lets the next attempt start (`on`/`when`; `false` ends the call with
+/// that error), and `rejected` is the flag of an outer `#[retry]` or `#[circuit_breaker]`, set
+/// when the call returns a rejection.
+pub fn hedged<'a, S, F, Fut, R, T, E>(
     site: &HedgeSite,
     budget: Option<&BudgetSite>,
+    rejected: Option<&'a std::sync::atomic::AtomicBool>,
     attempt: F,
     retryable: R,
-) -> impl Future<Output = Result<T, E>>
+) -> impl Future<Output = Result<T, E>> + use<'a, S, F, Fut, R, T, E>
 where
     S: AsyncSleeper,
     F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
+    Fut: Future,
+    Fut::Output: AttemptOutcome<Value = T, Error = E>,
     R: Fn(&E) -> bool,
 {
-    crate::hedge::run::run::<S, F, Fut, T, E, R>(
+    crate::hedge::run::run::<S, F, Fut, R, T, E>(
         site.hedge(),
         attempt,
         retryable,
         budget.map(BudgetSite::budget),
+        rejected,
     )
 }

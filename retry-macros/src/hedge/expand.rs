@@ -12,18 +12,24 @@ use crate::codegen::{duration_tokens, fake_return};
 use crate::hedge::validate::HedgePlan;
 use crate::signature::FnShape;
 
-/// Wraps one body (the fn's, or an inner attribute's expansion of it) in the hedge.
+/// Wraps one body (the fn's, or an inner attribute's expansion of it) in the hedge. With a
+/// strategy inside that can reject a call, each attempt gets its own flag (`inner_rejected`,
+/// the name the inner strategies set), returned beside its result; `rejected` names the flag of
+/// an outer `#[retry]` or `#[circuit_breaker]`, which the hedge sets when it returns a
+/// rejection.
 pub(crate) fn wrap_body(
     plan: &HedgePlan,
     shape: &FnShape,
     fn_name: &Ident,
     body: &TokenStream,
+    (rejected, inner_rejected): (Option<&Ident>, Option<&Ident>),
 ) -> TokenStream {
     let name = |text: &str| Ident::new(text, Span::mixed_site());
-    let (site, budget_site, error) = (
+    let (site, budget_site, error, outcome) = (
         name("__HEDGE_SITE"),
         name("__HEDGE_BUDGET"),
         name("hedge_error"),
+        name("hedge_outcome"),
     );
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
@@ -65,6 +71,30 @@ pub(crate) fn wrap_body(
         },
     );
     let fake_return = fake_return(&shape.output);
+    // Without a strategy inside, the attempt is the body; with one, the body beside its flag.
+    let attempt = inner_rejected.map_or_else(
+        || {
+            quote! {
+                #fake_return
+                #body
+            }
+        },
+        |flag| {
+            quote! {
+                let #flag = &::core::sync::atomic::AtomicBool::new(false);
+                let #outcome = async {
+                    #fake_return
+                    #body
+                }
+                .await;
+                (#outcome, #flag.load(::core::sync::atomic::Ordering::Relaxed))
+            }
+        },
+    );
+    let rejected = rejected.map_or_else(
+        || quote!(::core::option::Option::None),
+        |flag| quote!(::core::option::Option::Some(#flag)),
+    );
     quote! {{
         static #site: #private::HedgeSite = #private::HedgeSite::new(
             #site_name,
@@ -74,10 +104,8 @@ pub(crate) fn wrap_body(
         #private::hedged::<#sleeper, _, _, _, _, _>(
             &#site,
             #budget,
-            || async {
-                #fake_return
-                #body
-            },
+            #rejected,
+            || async { #attempt },
             #retryable,
         )
         .await

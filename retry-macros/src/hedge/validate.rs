@@ -138,6 +138,29 @@ fn check_fn(function: &RetryFn, shape: &FnShape, errors: &mut Errors) -> Option<
         fine = false;
     }
     for input in &function.sig.inputs {
+        let rebound = match input {
+            FnArg::Receiver(receiver) if matches!(receiver.kind, ReceiverKind::Value) => receiver
+                .mutability
+                .as_ref()
+                .map(|token| (token.span, "self".to_owned())),
+            FnArg::Typed(typed) => match &*typed.pat {
+                syn::Pat::Ident(ident) => ident
+                    .mutability
+                    .as_ref()
+                    .map(|token| (token.span, ident.ident.to_string())),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        };
+        if let Some((span, name)) = rebound {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`#[hedge]` runs attempts side by side, and they share `{name}`, so none can change it; remove `mut` and bind a copy inside the body: `let mut {name} = {name};` for a `Copy` type, `{name}.clone()` otherwise"
+                ),
+            ));
+            fine = false;
+        }
         let mutable = match input {
             FnArg::Receiver(receiver) => match &receiver.kind {
                 ReceiverKind::Reference(_, _, Some(mutability)) => {

@@ -15,7 +15,7 @@ pub(crate) const SAMPLES: usize = 512;
 /// little more than "the slowest one seen".
 pub(crate) const MIN_SAMPLES: u64 = 100;
 
-/// Recordings between two selections of the quantile.
+/// Recordings between two selections of the quantile (the first is at [`MIN_SAMPLES`]).
 pub(crate) const RECOMPUTE_EVERY: u64 = 16;
 
 const UNKNOWN: u64 = u64::MAX;
@@ -43,7 +43,7 @@ impl RecentLatencies {
         let index = self.recorded.fetch_add(1, Ordering::Relaxed);
         self.nanos[ring_slot(index)].store(nanos, Ordering::Relaxed);
         let seen = index + 1;
-        if seen >= MIN_SAMPLES && seen.is_multiple_of(RECOMPUTE_EVERY) {
+        if seen >= MIN_SAMPLES && (seen - MIN_SAMPLES).is_multiple_of(RECOMPUTE_EVERY) {
             self.select(seen, per_mille);
         }
     }
@@ -117,11 +117,14 @@ mod tests {
             latencies.record(Duration::from_millis(millis), 950);
         }
         assert_eq!(latencies.quantile(), None);
-        // 1..=112 ms recorded (a multiple of RECOMPUTE_EVERY): the p95 is the 107th.
-        for millis in MIN_SAMPLES..=112 {
+        // 1..=100 ms recorded: the p95 is the 95th, selected at the 100th recording.
+        latencies.record(Duration::from_millis(MIN_SAMPLES), 950);
+        assert_eq!(latencies.quantile(), Some(Duration::from_millis(95)));
+        // The next selection is 16 recordings later: 1..=116 ms, the p95 is the 111th.
+        for millis in MIN_SAMPLES + 1..=116 {
             latencies.record(Duration::from_millis(millis), 950);
         }
-        assert_eq!(latencies.quantile(), Some(Duration::from_millis(107)));
+        assert_eq!(latencies.quantile(), Some(Duration::from_millis(111)));
     }
 
     #[test]

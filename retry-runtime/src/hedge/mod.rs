@@ -17,7 +17,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use retry_settings::{HedgeConfig, HedgeDelay};
+use retry_settings::{HedgeConfig, HedgeDelay, MAX_HEDGE_AFTER};
 
 use self::latency::RecentLatencies;
 use crate::events::{HedgeOutcome, Source};
@@ -94,14 +94,15 @@ impl Hedge {
 
     /// How long a call starting now waits before its next attempt: the fixed `after`, or the
     /// quantile of recent latencies, never below the floor (the floor alone until 100
-    /// latencies are known).
+    /// latencies are known) nor above an hour.
     pub fn delay(&self) -> Duration {
         match self.config.after() {
             HedgeDelay::Fixed(after) => after,
-            HedgeDelay::Quantile { floor, .. } => self
-                .latencies
-                .quantile()
-                .map_or(floor, |quantile| quantile.max(floor)),
+            HedgeDelay::Quantile { floor, .. } => {
+                self.latencies.quantile().map_or(floor, |quantile| {
+                    quantile.clamp(floor, MAX_HEDGE_AFTER.max(floor))
+                })
+            }
         }
     }
 
@@ -137,6 +138,11 @@ impl Hedge {
             count.store(0, Ordering::Relaxed);
         }
         self.latencies.clear();
+    }
+
+    /// Whether attempt latencies are kept: for a quantile `after` only.
+    pub(crate) fn records_latencies(&self) -> bool {
+        matches!(self.config.after(), HedgeDelay::Quantile { .. })
     }
 
     /// One attempt took `latency` (a dropped loser: at least that long).

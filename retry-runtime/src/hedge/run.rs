@@ -3,13 +3,100 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
-use std::task::Poll;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use super::Hedge;
 use crate::budget::RetryBudget;
 use crate::events::HedgeOutcome;
 use crate::sleep::AsyncSleeper;
+
+/// What one attempt's future gives: its result, and whether a strategy stacked inside the hedge
+/// (a bulkhead, a rate limiter, a breaker) rejected it rather than running it.
+pub trait AttemptOutcome {
+    /// The call's success type.
+    type Value;
+    /// The call's error type.
+    type Error;
+    /// The result, and whether it is a rejection.
+    fn into_parts(self) -> (Result<Self::Value, Self::Error>, bool);
+}
+
+/// An attempt with nothing inside that could reject it.
+impl<T, E> AttemptOutcome for Result<T, E> {
+    type Value = T;
+    type Error = E;
+
+    fn into_parts(self) -> (Result<T, E>, bool) {
+        (self, false)
+    }
+}
+
+/// An attempt with a strategy inside, and whether that strategy rejected it.
+impl<T, E> AttemptOutcome for (Result<T, E>, bool) {
+    type Value = T;
+    type Error = E;
+
+    fn into_parts(self) -> (Result<T, E>, bool) {
+        self
+    }
+}
+
+/// Runs `attempt` hedged: returns the first `Ok`; at once an error `retryable` refuses; or, when
+/// no attempt runs and no more may start, the last error. An attempt a strategy inside rejected
+/// starts no attempt at once (more would be rejected too) and ends the call only when no other
+/// runs; when the call returns it, `rejected` (the flag of an outer `#[retry]` or
+/// `#[circuit_breaker]`) is set. The attempts still running are dropped (cancelled) when this
+/// returns. Extra attempts are paid from `budget` when there is one; when it refuses, no more
+/// start and the call waits for those running.
+pub(crate) async fn run<S, F, Fut, R, T, E>(
+    hedge: &'static Hedge,
+    attempt: F,
+    retryable: R,
+    budget: Option<&'static RetryBudget>,
+    rejected: Option<&AtomicBool>,
+) -> Result<T, E>
+where
+    S: AsyncSleeper,
+    F: Fn() -> Fut,
+    Fut: Future,
+    Fut::Output: AttemptOutcome<Value = T, Error = E>,
+    R: Fn(&E) -> bool,
+{
+    if let Some(budget) = budget {
+        budget.deposit();
+    }
+    let mut race = Race {
+        hedge,
+        budget,
+        max_hedges: hedge.config().max_hedges(),
+        delay: hedge.delay(),
+        // Only a quantile site needs the time now; a fixed one reads the clock when it first
+        // waits, so a call that answers at once reads none.
+        began: hedge.records_latencies().then(S::now),
+        extras: Vec::new(),
+        last_error: None,
+        start_now: 0,
+        may_hedge: true,
+    };
+    let mut primary = pin!(Some(attempt()));
+    // Armed when the first poll finds the first attempt pending.
+    let mut timer = pin!(None);
+    // Everything moves into the poll closure: the call's future holds each value once.
+    let (result, _, was_rejected) = poll_fn(move |cx| {
+        race.poll::<S, _, _, _>(
+            (primary.as_mut(), timer.as_mut()),
+            (&attempt, &retryable, S::sleep),
+            cx,
+        )
+    })
+    .await;
+    if was_rejected && let Some(flag) = rejected {
+        flag.store(true, Ordering::Relaxed);
+    }
+    result
+}
 
 /// An attempt that started after the first, boxed when it starts (a call that never hedges
 /// allocates nothing); `None` once it has finished.
@@ -18,215 +105,208 @@ struct Extra<Fut> {
     started: Instant,
 }
 
-impl<Fut> Extra<Fut> {
-    fn new(future: Fut, started: Instant) -> Extra<Fut> {
-        Extra {
-            future: Some(Box::pin(future)),
-            started,
-        }
-    }
-}
-
-/// Whether the budget, if any, pays for one more attempt; a refusal is counted.
-fn paid<S: AsyncSleeper>(budget: Option<&RetryBudget>, hedge: &Hedge) -> bool {
-    let paid = budget.is_none_or(|budget| budget.try_withdraw(S::now()));
-    if !paid {
-        hedge.hedge_refused();
-    }
-    paid
-}
-
-/// Runs `attempt` hedged: returns the first `Ok`, or at once an error `retryable` rejects, or,
-/// when every attempt has failed and no more may start, the last error. The attempts still
-/// running are dropped (cancelled) when this returns. Hedges are paid from `budget` when there
-/// is one; when it refuses, no more start and the call waits for those running.
-pub(crate) async fn run<S, F, Fut, T, E, R>(
+/// The state of one call between polls.
+struct Race<Fut, E> {
     hedge: &'static Hedge,
-    attempt: F,
-    retryable: R,
     budget: Option<&'static RetryBudget>,
-) -> Result<T, E>
-where
-    S: AsyncSleeper,
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    R: Fn(&E) -> bool,
-{
-    if let Some(budget) = budget {
-        budget.deposit();
-    }
-    let max_hedges = usize::try_from(hedge.config().max_hedges()).unwrap_or(usize::MAX);
-    let delay = hedge.delay();
-    let began = S::now();
-    let mut primary = pin!(Some(attempt()));
-    // Set when the first poll finds the first attempt pending, so a call that answers at once
-    // never arms a timer.
-    let mut timer = pin!(None);
-    let mut extras: Vec<Extra<Fut>> = Vec::new();
-    let mut last_error: Option<E> = None;
-    let mut may_hedge = true;
-    // Everything moves into the poll closure: the call's future holds each value once.
-    let (result, outcome, attempts) = poll_fn(move |cx| {
-        loop {
-            let mut start_next = false;
-            if let Some(future) = primary.as_mut().as_pin_mut()
-                && let Poll::Ready(settled) = poll_attempt::<S, _, _, _>(
-                    future,
-                    began,
-                    (hedge, &retryable, HedgeOutcome::PrimaryWon),
-                    cx,
-                )
-            {
-                primary.set(None);
-                if let Some((result, outcome)) = settled.returned(&mut last_error, &mut start_next)
-                {
-                    return Poll::Ready(finish::<S, _, _, _>(
-                        hedge, result, outcome, None, &extras,
-                    ));
-                }
-            }
-            let primary_running = primary.is_some().then_some(began);
-            for index in 0..extras.len() {
-                let extra = &mut extras[index];
-                let Some(future) = extra.future.as_mut() else {
-                    continue;
-                };
-                let judge = (hedge, &retryable, HedgeOutcome::HedgeWon);
-                let Poll::Ready(settled) =
-                    poll_attempt::<S, _, _, _>(future.as_mut(), extra.started, judge, cx)
-                else {
-                    continue;
-                };
-                extra.future = None;
-                if let Some((result, outcome)) = settled.returned(&mut last_error, &mut start_next)
-                {
-                    return Poll::Ready(finish::<S, _, _, _>(
-                        hedge,
-                        result,
-                        outcome,
-                        primary_running,
-                        &extras,
-                    ));
-                }
-            }
-            let more_allowed = may_hedge && extras.len() < max_hedges;
-            if more_allowed && timer.is_none() && !delay.is_zero() {
-                let waited = S::now().saturating_duration_since(began);
-                timer.set(Some(S::sleep(delay.saturating_sub(waited))));
-            }
-            if more_allowed
-                && (start_next
-                    || delay.is_zero()
-                    || timer
-                        .as_mut()
-                        .as_pin_mut()
-                        .is_some_and(|timer| timer.poll(cx).is_ready()))
-            {
-                if paid::<S>(budget, hedge) {
-                    let now = S::now();
-                    extras.push(Extra::new(attempt(), now));
-                    let number = u32::try_from(extras.len()).unwrap_or(u32::MAX);
-                    hedge.hedge_started(number, now.saturating_duration_since(began));
-                    timer.set(Some(S::sleep(delay)));
-                    // Poll the new attempt, and the new timer, before waiting.
-                    continue;
-                }
-                may_hedge = false;
-            }
-            if primary_running.is_some() || extras.iter().any(|extra| extra.future.is_some()) {
-                return Poll::Pending;
-            }
-            // Nothing runs and nothing more may start, so every attempt failed: an attempt
-            // ends in a return unless its error was retryable, which `last_error` keeps.
-            let failed = last_error.take().map(Err);
-            return failed.map_or(Poll::Pending, |failed| {
-                Poll::Ready(finish::<S, _, _, _>(
-                    hedge,
-                    failed,
-                    HedgeOutcome::Failed,
-                    None,
-                    &extras,
-                ))
-            });
-        }
-    })
-    .await;
-    hedge.finished(outcome, attempts);
-    result
+    max_hedges: u32,
+    delay: Duration,
+    /// When the first attempt started (read at once on quantile sites, else at the first wait).
+    began: Option<Instant>,
+    extras: Vec<Extra<Fut>>,
+    /// The latest failure, and whether it was a rejection.
+    last_error: Option<(E, bool)>,
+    /// Attempts to start at once: one per retryable failure.
+    start_now: u32,
+    /// Cleared when the budget refuses.
+    may_hedge: bool,
 }
 
 /// What one finished attempt means for the call.
 enum Settled<T, E> {
-    /// The call returns this: an `Ok` (won by `winner`), or an error `on`/`when` reject.
+    /// The call returns this: an `Ok` (won by `winner`), or an error `on`/`when` refuse.
     Returned(Result<T, E>, HedgeOutcome),
-    /// A retryable error: the next attempt starts at once, if one may.
-    Retryable(E),
+    /// A retryable error (the next attempt starts at once), or a rejection (it does not).
+    Failed { error: E, rejected: bool },
 }
 
-impl<T, E> Settled<T, E> {
-    /// What the call returns now, if anything; a retryable error becomes the last error and
-    /// asks for the next attempt.
-    fn returned(
-        self,
-        last_error: &mut Option<E>,
-        start_next: &mut bool,
-    ) -> Option<(Result<T, E>, HedgeOutcome)> {
-        match self {
-            Settled::Returned(result, outcome) => Some((result, outcome)),
-            Settled::Retryable(error) => {
-                *last_error = Some(error);
-                *start_next = true;
+/// The call's result, how it was won, and whether it is a rejection.
+type Ended<T, E> = (Result<T, E>, HedgeOutcome, bool);
+
+impl<Fut, E> Race<Fut, E> {
+    /// One pass over every running attempt, then over what may start; `Pending` only with an
+    /// attempt or the timer registered to wake the call.
+    fn poll<S, T, R, Sl>(
+        &mut self,
+        (mut primary, mut timer): (Pin<&mut Option<Fut>>, Pin<&mut Option<Sl>>),
+        (attempt, retryable, sleep): (&impl Fn() -> Fut, &R, fn(Duration) -> Sl),
+        cx: &mut Context<'_>,
+    ) -> Poll<Ended<T, E>>
+    where
+        S: AsyncSleeper,
+        Fut: Future,
+        Fut::Output: AttemptOutcome<Value = T, Error = E>,
+        R: Fn(&E) -> bool,
+        Sl: Future<Output = ()>,
+    {
+        loop {
+            if let Some(future) = primary.as_mut().as_pin_mut()
+                && let Poll::Ready(outcome) = future.poll(cx)
+            {
+                primary.set(None);
+                let began = self.began;
+                self.record::<S>(began);
+                let settled = settle(outcome, retryable, HedgeOutcome::PrimaryWon);
+                if let Some(ended) = self.settled(settled) {
+                    return Poll::Ready(self.finish::<S, _>(ended, None));
+                }
+            }
+            let primary_running = primary.is_some();
+            for index in 0..self.extras.len() {
+                let extra = &mut self.extras[index];
+                let Some(future) = extra.future.as_mut() else {
+                    continue;
+                };
+                let Poll::Ready(outcome) = future.as_mut().poll(cx) else {
+                    continue;
+                };
+                extra.future = None;
+                let started = Some(extra.started);
+                self.record::<S>(started);
+                let settled = settle(outcome, retryable, HedgeOutcome::HedgeWon);
+                if let Some(ended) = self.settled(settled) {
+                    let since = primary_running.then_some(self.began).flatten();
+                    return Poll::Ready(self.finish::<S, _>(ended, since));
+                }
+            }
+            let more_allowed = self.may_hedge && self.started() < self.max_hedges;
+            let running = primary_running || self.extras.iter().any(|e| e.future.is_some());
+            if more_allowed && running && timer.is_none() && !self.delay.is_zero() {
+                self.began.get_or_insert_with(S::now);
+                timer.set(Some(sleep(self.delay)));
+            }
+            let due = self.start_now > 0
+                || (running && self.delay.is_zero())
+                || timer
+                    .as_mut()
+                    .as_pin_mut()
+                    .is_some_and(|timer| more_allowed && running && timer.poll(cx).is_ready());
+            if more_allowed && due {
+                self.start_now = self.start_now.saturating_sub(1);
+                if self.paid::<S>() {
+                    self.start::<S>(attempt());
+                    timer.set(Some(sleep(self.delay)));
+                    // Poll the new attempt, and the new timer, before waiting.
+                    continue;
+                }
+            }
+            if running {
+                return Poll::Pending;
+            }
+            // Nothing runs and nothing more starts: every attempt failed, each kept in
+            // `last_error` (an attempt that returns ends the call above).
+            let (error, rejected) = self
+                .last_error
+                .take()
+                .unwrap_or_else(|| unreachable!("a hedged call ended with no attempt's outcome"));
+            return Poll::Ready(
+                self.finish::<S, _>((Err(error), HedgeOutcome::Failed, rejected), None),
+            );
+        }
+    }
+
+    /// What the call returns now, if anything; a failure that does not end the call becomes the
+    /// last error, and a retryable one asks for the next attempt at once.
+    fn settled<T>(&mut self, settled: Settled<T, E>) -> Option<Ended<T, E>> {
+        match settled {
+            Settled::Returned(result, outcome) => Some((result, outcome, false)),
+            Settled::Failed { error, rejected } => {
+                if !rejected {
+                    self.start_now += 1;
+                }
+                self.last_error = Some((error, rejected));
                 None
             }
         }
     }
-}
 
-/// Polls one attempt; when it finishes, records its latency and says what it means.
-fn poll_attempt<S: AsyncSleeper, Fut, T, E>(
-    future: Pin<&mut Fut>,
-    started: Instant,
-    (hedge, retryable, winner): (&Hedge, &impl Fn(&E) -> bool, HedgeOutcome),
-    cx: &mut std::task::Context<'_>,
-) -> Poll<Settled<T, E>>
-where
-    Fut: Future<Output = Result<T, E>>,
-{
-    let result = std::task::ready!(future.poll(cx));
-    hedge.record_latency(S::now().saturating_duration_since(started));
-    Poll::Ready(settle(result, retryable, winner))
-}
-
-fn settle<T, E>(
-    result: Result<T, E>,
-    retryable: &impl Fn(&E) -> bool,
-    winner: HedgeOutcome,
-) -> Settled<T, E> {
-    match result {
-        Ok(value) => Settled::Returned(Ok(value), winner),
-        Err(error) if !retryable(&error) => Settled::Returned(Err(error), HedgeOutcome::Failed),
-        Err(error) => Settled::Retryable(error),
+    /// Whether the budget, if any, pays for one more attempt; a refusal stops further ones.
+    fn paid<S: AsyncSleeper>(&mut self) -> bool {
+        let paid = self
+            .budget
+            .is_none_or(|budget| budget.try_withdraw(S::now()));
+        if !paid {
+            self.may_hedge = false;
+            self.hedge.hedge_refused();
+        }
+        paid
     }
-}
 
-/// The call's result, with the latencies of the attempts still running (dropped right after:
-/// at least that long, kept so slow attempts stay in the quantile) and the attempts started.
-fn finish<S: AsyncSleeper, T, E, Fut>(
-    hedge: &Hedge,
-    result: Result<T, E>,
-    outcome: HedgeOutcome,
-    primary_running_since: Option<Instant>,
-    extras: &[Extra<Fut>],
-) -> (Result<T, E>, HedgeOutcome, u32) {
-    let now = S::now();
-    if let Some(began) = primary_running_since {
-        hedge.record_latency(now.saturating_duration_since(began));
+    /// Extra attempts started so far (at most `max_hedges`, itself at most 10).
+    fn started(&self) -> u32 {
+        u32::try_from(self.extras.len()).unwrap_or(u32::MAX)
     }
-    for extra in extras {
-        if extra.future.is_some() {
-            hedge.record_latency(now.saturating_duration_since(extra.started));
+
+    /// Starts one more attempt beside those running.
+    fn start<S: AsyncSleeper>(&mut self, future: Fut) {
+        let now = S::now();
+        self.extras.push(Extra {
+            future: Some(Box::pin(future)),
+            started: now,
+        });
+        let number = self.started();
+        let began = *self.began.get_or_insert(now);
+        self.hedge
+            .hedge_started(number, now.saturating_duration_since(began));
+    }
+
+    /// One attempt's latency, on a site whose `after` is a quantile.
+    fn record<S: AsyncSleeper>(&self, since: Option<Instant>) {
+        if let Some(since) = since
+            && self.hedge.records_latencies()
+        {
+            self.hedge
+                .record_latency(S::now().saturating_duration_since(since));
         }
     }
-    let attempts = u32::try_from(extras.len() + 1).unwrap_or(u32::MAX);
-    (result, outcome, attempts)
+
+    /// The call's end: the latencies of the attempts still running (dropped right after: at
+    /// least that long, kept so slow attempts stay in the quantile), and the outcome counted.
+    fn finish<S: AsyncSleeper, T>(
+        &mut self,
+        ended: Ended<T, E>,
+        primary_running_since: Option<Instant>,
+    ) -> Ended<T, E> {
+        self.record::<S>(primary_running_since);
+        for extra in &self.extras {
+            if extra.future.is_some() {
+                self.record::<S>(Some(extra.started));
+            }
+        }
+        let attempts = self.started().saturating_add(1);
+        self.hedge.finished(ended.1, attempts);
+        ended
+    }
+}
+
+/// What a finished attempt's outcome means for the call.
+fn settle<O: AttemptOutcome>(
+    outcome: O,
+    retryable: &impl Fn(&O::Error) -> bool,
+    winner: HedgeOutcome,
+) -> Settled<O::Value, O::Error> {
+    match outcome.into_parts() {
+        (Ok(value), _) => Settled::Returned(Ok(value), winner),
+        (Err(error), true) => Settled::Failed {
+            error,
+            rejected: true,
+        },
+        (Err(error), false) if !retryable(&error) => {
+            Settled::Returned(Err(error), HedgeOutcome::Failed)
+        }
+        (Err(error), false) => Settled::Failed {
+            error,
+            rejected: false,
+        },
+    }
 }
