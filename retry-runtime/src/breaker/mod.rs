@@ -356,7 +356,7 @@ impl CircuitBreaker {
 
     /// The state to save: the state, trips in a row, and for an open breaker the time it has
     /// left (a half-open one is saved as open with none left, so its next call is a probe).
-    #[cfg(feature = "persist")]
+    #[cfg(any(feature = "persist", feature = "redis"))]
     pub(crate) fn saved_state(&self) -> (BreakerState, u32, Duration) {
         let word = self.load();
         let trips = self.trips_in_a_row.load(Ordering::Relaxed);
@@ -376,7 +376,7 @@ impl CircuitBreaker {
 
     /// Puts the breaker in a saved state; an open one stays open for `open_for_left`, never
     /// longer than its `max_open_for`.
-    #[cfg(feature = "persist")]
+    #[cfg(any(feature = "persist", feature = "redis"))]
     pub(crate) fn restore(
         &self,
         state: BreakerState,

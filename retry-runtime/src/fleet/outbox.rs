@@ -1,0 +1,132 @@
+//! From a breaker's transition to the fleet link: the one part of the link on the call path.
+//!
+//! A transition only names its breaker into a bounded channel (`try_send`: lock-free, never
+//! waits); the link reads the breaker's state itself when it publishes, so a burst of
+//! transitions of one breaker costs one publication of its newest state. When the channel is
+//! full, a flag tells the link to look at every breaker instead: nothing is queued without
+//! bound, and nothing is lost. A leaf module: the event stream calls it without depending on
+//! the rest of the link.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use tokio::sync::mpsc;
+
+/// Transitions waiting for the link; beyond this, `overflowed` stands for all of them.
+const CAPACITY: usize = 1024;
+
+pub(super) struct Outbox {
+    sender: mpsc::Sender<&'static str>,
+    /// Taken by the running link, given back when it stops.
+    receiver: Mutex<Option<mpsc::Receiver<&'static str>>>,
+    /// A link is running: transitions are sent.
+    active: AtomicBool,
+    /// A transition found the channel full: the link must look at every breaker.
+    overflowed: AtomicBool,
+}
+
+static OUTBOX: OnceLock<Outbox> = OnceLock::new();
+
+thread_local! {
+    /// Set while this thread applies a state that came from the fleet: the transitions it
+    /// makes are the fleet's, and are not sent back (no echo).
+    static APPLYING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A breaker made a transition: tell the link, if one runs, unless the transition came from
+/// the fleet or from a test scope's breaker.
+#[inline]
+pub(crate) fn transitioned(name: &'static str) {
+    let Some(outbox) = OUTBOX.get() else {
+        return;
+    };
+    if !outbox.active.load(Ordering::Acquire)
+        || is_applying()
+        || crate::scope::current() != 0
+    {
+        return;
+    }
+    if outbox.sender.try_send(name).is_err() {
+        outbox.overflowed.store(true, Ordering::Release);
+    }
+}
+
+/// Whether this thread is applying a fleet state now.
+pub(super) fn is_applying() -> bool {
+    APPLYING.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Runs `apply` with this thread's transitions marked as the fleet's.
+pub(super) fn applying_from_fleet<T>(apply: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = APPLYING.try_with(|flag| flag.set(self.0));
+        }
+    }
+    let _reset = Reset(APPLYING.try_with(|flag| flag.replace(true)).unwrap_or(false));
+    apply()
+}
+
+/// The link's end of the channel, while it runs.
+pub(super) struct Inbox {
+    receiver: Option<mpsc::Receiver<&'static str>>,
+}
+
+impl Inbox {
+    /// The channel's receiving end, or `None` when another link runs in this process.
+    pub(super) fn claim() -> Option<Inbox> {
+        let outbox = OUTBOX.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(CAPACITY);
+            Outbox {
+                sender,
+                receiver: Mutex::new(Some(receiver)),
+                active: AtomicBool::new(false),
+                overflowed: AtomicBool::new(false),
+            }
+        });
+        let mut receiver = outbox
+            .receiver
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()?;
+        // Transitions from before this link are not its business: it reads every state anyway.
+        while receiver.try_recv().is_ok() {}
+        outbox.overflowed.store(false, Ordering::Release);
+        outbox.active.store(true, Ordering::Release);
+        Some(Inbox {
+            receiver: Some(receiver),
+        })
+    }
+
+    /// The next breaker that made a transition.
+    pub(super) async fn recv(&mut self) -> Option<&'static str> {
+        self.receiver.as_mut()?.recv().await
+    }
+
+    /// A breaker that made a transition, if one is waiting.
+    pub(super) fn try_recv(&mut self) -> Option<&'static str> {
+        self.receiver.as_mut()?.try_recv().ok()
+    }
+
+    /// Whether the channel overflowed since the last call (then every breaker is to be
+    /// looked at).
+    pub(super) fn take_overflow(&self) -> bool {
+        OUTBOX
+            .get()
+            .is_some_and(|outbox| outbox.overflowed.swap(false, Ordering::AcqRel))
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        if let Some(outbox) = OUTBOX.get() {
+            outbox.active.store(false, Ordering::Release);
+            *outbox
+                .receiver
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = self.receiver.take();
+        }
+    }
+}
