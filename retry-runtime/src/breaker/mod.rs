@@ -64,6 +64,10 @@ pub struct CircuitBreaker {
     recovered: AtomicU64,
     clock: ClockSource,
     origin: Instant,
+    /// Set by a transition the fleet link has yet to publish (feature `redis`): one flag per
+    /// breaker, so a burst of transitions is one publication of the newest state.
+    #[cfg(feature = "redis")]
+    fleet_queued: std::sync::atomic::AtomicBool,
 }
 
 const PUBLISHED: u64 = 1 << 63;
@@ -240,6 +244,8 @@ impl CircuitBreaker {
             recovered: AtomicU64::new(0),
             clock,
             origin,
+            #[cfg(feature = "redis")]
+            fleet_queued: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -352,6 +358,12 @@ impl CircuitBreaker {
     /// Closes the breaker and forgets its failures and trips (the cumulative counts remain).
     pub fn reset(&self) {
         self.set_manually(BreakerState::Closed);
+    }
+
+    /// Whether a transition waits for the fleet link to publish it (its flag).
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_queued(&self) -> &std::sync::atomic::AtomicBool {
+        &self.fleet_queued
     }
 
     /// The state to save: the state, trips in a row, and for an open breaker the time it has
@@ -715,6 +727,10 @@ impl CircuitBreaker {
             }
             transitions.number(to.epoch())
         };
+        // The fleet link is told first and only here: a transition is rare, and a link costs
+        // calls that change nothing nothing at all.
+        #[cfg(feature = "redis")]
+        crate::fleet::transitioned(self.name, &self.fleet_queued);
         crate::events::breaker_transition(&self.source, from, to.kind(), sequence);
     }
 }

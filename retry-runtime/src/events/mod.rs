@@ -378,10 +378,6 @@ pub(crate) fn breaker_transition(
     to: BreakerState,
     sequence: u64,
 ) {
-    // The fleet link is told first and only here: a transition is rare, and a link costs the
-    // other events nothing.
-    #[cfg(feature = "redis")]
-    crate::fleet::transitioned(source.name);
     emit(
         source,
         &Event::BreakerTransition {

@@ -83,6 +83,13 @@ pub(super) fn consider(said: Versioned) {
         }
     };
     if said.version <= entry.version {
+        tracing::debug!(
+            target: crate::TRACING_TARGET,
+            name = said.name,
+            version = said.version,
+            newest = entry.version,
+            "fleet link: skipped a state older than the newest seen"
+        );
         return; // stale, or seen already: a newer state stands
     }
     entry.version = said.version;
@@ -103,6 +110,15 @@ pub(super) fn published(name: &str, version: u64) {
         entry.version = entry.version.max(version);
         entry.waiting = None;
     }
+}
+
+/// The version of the fleet state `name` holds, if it holds one.
+pub(super) fn version_of(name: &str) -> Option<u64> {
+    ledger()
+        .as_ref()
+        .and_then(|ledger| ledger.entries.get(name))
+        .map(|entry| entry.version)
+        .filter(|version| *version > 0)
 }
 
 /// A breaker registered: it takes the state the fleet said for it, if any, before its first

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -45,7 +46,7 @@ pub(super) struct Link {
     status: Arc<Status>,
     scripts: Scripts,
     inbox: Inbox,
-    /// Breakers whose state is still to be published.
+    /// Breakers that may have a transition to publish (their flag says whether they do).
     dirty: HashSet<&'static str>,
     budgets: FleetBudgets,
     /// Since when the link has been down, if it is.
@@ -210,7 +211,7 @@ impl Link {
                 }
                 _ = tick.tick() => {
                     if self.inbox.take_overflow() {
-                        self.all_dirty();
+                        self.all_queued();
                         self.publish_dirty(&mut connection).await?;
                     }
                     if self.budgets.flush(&mut connection, &self.scripts, &self.options).await? {
@@ -229,12 +230,11 @@ impl Link {
     /// stored before the outage), take the stored states newer than this process's, and
     /// republish states Redis lost.
     async fn catch_up(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
-        if self.inbox.take_overflow() {
-            self.all_dirty();
-        }
+        let _ = self.inbox.take_overflow();
         while let Some(name) = self.inbox.try_recv() {
             self.dirty.insert(name);
         }
+        self.all_queued();
         self.publish_dirty(connection).await?;
         let fields: Vec<String> = self
             .scripts
@@ -267,16 +267,21 @@ impl Link {
                     _ => true,
                 };
                 if held {
-                    self.publish(connection, breaker.name(), shared).await?;
+                    let kept = breakers::version_of(breaker.name());
+                    self.publish(connection, breaker.name(), shared, kept).await?;
                 }
             }
         }
         Ok(())
     }
 
-    fn all_dirty(&mut self) {
+    /// Every breaker with a transition still to publish (after the channel overflowed, or at
+    /// connection).
+    fn all_queued(&mut self) {
         for breaker in crate::registry::breakers_snapshot() {
-            self.dirty.insert(breaker.name());
+            if breaker.fleet_queued().load(Ordering::Acquire) {
+                self.dirty.insert(breaker.name());
+            }
         }
     }
 
@@ -284,11 +289,15 @@ impl Link {
     async fn publish_dirty(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
         let names: Vec<&'static str> = self.dirty.iter().copied().collect();
         for name in names {
-            if self.options.shares_breaker(name)
-                && let Some(breaker) = crate::registry::breaker(name)
+            if let Some(breaker) = crate::registry::breaker(name)
+                // Cleared before the state is read: a transition after this queues it again.
+                && breaker.fleet_queued().swap(false, Ordering::AcqRel)
+                && self.options.shares_breaker(name)
                 && let Some(shared) = breakers::snapshot(breaker)
+                && let Err(down) = self.publish(connection, name, shared, None).await
             {
-                self.publish(connection, name, shared).await?;
+                breaker.fleet_queued().store(true, Ordering::Release);
+                return Err(down);
             }
             self.dirty.remove(name);
         }
@@ -300,6 +309,7 @@ impl Link {
         connection: &mut MultiplexedConnection,
         name: &str,
         shared: super::message::SharedState,
+        kept_version: Option<u64>,
     ) -> Result<(), Down> {
         let open = open_ms(shared.open_for_left);
         let keep = if shared.state == BreakerState::Open {
@@ -320,11 +330,23 @@ impl Link {
             .arg(self.status.origin)
             .arg(keep)
             .arg(self.scripts.channel())
+            .arg(kept_version.map(|version| version.to_string()).unwrap_or_default())
             .invoke_async(connection)
             .await?;
+        if version.is_empty() && kept_version.is_some() {
+            return Ok(()); // a newer state is stored, and published to this process too
+        }
         let version = version
             .parse::<u64>()
             .map_err(|_| Down::Unexpected(format!("a version of `{version}`")))?;
+        tracing::debug!(
+            target: crate::TRACING_TARGET,
+            name,
+            state = %shared.state,
+            version,
+            kept = kept_version.is_some(),
+            "fleet link: published a breaker state"
+        );
         breakers::published(name, version);
         Ok(())
     }

@@ -1,11 +1,13 @@
 //! From a breaker's transition to the fleet link: the one part of the link on the call path.
 //!
-//! A transition only names its breaker into a bounded channel (`try_send`: lock-free, never
-//! waits); the link reads the breaker's state itself when it publishes, so a burst of
-//! transitions of one breaker costs one publication of its newest state. When the channel is
-//! full, a flag tells the link to look at every breaker instead: nothing is queued without
-//! bound, and nothing is lost. A leaf module: the event stream calls it without depending on
-//! the rest of the link.
+//! A transition sets its breaker's `queued` flag and, if the flag was clear, names the breaker
+//! into a bounded channel (`try_send`: lock-free, never waits). The link clears the flag and
+//! reads the breaker's state itself when it publishes, so a burst of transitions of one
+//! breaker costs one publication of its newest state, and the channel holds each breaker at
+//! most once. When it is full anyway (more breakers changing at once than it holds), a flag
+//! tells the link to look for set flags among every breaker: nothing is queued without bound,
+//! nothing is lost, and a breaker that did not change is never published again. A leaf module:
+//! the breaker calls it without depending on the rest of the link.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,9 +37,9 @@ thread_local! {
 }
 
 /// A breaker made a transition: tell the link, if one runs, unless the transition came from
-/// the fleet or from a test scope's breaker.
+/// the fleet or from a test scope's breaker. `queued` is the breaker's flag.
 #[inline]
-pub(crate) fn transitioned(name: &'static str) {
+pub(crate) fn transitioned(name: &'static str, queued: &AtomicBool) {
     let Some(outbox) = OUTBOX.get() else {
         return;
     };
@@ -46,6 +48,9 @@ pub(crate) fn transitioned(name: &'static str) {
         || crate::scope::current() != 0
     {
         return;
+    }
+    if queued.swap(true, Ordering::AcqRel) {
+        return; // the link has yet to take the last one, and will read the newest state
     }
     if outbox.sender.try_send(name).is_err() {
         outbox.overflowed.store(true, Ordering::Release);
@@ -110,7 +115,7 @@ impl Inbox {
         self.receiver.as_mut()?.try_recv().ok()
     }
 
-    /// Whether the channel overflowed since the last call (then every breaker is to be
+    /// Whether the channel overflowed since the last call (then every breaker's flag is to be
     /// looked at).
     pub(super) fn take_overflow(&self) -> bool {
         OUTBOX

@@ -23,16 +23,27 @@ use redis::Script;
 /// Publishes a breaker's state: the next version, the stored hash with its expiry, the name in
 /// the set, and the message. Returns the version.
 ///
+/// A state republished after Redis lost it keeps the version it had (ARGV[8]), and is only
+/// written if nothing as new is stored: a process that held a state through an outage must not
+/// make it newer than a change another process made meanwhile.
+///
 /// KEYS: state hash, version counter, names set. ARGV: name, state, trips, open ms, origin,
-/// expiry ms, channel.
+/// expiry ms, channel, version to keep ('' for the next one). Returns '' when a kept version
+/// was not written (the newer state stored is on its way to this process too).
 const PUBLISH: &str = r"
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 local version = now_us
-if version <= last then version = last + 1 end
+if ARGV[8] ~= '' then
+  version = tonumber(ARGV[8])
+  local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '')
+  if stored and stored >= version then return '' end
+elseif version <= last then
+  version = last + 1
+end
 local v = string.format('%.0f', version)
-redis.call('SET', KEYS[2], v)
+if version > last then redis.call('SET', KEYS[2], v) end
 local deadline = string.format('%.0f', math.floor(now_us / 1000) + tonumber(ARGV[4]))
 redis.call('HSET', KEYS[1], 'version', v, 'origin', ARGV[5], 'state', ARGV[2],
   'trips', ARGV[3], 'deadline', deadline)
