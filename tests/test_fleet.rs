@@ -293,11 +293,20 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     );
     assert!(open_p99 < 2_000_000 && close_p99 < 2_000_000);
 
-    // Recovery through a probe: after its 300 ms open period, one process's successful probe
-    // closes the breaker in the others.
+    // A probe that fails reopens the breaker everywhere, for its longer second period (600 ms),
+    // so the others do not probe at the end of their first.
     let tripped = micros(&first.ask("trip probe"));
     spread(others, "probe", "open", tripped);
     std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(first.ask("call probe fail"), "down");
+    assert_eq!(first.ask("state probe"), "open");
+    std::thread::sleep(Duration::from_millis(50));
+    for other in others.iter_mut() {
+        assert_eq!(other.ask("call probe ok"), "rejected open");
+    }
+    // Recovery through a probe: after its open period, one process's successful probe closes
+    // the breaker in the others.
+    std::thread::sleep(Duration::from_millis(600));
     assert_eq!(first.ask("call probe ok"), "ok");
     let recovered = micros(&first.ask("wait probe closed 0"));
     spread(others, "probe", "closed", recovered);

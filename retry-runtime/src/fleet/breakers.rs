@@ -144,13 +144,23 @@ fn on_registered(breaker: &'static CircuitBreaker) {
     }
 }
 
+/// An open breaker takes a fleet open period only if it ends this much later than its own (the
+/// time left is rounded up to milliseconds and travels for a moment).
+const LATER_BY: Duration = Duration::from_millis(50);
+
 /// Puts `breaker` in the fleet's state, marked as the fleet's (so it is not published back). A
-/// state it is in already is left alone (an open breaker keeps its own open period), which
-/// makes applying a state twice harmless. An open period is cut to the breaker's
-/// `max_open_for`.
+/// state it is in already is left alone, and an open breaker keeps its own open period unless
+/// the fleet's ends later (another process's probe failed while this one waited to probe), so
+/// applying a state twice does nothing. An open period is cut to the breaker's `max_open_for`.
 fn apply(breaker: &CircuitBreaker, shared: SharedState) {
     if breaker.state() == shared.state {
-        return;
+        if shared.state != BreakerState::Open {
+            return;
+        }
+        let (_, _, own_left) = breaker.saved_state();
+        if shared.open_for_left <= own_left.saturating_add(LATER_BY) {
+            return;
+        }
     }
     let left = shared.open_for_left.min(breaker.config().max_open_for());
     outbox::applying_from_fleet(|| breaker.restore(shared.state, shared.trips_in_a_row, left));

@@ -91,7 +91,9 @@ pub(super) fn parse_fields(
             )),
         }
     };
-    let version = number("version", version, u64::MAX)?;
+    // Versions are Redis's clock in microseconds: one far ahead of this machine's clock is
+    // crafted, and would make every later state look stale.
+    let version = number("version", version, latest_version())?;
     let origin = number("origin", origin, u64::MAX)?;
     let trips = number("trips", trips, u64::from(MAX_TRIPS))?;
     let open_ms = number("open time", open_ms, MAX_OPEN_MS)?;
@@ -114,6 +116,16 @@ pub(super) fn parse_fields(
             },
         },
     })
+}
+
+/// The newest version believable now: this machine's clock in microseconds, plus a day for
+/// clocks that disagree.
+fn latest_version() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(now.saturating_add(Duration::from_secs(24 * 3600)).as_micros())
+        .unwrap_or(u64::MAX)
 }
 
 /// At most 32 characters of a value, for messages about it.
@@ -144,6 +156,7 @@ mod tests {
         for text in [
             "",
             "v2 1 1 open 0 0 db",
+            "v1 18446744073709551615 1 open 0 0 db",
             "v1 1 1 open 0 0",
             "v1 1 1 open 0 0 ",
             "v1 -1 1 open 0 0 db",
