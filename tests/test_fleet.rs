@@ -208,6 +208,16 @@ fn fleet_child() {
                 entered(name, BreakerState::ForcedOpen).unwrap_or(0).to_string()
             }
             ["connected"] => link.is_connected().to_string(),
+            // How long a rejection says to wait, in milliseconds.
+            ["left", breaker] => match retry_runtime::breaker(full_name(breaker))
+                .unwrap()
+                .try_acquire()
+            {
+                Ok(_) => "admitted".to_owned(),
+                Err(open) => open
+                    .retry_after
+                    .map_or("unknown".to_owned(), |left| left.as_millis().to_string()),
+            },
             // Calls for `ms` milliseconds: trips, rejections, resets and successes, each timed.
             // Answers the slowest call in microseconds and how many calls were made.
             ["latency", breaker, ms] => {
@@ -278,7 +288,9 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
 
     // Many trips and resets in one process, each seen by the two others.
     let (mut opened, mut closed) = (Vec::new(), Vec::new());
-    for _ in 0..40 {
+    // FLEET_ROUNDS=500 for the README's figures.
+    let rounds: usize = std::env::var("FLEET_ROUNDS").map_or(40, |rounds| rounds.parse().unwrap());
+    for _ in 0..rounds {
         let tripped = micros(&first.ask("trip db"));
         opened.extend(spread(others, "db", "open", tripped));
         let reset = micros(&first.ask("reset db"));
@@ -404,4 +416,48 @@ fn killing_redis_slows_no_call_loses_nothing_local_and_a_restart_converges() {
     println!(
         "after the restart: converged in {converged:?}; a new state spread in {delays:?} us"
     );
+}
+
+#[test]
+fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("crafted");
+    let channel = format!("{prefix}:breakers:changes");
+    let mut fleet = children(2, &server, &prefix);
+    let tripped = micros(&fleet[0].ask("trip db"));
+    spread(&mut fleet[1..], "db", "open", tripped);
+    let reset = micros(&fleet[0].ask("reset db"));
+    spread(&mut fleet[1..], "db", "closed", reset);
+
+    // An old version (an open state from long ago, delivered late) is not applied.
+    let stale = "v1 1000 7 open 0 30000 fleet.db";
+    assert!(server.command(&["PUBLISH", &channel, stale]).starts_with(':'));
+    // Nor is anything malformed, and nothing panics.
+    let now = wall_micros();
+    for garbage in [
+        "v1".to_owned(),
+        "hello".to_owned(),
+        format!("v1 {now} 7 open 0 -5 fleet.db"),
+        format!("v1 {now} 7 half_open 0 0 fleet.db"),
+        format!("v1 {} 7 open 0 1000 fleet.db", u64::MAX),
+        format!("v1 {now} 7 open 0 1000 {}", "x".repeat(300)),
+    ] {
+        server.command(&["PUBLISH", &channel, &garbage]);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for child in &mut fleet {
+        assert_eq!(child.ask("state db"), "closed");
+    }
+
+    // A newer open state asking for a week is applied, but for no longer than the breaker's
+    // `max_open_for` (5 minutes by default).
+    let crafted = format!("v1 {} 7 open 0 604800000 fleet.db", wall_micros());
+    server.command(&["PUBLISH", &channel, &crafted]);
+    for child in &mut fleet {
+        assert!(!child.ask("wait db open 2000").starts_with("timeout"));
+        let left: u64 = child.ask("left db").parse().unwrap();
+        assert!(left <= 5 * 60 * 1000, "open for {left} ms");
+    }
 }
