@@ -241,6 +241,7 @@ impl RetryBudget {
     /// Whether a fleet link shares this budget now (one relaxed load; always false without the
     /// `redis` feature).
     #[inline]
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_self))]
     fn in_fleet(&self) -> bool {
         #[cfg(feature = "redis")]
         return self.fleet.load(Ordering::Relaxed);

@@ -19,7 +19,9 @@ static ON_REGISTERED: RwLock<Vec<fn(&'static CircuitBreaker)>> = RwLock::new(Vec
 /// nothing.
 #[cfg_attr(not(any(feature = "persist", feature = "redis")), allow(dead_code))]
 pub(crate) fn on_registered(callback: fn(&'static CircuitBreaker)) {
-    let mut callbacks = ON_REGISTERED.write().unwrap_or_else(PoisonError::into_inner);
+    let mut callbacks = ON_REGISTERED
+        .write()
+        .unwrap_or_else(PoisonError::into_inner);
     if !callbacks
         .iter()
         .any(|known| std::ptr::fn_addr_eq(*known, callback))

@@ -36,9 +36,7 @@ impl RedisServer {
                 std::env::var_os("CI").is_none(),
                 "redis-server not found on PATH; the fleet tests need it (apt-get install redis-server; .ci/run installs it)"
             );
-            eprintln!(
-                "\n*** skipped: redis-server not found (apt-get install redis-server) ***\n"
-            );
+            eprintln!("\n*** skipped: redis-server not found (apt-get install redis-server) ***\n");
             return None;
         }
         let port = free_port();

@@ -60,7 +60,7 @@ pub(super) fn close() {
 
 /// A state the fleet said (a publication, or a stored state read at connection): applied if it
 /// is newer than any seen for its breaker and did not come from this process.
-pub(super) fn consider(said: Versioned) {
+pub(super) fn consider(said: &Versioned) {
     let mut guard = ledger();
     let Some(ledger) = guard.as_mut() else {
         return;

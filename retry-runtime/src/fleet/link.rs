@@ -205,7 +205,7 @@ impl Link {
                 message = messages.next() => {
                     let message = message.ok_or(Down::Closed)?;
                     match message.get_payload::<String>() {
-                        Ok(text) => self.receive(&text),
+                        Ok(text) => receive(&text),
                         Err(error) => ignored("a publication that is not text", &error),
                     }
                 }
@@ -251,7 +251,7 @@ impl Link {
             ) {
                 Ok(said) => {
                     stored.insert(said.name.clone());
-                    breakers::consider(said);
+                    breakers::consider(&said);
                 }
                 Err(reason) => ignored("a stored breaker state", &reason),
             }
@@ -268,7 +268,8 @@ impl Link {
                 };
                 if held {
                     let kept = breakers::version_of(breaker.name());
-                    self.publish(connection, breaker.name(), shared, kept).await?;
+                    self.publish(connection, breaker.name(), shared, kept)
+                        .await?;
                 }
             }
         }
@@ -330,7 +331,11 @@ impl Link {
             .arg(self.status.origin)
             .arg(keep)
             .arg(self.scripts.channel())
-            .arg(kept_version.map(|version| version.to_string()).unwrap_or_default())
+            .arg(
+                kept_version
+                    .map(|version| version.to_string())
+                    .unwrap_or_default(),
+            )
             .invoke_async(connection)
             .await?;
         if version.is_empty() && kept_version.is_some() {
@@ -350,12 +355,13 @@ impl Link {
         breakers::published(name, version);
         Ok(())
     }
+}
 
-    fn receive(&self, text: &str) {
-        match parse_message(text) {
-            Ok(said) => breakers::consider(said),
-            Err(reason) => ignored("a publication", &reason),
-        }
+/// A publication: applied if it is the newest for its breaker.
+fn receive(text: &str) {
+    match parse_message(text) {
+        Ok(said) => breakers::consider(&said),
+        Err(reason) => ignored("a publication", &reason),
     }
 }
 

@@ -124,8 +124,11 @@ fn latest_version() -> u64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    u64::try_from(now.saturating_add(Duration::from_secs(24 * 3600)).as_micros())
-        .unwrap_or(u64::MAX)
+    u64::try_from(
+        now.saturating_add(Duration::from_secs(24 * 3600))
+            .as_micros(),
+    )
+    .unwrap_or(u64::MAX)
 }
 
 /// At most 32 characters of a value, for messages about it.

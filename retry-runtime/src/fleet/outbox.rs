@@ -43,10 +43,7 @@ pub(crate) fn transitioned(name: &'static str, queued: &AtomicBool) {
     let Some(outbox) = OUTBOX.get() else {
         return;
     };
-    if !outbox.active.load(Ordering::Acquire)
-        || is_applying()
-        || crate::scope::current() != 0
-    {
+    if !outbox.active.load(Ordering::Acquire) || is_applying() || crate::scope::current() != 0 {
         return;
     }
     if queued.swap(true, Ordering::AcqRel) {
@@ -70,12 +67,17 @@ pub(super) fn applying_from_fleet<T>(apply: impl FnOnce() -> T) -> T {
             let _ = APPLYING.try_with(|flag| flag.set(self.0));
         }
     }
-    let _reset = Reset(APPLYING.try_with(|flag| flag.replace(true)).unwrap_or(false));
+    let _reset = Reset(
+        APPLYING
+            .try_with(|flag| flag.replace(true))
+            .unwrap_or(false),
+    );
     apply()
 }
 
 /// The link's end of the channel, while it runs.
 pub(super) struct Inbox {
+    outbox: &'static Outbox,
     receiver: Option<mpsc::Receiver<&'static str>>,
 }
 
@@ -96,11 +98,13 @@ impl Inbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()?;
-        // Transitions from before this link are not its business: it reads every state anyway.
+        // Names left by an earlier link are dropped: the breakers' flags say what is still to
+        // publish, and the link looks at every flag when it connects.
         while receiver.try_recv().is_ok() {}
         outbox.overflowed.store(false, Ordering::Release);
         outbox.active.store(true, Ordering::Release);
         Some(Inbox {
+            outbox,
             receiver: Some(receiver),
         })
     }
@@ -118,20 +122,17 @@ impl Inbox {
     /// Whether the channel overflowed since the last call (then every breaker's flag is to be
     /// looked at).
     pub(super) fn take_overflow(&self) -> bool {
-        OUTBOX
-            .get()
-            .is_some_and(|outbox| outbox.overflowed.swap(false, Ordering::AcqRel))
+        self.outbox.overflowed.swap(false, Ordering::AcqRel)
     }
 }
 
 impl Drop for Inbox {
     fn drop(&mut self) {
-        if let Some(outbox) = OUTBOX.get() {
-            outbox.active.store(false, Ordering::Release);
-            *outbox
-                .receiver
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = self.receiver.take();
-        }
+        self.outbox.active.store(false, Ordering::Release);
+        *self
+            .outbox
+            .receiver
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = self.receiver.take();
     }
 }
