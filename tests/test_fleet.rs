@@ -471,3 +471,33 @@ fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
         assert!(left <= 5 * 60 * 1000, "open for {left} ms");
     }
 }
+
+/// In this process (not a child): a server that cannot be reached is not an error, slows no
+/// call, and a link started inside a tokio runtime stops cleanly; one link at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_not_an_error_and_slows_nothing() {
+    let options = || FleetOptions::new().prefix(prefix("unreachable"));
+    // Port 1 on loopback: nothing listens there.
+    let link = fleet::connect("redis://127.0.0.1:1/", options()).unwrap();
+    assert!(matches!(
+        fleet::connect("redis://127.0.0.1:1/", options()),
+        Err(fleet::FleetError::AlreadyConnected)
+    ));
+    assert!(!link.wait_synced(Duration::from_millis(200)));
+    assert!(!link.is_connected());
+    let started = Instant::now();
+    for _ in 0..3 {
+        let _ = local(true);
+    }
+    assert_eq!(
+        retry_runtime::breaker("fleet.local").unwrap().state(),
+        BreakerState::Open
+    );
+    retry_runtime::breaker("fleet.local").unwrap().reset();
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let stopping = Instant::now();
+    link.shutdown();
+    assert!(stopping.elapsed() < Duration::from_secs(2));
+    // Another link may start once the first is gone.
+    drop(fleet::connect("redis://127.0.0.1:1/", options()).unwrap());
+}

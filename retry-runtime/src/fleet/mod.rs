@@ -196,10 +196,6 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
         url: shown.clone(),
         reason: error.to_string(),
     })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(FleetError::Start)?;
     let inbox = outbox::Inbox::claim().ok_or(FleetError::AlreadyConnected)?;
     let status = Arc::new(Status {
         url: shown,
@@ -212,18 +208,42 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     breakers::open(Arc::clone(&options), status.origin);
     let (stop, stopped) = watch::channel(false);
     let link = link::Link::new(client, options, Arc::clone(&status), inbox);
+    // The runtime is built (and dropped) on the link's thread, never on the caller's, which
+    // may be a runtime's worker where dropping one would panic.
+    let (started, start) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::Builder::new()
         .name("retry-runtime-fleet".to_owned())
-        .spawn(move || runtime.block_on(link.run(stopped)))
-        .map_err(|error| {
-            breakers::close();
-            FleetError::Start(error)
-        })?;
-    Ok(Fleet {
-        status,
-        stop: Some(stop),
-        thread: Some(thread),
-    })
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => {
+                    let _ = started.send(Ok(()));
+                    runtime.block_on(link.run(stopped));
+                }
+                Err(error) => {
+                    drop(link);
+                    let _ = started.send(Err(error));
+                }
+            }
+        });
+    let failed = match thread {
+        Ok(thread) => match start.recv() {
+            Ok(Ok(())) => {
+                return Ok(Fleet {
+                    status,
+                    stop: Some(stop),
+                    thread: Some(thread),
+                });
+            }
+            Ok(Err(error)) => error,
+            Err(_) => std::io::Error::other("the link's thread ended before it started"),
+        },
+        Err(error) => error,
+    };
+    breakers::close();
+    Err(FleetError::Start(failed))
 }
 
 impl Fleet {
