@@ -425,6 +425,35 @@ fn killing_redis_slows_no_call_loses_nothing_local_and_a_restart_converges() {
 }
 
 #[test]
+fn a_redis_that_hangs_slows_no_call_and_the_fleet_converges_when_it_answers_again() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("hang");
+    let mut fleet = children(2, &server, &prefix);
+    for child in &mut fleet {
+        assert_eq!(child.ask("call local ok"), "ok");
+    }
+    server.signal("-STOP");
+    // Connections stay open and nothing answers: publications wait for the response timeout
+    // (1 s) on the link's thread, never on a call's.
+    let during = fleet[0].ask("latency local 1500");
+    let slowest: u64 = during.split(' ').next().unwrap().parse().unwrap();
+    println!("slowest call while redis-server hung (SIGSTOP): {slowest} us ({during})");
+    assert!(slowest < 250_000, "a call took {slowest} us");
+    assert_eq!(fleet[0].ask("connected"), "false");
+    let tripped = micros(&fleet[0].ask("trip db"));
+    assert_eq!(fleet[1].ask("state db"), "closed");
+    server.signal("-CONT");
+    // The trip made while Redis hung reaches the other once the link is back.
+    let reached = micros(&fleet[1].ask("wait db open 5000"));
+    println!(
+        "a trip made while Redis hung reached the other process {} ms after it",
+        reached.saturating_sub(tripped) / 1000
+    );
+}
+
+#[test]
 fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
     let Some(server) = RedisServer::start() else {
         return;

@@ -61,6 +61,17 @@ impl RedisServer {
         }
     }
 
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the server: a server that hangs, its
+    /// connections open and silent.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.process.as_ref().expect("a running server").id();
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {pid} failed");
+    }
+
     /// Starts the server (again) on its port, empty, and waits until it answers PING.
     pub fn restart(&mut self) {
         self.kill();

@@ -138,11 +138,12 @@ impl Link {
         self.status.set_connected(false);
         if self.down_since.is_none() {
             self.down_since = Some(Instant::now());
+            let what = if self.ever_up { "lost" } else { "not reached" };
             tracing::warn!(
                 target: crate::TRACING_TARGET,
                 url = %self.status.url,
                 error = %down,
-                "fleet link to {} lost: {down}; local state goes on, reconnecting",
+                "fleet link to {} {what}: {down}; local state goes on, reconnecting",
                 self.status.url
             );
         }

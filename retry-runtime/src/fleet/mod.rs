@@ -80,6 +80,16 @@
 //! republishes those Redis lost in a restart, so the fleet converges. A URL that does not parse
 //! is an error of [`connect`]; a server that cannot be reached is not.
 //!
+//! # What stays each process's own
+//!
+//! Counts: a breaker's [`counts`](crate::CircuitBreaker::counts) are this process's calls (a
+//! breaker the fleet opened counts no trip of its own), and a shared budget's
+//! [`counts`](crate::RetryBudget::counts) are this process's calls and retries, with the
+//! tokens leased to it as its balance. Half-open probes, failure windows and test scopes
+//! ([`testing::scope`](crate::testing::scope)) are local too: breakers of a test scope are
+//! never shared. Transitions made before [`connect`] are not published; the fleet's stored
+//! states are applied over them, so connect at start-up, before serving.
+//!
 //! A fleet needs one Redis server (or a primary): the scripts read keys by name, which Redis
 //! Cluster would not route. Give every process the same breaker and budget settings; each
 //! applies a fleet state with its own limits.
