@@ -39,6 +39,13 @@ fn db(fail: bool) -> Result<(), DbError> {
     outcome(fail)
 }
 
+/// An async site sharing `fleet.db` (it gives only the name, so it takes the breaker as it is).
+#[circuit_breaker(name = "fleet.db")]
+async fn db_async(fail: bool) -> Result<(), DbError> {
+    tokio::task::yield_now().await;
+    outcome(fail)
+}
+
 #[circuit_breaker(name = "fleet.probe", failure_threshold = 3, open_for = "300ms")]
 fn probe(fail: bool) -> Result<(), DbError> {
     outcome(fail)
@@ -163,6 +170,16 @@ fn fleet_child() {
                 Err(DbError::Down) => "down".to_owned(),
                 Err(DbError::Rejected(open)) => format!("rejected {}", open.state),
             },
+            ["acall", "db", how] => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                match runtime.block_on(db_async(*how == "fail")) {
+                    Ok(()) => "ok".to_owned(),
+                    Err(DbError::Down) => "down".to_owned(),
+                    Err(DbError::Rejected(open)) => format!("rejected {}", open.state),
+                }
+            }
             ["trip", breaker] => {
                 let name = full_name(breaker);
                 for _ in 0..10 {
@@ -350,6 +367,7 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     );
     assert_eq!(late.ask("state db"), "unregistered");
     assert_eq!(late.ask("call db ok"), "rejected open");
+    assert_eq!(late.ask("acall db ok"), "rejected open");
     let mut registered = Child::spawn(
         "late-registered",
         &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
@@ -357,9 +375,14 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     assert_eq!(registered.ask("state db"), "open");
     assert_eq!(registered.ask("call db ok"), "rejected open");
 
-    // And a recovery reaches the late ones too.
+    // And a recovery reaches the late ones too, async sites included.
     let reset = micros(&first.ask("reset db"));
     spread(&mut [late, registered], "db", "closed", reset);
+    assert_eq!(others[0].ask("acall db ok"), "ok");
+    for _ in 0..3 {
+        assert_eq!(others[0].ask("acall db fail"), "down");
+    }
+    assert!(!first.ask("wait db open 2000").starts_with("timeout"));
 }
 
 #[test]
