@@ -185,10 +185,12 @@ impl Link {
         let mut messages = pubsub.into_on_message();
         self.came_up();
         self.catch_up(&mut connection).await?;
-        self.status.set_synced();
+        // Budgets join (and take their first lease) before the handle says the link is synced,
+        // so no call after `wait_synced` spends a reserve of the process's own.
         self.budgets
             .flush(&mut connection, &self.scripts, &self.options)
             .await?;
+        self.status.set_synced();
         let mut tick = tokio::time::interval(self.options.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_asked = Instant::now();
