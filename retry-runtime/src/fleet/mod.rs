@@ -33,12 +33,13 @@
 //! runtime, so it works from a sync `main` or beside any runtime, and never competes with the
 //! application's tasks. The link keeps one command connection and one pub/sub connection.
 //!
-//! - **Breakers.** A transition of a shared breaker names the breaker to the link (a bounded
-//!   channel, `try_send`); the link reads the breaker's state and runs one Lua script that gives
-//!   it the next fleet version, stores it (state, trips in a row, the end of its open period on
+//! - **Breakers.** A transition of a shared breaker sets the breaker's flag and names it to the
+//!   link (a bounded channel, `try_send`, once until the link takes it); the link reads the
+//!   breaker's state and runs one Lua script that gives it the next fleet version, stores it (state, trips in a row, the end of its open period on
 //!   Redis's clock, version, origin process) with an expiry, and publishes it. Every process
 //!   applies a publication whose version is newer than the last it saw for that breaker. Open
-//!   spreads with its time left (never more than the receiver's `max_open_for`); forced open,
+//!   spreads with its time left (never more than the receiver's `max_open_for`; an open
+//!   breaker takes it only if it ends later than its own open period); forced open,
 //!   disabled, metrics only and closed spread as they are; half-open does not (each process
 //!   probes on its own), but its outcome does: a probe that succeeds closes the breaker
 //!   everywhere, one that fails reopens it everywhere.
@@ -58,13 +59,16 @@
 //! publication never undoes a newer state, and applying one twice does nothing. States this
 //! process publishes are never applied back to it (the link marks the transitions it applies
 //! and does not publish them: no echo). Local transitions are published before publications
-//! that arrive at the same moment are applied, so the fleet settles on the newest.
+//! that arrive at the same moment are applied, so the fleet settles on the newest. A state
+//! republished after a restart emptied Redis keeps the version it had, and is written only if
+//! nothing newer is stored, so it never overrides a change another process made meanwhile.
 //!
 //! # Costs
 //!
 //! Nothing is added to a call's path: a closed breaker's call, a success or failure that does
 //! not change its state, a budget's deposit and withdrawal cost what they cost without the
-//! feature, plus one relaxed load for a budget (is it shared?). A transition (rare) adds a
+//! feature, plus one relaxed load for a budget (is it shared?); a shared budget's deposit only
+//! counts the call (Redis credits the share). A transition (rare) adds a flag swap and a
 //! `try_send`. Nothing on a call's path awaits Redis or takes a lock for it; applying a fleet
 //! state happens on the link's thread.
 //!
