@@ -228,6 +228,13 @@ fn fleet_child() {
                     .unwrap_or(0)
                     .to_string()
             }
+            ["disable", breaker] => {
+                let name = full_name(breaker);
+                retry_runtime::breaker(name).unwrap().disable();
+                entered(name, BreakerState::Disabled)
+                    .unwrap_or(0)
+                    .to_string()
+            }
             ["connected"] => link.is_connected().to_string(),
             // How long a rejection says to wait, in milliseconds.
             ["left", breaker] => match retry_runtime::breaker(full_name(breaker))
@@ -349,6 +356,8 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     let delays = spread(std::slice::from_mut(first), "db", "forced_open", forced);
     assert!(delays[0] < 2_000_000);
     micros(&others[1].ask("wait db forced_open 2000"));
+    let disabled = micros(&others[1].ask("disable db"));
+    spread(std::slice::from_mut(first), "db", "disabled", disabled);
     let reset = micros(&others[1].ask("reset db"));
     spread(std::slice::from_mut(first), "db", "closed", reset);
 
