@@ -156,7 +156,10 @@ fn fleet_child() {
         }
     }
     let url = std::env::var("FLEET_URL").unwrap();
-    let options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
+    let mut options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
+    if let Ok(seconds) = std::env::var("FLEET_STATE_TTL") {
+        options = options.state_ttl(Duration::from_secs(seconds.parse().unwrap()));
+    }
     let link = fleet::connect(&url, options).unwrap();
     assert!(
         link.wait_synced(Duration::from_secs(10)),
@@ -561,4 +564,30 @@ async fn an_unreachable_server_is_not_an_error_and_slows_nothing() {
     assert!(stopping.elapsed() < Duration::from_secs(2));
     // Another link may start once the first is gone.
     drop(fleet::connect("redis://127.0.0.1:1/", options()).unwrap());
+}
+
+#[test]
+fn stored_states_expire() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("expiry");
+    let url = server.url();
+    let environment = [
+        ("FLEET_URL", url.as_str()),
+        ("FLEET_PREFIX", prefix.as_str()),
+        ("FLEET_STATE_TTL", "1"),
+    ];
+    let mut first = Child::spawn("first", &environment);
+    // A forced state is kept for `state_ttl` (1 s here), an open one for its time left plus
+    // a second (300 ms + 1 s).
+    micros(&first.ask("force db"));
+    micros(&first.ask("trip probe"));
+    let mut early = Child::spawn("early", &environment);
+    assert_eq!(early.ask("state db"), "forced_open");
+    assert_eq!(early.ask("state probe"), "open");
+    std::thread::sleep(Duration::from_millis(1600));
+    let mut late = Child::spawn("late", &environment);
+    assert_eq!(late.ask("state db"), "closed");
+    assert_eq!(late.ask("state probe"), "closed");
 }
