@@ -20,6 +20,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
+#[cfg(feature = "redis")]
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
@@ -130,6 +132,10 @@ pub struct RetryBudget {
     deposits: AtomicU64,
     withdrawals: AtomicU64,
     refusals: AtomicU64,
+    /// Shared through a fleet link (feature `redis`): calls and the trickle are credited in
+    /// Redis, and `milli_tokens` holds only the tokens leased to this process.
+    #[cfg(feature = "redis")]
+    fleet: AtomicBool,
 }
 
 /// What a budget did since it was created.
@@ -157,6 +163,8 @@ impl RetryBudget {
             deposits: AtomicU64::new(0),
             withdrawals: AtomicU64::new(0),
             refusals: AtomicU64::new(0),
+            #[cfg(feature = "redis")]
+            fleet: AtomicBool::new(false),
         }
     }
 
@@ -185,10 +193,14 @@ impl RetryBudget {
         to_milli(self.config.cap)
     }
 
-    /// Back to a new budget's state: the reserve, and counts from zero.
+    /// Back to a new budget's state: the reserve, and counts from zero. A budget shared
+    /// through a fleet keeps its reserve in Redis, so it empties its leased tokens instead.
     pub fn reset(&self) {
-        let reserve =
-            (self.config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(self.config.cap);
+        let reserve = if self.in_fleet() {
+            0.0
+        } else {
+            (self.config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(self.config.cap)
+        };
         self.milli_tokens
             .store(to_milli(reserve), Ordering::Relaxed);
         self.deposits.store(0, Ordering::Relaxed);
@@ -199,12 +211,19 @@ impl RetryBudget {
     /// A call starts: deposit its share.
     pub(crate) fn deposit(&self) {
         self.deposits.fetch_add(1, Ordering::Relaxed);
+        if self.in_fleet() {
+            // The fleet link reads `deposits` and credits the share in Redis.
+            return;
+        }
         self.add(to_milli(self.config.share));
     }
 
     /// A retry wants to run: true if the budget pays for it.
     pub(crate) fn try_withdraw(&self, now: Instant) -> bool {
-        self.refill(now);
+        if !self.in_fleet() {
+            // In a fleet, Redis credits the trickle.
+            self.refill(now);
+        }
         let paid = self
             .milli_tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |balance| {
@@ -217,6 +236,55 @@ impl RetryBudget {
             self.refusals.fetch_add(1, Ordering::Relaxed);
         }
         paid
+    }
+
+    /// Whether a fleet link shares this budget now (one relaxed load; always false without the
+    /// `redis` feature).
+    #[inline]
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_self))]
+    fn in_fleet(&self) -> bool {
+        #[cfg(feature = "redis")]
+        return self.fleet.load(Ordering::Relaxed);
+        #[cfg(not(feature = "redis"))]
+        false
+    }
+
+    /// The fleet link shares this budget from now on: the tokens held so far are dropped (the
+    /// reserve is the fleet's, in Redis), and retries spend what the link leases.
+    #[cfg(feature = "redis")]
+    pub(crate) fn join_fleet(&self) {
+        self.fleet.store(true, Ordering::Release);
+        self.milli_tokens.store(0, Ordering::Release);
+    }
+
+    /// The fleet link is down or gone: the budget is this process's own again, keeping the
+    /// tokens it holds, with its trickle counting from `now` (not from when it joined).
+    #[cfg(feature = "redis")]
+    pub(crate) fn leave_fleet(&self, now: Instant) {
+        if let Some(origin) = self.origin.get() {
+            let since = u64::try_from(now.saturating_duration_since(*origin).as_nanos())
+                .unwrap_or(u64::MAX);
+            self.refilled_at.fetch_max(since, Ordering::AcqRel);
+        }
+        self.fleet.store(false, Ordering::Release);
+    }
+
+    /// Calls counted since the budget was created or reset: the link sends the difference.
+    #[cfg(feature = "redis")]
+    pub(crate) fn calls_so_far(&self) -> u64 {
+        self.deposits.load(Ordering::Relaxed)
+    }
+
+    /// The balance in thousandths of a token: what the link leased and retries left over.
+    #[cfg(feature = "redis")]
+    pub(crate) fn balance_milli(&self) -> i64 {
+        self.milli_tokens.load(Ordering::Acquire)
+    }
+
+    /// Tokens leased from the fleet, in thousandths.
+    #[cfg(feature = "redis")]
+    pub(crate) fn credit_lease(&self, milli: i64) {
+        self.add(milli);
     }
 
     fn add(&self, milli: i64) {
@@ -274,7 +342,7 @@ impl fmt::Debug for RetryBudget {
     }
 }
 
-fn to_milli(tokens: f64) -> i64 {
+pub(crate) fn to_milli(tokens: f64) -> i64 {
     // Validated finite and non-negative; the cast saturates beyond i64.
     #[allow(clippy::cast_possible_truncation)]
     let milli = (tokens * MILLI).round() as i64;

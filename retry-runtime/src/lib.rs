@@ -47,7 +47,8 @@
 //! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
 //! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
-//! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer).
+//! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);
+//! `redis` shares breakers and retry budgets across processes ([`fleet`]).
 
 mod breaker;
 mod breaker_state;
@@ -71,6 +72,8 @@ mod timeout;
 #[cfg(feature = "config")]
 pub mod config;
 pub use events::hooks;
+#[cfg(feature = "redis")]
+pub mod fleet;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "metrics")]

@@ -10,18 +10,28 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 use crate::breaker::CircuitBreaker;
 use crate::breaker::config::BreakerConfig;
 
-/// Breakers by scope (0: process-wide; others: [`testing::scope`](crate::testing::scope)) and
-/// name.
-/// Called with every newly registered breaker; persistence sets it to hand restored state to
-/// breakers that register after the restore, so the registry knows nothing of persistence.
-static ON_REGISTERED: OnceLock<fn(&'static CircuitBreaker)> = OnceLock::new();
+/// Called with every newly registered breaker: persistence hands restored state to breakers
+/// that register after the restore, and the fleet link hands them the fleet's state, so the
+/// registry knows nothing of either. Registration is rare (once per name), so a lock is fine.
+static ON_REGISTERED: RwLock<Vec<fn(&'static CircuitBreaker)>> = RwLock::new(Vec::new());
 
-/// Sets the one callback told of every newly registered breaker.
-#[cfg_attr(not(feature = "persist"), allow(dead_code))]
+/// Adds `callback` to those told of every newly registered breaker; adding one again does
+/// nothing.
+#[cfg_attr(not(any(feature = "persist", feature = "redis")), allow(dead_code))]
 pub(crate) fn on_registered(callback: fn(&'static CircuitBreaker)) {
-    let _ = ON_REGISTERED.set(callback);
+    let mut callbacks = ON_REGISTERED
+        .write()
+        .unwrap_or_else(PoisonError::into_inner);
+    if !callbacks
+        .iter()
+        .any(|known| std::ptr::fn_addr_eq(*known, callback))
+    {
+        callbacks.push(callback);
+    }
 }
 
+/// Breakers by scope (0: process-wide; others: [`testing::scope`](crate::testing::scope)) and
+/// name.
 type Breakers = RwLock<HashMap<u64, HashMap<&'static str, &'static CircuitBreaker>>>;
 
 fn breakers() -> &'static Breakers {
@@ -96,8 +106,13 @@ fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static 
     breakers.entry(scope).or_default().insert(name, created);
     drop(breakers);
     crate::events::breaker_registered(created.source());
-    if let Some(on_registered) = ON_REGISTERED.get() {
-        on_registered(created);
+    // Copied out, so a callback may register a callback of its own.
+    let callbacks = ON_REGISTERED
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for callback in callbacks {
+        callback(created);
     }
     created
 }

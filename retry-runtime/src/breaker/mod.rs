@@ -64,6 +64,10 @@ pub struct CircuitBreaker {
     recovered: AtomicU64,
     clock: ClockSource,
     origin: Instant,
+    /// Set by a transition the fleet link has yet to publish (feature `redis`): one flag per
+    /// breaker, so a burst of transitions is one publication of the newest state.
+    #[cfg(feature = "redis")]
+    fleet_queued: std::sync::atomic::AtomicBool,
 }
 
 const PUBLISHED: u64 = 1 << 63;
@@ -240,6 +244,8 @@ impl CircuitBreaker {
             recovered: AtomicU64::new(0),
             clock,
             origin,
+            #[cfg(feature = "redis")]
+            fleet_queued: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -354,9 +360,15 @@ impl CircuitBreaker {
         self.set_manually(BreakerState::Closed);
     }
 
+    /// Whether a transition waits for the fleet link to publish it (its flag).
+    #[cfg(feature = "redis")]
+    pub(crate) fn fleet_queued(&self) -> &std::sync::atomic::AtomicBool {
+        &self.fleet_queued
+    }
+
     /// The state to save: the state, trips in a row, and for an open breaker the time it has
     /// left (a half-open one is saved as open with none left, so its next call is a probe).
-    #[cfg(feature = "persist")]
+    #[cfg(any(feature = "persist", feature = "redis"))]
     pub(crate) fn saved_state(&self) -> (BreakerState, u32, Duration) {
         let word = self.load();
         let trips = self.trips_in_a_row.load(Ordering::Relaxed);
@@ -376,7 +388,7 @@ impl CircuitBreaker {
 
     /// Puts the breaker in a saved state; an open one stays open for `open_for_left`, never
     /// longer than its `max_open_for`.
-    #[cfg(feature = "persist")]
+    #[cfg(any(feature = "persist", feature = "redis"))]
     pub(crate) fn restore(
         &self,
         state: BreakerState,
@@ -715,6 +727,10 @@ impl CircuitBreaker {
             }
             transitions.number(to.epoch())
         };
+        // The fleet link is told first and only here: a transition is rare, and a link costs
+        // calls that change nothing nothing at all.
+        #[cfg(feature = "redis")]
+        crate::fleet::transitioned(self.name, &self.fleet_queued);
         crate::events::breaker_transition(&self.source, from, to.kind(), sequence);
     }
 }

@@ -1,0 +1,112 @@
+//! The budgets' side of the link: fleet budgets whose tokens live in Redis.
+//!
+//! A shared budget's calls are counted by the process as always (`deposits`, one atomic add);
+//! every `flush_interval` the link sends the calls counted since its last flush to the budget
+//! script, which credits `share` x calls and the trickle, capped at `cap`, and leases the
+//! process up to `lease_batch` whole tokens when its own pool is below that. Retries spend the
+//! leased pool with the same atomic as ever, so the hot path never waits on Redis.
+//!
+//! Tokens are only created in Redis (the reserve once per fleet, the trickle once per fleet,
+//! the share once per call), and a lease moves them out, so over a storm of `calls` calls the
+//! fleet retries at most `share x calls + reserve + min_per_second x seconds`, however many
+//! processes it has. Tokens leased and not spent are not returned: at most `lease_batch` per
+//! process are idle at a time.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use redis::aio::MultiplexedConnection;
+
+use crate::budget::{RESERVE_WINDOW, RetryBudget, to_milli};
+
+use super::Down;
+use super::options::FleetOptions;
+use super::scripts::Scripts;
+
+/// The budgets this link shares now.
+#[derive(Default)]
+pub(super) struct FleetBudgets {
+    joined: HashMap<&'static str, Joined>,
+}
+
+struct Joined {
+    budget: &'static RetryBudget,
+    /// The budget's call count at the last flush.
+    flushed_calls: u64,
+}
+
+impl FleetBudgets {
+    /// Sends every shared budget's new calls and tops up its lease; a budget registered since
+    /// the last flush joins the fleet now. Returns whether Redis was asked anything.
+    pub(super) async fn flush(
+        &mut self,
+        connection: &mut MultiplexedConnection,
+        scripts: &Scripts,
+        options: &FleetOptions,
+    ) -> Result<bool, Down> {
+        let mut asked = false;
+        for budget in crate::budget::budgets_snapshot() {
+            if !options.shares_budget(budget.name()) {
+                continue;
+            }
+            let joined = self.joined.entry(budget.name()).or_insert_with(|| {
+                budget.join_fleet();
+                Joined {
+                    budget,
+                    flushed_calls: budget.calls_so_far(),
+                }
+            });
+            let calls_now = budget.calls_so_far();
+            // Fewer than at the last flush: the budget was reset, and counts from zero.
+            let calls = calls_now
+                .checked_sub(joined.flushed_calls)
+                .unwrap_or(calls_now);
+            let batch = i64::from(options.lease_batch) * 1000;
+            let balance = budget.balance_milli().max(0);
+            let wanted = if balance < batch {
+                (batch - balance) / 1000 * 1000
+            } else {
+                0
+            };
+            if calls == 0 && wanted == 0 {
+                continue;
+            }
+            let config = budget.config();
+            let reserve = (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap);
+            let (leased, _fleet_balance): (String, String) = scripts
+                .budget
+                .key(scripts.budget_key(budget.name()))
+                .arg(calls)
+                .arg(to_milli(config.share))
+                .arg(to_milli(config.min_per_second))
+                .arg(to_milli(config.cap))
+                .arg(to_milli(reserve))
+                .arg(wanted)
+                .arg(millis(options.state_ttl))
+                .invoke_async(connection)
+                .await?;
+            asked = true;
+            joined.flushed_calls = calls_now;
+            let leased = leased
+                .parse::<i64>()
+                .ok()
+                .filter(|leased| (0..=wanted).contains(leased))
+                .ok_or_else(|| Down::Unexpected(format!("a lease of `{leased}`")))?;
+            budget.credit_lease(leased);
+        }
+        Ok(asked)
+    }
+
+    /// The link is down or stopping: every shared budget is its process's own again.
+    pub(super) fn leave(&mut self) {
+        let now = Instant::now();
+        for (_, joined) in self.joined.drain() {
+            joined.budget.leave_fleet(now);
+        }
+    }
+}
+
+/// Whole milliseconds, saturating.
+pub(super) fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

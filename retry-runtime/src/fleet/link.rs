@@ -1,0 +1,389 @@
+//! The link's task: one session with Redis at a time, and between sessions a wait with backoff.
+//!
+//! A session opens a command connection and a pub/sub connection, publishes what changed here
+//! while the link was down, reads the stored states (a late or reconnecting process catches
+//! up), republishes states this process holds that Redis lost (a server restarted empty), then
+//! serves: local transitions are published (first, so that a fleet state that arrives at the
+//! same moment is older than this process's newest, not the other way round), publications are
+//! applied, and budgets are flushed every `flush_interval`. Any error or timeout ends the
+//! session: one WARN per outage, budgets go back to local, and transitions made meanwhile are
+//! remembered (one entry per breaker, not a queue) for the next session.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
+use tokio::sync::watch;
+
+use crate::breaker_state::BreakerState;
+use crate::{Backoff, Jitter};
+
+use super::budgets::{FleetBudgets, millis};
+use super::message::{open_ms, parse_fields, parse_message, state_name};
+use super::options::FleetOptions;
+use super::outbox::Inbox;
+use super::scripts::Scripts;
+use super::{Down, Status, breakers};
+
+/// With nothing else to say, the link pings Redis this often, so a server that stopped
+/// answering is noticed.
+const PING_EVERY: Duration = Duration::from_secs(1);
+
+/// The most stored states read at connection.
+const MAX_STORED: usize = 10_000;
+
+/// The fleet's extra keep for an open state past its open period.
+const OPEN_MARGIN: Duration = Duration::from_secs(1);
+
+pub(super) struct Link {
+    client: redis::Client,
+    options: Arc<FleetOptions>,
+    status: Arc<Status>,
+    scripts: Scripts,
+    inbox: Inbox,
+    /// Breakers that may have a transition to publish (their flag says whether they do).
+    dirty: HashSet<&'static str>,
+    budgets: FleetBudgets,
+    /// Since when the link has been down, if it is.
+    down_since: Option<Instant>,
+    ever_up: bool,
+    /// The current session got as far as connecting.
+    up_in_session: bool,
+}
+
+impl Link {
+    pub(super) fn new(
+        client: redis::Client,
+        options: Arc<FleetOptions>,
+        status: Arc<Status>,
+        inbox: Inbox,
+    ) -> Link {
+        Link {
+            client,
+            scripts: Scripts::new(&options.prefix),
+            options,
+            status,
+            inbox,
+            dirty: HashSet::new(),
+            budgets: FleetBudgets::default(),
+            down_since: None,
+            ever_up: false,
+            up_in_session: false,
+        }
+    }
+
+    /// Runs sessions until `stop` says so (or its sender is gone).
+    pub(super) async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let mut failures = 0_u32;
+        let mut previous = Duration::ZERO;
+        loop {
+            let down = tokio::select! {
+                biased;
+                _ = stop.changed() => break,
+                result = self.session() => match result {
+                    Err(down) => down,
+                    Ok(never) => match never {},
+                },
+            };
+            self.went_down(&down);
+            if std::mem::take(&mut self.up_in_session) {
+                // It was up: the next outage backs off from the start.
+                failures = 0;
+                previous = Duration::ZERO;
+            }
+            let delay = self.backoff(failures, previous);
+            failures = failures.saturating_add(1);
+            previous = delay;
+            // Wait, remembering which breakers changed meanwhile.
+            let wait = tokio::time::sleep(delay);
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = stop.changed() => {
+                        self.stopped();
+                        return;
+                    }
+                    () = &mut wait => break,
+                    Some(name) = self.inbox.recv() => {
+                        self.dirty.insert(name);
+                    }
+                }
+            }
+        }
+        self.stopped();
+    }
+
+    fn stopped(&mut self) {
+        self.budgets.leave();
+        breakers::close();
+        self.status.set_connected(false);
+    }
+
+    /// The wait before the next attempt: exponential from `reconnect_min` to `reconnect_max`,
+    /// drawn in its upper half.
+    fn backoff(&self, failures: u32, previous: Duration) -> Duration {
+        let (base, cap) = (self.options.reconnect_min, self.options.reconnect_max);
+        let nominal = Backoff::Exponential { factor: 2.0 }.nominal_delay(failures, base, cap);
+        Jitter::Equal.apply(nominal, base, cap, previous, crate::rng::unit_draw())
+    }
+
+    fn went_down(&mut self, down: &Down) {
+        self.budgets.leave();
+        self.status.set_connected(false);
+        if self.down_since.is_none() {
+            self.down_since = Some(Instant::now());
+            let what = if self.ever_up { "lost" } else { "not reached" };
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                url = %self.status.url,
+                error = %down,
+                "fleet link to {} {what}: {down}; local state goes on, reconnecting",
+                self.status.url
+            );
+        }
+    }
+
+    fn came_up(&mut self) {
+        self.status.set_connected(true);
+        match self.down_since.take() {
+            Some(since) if self.ever_up => tracing::info!(
+                target: crate::TRACING_TARGET,
+                url = %self.status.url,
+                "fleet link to {} restored after {:?}",
+                self.status.url,
+                since.elapsed()
+            ),
+            _ => tracing::info!(
+                target: crate::TRACING_TARGET,
+                url = %self.status.url,
+                "fleet link to {} connected",
+                self.status.url
+            ),
+        }
+        self.ever_up = true;
+        self.up_in_session = true;
+    }
+
+    /// One connection's life; it only ends with the reason it ended.
+    async fn session(&mut self) -> Result<Infallible, Down> {
+        let timeout = self.options.response_timeout;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let mut connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        let mut pubsub = within(timeout, self.client.get_async_pubsub()).await?;
+        within(timeout, pubsub.subscribe(self.scripts.channel())).await?;
+        let mut messages = pubsub.into_on_message();
+        self.came_up();
+        self.catch_up(&mut connection).await?;
+        // Budgets join (and take their first lease) before the handle says the link is synced,
+        // so no call after `wait_synced` spends a reserve of the process's own.
+        self.budgets
+            .flush(&mut connection, &self.scripts, &self.options)
+            .await?;
+        self.status.set_synced();
+        let mut tick = tokio::time::interval(self.options.flush_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_asked = Instant::now();
+        loop {
+            tokio::select! {
+                biased;
+                Some(name) = self.inbox.recv() => {
+                    self.dirty.insert(name);
+                    while let Some(name) = self.inbox.try_recv() {
+                        self.dirty.insert(name);
+                    }
+                    self.publish_dirty(&mut connection).await?;
+                    last_asked = Instant::now();
+                }
+                message = messages.next() => {
+                    let message = message.ok_or(Down::Closed)?;
+                    match message.get_payload::<String>() {
+                        Ok(text) => receive(&text),
+                        Err(error) => ignored("a publication that is not text", &error),
+                    }
+                }
+                _ = tick.tick() => {
+                    if self.inbox.take_overflow() {
+                        self.all_queued();
+                        self.publish_dirty(&mut connection).await?;
+                    }
+                    if self.budgets.flush(&mut connection, &self.scripts, &self.options).await? {
+                        last_asked = Instant::now();
+                    }
+                    if last_asked.elapsed() >= PING_EVERY {
+                        redis::cmd("PING").query_async::<()>(&mut connection).await?;
+                        last_asked = Instant::now();
+                    }
+                }
+            }
+        }
+    }
+
+    /// At connection: publish what changed here while the link was down (newer than anything
+    /// stored before the outage), take the stored states newer than this process's, and
+    /// republish states Redis lost.
+    async fn catch_up(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
+        let _ = self.inbox.take_overflow();
+        while let Some(name) = self.inbox.try_recv() {
+            self.dirty.insert(name);
+        }
+        self.all_queued();
+        self.publish_dirty(connection).await?;
+        let fields: Vec<String> = self
+            .scripts
+            .read
+            .key(self.scripts.names_key())
+            .arg(self.scripts.breaker_key_prefix())
+            .arg(MAX_STORED)
+            .invoke_async(connection)
+            .await?;
+        let mut stored = HashSet::new();
+        for state in fields.chunks_exact(6) {
+            match parse_fields(
+                &state[0], &state[1], &state[2], &state[3], &state[4], &state[5],
+            ) {
+                Ok(said) => {
+                    stored.insert(said.name.clone());
+                    breakers::consider(&said);
+                }
+                Err(reason) => ignored("a stored breaker state", &reason),
+            }
+        }
+        for breaker in crate::registry::breakers_snapshot() {
+            if stored.contains(breaker.name()) || !self.options.shares_breaker(breaker.name()) {
+                continue;
+            }
+            if let Some(shared) = breakers::snapshot(breaker) {
+                let held = match shared.state {
+                    BreakerState::Open => !shared.open_for_left.is_zero(),
+                    BreakerState::Closed | BreakerState::HalfOpen => false,
+                    _ => true,
+                };
+                if held {
+                    let kept = breakers::version_of(breaker.name());
+                    self.publish(connection, breaker.name(), shared, kept)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every breaker with a transition still to publish (after the channel overflowed, or at
+    /// connection).
+    fn all_queued(&mut self) {
+        for breaker in crate::registry::breakers_snapshot() {
+            if breaker.fleet_queued().load(Ordering::Acquire) {
+                self.dirty.insert(breaker.name());
+            }
+        }
+    }
+
+    /// Publishes the current state of every breaker that changed; one that fails stays marked.
+    async fn publish_dirty(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
+        let names: Vec<&'static str> = self.dirty.iter().copied().collect();
+        for name in names {
+            if let Some(breaker) = crate::registry::breaker(name)
+                // Cleared before the state is read: a transition after this queues it again.
+                && breaker.fleet_queued().swap(false, Ordering::AcqRel)
+                && self.options.shares_breaker(name)
+                && let Some(shared) = breakers::snapshot(breaker)
+                && let Err(down) = self.publish(connection, name, shared, None).await
+            {
+                breaker.fleet_queued().store(true, Ordering::Release);
+                return Err(down);
+            }
+            self.dirty.remove(name);
+        }
+        Ok(())
+    }
+
+    async fn publish(
+        &self,
+        connection: &mut MultiplexedConnection,
+        name: &str,
+        shared: super::message::SharedState,
+        kept_version: Option<u64>,
+    ) -> Result<(), Down> {
+        let open = open_ms(shared.open_for_left);
+        let keep = if shared.state == BreakerState::Open {
+            open.saturating_add(millis(OPEN_MARGIN))
+        } else {
+            millis(self.options.state_ttl)
+        };
+        let version: String = self
+            .scripts
+            .publish
+            .key(self.scripts.breaker_key(name))
+            .key(self.scripts.version_key())
+            .key(self.scripts.names_key())
+            .arg(name)
+            .arg(state_name(shared.state))
+            .arg(shared.trips_in_a_row)
+            .arg(open)
+            .arg(self.status.origin)
+            .arg(keep)
+            .arg(self.scripts.channel())
+            .arg(
+                kept_version
+                    .map(|version| version.to_string())
+                    .unwrap_or_default(),
+            )
+            .invoke_async(connection)
+            .await?;
+        if version.is_empty() && kept_version.is_some() {
+            return Ok(()); // a newer state is stored, and published to this process too
+        }
+        let version = version
+            .parse::<u64>()
+            .map_err(|_| Down::Unexpected(format!("a version of `{version}`")))?;
+        tracing::debug!(
+            target: crate::TRACING_TARGET,
+            name,
+            state = %shared.state,
+            version,
+            kept = kept_version.is_some(),
+            "fleet link: published a breaker state"
+        );
+        breakers::published(name, version);
+        Ok(())
+    }
+}
+
+/// A publication: applied if it is the newest for its breaker.
+fn receive(text: &str) {
+    match parse_message(text) {
+        Ok(said) => breakers::consider(&said),
+        Err(reason) => ignored("a publication", &reason),
+    }
+}
+
+/// Something from Redis that is not what the link wrote: skipped, at DEBUG.
+fn ignored(what: &str, reason: &dyn std::fmt::Display) {
+    tracing::debug!(
+        target: crate::TRACING_TARGET,
+        %reason,
+        "fleet link: ignored {what}"
+    );
+}
+
+/// `future`, or `Down::TimedOut` after `timeout`.
+async fn within<T>(
+    timeout: Duration,
+    future: impl Future<Output = redis::RedisResult<T>>,
+) -> Result<T, Down> {
+    match tokio::time::timeout(timeout, future).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(Down::TimedOut(timeout)),
+    }
+}

@@ -1,0 +1,378 @@
+//! A fleet, not one process (feature `redis`): circuit breakers and retry budgets shared by
+//! every process of a service through Redis.
+//!
+//! Without it, each process learns on its own that a dependency is down (each pays
+//! `failure_threshold` failures), and a retry budget bounds retries per process, so N processes
+//! in a storm spend N reserves. With a link connected, a breaker that trips in one process is
+//! opened in all of them for the time it has left, a recovery or a manual state spreads the same
+//! way, a process that starts late begins with the fleet's states, and a budget's tokens are
+//! the fleet's.
+//!
+//! ```no_run
+//! use retry_runtime::fleet::{self, FleetOptions};
+//! use retry_runtime::{BudgetConfig, register_budget};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // Budgets to share are registered first, so they never spend a reserve of their own.
+//!     register_budget("api", BudgetConfig::DEFAULT)?;
+//!     let fleet = fleet::connect("redis://127.0.0.1:6379/", FleetOptions::new().prefix("orders"))?;
+//!     // Optional: start serving with the fleet's states (a late process starts open).
+//!     if !fleet.wait_synced(std::time::Duration::from_millis(500)) {
+//!         eprintln!("Redis not reached yet; starting with local state");
+//!     }
+//!     // ... serve: #[circuit_breaker(name = "db")] and #[retry(budget = "api")] sites share
+//!     // their state with every process connected to the same Redis under "orders".
+//!     fleet.shutdown(); // or drop it
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # The model
+//!
+//! [`connect`] starts one thread (`retry-runtime-fleet`) running its own current-thread tokio
+//! runtime, so it works from a sync `main` or beside any runtime, and never competes with the
+//! application's tasks. The link keeps one command connection and one pub/sub connection.
+//!
+//! - **Breakers.** A transition of a shared breaker sets the breaker's flag and names it to the
+//!   link (a bounded channel, `try_send`, once until the link takes it); the link reads the
+//!   breaker's state and runs one Lua script that gives it the next fleet version, stores it (state, trips in a row, the end of its open period on
+//!   Redis's clock, version, origin process) with an expiry, and publishes it. Every process
+//!   applies a publication whose version is newer than the last it saw for that breaker. Open
+//!   spreads with its time left (never more than the receiver's `max_open_for`; an open
+//!   breaker takes it only if it ends later than its own open period); forced open,
+//!   disabled, metrics only and closed spread as they are; half-open does not (each process
+//!   probes on its own), but its outcome does: a probe that succeeds closes the breaker
+//!   everywhere, one that fails reopens it everywhere.
+//! - **Budgets.** A shared budget's tokens live in Redis: an atomic script credits `share` x
+//!   calls and the `min_per_second` trickle (capped at `cap`, starting from one reserve for the
+//!   whole fleet) and leases each process small batches of tokens. Calls are counted and
+//!   retries paid from the leased pool with the same atomics as a local budget; the link flushes
+//!   the count and tops the pool up every `flush_interval`. A storm across any number of
+//!   processes then retries at most `share` x calls + one reserve + the trickle. Register the
+//!   budgets to share before connecting: one created later joins at the next flush.
+//!
+//! # Ordering
+//!
+//! Versions come from one counter in Redis (its clock in microseconds, bumped past the last
+//! one), so they are totally ordered and only grow, across breakers and across a restart of a
+//! server that kept no data. A process applies a state only over an older version, so a stale
+//! publication never undoes a newer state, and applying one twice does nothing. States this
+//! process publishes are never applied back to it (the link marks the transitions it applies
+//! and does not publish them: no echo). Local transitions are published before publications
+//! that arrive at the same moment are applied, so the fleet settles on the newest. A state
+//! republished after a restart emptied Redis keeps the version it had, and is written only if
+//! nothing newer is stored, so it never overrides a change another process made meanwhile.
+//!
+//! # Costs
+//!
+//! Nothing is added to a call's path: a closed breaker's call, a success or failure that does
+//! not change its state, a budget's deposit and withdrawal cost what they cost without the
+//! feature, plus one relaxed load for a budget (is it shared?); a shared budget's deposit only
+//! counts the call (Redis credits the share). A transition (rare) adds a flag swap and a
+//! `try_send`. Nothing on a call's path awaits Redis or takes a lock for it; applying a fleet
+//! state happens on the link's thread.
+//!
+//! # When Redis fails
+//!
+//! Down, slow (no answer within `response_timeout`), restarted or unreachable from the start:
+//! every process goes on with its local state (breakers keep their states and counts, budgets
+//! are the process's own again with the tokens they hold), the link logs one WARN per outage
+//! (`fleet link to redis://... lost: ...; local state goes on, reconnecting`) and reconnects
+//! with exponential backoff and jitter (50 ms doubling to 1 s by default), and one INFO when it
+//! is back. Transitions made meanwhile are remembered, one entry per breaker (never a queue
+//! that grows), and published first when it is back; then it reads the stored states and
+//! republishes those Redis lost in a restart, so the fleet converges. A URL that does not parse
+//! is an error of [`connect`]; a server that cannot be reached is not.
+//!
+//! # What stays each process's own
+//!
+//! Counts: a breaker's [`counts`](crate::CircuitBreaker::counts) are this process's calls (a
+//! breaker the fleet opened counts no trip of its own), and a shared budget's
+//! [`counts`](crate::RetryBudget::counts) are this process's calls and retries, with the
+//! tokens leased to it as its balance. Half-open probes, failure windows and test scopes
+//! ([`testing::scope`](crate::testing::scope)) are local too: breakers of a test scope are
+//! never shared. Transitions made before [`connect`] are not published; the fleet's stored
+//! states are applied over them, so connect at start-up, before serving.
+//!
+//! A fleet needs one Redis server (or a primary): the scripts read keys by name, which Redis
+//! Cluster would not route. Give every process the same breaker and budget settings; each
+//! applies a fleet state with its own limits.
+
+mod breakers;
+mod budgets;
+mod error;
+mod link;
+mod message;
+mod options;
+mod outbox;
+mod scripts;
+
+use std::fmt;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+pub use error::FleetError;
+pub use options::FleetOptions;
+pub(crate) use outbox::transitioned;
+
+/// A running fleet link, from [`connect`]. Dropping it (or [`shutdown`](Fleet::shutdown))
+/// stops the link: breakers and budgets are this process's own again, as they are.
+///
+/// ```no_run
+/// use retry_runtime::fleet::{self, FleetOptions};
+///
+/// let fleet = fleet::connect("redis://127.0.0.1:6379/", FleetOptions::new())?;
+/// println!("linked to {}: {}", fleet.url(), fleet.is_connected());
+/// # Ok::<(), retry_runtime::fleet::FleetError>(())
+/// ```
+pub struct Fleet {
+    status: Arc<Status>,
+    stop: Option<watch::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// What the link tells its handle.
+struct Status {
+    /// The URL without its password.
+    url: String,
+    /// This process in the fleet's messages.
+    origin: u64,
+    connected: AtomicBool,
+    synced: Mutex<bool>,
+    synced_changed: Condvar,
+}
+
+impl Status {
+    fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::Release);
+    }
+
+    fn set_synced(&self) {
+        *self.synced.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.synced_changed.notify_all();
+    }
+}
+
+/// Why a session with Redis ended.
+#[derive(Debug)]
+enum Down {
+    Redis(redis::RedisError),
+    TimedOut(Duration),
+    /// The pub/sub connection closed.
+    Closed,
+    /// Redis answered something the scripts never return.
+    Unexpected(String),
+}
+
+impl From<redis::RedisError> for Down {
+    fn from(error: redis::RedisError) -> Self {
+        Down::Redis(error)
+    }
+}
+
+impl fmt::Display for Down {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Down::Redis(error) => write!(f, "{error}"),
+            Down::TimedOut(after) => write!(f, "no answer within {after:?}"),
+            Down::Closed => f.write_str("the pub/sub connection closed"),
+            Down::Unexpected(what) => write!(f, "unexpected answer: {what}"),
+        }
+    }
+}
+
+/// Starts the fleet link to the Redis server at `url` (`redis://[:password@]host:port/db`),
+/// on a thread of its own, and returns at once: the link connects in the background, and keeps
+/// reconnecting while the server cannot be reached. One link per process at a time.
+///
+/// ```no_run
+/// use retry_runtime::fleet::{self, FleetOptions};
+///
+/// let fleet = fleet::connect("redis://127.0.0.1:6379/", FleetOptions::new().prefix("orders"))?;
+/// // ... the process runs; its breakers and budgets are the fleet's ...
+/// drop(fleet);
+/// # Ok::<(), retry_runtime::fleet::FleetError>(())
+/// ```
+///
+/// # Errors
+/// [`FleetError::InvalidUrl`] when `url` does not parse, [`FleetError::InvalidOptions`] for an
+/// option out of range, [`FleetError::AlreadyConnected`] while another link runs, and
+/// [`FleetError::Start`] when its thread cannot start.
+pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
+    options.validate()?;
+    let shown = without_password(url);
+    let client = redis::Client::open(url).map_err(|error| FleetError::InvalidUrl {
+        url: shown.clone(),
+        reason: error.to_string(),
+    })?;
+    let inbox = outbox::Inbox::claim().ok_or(FleetError::AlreadyConnected)?;
+    let status = Arc::new(Status {
+        url: shown,
+        origin: origin_id(),
+        connected: AtomicBool::new(false),
+        synced: Mutex::new(false),
+        synced_changed: Condvar::new(),
+    });
+    let options = Arc::new(options);
+    breakers::open(Arc::clone(&options), status.origin);
+    let (stop, stopped) = watch::channel(false);
+    let link = link::Link::new(client, options, Arc::clone(&status), inbox);
+    // The runtime is built (and dropped) on the link's thread, never on the caller's, which
+    // may be a runtime's worker where dropping one would panic.
+    let (started, start) = std::sync::mpsc::sync_channel(1);
+    let thread = std::thread::Builder::new()
+        .name("retry-runtime-fleet".to_owned())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => {
+                    let _ = started.send(Ok(()));
+                    runtime.block_on(link.run(stopped));
+                }
+                Err(error) => {
+                    drop(link);
+                    let _ = started.send(Err(error));
+                }
+            }
+        });
+    let failed = match thread {
+        Ok(thread) => match start.recv() {
+            Ok(Ok(())) => {
+                return Ok(Fleet {
+                    status,
+                    stop: Some(stop),
+                    thread: Some(thread),
+                });
+            }
+            Ok(Err(error)) => error,
+            Err(_) => std::io::Error::other("the link's thread ended before it started"),
+        },
+        Err(error) => error,
+    };
+    breakers::close();
+    Err(FleetError::Start(failed))
+}
+
+impl Fleet {
+    /// The server's URL, without its password.
+    pub fn url(&self) -> &str {
+        &self.status.url
+    }
+
+    /// Whether the link is connected to Redis now.
+    pub fn is_connected(&self) -> bool {
+        self.status.connected.load(Ordering::Acquire)
+    }
+
+    /// Waits up to `timeout` for the link's first catch-up with the fleet (connected, stored
+    /// states read and applied, shared budgets joined); true once it happened. Call it at
+    /// start-up to serve the first calls with the fleet's states; it blocks, so from async code
+    /// call it in a blocking task.
+    pub fn wait_synced(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut synced = self
+            .status
+            .synced
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while !*synced {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            synced = self
+                .status
+                .synced_changed
+                .wait_timeout(synced, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+
+    /// Stops the link and waits for its thread (at most the time to drop what it was doing).
+    pub fn shutdown(mut self) {
+        self.stop_link();
+    }
+
+    fn stop_link(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        self.stop_link();
+    }
+}
+
+impl fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fleet")
+            .field("url", &self.status.url)
+            .field("connected", &self.is_connected())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `url` with any password replaced by `***`, for logs and errors.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// A random id for this process's messages (process ids repeat across hosts).
+fn origin_id() -> u64 {
+    std::hash::RandomState::new().hash_one((std::process::id(), Instant::now()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_stay_out_of_logs() {
+        assert_eq!(
+            without_password("redis://:secret@db.internal:6379/0"),
+            "redis://***@db.internal:6379/0"
+        );
+        assert_eq!(
+            without_password("redis://user:p@ss@host/"),
+            "redis://***@host/"
+        );
+        assert_eq!(
+            without_password("redis://127.0.0.1:6379/"),
+            "redis://127.0.0.1:6379/"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_or_option_is_an_error_that_says_why() {
+        let error = connect("http://localhost/", FleetOptions::new()).unwrap_err();
+        assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
+        let error = connect("redis://127.0.0.1/", FleetOptions::new().lease_batch(0)).unwrap_err();
+        assert!(error.to_string().contains("lease_batch"), "{error}");
+        let error = connect("redis://127.0.0.1/", FleetOptions::new().prefix("a b")).unwrap_err();
+        assert!(error.to_string().contains("prefix"), "{error}");
+    }
+}

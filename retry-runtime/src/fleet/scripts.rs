@@ -1,0 +1,167 @@
+//! The Lua scripts the link runs in Redis, and the keys they use. Each script is atomic, reads
+//! the time from Redis (`TIME`), so no process's clock matters, and formats every number it
+//! returns as an integer string (Lua's `tostring` would write `1.7e+15`).
+//!
+//! Keys under the fleet's prefix `P`:
+//! - `P:version`: the last version given out (no expiry). Versions are Redis's clock in
+//!   microseconds, or one more than the last if that is not ahead, so they only grow, also
+//!   across a restart of a server that kept no data (its clock has moved on).
+//! - `P:breaker:<name>`: a hash of the breaker's shared state (`version`, `origin`, `state`,
+//!   `trips`, `deadline` in Redis milliseconds), expiring when the open period ends (plus a
+//!   margin) or, for other states, after the fleet's `state_ttl`.
+//! - `P:breakers`: the set of breaker names, so a late process reads every state without
+//!   `SCAN`ning; names whose hash has expired are removed as they are found.
+//! - `P:breakers:changes`: the pub/sub channel of publications.
+//! - `P:budget:<name>`: a hash of the fleet budget's balance (`milli`, thousandths of a token)
+//!   and when its trickle was last credited (`at`).
+//!
+//! The read script reaches hashes by the names in the set, which a Redis Cluster would not
+//! route: the fleet needs one server (or a primary with replicas), not a cluster.
+
+use redis::Script;
+
+/// Publishes a breaker's state: the next version, the stored hash with its expiry, the name in
+/// the set, and the message. Returns the version.
+///
+/// A state republished after Redis lost it keeps the version it had (ARGV[8]), and is only
+/// written if nothing as new is stored: a process that held a state through an outage must not
+/// make it newer than a change another process made meanwhile.
+///
+/// KEYS: state hash, version counter, names set. ARGV: name, state, trips, open ms, origin,
+/// expiry ms, channel, version to keep ('' for the next one). Returns '' when a kept version
+/// was not written (the newer state stored is on its way to this process too).
+const PUBLISH: &str = r"
+local t = redis.call('TIME')
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local version = now_us
+if ARGV[8] ~= '' then
+  version = tonumber(ARGV[8])
+  local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '')
+  if stored and stored >= version then return '' end
+elseif version <= last then
+  version = last + 1
+end
+local v = string.format('%.0f', version)
+if version > last then redis.call('SET', KEYS[2], v) end
+local deadline = string.format('%.0f', math.floor(now_us / 1000) + tonumber(ARGV[4]))
+redis.call('HSET', KEYS[1], 'version', v, 'origin', ARGV[5], 'state', ARGV[2],
+  'trips', ARGV[3], 'deadline', deadline)
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('PUBLISH', ARGV[7],
+  table.concat({'v1', v, ARGV[5], ARGV[2], ARGV[3], ARGV[4], ARGV[1]}, ' '))
+return v
+";
+
+/// Reads every stored breaker state: six strings per breaker (name, version, origin, state,
+/// trips, open ms left on Redis's clock), at most ARGV[2] breakers.
+///
+/// KEYS: names set. ARGV: the state hashes' key prefix (`P:breaker:`), the limit.
+const READ: &str = r"
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[2])
+local out = {}
+local found = 0
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[1] .. name, 'version', 'origin', 'state', 'trips', 'deadline')
+  if f[1] and f[2] and f[3] and f[4] and f[5] then
+    if found < limit then
+      local left = (tonumber(f[5]) or 0) - now_ms
+      if left < 0 then left = 0 end
+      table.insert(out, name)
+      table.insert(out, f[1])
+      table.insert(out, f[2])
+      table.insert(out, f[3])
+      table.insert(out, f[4])
+      table.insert(out, string.format('%.0f', left))
+      found = found + 1
+    end
+  else
+    redis.call('SREM', KEYS[1], name)
+  end
+end
+return out
+";
+
+/// Credits a fleet budget with calls and its trickle, then leases up to a batch of whole
+/// tokens. A new (or expired) budget starts with its reserve. Returns the milli-tokens leased
+/// and the fleet's balance after the lease.
+///
+/// KEYS: budget hash. ARGV: calls, share (milli), trickle (milli per second), cap (milli),
+/// reserve (milli), wanted (milli, whole tokens), expiry ms.
+const BUDGET: &str = r"
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local calls = tonumber(ARGV[1])
+local share = tonumber(ARGV[2])
+local rate = tonumber(ARGV[3])
+local cap = tonumber(ARGV[4])
+local wanted = tonumber(ARGV[6])
+local milli = tonumber(redis.call('HGET', KEYS[1], 'milli'))
+local at = tonumber(redis.call('HGET', KEYS[1], 'at'))
+if not milli or not at or at > now_ms then
+  milli = math.min(tonumber(ARGV[5]), cap)
+  at = now_ms
+end
+if rate > 0 then
+  local earned = math.floor((now_ms - at) * rate / 1000)
+  if earned >= 1 then
+    milli = math.min(cap, milli + earned)
+    at = math.min(now_ms, at + math.ceil(earned * 1000 / rate))
+  end
+else
+  at = now_ms
+end
+milli = math.min(cap, milli + calls * share)
+local lease = math.min(wanted, math.floor(milli / 1000) * 1000)
+if lease < 0 then lease = 0 end
+milli = milli - lease
+redis.call('HSET', KEYS[1], 'milli', string.format('%.0f', milli), 'at', string.format('%.0f', at))
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+return {string.format('%.0f', lease), string.format('%.0f', milli)}
+";
+
+/// The scripts and the fleet's key names.
+pub(super) struct Scripts {
+    pub(super) publish: Script,
+    pub(super) read: Script,
+    pub(super) budget: Script,
+    prefix: String,
+}
+
+impl Scripts {
+    pub(super) fn new(prefix: &str) -> Scripts {
+        Scripts {
+            publish: Script::new(PUBLISH),
+            read: Script::new(READ),
+            budget: Script::new(BUDGET),
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub(super) fn version_key(&self) -> String {
+        format!("{}:version", self.prefix)
+    }
+
+    pub(super) fn breaker_key_prefix(&self) -> String {
+        format!("{}:breaker:", self.prefix)
+    }
+
+    pub(super) fn breaker_key(&self, name: &str) -> String {
+        format!("{}:breaker:{name}", self.prefix)
+    }
+
+    pub(super) fn names_key(&self) -> String {
+        format!("{}:breakers", self.prefix)
+    }
+
+    pub(super) fn channel(&self) -> String {
+        format!("{}:breakers:changes", self.prefix)
+    }
+
+    pub(super) fn budget_key(&self, name: &str) -> String {
+        format!("{}:budget:{name}", self.prefix)
+    }
+}

@@ -1,0 +1,251 @@
+//! What the fleet tests share: a `redis-server` of their own on a free loopback port, killed
+//! when dropped (also when the test panics), and child processes of the test binary itself.
+//!
+//! Children: a test file has a `#[test] fn fleet_child()` that does nothing unless the
+//! environment variable `FLEET_CHILD` names a role. [`Child::spawn`] runs the current test
+//! binary again with `--exact fleet_child`, so a child is the user's code built as the test
+//! was, with no extra binary target or feature plumbing; it reads commands on stdin and answers
+//! each with one line starting `fleet> ` on stdout (libtest's own lines are skipped).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A `redis-server` on 127.0.0.1, without persistence.
+pub struct RedisServer {
+    port: u16,
+    process: Option<std::process::Child>,
+}
+
+impl RedisServer {
+    /// Starts one, or returns `None` (after saying so, loudly) when `redis-server` is not
+    /// installed; under CI (`CI` set) a missing server fails the test instead.
+    pub fn start() -> Option<RedisServer> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "redis-server not found on PATH; the fleet tests need it (apt-get install redis-server; .ci/run installs it)"
+            );
+            eprintln!("\n*** skipped: redis-server not found (apt-get install redis-server) ***\n");
+            return None;
+        }
+        let port = free_port();
+        let mut server = RedisServer {
+            port,
+            process: None,
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// `redis://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills the server (SIGKILL: no goodbye to its clients).
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Stops (`SIGSTOP`) or resumes (`SIGCONT`) the server: a server that hangs, its
+    /// connections open and silent.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.process.as_ref().expect("a running server").id();
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {pid} failed");
+    }
+
+    /// Starts the server (again) on its port, empty, and waits until it answers PING.
+    pub fn restart(&mut self) {
+        self.kill();
+        let process = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.process = Some(process);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.answers_ping() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {} did not answer PING within 10 s",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Runs one command on the server (as `redis-cli` would) and returns its raw reply.
+    pub fn command(&self, words: &[&str]) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis answers");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = format!("*{}\r\n", words.len());
+        for word in words {
+            request.push_str(&format!("${}\r\n{word}\r\n", word.len()));
+        }
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut reply = [0_u8; 512];
+        let read = stream.read(&mut reply).unwrap();
+        String::from_utf8_lossy(&reply[..read]).into_owned()
+    }
+
+    fn answers_ping(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut reply = [0_u8; 7];
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut reply).is_ok()
+            && &reply == b"+PONG\r\n"
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A port nobody listened on a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+/// A child process of the test binary, in a role; killed when dropped.
+pub struct Child {
+    role: String,
+    process: std::process::Child,
+    stdin: std::process::ChildStdin,
+    answers: mpsc::Receiver<String>,
+}
+
+impl Child {
+    /// Runs this test binary's `fleet_child` test with `FLEET_CHILD=role` and `environment`.
+    pub fn spawn(role: &str, environment: &[(&str, &str)]) -> Child {
+        let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+        command
+            .args(["fleet_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env("FLEET_CHILD", role)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (key, value) in environment {
+            command.env(key, value);
+        }
+        let mut process = command.spawn().expect("the child starts");
+        let stdin = process.stdin.take().expect("piped stdin");
+        let stdout = process.stdout.take().expect("piped stdout");
+        let (sender, answers) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                // The first answer follows libtest's `test fleet_child ... ` on its line.
+                if let Some(at) = line.find("fleet> ")
+                    && sender.send(line[at + 7..].to_owned()).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Child {
+            role: role.to_owned(),
+            process,
+            stdin,
+            answers,
+        }
+    }
+
+    /// Sends a command without waiting for its answer.
+    pub fn send(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}")
+            .and_then(|()| self.stdin.flush())
+            .unwrap_or_else(|error| panic!("child {} is gone: {error}", self.role));
+    }
+
+    /// The answer to the last command sent (within 30 s).
+    pub fn answer(&mut self) -> String {
+        self.answers
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("child {} did not answer within 30 s", self.role))
+    }
+
+    /// Sends a command and waits for its answer.
+    pub fn ask(&mut self, command: &str) -> String {
+        self.send(command);
+        self.answer()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The child's side: answers each command line from stdin with `answer(line)`, until stdin
+/// closes.
+pub fn serve(mut answer: impl FnMut(&str) -> String) {
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let reply = answer(line.trim());
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "fleet> {reply}");
+        let _ = stdout.flush();
+    }
+}
+
+/// Microseconds since the Unix epoch: one clock for every process on this machine.
+pub fn wall_micros() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros(),
+    )
+    .unwrap_or(u64::MAX)
+}
+
+/// The `q` quantile (0 to 1) of `values`, by nearest rank.
+pub fn quantile(values: &mut [u64], q: f64) -> u64 {
+    assert!(!values.is_empty());
+    values.sort_unstable();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// A prefix for one test's keys in Redis.
+pub fn prefix(test: &str) -> String {
+    format!("test-{test}-{}", std::process::id())
+}

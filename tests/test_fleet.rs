@@ -1,0 +1,593 @@
+//! Breakers shared by a fleet of OS processes through a real `redis-server` (feature `redis`):
+//! a trip in one process opens the breaker in the others (propagation delay measured over many
+//! trips), recoveries and manual states spread, a late process starts open, and killing Redis
+//! slows no call and loses nothing local, and a restart converges.
+//!
+//! Each test starts its own `redis-server` on a free loopback port and children of this test
+//! binary (see `fleet_support`); `redis-server` must be on PATH (`.ci/run` installs it).
+#![cfg(feature = "redis")]
+
+mod fleet_support;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fleet_support::{Child, RedisServer, prefix, quantile, serve, wall_micros};
+use retry_runtime::fleet::{self, FleetOptions};
+use retry_runtime::hooks::{Event, install_hook};
+use retry_runtime::{BreakerConfig, BreakerState, CircuitOpen, circuit_breaker, register_breaker};
+
+#[derive(Debug)]
+enum DbError {
+    Down,
+    Rejected(CircuitOpen),
+}
+
+impl From<CircuitOpen> for DbError {
+    fn from(open: CircuitOpen) -> Self {
+        DbError::Rejected(open)
+    }
+}
+
+fn outcome(fail: bool) -> Result<(), DbError> {
+    if fail { Err(DbError::Down) } else { Ok(()) }
+}
+
+#[circuit_breaker(name = "fleet.db", failure_threshold = 3, open_for = "30s")]
+fn db(fail: bool) -> Result<(), DbError> {
+    outcome(fail)
+}
+
+/// An async site sharing `fleet.db` (it gives only the name, so it takes the breaker as it is).
+#[circuit_breaker(name = "fleet.db")]
+async fn db_async(fail: bool) -> Result<(), DbError> {
+    tokio::task::yield_now().await;
+    outcome(fail)
+}
+
+#[circuit_breaker(name = "fleet.probe", failure_threshold = 3, open_for = "300ms")]
+fn probe(fail: bool) -> Result<(), DbError> {
+    outcome(fail)
+}
+
+#[circuit_breaker(name = "fleet.local", failure_threshold = 3, open_for = "30s")]
+fn local(fail: bool) -> Result<(), DbError> {
+    outcome(fail)
+}
+
+fn call(breaker: &str, fail: bool) -> Result<(), DbError> {
+    match breaker {
+        "db" => db(fail),
+        "probe" => probe(fail),
+        "local" => local(fail),
+        other => panic!("no breaker {other}"),
+    }
+}
+
+fn full_name(breaker: &str) -> &'static str {
+    match breaker {
+        "db" => "fleet.db",
+        "probe" => "fleet.probe",
+        "local" => "fleet.local",
+        other => panic!("no breaker {other}"),
+    }
+}
+
+/// When each breaker last entered each state, in this process (wall clock, microseconds).
+static ENTERED: Mutex<Option<HashMap<(&'static str, BreakerState), u64>>> = Mutex::new(None);
+
+fn entered(name: &'static str, state: BreakerState) -> Option<u64> {
+    ENTERED
+        .lock()
+        .unwrap()
+        .as_ref()
+        .and_then(|entered| entered.get(&(name, state)).copied())
+}
+
+fn state_named(name: &str) -> BreakerState {
+    [
+        BreakerState::Closed,
+        BreakerState::Open,
+        BreakerState::HalfOpen,
+        BreakerState::ForcedOpen,
+        BreakerState::Disabled,
+        BreakerState::MetricsOnly,
+    ]
+    .into_iter()
+    .find(|state| state.name() == name)
+    .unwrap_or_else(|| panic!("no state {name}"))
+}
+
+/// Log lines of a child, tagged with its role (`FLEET_LOG=1`).
+struct Tagged(&'static str);
+
+impl std::io::Write for Tagged {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut line = self.0.as_bytes().to_vec();
+        line.extend_from_slice(bytes);
+        std::io::stderr().write_all(&line)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// A child: connects to `FLEET_URL` under `FLEET_PREFIX` and answers commands about its
+/// breakers. It registers them before connecting (as the README advises), unless `FLEET_LAZY`
+/// is set: then each registers at its first call.
+#[test]
+fn fleet_child() {
+    let Ok(role) = std::env::var("FLEET_CHILD") else {
+        return;
+    };
+    if std::env::var("FLEET_LOG").is_ok() {
+        let tag: &'static str = Box::leak(format!("[{role}] ").into_boxed_str());
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || Tagged(tag))
+            .with_max_level(tracing::Level::DEBUG)
+            .init();
+    }
+    *ENTERED.lock().unwrap() = Some(HashMap::new());
+    install_hook(|event: &Event<'_>| {
+        if let Event::BreakerTransition { name, to, .. } = event {
+            let now = wall_micros();
+            if let Some(entered) = ENTERED.lock().unwrap().as_mut() {
+                entered.insert((*name, *to), now);
+            }
+        }
+    })
+    .keep();
+    if std::env::var("FLEET_LAZY").is_err() {
+        for (name, open_for) in [
+            ("fleet.db", Duration::from_secs(30)),
+            ("fleet.probe", Duration::from_millis(300)),
+            ("fleet.local", Duration::from_secs(30)),
+        ] {
+            let config = BreakerConfig::builder()
+                .failure_threshold(3)
+                .open_for(open_for)
+                .build()
+                .unwrap();
+            register_breaker(name, config);
+        }
+    }
+    let url = std::env::var("FLEET_URL").unwrap();
+    let mut options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
+    if let Ok(seconds) = std::env::var("FLEET_STATE_TTL") {
+        options = options.state_ttl(Duration::from_secs(seconds.parse().unwrap()));
+    }
+    let link = fleet::connect(&url, options).unwrap();
+    assert!(
+        link.wait_synced(Duration::from_secs(10)),
+        "child {role} never synced"
+    );
+    serve(|command| {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        match words.as_slice() {
+            ["call", breaker, how] => match call(breaker, *how == "fail") {
+                Ok(()) => "ok".to_owned(),
+                Err(DbError::Down) => "down".to_owned(),
+                Err(DbError::Rejected(open)) => format!("rejected {}", open.state),
+            },
+            ["acall", "db", how] => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                match runtime.block_on(db_async(*how == "fail")) {
+                    Ok(()) => "ok".to_owned(),
+                    Err(DbError::Down) => "down".to_owned(),
+                    Err(DbError::Rejected(open)) => format!("rejected {}", open.state),
+                }
+            }
+            ["trip", breaker] => {
+                let name = full_name(breaker);
+                for _ in 0..10 {
+                    let _ = call(breaker, true);
+                    if retry_runtime::breaker(name).unwrap().state() == BreakerState::Open {
+                        break;
+                    }
+                }
+                entered(name, BreakerState::Open).unwrap().to_string()
+            }
+            ["wait", breaker, state, timeout_ms] => {
+                let name = full_name(breaker);
+                let state = state_named(state);
+                let deadline = Instant::now() + Duration::from_millis(timeout_ms.parse().unwrap());
+                loop {
+                    let now = retry_runtime::breaker(name).map(|breaker| breaker.state());
+                    if now == Some(state) {
+                        break entered(name, state).unwrap_or(0).to_string();
+                    }
+                    if Instant::now() >= deadline {
+                        break format!("timeout {now:?}");
+                    }
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+            }
+            ["state", breaker] => retry_runtime::breaker(full_name(breaker))
+                .map_or("unregistered".to_owned(), |breaker| {
+                    breaker.state().to_string()
+                }),
+            ["counts", breaker] => {
+                let counts = retry_runtime::breaker(full_name(breaker)).unwrap().counts();
+                format!(
+                    "{} {} {} {}",
+                    counts.successful, counts.failed, counts.rejected, counts.opened
+                )
+            }
+            ["reset", breaker] => {
+                let name = full_name(breaker);
+                retry_runtime::breaker(name).unwrap().reset();
+                entered(name, BreakerState::Closed).unwrap_or(0).to_string()
+            }
+            ["force", breaker] => {
+                let name = full_name(breaker);
+                retry_runtime::breaker(name).unwrap().force_open();
+                entered(name, BreakerState::ForcedOpen)
+                    .unwrap_or(0)
+                    .to_string()
+            }
+            ["disable", breaker] => {
+                let name = full_name(breaker);
+                retry_runtime::breaker(name).unwrap().disable();
+                entered(name, BreakerState::Disabled)
+                    .unwrap_or(0)
+                    .to_string()
+            }
+            ["connected"] => link.is_connected().to_string(),
+            // How long a rejection says to wait, in milliseconds.
+            ["left", breaker] => match retry_runtime::breaker(full_name(breaker))
+                .unwrap()
+                .try_acquire()
+            {
+                Ok(_) => "admitted".to_owned(),
+                Err(open) => open
+                    .retry_after
+                    .map_or("unknown".to_owned(), |left| left.as_millis().to_string()),
+            },
+            // Calls for `ms` milliseconds: trips, rejections, resets and successes, each timed.
+            // Answers the slowest call in microseconds and how many calls were made.
+            ["latency", breaker, ms] => {
+                let name = full_name(breaker);
+                let handle = retry_runtime::breaker(name).unwrap();
+                let until = Instant::now() + Duration::from_millis(ms.parse().unwrap());
+                let (mut slowest, mut calls) = (Duration::ZERO, 0_u64);
+                let mut round = 0_u64;
+                while Instant::now() < until {
+                    round += 1;
+                    for fail in [false, true, true, true, false] {
+                        let started = Instant::now();
+                        let _ = call(breaker, fail);
+                        slowest = slowest.max(started.elapsed());
+                        calls += 1;
+                    }
+                    if round.is_multiple_of(2) {
+                        let started = Instant::now();
+                        handle.reset();
+                        slowest = slowest.max(started.elapsed());
+                    }
+                }
+                format!("{} {calls}", slowest.as_micros())
+            }
+            other => format!("unknown command {other:?}"),
+        }
+    });
+    link.shutdown();
+}
+
+fn children(count: usize, server: &RedisServer, prefix: &str) -> Vec<Child> {
+    let url = server.url();
+    (0..count)
+        .map(|n| {
+            Child::spawn(
+                &format!("p{n}"),
+                &[("FLEET_URL", &url), ("FLEET_PREFIX", prefix)],
+            )
+        })
+        .collect()
+}
+
+fn micros(answer: &str) -> u64 {
+    answer
+        .parse()
+        .unwrap_or_else(|_| panic!("expected a time, got {answer:?}"))
+}
+
+/// Each child in `others` reaches `state` (within 2 s); their delays after `since`.
+fn spread(others: &mut [Child], breaker: &str, state: &str, since: u64) -> Vec<u64> {
+    others
+        .iter_mut()
+        .map(|child| {
+            let reached = micros(&child.ask(&format!("wait {breaker} {state} 2000")));
+            reached.saturating_sub(since)
+        })
+        .collect()
+}
+
+#[test]
+fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_open() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("spread");
+    let mut fleet = children(3, &server, &prefix);
+    let (first, others) = fleet.split_first_mut().unwrap();
+
+    // Many trips and resets in one process, each seen by the two others.
+    let (mut opened, mut closed) = (Vec::new(), Vec::new());
+    // FLEET_ROUNDS=500 for the README's figures.
+    let rounds: usize = std::env::var("FLEET_ROUNDS").map_or(40, |rounds| rounds.parse().unwrap());
+    for _ in 0..rounds {
+        let tripped = micros(&first.ask("trip db"));
+        opened.extend(spread(others, "db", "open", tripped));
+        let reset = micros(&first.ask("reset db"));
+        closed.extend(spread(others, "db", "closed", reset));
+    }
+    let (open_p50, open_p99) = (quantile(&mut opened, 0.5), quantile(&mut opened, 0.99));
+    let (close_p50, close_p99) = (quantile(&mut closed, 0.5), quantile(&mut closed, 0.99));
+    println!(
+        "fleet propagation over {} trips and {} resets on loopback: open p50 {open_p50} us, p99 {open_p99} us; closed p50 {close_p50} us, p99 {close_p99} us",
+        opened.len(),
+        closed.len()
+    );
+    assert!(open_p99 < 2_000_000 && close_p99 < 2_000_000);
+
+    // A probe that fails reopens the breaker everywhere, for its longer second period (600 ms),
+    // so the others do not probe at the end of their first.
+    let tripped = micros(&first.ask("trip probe"));
+    spread(others, "probe", "open", tripped);
+    std::thread::sleep(Duration::from_millis(350));
+    assert_eq!(first.ask("call probe fail"), "down");
+    assert_eq!(first.ask("state probe"), "open");
+    std::thread::sleep(Duration::from_millis(50));
+    for other in others.iter_mut() {
+        assert_eq!(other.ask("call probe ok"), "rejected open");
+    }
+    // Recovery through a probe: after its open period, one process's successful probe closes
+    // the breaker in the others.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(first.ask("call probe ok"), "ok");
+    let recovered = micros(&first.ask("wait probe closed 0"));
+    spread(others, "probe", "closed", recovered);
+
+    // Manual states spread both ways.
+    let forced = micros(&others[0].ask("force db"));
+    let delays = spread(std::slice::from_mut(first), "db", "forced_open", forced);
+    assert!(delays[0] < 2_000_000);
+    micros(&others[1].ask("wait db forced_open 2000"));
+    let disabled = micros(&others[1].ask("disable db"));
+    spread(std::slice::from_mut(first), "db", "disabled", disabled);
+    let reset = micros(&others[1].ask("reset db"));
+    spread(std::slice::from_mut(first), "db", "closed", reset);
+
+    // A late process starts open: tripped before it started, it rejects its first call, both
+    // when the breaker registers at that call and when it was registered before connecting.
+    let tripped = micros(&first.ask("trip db"));
+    spread(others, "db", "open", tripped);
+    let url = server.url();
+    let mut late = Child::spawn(
+        "late",
+        &[
+            ("FLEET_URL", &url),
+            ("FLEET_PREFIX", &prefix),
+            ("FLEET_LAZY", "1"),
+        ],
+    );
+    assert_eq!(late.ask("state db"), "unregistered");
+    assert_eq!(late.ask("call db ok"), "rejected open");
+    assert_eq!(late.ask("acall db ok"), "rejected open");
+    let mut registered = Child::spawn(
+        "late-registered",
+        &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
+    );
+    assert_eq!(registered.ask("state db"), "open");
+    assert_eq!(registered.ask("call db ok"), "rejected open");
+
+    // And a recovery reaches the late ones too, async sites included.
+    let reset = micros(&first.ask("reset db"));
+    spread(&mut [late, registered], "db", "closed", reset);
+    assert_eq!(others[0].ask("acall db ok"), "ok");
+    for _ in 0..3 {
+        assert_eq!(others[0].ask("acall db fail"), "down");
+    }
+    assert!(!first.ask("wait db open 2000").starts_with("timeout"));
+}
+
+#[test]
+fn killing_redis_slows_no_call_loses_nothing_local_and_a_restart_converges() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("outage");
+    let mut fleet = children(3, &server, &prefix);
+    let tripped = micros(&fleet[0].ask("trip db"));
+    spread(&mut fleet[1..], "db", "open", tripped);
+    for child in &mut fleet {
+        assert_eq!(child.ask("call local ok"), "ok"); // registers `fleet.local`
+    }
+
+    // Baseline: the slowest call with Redis up.
+    let baseline = fleet[0].ask("latency local 500");
+
+    server.kill();
+    let killed = Instant::now();
+    // Calls, trips and resets while the link finds Redis gone and keeps reconnecting.
+    let during = fleet[0].ask("latency local 1500");
+    let (slowest, calls): (u64, u64) = {
+        let mut parts = during.split(' ').map(|part| part.parse::<u64>().unwrap());
+        (parts.next().unwrap(), parts.next().unwrap())
+    };
+    println!(
+        "slowest call with Redis up: {} us over {} calls; with redis-server killed: {slowest} us over {calls} calls",
+        baseline.split(' ').next().unwrap(),
+        baseline.split(' ').nth(1).unwrap(),
+    );
+    assert!(
+        slowest < 250_000,
+        "a call took {slowest} us while Redis was down"
+    );
+    assert_eq!(fleet[0].ask("connected"), "false");
+
+    // Nothing local is lost: states and counts stay as they were.
+    let counts_before = fleet[1].ask("counts db");
+    assert_eq!(fleet[1].ask("state db"), "open");
+    assert_eq!(fleet[1].ask("call db ok"), "rejected open");
+    let counts_after = fleet[1].ask("counts db");
+    let rejected = |counts: &str| counts.split(' ').nth(2).unwrap().parse::<u64>().unwrap();
+    assert_eq!(rejected(&counts_after), rejected(&counts_before) + 1);
+    // Changes made during the outage: a trip in one process, a reset in another.
+    micros(&fleet[0].ask("trip local"));
+    assert_eq!(fleet[0].ask("state local"), "open");
+    assert!(micros(&fleet[2].ask("reset db")) > 0);
+    assert_eq!(fleet[1].ask("state db"), "open"); // still open locally meanwhile
+    assert!(killed.elapsed() < Duration::from_secs(30));
+
+    server.restart();
+    let restarted = Instant::now();
+    // What changed during the outage reaches the others once the links are back.
+    assert!(!fleet[1].ask("wait local open 5000").starts_with("timeout"));
+    assert!(!fleet[1].ask("wait db closed 5000").starts_with("timeout"));
+    assert!(!fleet[0].ask("wait db closed 5000").starts_with("timeout"));
+    let converged = restarted.elapsed();
+    // And states published after the restart reach the others.
+    let forced = micros(&fleet[2].ask("force db"));
+    let delays = spread(&mut fleet[..2], "db", "forced_open", forced);
+    println!("after the restart: converged in {converged:?}; a new state spread in {delays:?} us");
+}
+
+#[test]
+fn a_redis_that_hangs_slows_no_call_and_the_fleet_converges_when_it_answers_again() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("hang");
+    let mut fleet = children(2, &server, &prefix);
+    for child in &mut fleet {
+        assert_eq!(child.ask("call local ok"), "ok");
+    }
+    server.signal("-STOP");
+    // Connections stay open and nothing answers: publications wait for the response timeout
+    // (1 s) on the link's thread, never on a call's.
+    let during = fleet[0].ask("latency local 1500");
+    let slowest: u64 = during.split(' ').next().unwrap().parse().unwrap();
+    println!("slowest call while redis-server hung (SIGSTOP): {slowest} us ({during})");
+    assert!(slowest < 250_000, "a call took {slowest} us");
+    assert_eq!(fleet[0].ask("connected"), "false");
+    let tripped = micros(&fleet[0].ask("trip db"));
+    assert_eq!(fleet[1].ask("state db"), "closed");
+    server.signal("-CONT");
+    // The trip made while Redis hung reaches the other once the link is back.
+    let reached = micros(&fleet[1].ask("wait db open 5000"));
+    println!(
+        "a trip made while Redis hung reached the other process {} ms after it",
+        reached.saturating_sub(tripped) / 1000
+    );
+}
+
+#[test]
+fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("crafted");
+    let channel = format!("{prefix}:breakers:changes");
+    let mut fleet = children(2, &server, &prefix);
+    let tripped = micros(&fleet[0].ask("trip db"));
+    spread(&mut fleet[1..], "db", "open", tripped);
+    let reset = micros(&fleet[0].ask("reset db"));
+    spread(&mut fleet[1..], "db", "closed", reset);
+
+    // An old version (an open state from long ago, delivered late) is not applied.
+    let stale = "v1 1000 7 open 0 30000 fleet.db";
+    assert!(
+        server
+            .command(&["PUBLISH", &channel, stale])
+            .starts_with(':')
+    );
+    // Nor is anything malformed, and nothing panics.
+    let now = wall_micros();
+    for garbage in [
+        "v1".to_owned(),
+        "hello".to_owned(),
+        format!("v1 {now} 7 open 0 -5 fleet.db"),
+        format!("v1 {now} 7 half_open 0 0 fleet.db"),
+        format!("v1 {} 7 open 0 1000 fleet.db", u64::MAX),
+        format!("v1 {now} 7 open 0 1000 {}", "x".repeat(300)),
+    ] {
+        server.command(&["PUBLISH", &channel, &garbage]);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for child in &mut fleet {
+        assert_eq!(child.ask("state db"), "closed");
+    }
+
+    // A newer open state asking for a week is applied, but for no longer than the breaker's
+    // `max_open_for` (5 minutes by default).
+    let crafted = format!("v1 {} 7 open 0 604800000 fleet.db", wall_micros());
+    server.command(&["PUBLISH", &channel, &crafted]);
+    for child in &mut fleet {
+        assert!(!child.ask("wait db open 2000").starts_with("timeout"));
+        let left: u64 = child.ask("left db").parse().unwrap();
+        assert!(left <= 5 * 60 * 1000, "open for {left} ms");
+    }
+}
+
+/// In this process (not a child): a server that cannot be reached is not an error, slows no
+/// call, and a link started inside a tokio runtime stops cleanly; one link at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_not_an_error_and_slows_nothing() {
+    let options = || FleetOptions::new().prefix(prefix("unreachable"));
+    // Port 1 on loopback: nothing listens there.
+    let link = fleet::connect("redis://127.0.0.1:1/", options()).unwrap();
+    assert!(matches!(
+        fleet::connect("redis://127.0.0.1:1/", options()),
+        Err(fleet::FleetError::AlreadyConnected)
+    ));
+    assert!(!link.wait_synced(Duration::from_millis(200)));
+    assert!(!link.is_connected());
+    let started = Instant::now();
+    for _ in 0..3 {
+        let _ = local(true);
+    }
+    assert_eq!(
+        retry_runtime::breaker("fleet.local").unwrap().state(),
+        BreakerState::Open
+    );
+    retry_runtime::breaker("fleet.local").unwrap().reset();
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let stopping = Instant::now();
+    link.shutdown();
+    assert!(stopping.elapsed() < Duration::from_secs(2));
+    // Another link may start once the first is gone.
+    drop(fleet::connect("redis://127.0.0.1:1/", options()).unwrap());
+}
+
+#[test]
+fn stored_states_expire() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("expiry");
+    let url = server.url();
+    let environment = [
+        ("FLEET_URL", url.as_str()),
+        ("FLEET_PREFIX", prefix.as_str()),
+        ("FLEET_STATE_TTL", "1"),
+    ];
+    let mut first = Child::spawn("first", &environment);
+    // A forced state is kept for `state_ttl` (1 s here), an open one for its time left plus
+    // a second (300 ms + 1 s).
+    micros(&first.ask("force db"));
+    micros(&first.ask("trip probe"));
+    let mut early = Child::spawn("early", &environment);
+    assert_eq!(early.ask("state db"), "forced_open");
+    assert_eq!(early.ask("state probe"), "open");
+    std::thread::sleep(Duration::from_millis(1600));
+    let mut late = Child::spawn("late", &environment);
+    assert_eq!(late.ask("state db"), "closed");
+    assert_eq!(late.ask("state probe"), "closed");
+}

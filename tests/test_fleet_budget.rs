@@ -1,0 +1,120 @@
+//! One retry budget for a fleet of 4 OS processes through a real `redis-server` (feature
+//! `redis`): in a storm against a failing dependency, the fleet retries at most `share` x its
+//! calls plus one reserve and the trickle, where 4 processes with budgets of their own spend 4
+//! reserves and 4 trickles. Both are measured here, side by side.
+#![cfg(feature = "redis")]
+
+mod fleet_support;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fleet_support::{Child, RedisServer, prefix, serve};
+use retry_runtime::fleet::{self, FleetOptions};
+use retry_runtime::{BudgetConfig, register_budget, retry};
+
+static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+
+/// The failing dependency: 1 ms per attempt, so a storm lasts long enough for leases to flow.
+#[retry(max_attempts = 5, delay = "0ms", budget = "fleet.storm")]
+fn call_dependency() -> Result<(), String> {
+    ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+    std::thread::sleep(Duration::from_millis(1));
+    Err("unavailable".to_owned())
+}
+
+/// Finagle's defaults: 20% of calls, 10 per second, reserve and cap 100.
+const BUDGET: BudgetConfig = BudgetConfig::DEFAULT;
+
+/// A child: registers the budget, joins the fleet if `FLEET_URL` is set, and answers `storm N`
+/// with the attempts its N calls made.
+#[test]
+fn fleet_child() {
+    if std::env::var("FLEET_CHILD").is_err() {
+        return;
+    }
+    register_budget("fleet.storm", BUDGET).unwrap();
+    let link = std::env::var("FLEET_URL").ok().map(|url| {
+        let options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
+        let link = fleet::connect(&url, options).unwrap();
+        assert!(link.wait_synced(Duration::from_secs(10)));
+        link
+    });
+    serve(|command| {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        match words.as_slice() {
+            ["ready"] => "ready".to_owned(),
+            ["storm", calls] => {
+                let calls: u64 = calls.parse().unwrap();
+                let before = ATTEMPTS.load(Ordering::Relaxed);
+                for _ in 0..calls {
+                    let _ = call_dependency();
+                }
+                (ATTEMPTS.load(Ordering::Relaxed) - before).to_string()
+            }
+            other => format!("unknown command {other:?}"),
+        }
+    });
+    drop(link);
+}
+
+/// Attempts made by 4 processes, each making `calls` failing calls at once, and how long they
+/// ran, from the first one's start.
+fn storm(environment: &[(&str, &str)], calls: u64) -> (u64, Duration) {
+    // The trickle counts from the budget's creation, when the first process starts.
+    let started = Instant::now();
+    let mut processes: Vec<Child> = (0..4)
+        .map(|n| Child::spawn(&format!("storm{n}"), environment))
+        .collect();
+    for process in &mut processes {
+        assert_eq!(process.ask("ready"), "ready");
+    }
+    for process in &mut processes {
+        process.send(&format!("storm {calls}"));
+    }
+    let attempts = processes
+        .iter_mut()
+        .map(|process| process.answer().parse::<u64>().unwrap())
+        .sum();
+    (attempts, started.elapsed())
+}
+
+#[test]
+fn a_storm_across_4_processes_spends_one_budget_not_4() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let calls_each = 100;
+    let calls = 4 * calls_each;
+    let url = server.url();
+    let prefix = prefix("storm");
+    let (fleet_attempts, fleet_took) = storm(
+        &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
+        calls_each,
+    );
+    let (local_attempts, local_took) = storm(&[], calls_each);
+
+    #[allow(clippy::cast_precision_loss)]
+    let bound = |took: Duration, processes: f64| {
+        let reserve = BUDGET.min_per_second * 10.0;
+        (1.0 + BUDGET.share) * calls as f64
+            + processes * (reserve + BUDGET.min_per_second * took.as_secs_f64())
+    };
+    println!(
+        "storm of {calls} failing calls (max_attempts 5) over 4 processes: \
+         one fleet budget {fleet_attempts} attempts, processes up {fleet_took:?} (bound {:.0}); \
+         4 budgets of their own {local_attempts} attempts, up {local_took:?} (bound {:.0}); \
+         without a budget {}",
+        bound(fleet_took, 1.0),
+        bound(local_took, 4.0),
+        calls * 5
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let fleet = fleet_attempts as f64;
+    assert!(fleet <= bound(fleet_took, 1.0), "{fleet_attempts} attempts");
+    assert!(fleet_attempts >= calls, "every call ran at least once");
+    assert!(
+        local_attempts > fleet_attempts,
+        "budgets of their own spent {local_attempts}, the fleet's {fleet_attempts}"
+    );
+}
