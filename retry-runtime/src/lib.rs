@@ -38,6 +38,10 @@
 //! - [`circuit_breaker`] guards a fn with a named, lock-free [`CircuitBreaker`]; [`breaker`]
 //!   finds one by name.
 //! - [`RetryBudget`]s cap retries at a share of calls (`#[retry(budget = "api")]`).
+//! - [`bulkhead`](macro@bulkhead) caps the calls running at once, [`rate_limit`](macro@rate_limit)
+//!   the calls started per second, and [`hedge`](macro@hedge) starts another attempt beside a slow
+//!   one; each names a shared [`Bulkhead`], [`RateLimiter`] or [`Hedge`]. Stacked, they apply in
+//!   the order written.
 //! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
 //!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
