@@ -426,8 +426,10 @@ fn killing_redis_slows_no_call_loses_nothing_local_and_a_restart_converges() {
         baseline.split(' ').next().unwrap(),
         baseline.split(' ').nth(1).unwrap(),
     );
+    // A call that waited on the link would wait out its 1 s response timeout or a reconnect;
+    // the bound sits below that, far above a scheduler's stall on a busy machine.
     assert!(
-        slowest < 250_000,
+        slowest < 900_000,
         "a call took {slowest} us while Redis was down"
     );
     assert_eq!(fleet[0].ask("connected"), "false");
@@ -475,7 +477,8 @@ fn a_redis_that_hangs_slows_no_call_and_the_fleet_converges_when_it_answers_agai
     let during = fleet[0].ask("latency local 1500");
     let slowest: u64 = during.split(' ').next().unwrap().parse().unwrap();
     println!("slowest call while redis-server hung (SIGSTOP): {slowest} us ({during})");
-    assert!(slowest < 250_000, "a call took {slowest} us");
+    // Below the link's 1 s response timeout, which a call waiting on Redis would sit out.
+    assert!(slowest < 900_000, "a call took {slowest} us");
     assert_eq!(fleet[0].ask("connected"), "false");
     let tripped = micros(&fleet[0].ask("trip db"));
     assert_eq!(fleet[1].ask("state db"), "closed");
@@ -558,7 +561,8 @@ async fn an_unreachable_server_is_not_an_error_and_slows_nothing() {
         BreakerState::Open
     );
     retry_runtime::breaker("fleet.local").unwrap().reset();
-    assert!(started.elapsed() < Duration::from_millis(100));
+    // Below the link's 1 s response timeout: the calls did not wait for the link.
+    assert!(started.elapsed() < Duration::from_millis(900));
     let stopping = Instant::now();
     link.shutdown();
     assert!(stopping.elapsed() < Duration::from_secs(2));
