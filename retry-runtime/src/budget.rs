@@ -153,7 +153,17 @@ pub struct BudgetCounts {
 
 impl RetryBudget {
     fn new(name: &'static str, config: BudgetConfig) -> RetryBudget {
-        let reserve = (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap);
+        // Created while a fleet link is up and shares it: its tokens are the fleet's from the
+        // start (leased at the link's next flush), never a reserve of its own.
+        #[cfg(feature = "redis")]
+        let shared = crate::fleet::budget_starts_shared(name);
+        #[cfg(not(feature = "redis"))]
+        let shared = false;
+        let reserve = if shared {
+            0.0
+        } else {
+            (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap)
+        };
         RetryBudget {
             name,
             config,
@@ -164,7 +174,7 @@ impl RetryBudget {
             withdrawals: AtomicU64::new(0),
             refusals: AtomicU64::new(0),
             #[cfg(feature = "redis")]
-            fleet: AtomicBool::new(false),
+            fleet: AtomicBool::new(shared),
         }
     }
 
@@ -267,6 +277,12 @@ impl RetryBudget {
             self.refilled_at.fetch_max(since, Ordering::AcqRel);
         }
         self.fleet.store(false, Ordering::Release);
+    }
+
+    /// Whether a fleet link shares this budget now.
+    #[cfg(feature = "redis")]
+    pub(crate) fn is_shared(&self) -> bool {
+        self.fleet.load(Ordering::Acquire)
     }
 
     /// Calls counted since the budget was created or reset: the link sends the difference.

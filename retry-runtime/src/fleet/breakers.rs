@@ -121,6 +121,25 @@ pub(super) fn version_of(name: &str) -> Option<u64> {
         .filter(|version| *version > 0)
 }
 
+/// The highest version this process knows for any breaker (0 when it knows none).
+pub(super) fn highest_version() -> u64 {
+    ledger()
+        .as_ref()
+        .and_then(|ledger| ledger.entries.values().map(|entry| entry.version).max())
+        .unwrap_or(0)
+}
+
+/// Redis's versions restarted below the ones this process knows (a server restarted empty or
+/// from an old snapshot, with its clock behind): they are forgotten, so that Redis's stored and
+/// published versions order the fleet's states from now on. States waiting for a breaker stay.
+pub(super) fn rebase() {
+    if let Some(ledger) = ledger().as_mut() {
+        for entry in ledger.entries.values_mut() {
+            entry.version = 0;
+        }
+    }
+}
+
 /// A breaker registered: it takes the state the fleet said for it, if any, before its first
 /// call. Not for a test scope's breakers, nor for one registered by a hook while a fleet state
 /// is being applied on this thread (the ledger is held then).

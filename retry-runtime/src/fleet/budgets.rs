@@ -13,15 +13,40 @@
 //! process are idle at a time.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use redis::aio::MultiplexedConnection;
 
-use crate::budget::{RESERVE_WINDOW, RetryBudget, to_milli};
+use crate::budget::{RESERVE_WINDOW, to_milli};
 
 use super::Down;
 use super::options::FleetOptions;
 use super::scripts::Scripts;
+
+/// The link's options while it is up (caught up with the fleet), for budgets created then.
+static LIVE: Mutex<Option<Arc<FleetOptions>>> = Mutex::new(None);
+
+fn live() -> std::sync::MutexGuard<'static, Option<Arc<FleetOptions>>> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The link is up (`Some`) or down.
+pub(super) fn set_live(options: Option<Arc<FleetOptions>>) {
+    *live() = options;
+}
+
+/// Whether a budget created now, named `name`, starts shared: with no tokens of its own (its
+/// tokens are the fleet's, leased at the next flush), rather than with a local reserve. True
+/// while a link is up and shares it. Called under the budget registry's lock, so a link that
+/// goes down either sees the new budget when it leaves (see [`FleetBudgets::leave`]) or was
+/// down before it was created.
+pub(crate) fn starts_shared(name: &str) -> bool {
+    crate::scope::current() == 0
+        && live()
+            .as_ref()
+            .is_some_and(|options| options.shares_budget(name))
+}
 
 /// The budgets this link shares now.
 #[derive(Default)]
@@ -30,7 +55,6 @@ pub(super) struct FleetBudgets {
 }
 
 struct Joined {
-    budget: &'static RetryBudget,
     /// The budget's call count at the last flush.
     flushed_calls: u64,
 }
@@ -50,30 +74,35 @@ impl FleetBudgets {
                 continue;
             }
             let joined = self.joined.entry(budget.name()).or_insert_with(|| {
+                // One created shared counted its calls for the fleet from the start.
+                let flushed_calls = if budget.is_shared() {
+                    0
+                } else {
+                    budget.calls_so_far()
+                };
                 budget.join_fleet();
-                Joined {
-                    budget,
-                    flushed_calls: budget.calls_so_far(),
-                }
+                Joined { flushed_calls }
             });
             let calls_now = budget.calls_so_far();
             // Fewer than at the last flush: the budget was reset, and counts from zero.
             let calls = calls_now
                 .checked_sub(joined.flushed_calls)
                 .unwrap_or(calls_now);
-            let batch = i64::from(options.lease_batch) * 1000;
+            // Never more than the budget can hold: a lease beyond its cap would be lost.
+            let config = budget.config();
+            let most =
+                (i64::from(options.lease_batch) * 1000).min(to_milli(config.cap) / 1000 * 1000);
             let balance = budget.balance_milli().max(0);
-            let wanted = if balance < batch {
-                (batch - balance) / 1000 * 1000
+            let wanted = if balance < most {
+                (most - balance) / 1000 * 1000
             } else {
                 0
             };
             if calls == 0 && wanted == 0 {
                 continue;
             }
-            let config = budget.config();
             let reserve = (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap);
-            let (leased, _fleet_balance): (String, String) = scripts
+            let (leased, _fleet_balance): (Vec<u8>, Vec<u8>) = scripts
                 .budget
                 .key(scripts.budget_key(budget.name()))
                 .arg(calls)
@@ -87,21 +116,27 @@ impl FleetBudgets {
                 .await?;
             asked = true;
             joined.flushed_calls = calls_now;
-            let leased = leased
-                .parse::<i64>()
+            let leased = std::str::from_utf8(&leased)
                 .ok()
+                .and_then(|leased| leased.parse::<i64>().ok())
                 .filter(|leased| (0..=wanted).contains(leased))
-                .ok_or_else(|| Down::Unexpected(format!("a lease of `{leased}`")))?;
+                .ok_or_else(|| {
+                    Down::Unexpected(format!("a lease of `{}`", String::from_utf8_lossy(&leased)))
+                })?;
             budget.credit_lease(leased);
         }
         Ok(asked)
     }
 
-    /// The link is down or stopping: every shared budget is its process's own again.
+    /// The link is down or stopping: every shared budget is its process's own again, also one
+    /// created shared since the last flush (call after `set_live(None)`).
     pub(super) fn leave(&mut self) {
         let now = Instant::now();
-        for (_, joined) in self.joined.drain() {
-            joined.budget.leave_fleet(now);
+        self.joined.clear();
+        for budget in crate::budget::budgets_snapshot() {
+            if budget.is_shared() {
+                budget.leave_fleet(now);
+            }
         }
     }
 }

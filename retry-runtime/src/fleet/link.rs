@@ -9,7 +9,7 @@
 //! session: one WARN per outage, budgets go back to local, and transitions made meanwhile are
 //! remembered (one entry per breaker, not a queue) for the next session.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -24,15 +24,25 @@ use crate::breaker_state::BreakerState;
 use crate::{Backoff, Jitter};
 
 use super::budgets::{FleetBudgets, millis};
-use super::message::{open_ms, parse_fields, parse_message, state_name};
+use super::message::{Versioned, open_ms, parse_fields, parse_message, state_name};
 use super::options::FleetOptions;
 use super::outbox::Inbox;
 use super::scripts::Scripts;
 use super::{Down, Status, breakers};
 
-/// With nothing else to say, the link pings Redis this often, so a server that stopped
-/// answering is noticed.
+/// The link reads Redis's clock and version counter this often (which also notices a server
+/// that stopped answering).
 const PING_EVERY: Duration = Duration::from_secs(1);
+
+/// How far ahead of the fleet's clock (Redis's clock or version counter, whichever is ahead, as
+/// last read) a version may be: beyond it, a state is refused. Versions run ahead of Redis's
+/// clock only by one microsecond per publication within the same microsecond, so this leaves
+/// room for the time between two readings; a crafted or corrupt version can freeze a breaker
+/// for no longer than this.
+const MAX_AHEAD: Duration = Duration::from_secs(5);
+
+/// At most one WARN about versions ahead of the fleet's clock this often.
+const AHEAD_WARN_EVERY: Duration = Duration::from_secs(60);
 
 /// The most stored states read at connection.
 const MAX_STORED: usize = 10_000;
@@ -52,8 +62,14 @@ pub(super) struct Link {
     /// Since when the link has been down, if it is.
     down_since: Option<Instant>,
     ever_up: bool,
-    /// The current session got as far as connecting.
+    /// The current session got as far as catching up with the fleet (counted as up).
     up_in_session: bool,
+    /// Redis's clock minus this machine's, in microseconds, as last read.
+    clock_offset_us: i64,
+    /// Redis's version counter, as last read.
+    counter_seen: u64,
+    /// When a version ahead of the fleet's clock was last reported.
+    ahead_warned: Option<Instant>,
 }
 
 impl Link {
@@ -74,6 +90,9 @@ impl Link {
             down_since: None,
             ever_up: false,
             up_in_session: false,
+            clock_offset_us: 0,
+            counter_seen: 0,
+            ahead_warned: None,
         }
     }
 
@@ -120,6 +139,7 @@ impl Link {
     }
 
     fn stopped(&mut self) {
+        super::budgets::set_live(None);
         self.budgets.leave();
         breakers::close();
         self.status.set_connected(false);
@@ -134,8 +154,9 @@ impl Link {
     }
 
     fn went_down(&mut self, down: &Down) {
-        self.budgets.leave();
         self.status.set_connected(false);
+        super::budgets::set_live(None);
+        self.budgets.leave();
         if self.down_since.is_none() {
             self.down_since = Some(Instant::now());
             let what = if self.ever_up { "lost" } else { "not reached" };
@@ -149,8 +170,11 @@ impl Link {
         }
     }
 
+    /// The session caught up with the fleet: only now is the link counted as up (a server that
+    /// accepts connections but refuses the scripts never is, and its sessions stay one outage).
     fn came_up(&mut self) {
         self.status.set_connected(true);
+        super::budgets::set_live(Some(Arc::clone(&self.options)));
         match self.down_since.take() {
             Some(since) if self.ever_up => tracing::info!(
                 target: crate::TRACING_TARGET,
@@ -183,13 +207,28 @@ impl Link {
         let mut pubsub = within(timeout, self.client.get_async_pubsub()).await?;
         within(timeout, pubsub.subscribe(self.scripts.channel())).await?;
         let mut messages = pubsub.into_on_message();
-        self.came_up();
+        self.read_fleet_clock(&mut connection).await?;
+        let known = breakers::highest_version();
+        if known > self.fleet_now() {
+            // Redis lost its counter and its clock is behind versions this process saw (a
+            // restart, empty or from an old snapshot, on a clock behind): new versions would
+            // look stale for as long. Redis's versions order the fleet from now on.
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                url = %self.status.url,
+                known,
+                fleet_clock = self.fleet_now(),
+                "fleet link: Redis's versions are behind those this process saw; following Redis's from now on"
+            );
+            breakers::rebase();
+        }
         self.catch_up(&mut connection).await?;
         // Budgets join (and take their first lease) before the handle says the link is synced,
         // so no call after `wait_synced` spends a reserve of the process's own.
         self.budgets
             .flush(&mut connection, &self.scripts, &self.options)
             .await?;
+        self.came_up();
         self.status.set_synced();
         let mut tick = tokio::time::interval(self.options.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -203,12 +242,11 @@ impl Link {
                         self.dirty.insert(name);
                     }
                     self.publish_dirty(&mut connection).await?;
-                    last_asked = Instant::now();
                 }
                 message = messages.next() => {
                     let message = message.ok_or(Down::Closed)?;
                     match message.get_payload::<String>() {
-                        Ok(text) => receive(&text),
+                        Ok(text) => self.receive(&text),
                         Err(error) => ignored("a publication that is not text", &error),
                     }
                 }
@@ -217,11 +255,9 @@ impl Link {
                         self.all_queued();
                         self.publish_dirty(&mut connection).await?;
                     }
-                    if self.budgets.flush(&mut connection, &self.scripts, &self.options).await? {
-                        last_asked = Instant::now();
-                    }
+                    self.budgets.flush(&mut connection, &self.scripts, &self.options).await?;
                     if last_asked.elapsed() >= PING_EVERY {
-                        redis::cmd("PING").query_async::<()>(&mut connection).await?;
+                        self.read_fleet_clock(&mut connection).await?;
                         last_asked = Instant::now();
                     }
                 }
@@ -239,7 +275,8 @@ impl Link {
         }
         self.all_queued();
         self.publish_dirty(connection).await?;
-        let fields: Vec<String> = self
+        // Raw bytes: one entry that is not text (or not a state) is skipped, not the read.
+        let fields: Vec<Vec<u8>> = self
             .scripts
             .read
             .key(self.scripts.names_key())
@@ -247,36 +284,116 @@ impl Link {
             .arg(MAX_STORED)
             .invoke_async(connection)
             .await?;
-        let mut stored = HashSet::new();
+        let mut stored = HashMap::new();
         for state in fields.chunks_exact(6) {
-            match parse_fields(
-                &state[0], &state[1], &state[2], &state[3], &state[4], &state[5],
-            ) {
-                Ok(said) => {
-                    stored.insert(said.name.clone());
+            let text: Result<Vec<&str>, _> = state
+                .iter()
+                .map(|field| std::str::from_utf8(field))
+                .collect();
+            let said = match text {
+                Ok(text) => parse_fields(text[0], text[1], text[2], text[3], text[4], text[5]),
+                Err(error) => Err(format!("a field is not UTF-8: {error}")),
+            };
+            match said {
+                Ok(said) if self.believable(&said) => {
+                    stored.insert(said.name.clone(), said.version);
                     breakers::consider(&said);
                 }
+                Ok(_) => {}
                 Err(reason) => ignored("a stored breaker state", &reason),
             }
         }
         for breaker in crate::registry::breakers_snapshot() {
-            if stored.contains(breaker.name()) || !self.options.shares_breaker(breaker.name()) {
+            if !self.options.shares_breaker(breaker.name()) {
                 continue;
             }
-            if let Some(shared) = breakers::snapshot(breaker) {
-                let held = match shared.state {
+            let Some(shared) = breakers::snapshot(breaker) else {
+                continue;
+            };
+            let kept = breakers::version_of(breaker.name());
+            let republish = match stored.get(breaker.name()) {
+                // Older than the state this process knows (a server restored from an old
+                // snapshot): this process's state, under its version, corrects it.
+                Some(stored) => kept.is_some_and(|kept| *stored < kept),
+                // Lost (a server restarted empty): a state other than closed is written back.
+                None => match shared.state {
                     BreakerState::Open => !shared.open_for_left.is_zero(),
                     BreakerState::Closed | BreakerState::HalfOpen => false,
                     _ => true,
-                };
-                if held {
-                    let kept = breakers::version_of(breaker.name());
-                    self.publish(connection, breaker.name(), shared, kept)
-                        .await?;
-                }
+                },
+            };
+            if republish {
+                self.publish(connection, breaker.name(), shared, kept)
+                    .await?;
             }
         }
         Ok(())
+    }
+
+    /// Reads Redis's clock and version counter: the fleet's clock, against which versions are
+    /// believed.
+    async fn read_fleet_clock(
+        &mut self,
+        connection: &mut MultiplexedConnection,
+    ) -> Result<(), Down> {
+        let ((seconds, micros), counter): ((u64, u64), Option<Vec<u8>>) = redis::pipe()
+            .cmd("TIME")
+            .cmd("GET")
+            .arg(self.scripts.version_key())
+            .query_async(connection)
+            .await?;
+        let redis_us = seconds.saturating_mul(1_000_000).saturating_add(micros);
+        self.clock_offset_us =
+            i64::try_from(i128::from(redis_us) - i128::from(wall_micros())).unwrap_or(0);
+        self.counter_seen = counter
+            .and_then(|counter| std::str::from_utf8(&counter).ok()?.parse().ok())
+            .unwrap_or(0);
+        Ok(())
+    }
+
+    /// The fleet's clock now, as this process sees it: the next version Redis would give out.
+    fn fleet_now(&self) -> u64 {
+        let redis_now = i128::from(wall_micros()) + i128::from(self.clock_offset_us);
+        u64::try_from(redis_now.max(0))
+            .unwrap_or(u64::MAX)
+            .max(self.counter_seen)
+    }
+
+    /// Whether `said`'s version is no further ahead of the fleet's clock than `MAX_AHEAD`; one
+    /// beyond is refused (it would make every state after it look stale), with a WARN at most
+    /// every `AHEAD_WARN_EVERY`.
+    fn believable(&mut self, said: &Versioned) -> bool {
+        let limit = self
+            .fleet_now()
+            .saturating_add(u64::try_from(MAX_AHEAD.as_micros()).unwrap_or(u64::MAX));
+        if said.version <= limit {
+            return true;
+        }
+        if self
+            .ahead_warned
+            .is_none_or(|warned| warned.elapsed() >= AHEAD_WARN_EVERY)
+        {
+            self.ahead_warned = Some(Instant::now());
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                name = said.name,
+                version = said.version,
+                limit,
+                "fleet link: refused a breaker state whose version is ahead of the fleet's clock (crafted, or from a server with its clock ahead); more are refused quietly for a minute"
+            );
+        } else {
+            ignored("a state ahead of the fleet's clock", &said.version);
+        }
+        false
+    }
+
+    /// A publication: applied if it is the newest for its breaker.
+    fn receive(&mut self, text: &str) {
+        match parse_message(text) {
+            Ok(said) if self.believable(&said) => breakers::consider(&said),
+            Ok(_) => {}
+            Err(reason) => ignored("a publication", &reason),
+        }
     }
 
     /// Every breaker with a transition still to publish (after the channel overflowed, or at
@@ -327,6 +444,7 @@ impl Link {
             .key(self.scripts.breaker_key(name))
             .key(self.scripts.version_key())
             .key(self.scripts.names_key())
+            .key(self.scripts.versions_key())
             .arg(name)
             .arg(state_name(shared.state))
             .arg(shared.trips_in_a_row)
@@ -360,12 +478,15 @@ impl Link {
     }
 }
 
-/// A publication: applied if it is the newest for its breaker.
-fn receive(text: &str) {
-    match parse_message(text) {
-        Ok(said) => breakers::consider(&said),
-        Err(reason) => ignored("a publication", &reason),
-    }
+/// Microseconds since the Unix epoch on this machine's clock.
+fn wall_micros() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros(),
+    )
+    .unwrap_or(u64::MAX)
 }
 
 /// Something from Redis that is not what the link wrote: skipped, at DEBUG.

@@ -91,9 +91,10 @@ pub(super) fn parse_fields(
             )),
         }
     };
-    // Versions are Redis's clock in microseconds: one far ahead of this machine's clock is
-    // crafted, and would make every later state look stale.
-    let version = number("version", version, latest_version())?;
+    // Versions are Redis's clock in microseconds, formatted from Lua's doubles: one beyond
+    // 2^53 was never written by the scripts. The link refuses versions ahead of the fleet's
+    // clock (see `Link::believable`).
+    let version = number("version", version, MAX_VERSION)?;
     let origin = number("origin", origin, u64::MAX)?;
     let trips = number("trips", trips, u64::from(MAX_TRIPS))?;
     let open_ms = number("open time", open_ms, MAX_OPEN_MS)?;
@@ -118,18 +119,8 @@ pub(super) fn parse_fields(
     })
 }
 
-/// The newest version believable now: this machine's clock in microseconds, plus a day for
-/// clocks that disagree.
-fn latest_version() -> u64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    u64::try_from(
-        now.saturating_add(Duration::from_secs(24 * 3600))
-            .as_micros(),
-    )
-    .unwrap_or(u64::MAX)
-}
+/// The largest version the scripts can write (Lua numbers are doubles, exact to 2^53).
+pub(super) const MAX_VERSION: u64 = 1 << 53;
 
 /// At most 32 characters of a value, for messages about it.
 fn shorten(text: &str) -> &str {

@@ -116,6 +116,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+pub(crate) use budgets::starts_shared as budget_starts_shared;
 pub use error::FleetError;
 pub use options::FleetOptions;
 pub(crate) use outbox::transitioned;
@@ -329,16 +330,34 @@ impl fmt::Debug for Fleet {
     }
 }
 
-/// `url` with any password replaced by `***`, for logs and errors.
+/// `url` with any password replaced by `***`, for logs and errors: the user information of
+/// `scheme://user:password@host` and the `pass=` or `password=` query parameters (redis-rs
+/// reads a Unix socket's password from them: `redis+unix:///path?pass=secret`).
 fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
     let authority = rest.find(['/', '?']).unwrap_or(rest.len());
-    match rest[..authority].rfind('@') {
-        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-        None => url.to_owned(),
-    }
+    let rest = match rest[..authority].rfind('@') {
+        Some(at) => format!("***@{}", &rest[at + 1..]),
+        None => rest.to_owned(),
+    };
+    let Some((path, query)) = rest.split_once('?') else {
+        return format!("{scheme}://{rest}");
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (query, None),
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key == "pass" || key == "password" => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    let fragment = fragment.map_or(String::new(), |fragment| format!("#{fragment}"));
+    format!("{scheme}://{path}?{}{fragment}", query.join("&"))
 }
 
 /// A random id for this process's messages (process ids repeat across hosts).
@@ -364,6 +383,28 @@ mod tests {
             without_password("redis://127.0.0.1:6379/"),
             "redis://127.0.0.1:6379/"
         );
+        assert_eq!(
+            without_password("redis+unix:///run/redis.sock?db=2&pass=secret"),
+            "redis+unix:///run/redis.sock?db=2&pass=***"
+        );
+        assert_eq!(
+            without_password("unix:///run/redis.sock?password=secret&user=me"),
+            "unix:///run/redis.sock?password=***&user=me"
+        );
+        assert_eq!(
+            without_password("redis://u:secret@host/0?password=again"),
+            "redis://***@host/0?password=***"
+        );
+        assert_eq!(
+            without_password("redis+unix:///run/redis.sock?db=1"),
+            "redis+unix:///run/redis.sock?db=1"
+        );
+        for url in [
+            "redis+unix:///run/redis.sock?pass=secret",
+            "redis://:secret@h/?password=secret",
+        ] {
+            assert!(!without_password(url).contains("secret"), "{url}");
+        }
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //! - `P:breaker:<name>`: a hash of the breaker's shared state (`version`, `origin`, `state`,
 //!   `trips`, `deadline` in Redis milliseconds), expiring when the open period ends (plus a
 //!   margin) or, for other states, after the fleet's `state_ttl`.
+//! - `P:versions`: a hash of the last version written for each breaker (no expiry), so that a
+//!   state republished under its old version is refused when a newer one was written, even if
+//!   that one has expired since.
 //! - `P:breakers`: the set of breaker names, so a late process reads every state without
 //!   `SCAN`ning; names whose hash has expired are removed as they are found.
 //! - `P:breakers:changes`: the pub/sub channel of publications.
@@ -23,13 +26,16 @@ use redis::Script;
 /// Publishes a breaker's state: the next version, the stored hash with its expiry, the name in
 /// the set, and the message. Returns the version.
 ///
-/// A state republished after Redis lost it keeps the version it had (ARGV[8]), and is only
-/// written if nothing as new is stored: a process that held a state through an outage must not
-/// make it newer than a change another process made meanwhile.
+/// A state republished after Redis lost it, or over a stale stored state, keeps the version it
+/// had (ARGV[8]), and is only written if it is newer than both the stored state and the last
+/// version written for this breaker (`P:versions`, which outlives the state's expiry): a
+/// process that held a state through an outage must not make it newer than a change another
+/// process made meanwhile, nor bring back a state older than one that expired.
 ///
-/// KEYS: state hash, version counter, names set. ARGV: name, state, trips, open ms, origin,
-/// expiry ms, channel, version to keep ('' for the next one). Returns '' when a kept version
-/// was not written (the newer state stored is on its way to this process too).
+/// KEYS: state hash, version counter, names set, last versions hash. ARGV: name, state, trips,
+/// open ms, origin, expiry ms, channel, version to keep ('' for the next one). Returns '' when
+/// a kept version was not written (a newer state was written, and published to this process
+/// too).
 const PUBLISH: &str = r"
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -39,11 +45,14 @@ if ARGV[8] ~= '' then
   version = tonumber(ARGV[8])
   local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '')
   if stored and stored >= version then return '' end
+  local written = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '')
+  if written and written >= version then return '' end
 elseif version <= last then
   version = last + 1
 end
 local v = string.format('%.0f', version)
 if version > last then redis.call('SET', KEYS[2], v) end
+redis.call('HSET', KEYS[4], ARGV[1], v)
 local deadline = string.format('%.0f', math.floor(now_us / 1000) + tonumber(ARGV[4]))
 redis.call('HSET', KEYS[1], 'version', v, 'origin', ARGV[5], 'state', ARGV[2],
   'trips', ARGV[3], 'deadline', deadline)
@@ -151,6 +160,10 @@ impl Scripts {
 
     pub(super) fn breaker_key(&self, name: &str) -> String {
         format!("{}:breaker:{name}", self.prefix)
+    }
+
+    pub(super) fn versions_key(&self) -> String {
+        format!("{}:versions", self.prefix)
     }
 
     pub(super) fn names_key(&self) -> String {
