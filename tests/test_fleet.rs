@@ -161,8 +161,9 @@ fn fleet_child() {
         options = options.state_ttl(Duration::from_secs(seconds.parse().unwrap()));
     }
     let link = fleet::connect(&url, options).unwrap();
+    // FLEET_NO_SYNC: a server the link may never sync with.
     assert!(
-        link.wait_synced(Duration::from_secs(10)),
+        std::env::var("FLEET_NO_SYNC").is_ok() || link.wait_synced(Duration::from_secs(10)),
         "child {role} never synced"
     );
     serve(|command| {
@@ -239,6 +240,15 @@ fn fleet_child() {
                     .to_string()
             }
             ["connected"] => link.is_connected().to_string(),
+            ["synced"] => link.wait_synced(Duration::ZERO).to_string(),
+            // Waits up to `timeout_ms` for the link to be connected.
+            ["wait_connected", timeout_ms] => {
+                let deadline = Instant::now() + Duration::from_millis(timeout_ms.parse().unwrap());
+                while !link.is_connected() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                link.is_connected().to_string()
+            }
             // How long a rejection says to wait, in milliseconds.
             ["left", breaker] => match retry_runtime::breaker(full_name(breaker))
                 .unwrap()
@@ -594,4 +604,118 @@ fn stored_states_expire() {
     let mut late = Child::spawn("late", &environment);
     assert_eq!(late.ask("state db"), "closed");
     assert_eq!(late.ask("state probe"), "closed");
+}
+
+/// A server's count of connections accepted so far.
+fn connections_received(server: &RedisServer) -> u64 {
+    let info = server.command(&["INFO", "stats"]);
+    info.lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no connection count in {info:?}"))
+}
+
+#[test]
+fn a_server_that_refuses_the_scripts_is_one_outage_not_a_flapping_link() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    // Connections and pub/sub work, the scripts do not (as on a read-only replica after a
+    // failover, an OOM server, or an ACL without them).
+    assert!(
+        server
+            .command(&["ACL", "SETUSER", "default", "-eval", "-evalsha"])
+            .starts_with("+OK")
+    );
+    let prefix = prefix("refused");
+    let url = server.url();
+    let before = connections_received(&server);
+    let mut child = Child::spawn(
+        "refused",
+        &[
+            ("FLEET_URL", &url),
+            ("FLEET_PREFIX", &prefix),
+            ("FLEET_NO_SYNC", "1"),
+        ],
+    );
+    // Never connected, never synced, and backing off (50 ms doubling to 1 s): a few sessions
+    // in 2 s, where resetting the backoff every session made ~2 connections per 50 ms.
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_secs(2) {
+        assert_eq!(child.ask("connected"), "false");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(child.ask("synced"), "false");
+    let connections = connections_received(&server) - before;
+    assert!(
+        connections < 40,
+        "{connections} connections in 2 s: the link does not back off"
+    );
+    // Once the server runs the scripts, the link comes up.
+    assert!(
+        server
+            .command(&["ACL", "SETUSER", "default", "+@all"])
+            .starts_with("+OK")
+    );
+    assert_eq!(child.ask("wait_connected 5000"), "true");
+    assert_eq!(child.ask("synced"), "true");
+}
+
+#[test]
+fn garbage_stored_in_redis_is_skipped_and_the_link_stays_up() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let prefix = prefix("garbage");
+    let names = format!("{prefix}:breakers");
+    // A name that is not UTF-8, with its state.
+    let bad_name: &[u8] = b"\xff\xfe";
+    let mut bad_key = format!("{prefix}:breaker:").into_bytes();
+    bad_key.extend_from_slice(bad_name);
+    server.command_bytes(&[b"SADD", names.as_bytes(), bad_name]);
+    server.command_bytes(&[
+        b"HSET",
+        &bad_key,
+        b"version",
+        b"1",
+        b"origin",
+        b"1",
+        b"state",
+        b"closed",
+        b"trips",
+        b"0",
+        b"deadline",
+        b"0",
+    ]);
+    // Malformed fields, one of them not UTF-8, for breakers the processes have.
+    for (name, fields) in [
+        ("fleet.probe", [&b"abc"[..], b"x", b"bogus", b"-1", b"zz"]),
+        ("fleet.local", [&b"1"[..], b"1", b"\xff", b"0", b"0"]),
+    ] {
+        server.command(&["SADD", &names, name]);
+        let key = format!("{prefix}:breaker:{name}");
+        server.command_bytes(&[
+            b"HSET",
+            key.as_bytes(),
+            b"version",
+            fields[0],
+            b"origin",
+            fields[1],
+            b"state",
+            fields[2],
+            b"trips",
+            fields[3],
+            b"deadline",
+            fields[4],
+        ]);
+    }
+    // Each child asserts that its link synced; a trip still spreads.
+    let mut fleet = children(2, &server, &prefix);
+    let tripped = micros(&fleet[0].ask("trip db"));
+    spread(&mut fleet[1..], "db", "open", tripped);
+    for child in &mut fleet {
+        assert_eq!(child.ask("connected"), "true");
+        assert_eq!(child.ask("state probe"), "closed");
+        assert_eq!(child.ask("state local"), "closed");
+    }
 }

@@ -15,16 +15,32 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// A `redis-server` on 127.0.0.1, without persistence.
+/// A `redis-server` on 127.0.0.1, without persistence unless started with
+/// [`RedisServer::start_persistent`].
 pub struct RedisServer {
     port: u16,
     process: Option<std::process::Child>,
+    /// The directory of its RDB file, if it keeps one (removed when dropped).
+    dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
     /// Starts one, or returns `None` (after saying so, loudly) when `redis-server` is not
     /// installed; under CI (`CI` set) a missing server fails the test instead.
     pub fn start() -> Option<RedisServer> {
+        Self::start_in(None)
+    }
+
+    /// One that saves its data (on `SAVE`) in a directory of its own and loads it when it
+    /// restarts: a server restored from an old snapshot.
+    pub fn start_persistent() -> Option<RedisServer> {
+        let dir =
+            std::env::temp_dir().join(format!("fleet-rdb-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).expect("a directory for the RDB file");
+        Self::start_in(Some(dir))
+    }
+
+    fn start_in(dir: Option<std::path::PathBuf>) -> Option<RedisServer> {
         if Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -43,6 +59,7 @@ impl RedisServer {
         let mut server = RedisServer {
             port,
             process: None,
+            dir,
         };
         server.restart();
         Some(server)
@@ -72,12 +89,20 @@ impl RedisServer {
         assert!(status.success(), "kill {signal} {pid} failed");
     }
 
-    /// Starts the server (again) on its port, empty, and waits until it answers PING.
+    /// Starts the server (again) on its port, empty (or from its last `SAVE` if persistent),
+    /// and waits until it answers PING.
     pub fn restart(&mut self) {
         self.kill();
-        let process = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", "", "--appendonly", "no"]);
+        match &self.dir {
+            Some(dir) => command.arg("--dir").arg(dir),
+            // No RDB file is ever read from (or written to) the working directory.
+            None => command.args(["--dbfilename", "fleet-test-never-saved.rdb"]),
+        };
+        let process = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -85,6 +110,14 @@ impl RedisServer {
         self.process = Some(process);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.answers_ping() {
+            // Our server, not another one that took the port meanwhile.
+            if let Some(status) = self
+                .process
+                .as_mut()
+                .and_then(|p| p.try_wait().ok().flatten())
+            {
+                panic!("redis-server on port {} exited: {status}", self.port);
+            }
             assert!(
                 Instant::now() < deadline,
                 "redis-server on port {} did not answer PING within 10 s",
@@ -92,20 +125,35 @@ impl RedisServer {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+        if let Some(status) = self
+            .process
+            .as_mut()
+            .and_then(|p| p.try_wait().ok().flatten())
+        {
+            panic!("redis-server on port {} exited: {status}", self.port);
+        }
     }
 
     /// Runs one command on the server (as `redis-cli` would) and returns its raw reply.
     pub fn command(&self, words: &[&str]) -> String {
+        let words: Vec<&[u8]> = words.iter().map(|word| word.as_bytes()).collect();
+        self.command_bytes(&words)
+    }
+
+    /// [`command`](Self::command) with arguments that need not be text.
+    pub fn command_bytes(&self, words: &[&[u8]]) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis answers");
         stream
             .set_read_timeout(Some(Duration::from_secs(5)))
             .unwrap();
-        let mut request = format!("*{}\r\n", words.len());
+        let mut request = format!("*{}\r\n", words.len()).into_bytes();
         for word in words {
-            request.push_str(&format!("${}\r\n{word}\r\n", word.len()));
+            request.extend_from_slice(format!("${}\r\n", word.len()).as_bytes());
+            request.extend_from_slice(word);
+            request.extend_from_slice(b"\r\n");
         }
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut reply = [0_u8; 512];
+        stream.write_all(&request).unwrap();
+        let mut reply = [0_u8; 8192];
         let read = stream.read(&mut reply).unwrap();
         String::from_utf8_lossy(&reply[..read]).into_owned()
     }
@@ -125,6 +173,9 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
