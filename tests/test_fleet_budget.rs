@@ -26,24 +26,44 @@ fn call_dependency() -> Result<(), String> {
 /// Finagle's defaults: 20% of calls, 10 per second, reserve and cap 100.
 const BUDGET: BudgetConfig = BudgetConfig::DEFAULT;
 
-/// A child: registers the budget, joins the fleet if `FLEET_URL` is set, and answers `storm N`
-/// with the attempts its N calls made.
+/// A child: registers the budget (with `FLEET_CAP`, `FLEET_SHARE` and `FLEET_TRICKLE` in
+/// place of the defaults; after connecting if `FLEET_LATE` is set), joins the fleet if
+/// `FLEET_URL` is set, and answers `storm N` with the attempts its N calls made.
 #[test]
 fn fleet_child() {
     if std::env::var("FLEET_CHILD").is_err() {
         return;
     }
-    register_budget("fleet.storm", BUDGET).unwrap();
+    let setting = |name: &str, default: f64| {
+        std::env::var(name).map_or(default, |value| value.parse().unwrap())
+    };
+    let config = BudgetConfig {
+        cap: setting("FLEET_CAP", BUDGET.cap),
+        share: setting("FLEET_SHARE", BUDGET.share),
+        min_per_second: setting("FLEET_TRICKLE", BUDGET.min_per_second),
+    };
+    let late = std::env::var("FLEET_LATE").is_ok();
+    if !late {
+        register_budget("fleet.storm", config).unwrap();
+    }
     let link = std::env::var("FLEET_URL").ok().map(|url| {
         let options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
         let link = fleet::connect(&url, options).unwrap();
         assert!(link.wait_synced(Duration::from_secs(10)));
         link
     });
+    if late {
+        register_budget("fleet.storm", config).unwrap();
+    }
     serve(|command| {
         let words: Vec<&str> = command.split_whitespace().collect();
         match words.as_slice() {
             ["ready"] => "ready".to_owned(),
+            ["balance"] => retry_runtime::budget("fleet.storm")
+                .unwrap()
+                .counts()
+                .balance
+                .to_string(),
             ["storm", calls] => {
                 let calls: u64 = calls.parse().unwrap();
                 let before = ATTEMPTS.load(Ordering::Relaxed);
@@ -116,5 +136,79 @@ fn a_storm_across_4_processes_spends_one_budget_not_4() {
     assert!(
         local_attempts > fleet_attempts,
         "budgets of their own spent {local_attempts}, the fleet's {fleet_attempts}"
+    );
+}
+
+/// How many scripts (`EVALSHA`) the server ran so far.
+fn scripts_run(server: &RedisServer) -> u64 {
+    let info = server.command(&["INFO", "commandstats"]);
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().unwrap())
+}
+
+#[test]
+fn a_cap_below_the_lease_batch_leases_what_the_budget_holds_and_then_rests() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    let prefix = prefix("cap");
+    // A cap of 3 tokens, leases of 5 (the default).
+    let mut child = Child::spawn(
+        "capped",
+        &[
+            ("FLEET_URL", &url),
+            ("FLEET_PREFIX", &prefix),
+            ("FLEET_CAP", "3"),
+        ],
+    );
+    assert_eq!(child.ask("ready"), "ready");
+    std::thread::sleep(Duration::from_millis(100));
+    let before = scripts_run(&server);
+    // Idle for 1 s: full, the process asks Redis nothing (it asked every 20 ms for tokens it
+    // could not hold, which were lost).
+    std::thread::sleep(Duration::from_secs(1));
+    let asked = scripts_run(&server) - before;
+    assert!(asked < 10, "{asked} scripts run in 1 s by an idle process");
+    let balance: f64 = child.ask("balance").parse().unwrap();
+    assert!((balance - 3.0).abs() < 1e-9, "balance {balance}");
+}
+
+#[test]
+fn a_budget_created_after_connecting_spends_no_reserve_of_its_own() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    let prefix = prefix("late-budget");
+    // The fleet's budget is empty, and earns 1 token every 2 s; on its own a process's budget
+    // would start with a reserve of 5 (10 s of its trickle).
+    let now_ms = (fleet_support::wall_micros() / 1000).to_string();
+    server.command(&[
+        "HSET",
+        &format!("{prefix}:budget:fleet.storm"),
+        "milli",
+        "0",
+        "at",
+        &now_ms,
+    ]);
+    let mut child = Child::spawn(
+        "late",
+        &[
+            ("FLEET_URL", &url),
+            ("FLEET_PREFIX", &prefix),
+            ("FLEET_LATE", "1"),
+            ("FLEET_SHARE", "0"),
+            ("FLEET_TRICKLE", "0.5"),
+        ],
+    );
+    // One failing call (`max_attempts = 5`): its retries are the fleet's, not a reserve's (a
+    // token or two may have been earned by then).
+    let attempts: u64 = child.ask("storm 1").parse().unwrap();
+    assert!(
+        attempts <= 3,
+        "{attempts} attempts: the budget spent a reserve of its own"
     );
 }
