@@ -27,7 +27,7 @@ fn call_dependency() -> Result<(), String> {
 const BUDGET: BudgetConfig = BudgetConfig::DEFAULT;
 
 /// A child: registers the budget (with `FLEET_CAP`, `FLEET_SHARE` and `FLEET_TRICKLE` in
-/// place of the defaults; after connecting if `FLEET_LATE` is set), joins the fleet if
+/// place of the defaults; on `register`, after connecting, if `FLEET_LATE` is set), joins the fleet if
 /// `FLEET_URL` is set, and answers `storm N` with the attempts its N calls made.
 #[test]
 fn fleet_child() {
@@ -52,13 +52,16 @@ fn fleet_child() {
         assert!(link.wait_synced(Duration::from_secs(10)));
         link
     });
-    if late {
-        register_budget("fleet.storm", config).unwrap();
-    }
     serve(|command| {
         let words: Vec<&str> = command.split_whitespace().collect();
         match words.as_slice() {
             ["ready"] => "ready".to_owned(),
+            // Registers the budget now and answers its balance at once (before any flush).
+            ["register"] => register_budget("fleet.storm", config)
+                .unwrap()
+                .counts()
+                .balance
+                .to_string(),
             ["balance"] => retry_runtime::budget("fleet.storm")
                 .unwrap()
                 .counts()
@@ -204,7 +207,14 @@ fn a_budget_created_after_connecting_spends_no_reserve_of_its_own() {
             ("FLEET_TRICKLE", "0.5"),
         ],
     );
-    // One failing call (`max_attempts = 5`): its retries are the fleet's, not a reserve's (a
+    // Created after connecting, it holds no tokens of its own (it held a reserve of 5 until the
+    // link's next flush)...
+    let balance: f64 = child.ask("register").parse().unwrap();
+    assert!(
+        balance.abs() < 1e-9,
+        "a new shared budget holds {balance} tokens"
+    );
+    // ...and one failing call (`max_attempts = 5`) retries with the fleet's tokens only (a
     // token or two may have been earned by then).
     let attempts: u64 = child.ask("storm 1").parse().unwrap();
     assert!(
