@@ -536,6 +536,7 @@ fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
     std::thread::sleep(Duration::from_millis(200));
     for child in &mut fleet {
         assert_eq!(child.ask("state db"), "closed");
+        assert_eq!(child.ask("connected"), "true");
     }
 
     // A newer open state asking for a week is applied, but for no longer than the breaker's
@@ -600,10 +601,17 @@ fn stored_states_expire() {
     let mut early = Child::spawn("early", &environment);
     assert_eq!(early.ask("state db"), "forced_open");
     assert_eq!(early.ask("state probe"), "open");
+    // A process whose breakers register at their first call holds the forced state for
+    // `fleet.db` until it registers, but no longer than `state_ttl`.
+    let mut lazy_environment = environment.to_vec();
+    lazy_environment.push(("FLEET_LAZY", "1"));
+    let mut lazy = Child::spawn("lazy", &lazy_environment);
+    assert_eq!(lazy.ask("state db"), "unregistered");
     std::thread::sleep(Duration::from_millis(1600));
     let mut late = Child::spawn("late", &environment);
     assert_eq!(late.ask("state db"), "closed");
     assert_eq!(late.ask("state probe"), "closed");
+    assert_eq!(lazy.ask("call db ok"), "ok");
 }
 
 /// A server's count of connections accepted so far.

@@ -154,7 +154,9 @@ fn on_registered(breaker: &'static CircuitBreaker) {
     let waiting = ledger
         .entries
         .get_mut(breaker.name())
-        .and_then(|entry| entry.waiting.take());
+        .and_then(|entry| entry.waiting.take())
+        // Kept no longer than Redis keeps a state (an open one ends sooner, below).
+        .filter(|(_, read_at)| read_at.elapsed() <= ledger.options.state_ttl);
     if let Some((mut shared, read_at)) = waiting {
         shared.open_for_left = shared.open_for_left.saturating_sub(read_at.elapsed());
         if shared.state != BreakerState::Open || shared.open_for_left > Duration::ZERO {
@@ -182,7 +184,18 @@ fn apply(breaker: &CircuitBreaker, shared: SharedState) {
         }
     }
     let left = shared.open_for_left.min(breaker.config().max_open_for());
-    outbox::applying_from_fleet(|| breaker.restore(shared.state, shared.trips_in_a_row, left));
+    // User code runs in the transition (callbacks, metrics, log layers): a panic in it must not
+    // end the link's thread, nor leave the handle saying it is connected.
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        outbox::applying_from_fleet(|| breaker.restore(shared.state, shared.trips_in_a_row, left));
+    }));
+    if applied.is_err() {
+        tracing::warn!(
+            target: crate::TRACING_TARGET,
+            name = breaker.name(),
+            "fleet link: code run by a transition panicked while a fleet state was applied"
+        );
+    }
 }
 
 /// The state to publish for `breaker`: none while half-open (each process probes on its own;

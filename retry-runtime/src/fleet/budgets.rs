@@ -131,12 +131,17 @@ impl FleetBudgets {
     /// The link is down or stopping: every shared budget is its process's own again, also one
     /// created shared since the last flush (call after `set_live(None)`).
     pub(super) fn leave(&mut self) {
-        let now = Instant::now();
         self.joined.clear();
-        for budget in crate::budget::budgets_snapshot() {
-            if budget.is_shared() {
-                budget.leave_fleet(now);
-            }
+        leave_all();
+    }
+}
+
+/// Every budget shared now is its process's own again.
+pub(super) fn leave_all() {
+    let now = Instant::now();
+    for budget in crate::budget::budgets_snapshot() {
+        if budget.is_shared() {
+            budget.leave_fleet(now);
         }
     }
 }

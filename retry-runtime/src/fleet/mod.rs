@@ -159,6 +159,21 @@ impl Status {
     }
 }
 
+/// Ends the link's thread: if it ends by a panic (a bug), the process is on its own again and
+/// the handle says the link is not connected (a normal end has done this already).
+struct Ended(Arc<Status>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.set_connected(false);
+            budgets::set_live(None);
+            budgets::leave_all();
+            breakers::close();
+        }
+    }
+}
+
 /// Why a session with Redis ended.
 #[derive(Debug)]
 enum Down {
@@ -223,12 +238,14 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     breakers::open(Arc::clone(&options), status.origin);
     let (stop, stopped) = watch::channel(false);
     let link = link::Link::new(client, options, Arc::clone(&status), inbox);
+    let link_status = Arc::clone(&status);
     // The runtime is built (and dropped) on the link's thread, never on the caller's, which
     // may be a runtime's worker where dropping one would panic.
     let (started, start) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::Builder::new()
         .name("retry-runtime-fleet".to_owned())
         .spawn(move || {
+            let _ended = Ended(Arc::clone(&link_status));
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build();
