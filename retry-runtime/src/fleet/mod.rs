@@ -13,7 +13,8 @@
 //! use retry_runtime::{BudgetConfig, register_budget};
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     // Budgets to share are registered first, so they never spend a reserve of their own.
+//!     // Budgets registered before connecting join the fleet at the link's first catch-up (before
+//!     // `wait_synced` is true); ones created while the link is up start with the fleet's tokens.
 //!     register_budget("api", BudgetConfig::DEFAULT)?;
 //!     let fleet = fleet::connect("redis://127.0.0.1:6379/", FleetOptions::new().prefix("orders"))?;
 //!     // Optional: start serving with the fleet's states (a late process starts open).
@@ -48,21 +49,52 @@
 //!   whole fleet) and leases each process small batches of tokens. Calls are counted and
 //!   retries paid from the leased pool with the same atomics as a local budget; the link flushes
 //!   the count and tops the pool up every `flush_interval`. A storm across any number of
-//!   processes then retries at most `share` x calls + one reserve + the trickle. Register the
-//!   budgets to share before connecting: one created later joins at the next flush.
+//!   processes then retries at most `share` x calls + one reserve + the trickle, while the link
+//!   is up. A budget created while the link is up starts shared, with no tokens of its own (it
+//!   retries with what the next flush leases it); one created while the link is down, or
+//!   before [`connect`], holds a local reserve until it joins at the next catch-up, so each such
+//!   process may spend one reserve of its own on top. A lease never exceeds what the budget can
+//!   hold (its `cap`).
 //!
 //! # Ordering
 //!
 //! Versions come from one counter in Redis (its clock in microseconds, bumped past the last
-//! one), so they are totally ordered and only grow, across breakers and across a restart of a
-//! server that kept no data. A process applies a state only over an older version, so a stale
-//! publication never undoes a newer state, and applying one twice does nothing. States this
-//! process publishes are never applied back to it (the link marks the transitions it applies
-//! and does not publish them: no echo). Local transitions are published before publications
-//! that arrive at the same moment are applied, so the fleet settles on the newest. A state
-//! republished after a restart emptied Redis keeps the version it had, and is written only if
-//! nothing newer is stored, so it never overrides a change another process made meanwhile.
+//! one), so they are totally ordered and only grow while Redis keeps its data. A process
+//! applies a state only over an older version, so a stale publication never undoes a newer
+//! state, and applying one twice does nothing. States this process publishes are never applied
+//! back to it (the link marks the transitions it applies and does not publish them: no echo).
+//! Local transitions are published before publications that arrive at the same moment are
+//! applied, so the fleet settles on the newest.
 //!
+//! What guards the order when Redis or a message does not keep it:
+//!
+//! - **Versions ahead of the fleet's clock are refused.** The link reads Redis's clock and
+//!   counter at connection and every second; a state (published or stored) whose version is
+//!   more than 5 s ahead of them is not applied (one WARN a minute says so), so a crafted or
+//!   corrupt version cannot freeze a breaker, and one within the 5 s freezes it no longer.
+//! - **Redis behind the fleet: its versions rule.** If at connection Redis's clock and counter
+//!   are both behind the newest version this process knows (a server restarted empty, or from
+//!   an old snapshot, with its clock behind), the process forgets its versions: the states
+//!   Redis stores are applied (a snapshot restored on a clock behind is then taken as it is),
+//!   and its own that Redis lacks are republished as new versions, so processes agree again on
+//!   Redis's order rather than each waiting for the clock to catch up.
+//! - **Catch-up corrects Redis.** After publishing what changed during an outage, a connecting
+//!   process reads the stored states. A state Redis lost (restarted empty) is republished
+//!   unless it is closed; one stored with an older version than this process knows (restored
+//!   from an old snapshot) is overwritten with this process's state. Both keep the version they
+//!   had, and the script writes them only if neither the stored state nor the last version
+//!   written for that breaker (`P:versions`, which does not expire) is as new: a change another
+//!   process made meanwhile, even one that has expired since, is never undone.
+//!
+//! So, once Redis is reachable and no process changes a breaker, the connected processes and
+//! every process that starts later converge on the state with the newest version that Redis or
+//! a connected process knew, whatever the interleaving of publications, outages and restarts.
+//! Not guaranteed: two processes that change one breaker during the same outage each keep
+//! their change until they reconnect, and then the one published last wins; a state that
+//! expired in Redis (after `state_ttl`, or an open one after its period) is not given to a
+//! process that starts later, and a process that missed it keeps its own older state (which
+//! is not written back over it either).
+
 //! # Costs
 //!
 //! Nothing is added to a call's path: a closed breaker's call, a success or failure that does
@@ -76,13 +108,19 @@
 //!
 //! Down, slow (no answer within `response_timeout`), restarted or unreachable from the start:
 //! every process goes on with its local state (breakers keep their states and counts, budgets
-//! are the process's own again with the tokens they hold), the link logs one WARN per outage
-//! (`fleet link to redis://... lost: ...; local state goes on, reconnecting`) and reconnects
-//! with exponential backoff and jitter (50 ms doubling to 1 s by default), and one INFO when it
-//! is back. Transitions made meanwhile are remembered, one entry per breaker (never a queue
-//! that grows), and published first when it is back; then it reads the stored states and
-//! republishes those Redis lost in a restart, so the fleet converges. A URL that does not parse
-//! is an error of [`connect`]; a server that cannot be reached is not.
+//! are the process's own again with the tokens they hold, so during an outage each process
+//! spends its own budget), the link logs one WARN per outage (`fleet link to redis://...
+//! lost: ...; local state goes on, reconnecting`) and reconnects with exponential backoff and
+//! jitter (50 ms doubling to 1 s by default), and one INFO when it is back. The link counts as
+//! back ([`Fleet::is_connected`], the INFO, the backoff starting over) only once a session has
+//! caught up: a server that accepts connections but refuses the scripts (a read-only replica
+//! after a failover, out of memory, an ACL without `EVALSHA`) is one outage, backing off, not
+//! a link that flaps. Transitions made meanwhile are remembered, one entry per breaker (never a
+//! queue that grows), and published first when it is back; then it catches up (see
+//! [Ordering](#ordering)), so the fleet converges. Entries in Redis that are not what the
+//! link wrote (not UTF-8, malformed) are skipped one by one, at DEBUG. A URL that does not
+//! parse is an error of [`connect`] (passwords, also `?pass=` and `?password=`, are never
+//! shown); a server that cannot be reached is not.
 //!
 //! # What stays each process's own
 //!
@@ -92,7 +130,8 @@
 //! tokens leased to it as its balance. Half-open probes, failure windows and test scopes
 //! ([`testing::scope`](crate::testing::scope)) are local too: breakers of a test scope are
 //! never shared. Transitions made before [`connect`] are not published; the fleet's stored
-//! states are applied over them, so connect at start-up, before serving.
+//! states are applied over them, so connect at start-up, before serving. A stored state read
+//! for a breaker that has not registered yet waits for it, no longer than `state_ttl`.
 //!
 //! A fleet needs one Redis server (or a primary): the scripts read keys by name, which Redis
 //! Cluster would not route. Give every process the same breaker and budget settings; each
@@ -284,7 +323,8 @@ impl Fleet {
         &self.status.url
     }
 
-    /// Whether the link is connected to Redis now.
+    /// Whether the link is connected to Redis now, and caught up with the fleet (a server that
+    /// accepts connections but refuses the scripts does not count).
     pub fn is_connected(&self) -> bool {
         self.status.connected.load(Ordering::Acquire)
     }
