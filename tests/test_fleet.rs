@@ -545,7 +545,8 @@ fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
     server.command(&["PUBLISH", &channel, &crafted]);
     for child in &mut fleet {
         assert!(!child.ask("wait db open 2000").starts_with("timeout"));
-        let left: u64 = child.ask("left db").parse().unwrap();
+        let left = child.ask("left db");
+        let left: u64 = left.parse().unwrap_or_else(|_| panic!("left: {left}"));
         assert!(left <= 5 * 60 * 1000, "open for {left} ms");
     }
 }

@@ -6,10 +6,12 @@
 //! process up to `lease_batch` whole tokens when its own pool is below that. Retries spend the
 //! leased pool with the same atomic as ever, so the hot path never waits on Redis.
 //!
-//! Tokens are only created in Redis (the reserve once per fleet, the trickle once per fleet,
-//! the share once per call), and a lease moves them out, so over a storm of `calls` calls the
-//! fleet retries at most `share x calls + reserve + min_per_second x seconds`, however many
-//! processes it has. Tokens leased and not spent are not returned: at most `lease_batch` per
+//! While the link is up, tokens are only created in Redis (the reserve once per fleet, the
+//! trickle once per fleet, the share once per call), and a lease moves them out (never more
+//! than the budget's `cap` holds), so over a storm of `calls` calls the fleet retries at most
+//! `share x calls + reserve + min_per_second x seconds`, however many processes it has. A
+//! budget created while the link is up starts shared, with no tokens; one that holds a local
+//! reserve (created before connecting, or while Redis was down) may spend it until it joins. Tokens leased and not spent are not returned: at most `lease_batch` per
 //! process are idle at a time.
 
 use std::collections::HashMap;

@@ -7,7 +7,9 @@
 //! same moment is older than this process's newest, not the other way round), publications are
 //! applied, and budgets are flushed every `flush_interval`. Any error or timeout ends the
 //! session: one WARN per outage, budgets go back to local, and transitions made meanwhile are
-//! remembered (one entry per breaker, not a queue) for the next session.
+//! remembered (one entry per breaker, not a queue) for the next session. A session counts as
+//! up (connected, INFO, backoff reset) only once its catch-up and first flush succeeded, so
+//! sessions that a server ends before that (it refuses the scripts) are one outage.
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -174,7 +176,6 @@ impl Link {
     /// accepts connections but refuses the scripts never is, and its sessions stay one outage).
     fn came_up(&mut self) {
         self.status.set_connected(true);
-        super::budgets::set_live(Some(Arc::clone(&self.options)));
         match self.down_since.take() {
             Some(since) if self.ever_up => tracing::info!(
                 target: crate::TRACING_TARGET,
@@ -224,7 +225,9 @@ impl Link {
         }
         self.catch_up(&mut connection).await?;
         // Budgets join (and take their first lease) before the handle says the link is synced,
-        // so no call after `wait_synced` spends a reserve of the process's own.
+        // so no call after `wait_synced` spends a reserve of the process's own; one created from
+        // now on starts shared (and joins at this flush or the next).
+        super::budgets::set_live(Some(Arc::clone(&self.options)));
         self.budgets
             .flush(&mut connection, &self.scripts, &self.options)
             .await?;
