@@ -460,6 +460,7 @@ impl Link {
                     .map(|version| version.to_string())
                     .unwrap_or_default(),
             )
+            .arg(breakers::version_of(name).unwrap_or(0))
             .invoke_async(connection)
             .await?;
         if version.is_empty() && kept_version.is_some() {

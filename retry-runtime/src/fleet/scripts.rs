@@ -32,10 +32,14 @@ use redis::Script;
 /// process that held a state through an outage must not make it newer than a change another
 /// process made meanwhile, nor bring back a state older than one that expired.
 ///
+/// A new state's version is also above the newest the publishing process knows for this
+/// breaker (ARGV[9]): a transition always supersedes every state its process has seen, even one
+/// whose version ran ahead of Redis's clock.
+///
 /// KEYS: state hash, version counter, names set, last versions hash. ARGV: name, state, trips,
-/// open ms, origin, expiry ms, channel, version to keep ('' for the next one). Returns '' when
-/// a kept version was not written (a newer state was written, and published to this process
-/// too).
+/// open ms, origin, expiry ms, channel, version to keep ('' for the next one), newest version
+/// known here ('0' if none). Returns '' when a kept version was not written (a newer state was
+/// written, and published to this process too).
 const PUBLISH: &str = r"
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -47,8 +51,10 @@ if ARGV[8] ~= '' then
   if stored and stored >= version then return '' end
   local written = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '')
   if written and written >= version then return '' end
-elseif version <= last then
-  version = last + 1
+else
+  if version <= last then version = last + 1 end
+  local known = tonumber(ARGV[9]) or 0
+  if version <= known then version = known + 1 end
 end
 local v = string.format('%.0f', version)
 if version > last then redis.call('SET', KEYS[2], v) end
