@@ -71,7 +71,9 @@
 //! - **Versions ahead of the fleet's clock are refused.** The link reads Redis's clock and
 //!   counter at connection and every second; a state (published or stored) whose version is
 //!   more than 5 s ahead of them is not applied (one WARN a minute says so), so a crafted or
-//!   corrupt version cannot freeze a breaker, and one within the 5 s freezes it no longer.
+//!   corrupt version cannot freeze a breaker. One within the 5 s delays no later transition:
+//!   a new state's version is also above the newest its process knows for that breaker, so a
+//!   transition always supersedes every state its process has seen.
 //! - **Redis behind the fleet: its versions rule.** If at connection Redis's clock and counter
 //!   are both behind the newest version this process knows (a server restarted empty, or from
 //!   an old snapshot, with its clock behind), the process forgets its versions: the states
