@@ -142,3 +142,14 @@ pub(crate) fn duration_tokens(krate: &syn::Path, duration: std::time::Duration) 
     let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
     quote!(#krate::__private::Duration::from_nanos(#nanos))
 }
+
+/// A site's name: the one written (`name = "..."`), else `module::fn` at the call site.
+pub(crate) fn site_name(written: Option<&syn::LitStr>, fn_name: &Ident) -> TokenStream {
+    written.map_or_else(
+        || {
+            let fn_name = fn_name.to_string();
+            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
+        },
+        quote::ToTokens::to_token_stream,
+    )
+}

@@ -418,18 +418,12 @@ pub fn register_budget(
     Ok(register_valid(name, config))
 }
 
-/// Applies configured overrides to a budget's settings: set by the `config` module when
-/// overrides are installed, so budgets know nothing of where settings come from.
-static OVERRIDE: OnceLock<fn(&'static str, BudgetConfig) -> BudgetConfig> = OnceLock::new();
-
-/// Sets the one function that applies overrides to new budgets.
-#[cfg_attr(not(feature = "config"), allow(dead_code))]
-pub(crate) fn set_override(apply: fn(&'static str, BudgetConfig) -> BudgetConfig) {
-    let _ = OVERRIDE.set(apply);
-}
+/// Overrides of a new budget's settings, installed by the `config` module.
+pub(crate) static OVERRIDE: crate::named::SettingsOverride<BudgetConfig> =
+    crate::named::SettingsOverride::new();
 
 fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBudget {
-    let config = OVERRIDE.get().map_or(config, |apply| apply(name, config));
+    let config = OVERRIDE.applied(name, config);
     let scope = crate::scope::current();
     let mut budgets = budgets().write().unwrap_or_else(PoisonError::into_inner);
     if let Some(existing) = budgets

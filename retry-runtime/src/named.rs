@@ -71,3 +71,31 @@ impl<T: Sync + 'static> Named<T> {
             .unwrap_or_default()
     }
 }
+
+/// The settings an instance is created with, when overrides are installed: one function, set
+/// by the `config` module, so that budgets, bulkheads, rate limiters and hedges know nothing of
+/// where settings come from (and never import `config`).
+pub(crate) struct SettingsOverride<C: 'static> {
+    apply: OnceLock<fn(&'static str, C) -> C>,
+}
+
+impl<C: Copy> SettingsOverride<C> {
+    pub(crate) const fn new() -> SettingsOverride<C> {
+        SettingsOverride {
+            apply: OnceLock::new(),
+        }
+    }
+
+    /// Sets the one function that applies overrides; a second call changes nothing.
+    #[cfg_attr(not(feature = "config"), allow(dead_code))]
+    pub(crate) fn install(&self, apply: fn(&'static str, C) -> C) {
+        let _ = self.apply.set(apply);
+    }
+
+    /// `compiled`, with the overrides for `name` applied if any are installed.
+    pub(crate) fn applied(&self, name: &'static str, compiled: C) -> C {
+        self.apply
+            .get()
+            .map_or(compiled, |apply| apply(name, compiled))
+    }
+}

@@ -33,13 +33,7 @@ pub(crate) fn wrap_body(
     );
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
-    let site_name = plan.name.as_ref().map_or_else(
-        || {
-            let fn_name = fn_name.to_string();
-            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
-        },
-        ToTokens::to_token_stream,
-    );
+    let site_name = crate::codegen::site_name(plan.name.as_ref(), fn_name);
     let after = match plan.after {
         HedgeDelay::Fixed(after) => {
             let after = duration_tokens(krate, after);

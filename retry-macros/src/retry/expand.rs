@@ -74,13 +74,7 @@ pub(crate) fn wrap_body(
 fn site_static(names: &Names, plan: &RetryPlan, fn_name: &Ident) -> TokenStream {
     let krate = &plan.krate;
     let site = &names.site;
-    let name = plan.name.as_ref().map_or_else(
-        || {
-            let fn_name = fn_name.to_string();
-            quote!(::core::concat!(::core::module_path!(), "::", #fn_name))
-        },
-        ToTokens::to_token_stream,
-    );
+    let name = crate::codegen::site_name(plan.name.as_ref(), fn_name);
     let policy = policy_tokens(plan);
     let budget = plan.budget.as_ref().map(|budget| {
         let budget_site = budget_site();

@@ -1,22 +1,13 @@
 //! Bulkheads by name, shared by every fn and method that names them.
 
-use std::sync::OnceLock;
-
 use super::Bulkhead;
-use crate::named::Named;
+use crate::named::{Named, SettingsOverride};
 use retry_settings::BulkheadConfig;
 
 static BULKHEADS: Named<Bulkhead> = Named::new();
 
-/// Applies configured overrides to a new bulkhead's settings: set by the `config` module when
-/// overrides are installed, so bulkheads know nothing of where settings come from.
-static OVERRIDE: OnceLock<fn(&'static str, BulkheadConfig) -> BulkheadConfig> = OnceLock::new();
-
-/// Sets the one function that applies overrides to new bulkheads.
-#[cfg_attr(not(feature = "config"), allow(dead_code))]
-pub(crate) fn set_override(apply: fn(&'static str, BulkheadConfig) -> BulkheadConfig) {
-    let _ = OVERRIDE.set(apply);
-}
+/// Overrides of a new bulkhead's settings, installed by the `config` module.
+pub(crate) static OVERRIDE: SettingsOverride<BulkheadConfig> = SettingsOverride::new();
 
 /// The bulkhead registered under `name`: `None` until a `#[bulkhead(name = ...)]` site has run
 /// (or [`register_bulkhead`] was called).
@@ -38,7 +29,7 @@ pub fn bulkhead(name: &str) -> Option<&'static Bulkhead> {
 /// other settings, those stay and a warning says so. With the `config` feature, installed
 /// overrides of `[bulkhead.<name>]` apply to `config` first.
 pub fn register_bulkhead(name: &'static str, config: BulkheadConfig) -> &'static Bulkhead {
-    let config = OVERRIDE.get().map_or(config, |apply| apply(name, config));
+    let config = OVERRIDE.applied(name, config);
     let (bulkhead, created) = BULKHEADS.get_or_create(name, || Bulkhead::new(name, config));
     if created {
         crate::events::bulkhead_registered(bulkhead.source());

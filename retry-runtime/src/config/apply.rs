@@ -29,10 +29,10 @@ static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
 /// # Errors
 /// A [`ConfigError`] if overrides are already installed.
 pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
-    crate::budget::set_override(budget_config);
-    crate::bulkhead::registry::set_override(bulkhead_config);
-    crate::rate_limit::registry::set_override(rate_limit_config);
-    crate::hedge::registry::set_override(hedge_config);
+    crate::budget::OVERRIDE.install(budget_config);
+    crate::bulkhead::registry::OVERRIDE.install(bulkhead_config);
+    crate::rate_limit::registry::OVERRIDE.install(rate_limit_config);
+    crate::hedge::registry::OVERRIDE.install(hedge_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",

@@ -1,22 +1,13 @@
 //! Hedges by name, shared by every fn and method that names them.
 
-use std::sync::OnceLock;
-
 use super::Hedge;
-use crate::named::Named;
+use crate::named::{Named, SettingsOverride};
 use retry_settings::HedgeConfig;
 
 static HEDGES: Named<Hedge> = Named::new();
 
-/// Applies configured overrides to a hedge's settings: set by the `config` module when
-/// overrides are installed, so hedges know nothing of where settings come from.
-static OVERRIDE: OnceLock<fn(&'static str, HedgeConfig) -> HedgeConfig> = OnceLock::new();
-
-/// Sets the one function that applies overrides to new hedge sites.
-#[cfg_attr(not(feature = "config"), allow(dead_code))]
-pub(crate) fn set_override(apply: fn(&'static str, HedgeConfig) -> HedgeConfig) {
-    let _ = OVERRIDE.set(apply);
-}
+/// Overrides of a new hedge site's settings, installed by the `config` module.
+pub(crate) static OVERRIDE: SettingsOverride<HedgeConfig> = SettingsOverride::new();
 
 /// The hedge site registered under `name`: `None` until a `#[hedge]` fn with that name (by
 /// default `module::fn`) has run, or [`register_hedge`] was called.
@@ -39,7 +30,7 @@ pub fn hedge(name: &str) -> Option<&'static Hedge> {
 ///
 /// With the `config` feature, installed overrides for `name` apply first.
 pub fn register_hedge(name: &'static str, config: HedgeConfig) -> &'static Hedge {
-    let config = OVERRIDE.get().map_or(config, |apply| apply(name, config));
+    let config = OVERRIDE.applied(name, config);
     let (hedge, created) = HEDGES.get_or_create(name, || Hedge::new(name, config));
     if !created && *hedge.config() != config {
         tracing::warn!(

@@ -1,22 +1,13 @@
 //! Rate limiters by name, shared by every fn and method that names them.
 
-use std::sync::OnceLock;
-
 use super::RateLimiter;
-use crate::named::Named;
+use crate::named::{Named, SettingsOverride};
 use retry_settings::RateLimitConfig;
 
 static RATE_LIMITERS: Named<RateLimiter> = Named::new();
 
-/// Applies configured overrides to a new rate limiter's settings: set by the `config` module
-/// when overrides are installed, so rate limiters know nothing of where settings come from.
-static OVERRIDE: OnceLock<fn(&'static str, RateLimitConfig) -> RateLimitConfig> = OnceLock::new();
-
-/// Sets the one function that applies overrides to new rate limiters.
-#[cfg_attr(not(feature = "config"), allow(dead_code))]
-pub(crate) fn set_override(apply: fn(&'static str, RateLimitConfig) -> RateLimitConfig) {
-    let _ = OVERRIDE.set(apply);
-}
+/// Overrides of a new rate limiter's settings, installed by the `config` module.
+pub(crate) static OVERRIDE: SettingsOverride<RateLimitConfig> = SettingsOverride::new();
 
 /// The rate limiter registered under `name`: `None` until a `#[rate_limit(name = ...)]` site
 /// has run (or [`register_rate_limiter`] was called).
@@ -38,7 +29,7 @@ pub fn rate_limiter(name: &str) -> Option<&'static RateLimiter> {
 /// with other settings, those stay and a warning says so. With the `config` feature, installed
 /// overrides of `[rate_limit.<name>]` apply to `config` first.
 pub fn register_rate_limiter(name: &'static str, config: RateLimitConfig) -> &'static RateLimiter {
-    let config = OVERRIDE.get().map_or(config, |apply| apply(name, config));
+    let config = OVERRIDE.applied(name, config);
     let (limiter, created) = RATE_LIMITERS.get_or_create(name, || RateLimiter::new(name, config));
     if created {
         crate::events::rate_limiter_registered(limiter.source());
