@@ -163,7 +163,7 @@ fn fleet_child() {
     let link = fleet::connect(&url, options).unwrap();
     // FLEET_NO_SYNC: a server the link may never sync with.
     assert!(
-        std::env::var("FLEET_NO_SYNC").is_ok() || link.wait_synced(Duration::from_secs(10)),
+        std::env::var("FLEET_NO_SYNC").is_ok() || link.wait_synced(Duration::from_secs(30)),
         "child {role} never synced"
     );
     serve(|command| {
@@ -307,12 +307,13 @@ fn micros(answer: &str) -> u64 {
         .unwrap_or_else(|_| panic!("expected a time, got {answer:?}"))
 }
 
-/// Each child in `others` reaches `state` (within 2 s); their delays after `since`.
+/// Each child in `others` reaches `state` (within 10 s, far above the milliseconds it takes, so
+/// an overloaded machine cannot fail it); their delays after `since`.
 fn spread(others: &mut [Child], breaker: &str, state: &str, since: u64) -> Vec<u64> {
     others
         .iter_mut()
         .map(|child| {
-            let reached = micros(&child.ask(&format!("wait {breaker} {state} 2000")));
+            let reached = micros(&child.ask(&format!("wait {breaker} {state} 10000")));
             reached.saturating_sub(since)
         })
         .collect()
@@ -368,7 +369,7 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     let forced = micros(&others[0].ask("force db"));
     let delays = spread(std::slice::from_mut(first), "db", "forced_open", forced);
     assert!(delays[0] < 2_000_000);
-    micros(&others[1].ask("wait db forced_open 2000"));
+    micros(&others[1].ask("wait db forced_open 10000"));
     let disabled = micros(&others[1].ask("disable db"));
     spread(std::slice::from_mut(first), "db", "disabled", disabled);
     let reset = micros(&others[1].ask("reset db"));
@@ -404,7 +405,7 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     for _ in 0..3 {
         assert_eq!(others[0].ask("acall db fail"), "down");
     }
-    assert!(!first.ask("wait db open 2000").starts_with("timeout"));
+    assert!(!first.ask("wait db open 10000").starts_with("timeout"));
 }
 
 #[test]
@@ -461,9 +462,9 @@ fn killing_redis_slows_no_call_loses_nothing_local_and_a_restart_converges() {
     server.restart();
     let restarted = Instant::now();
     // What changed during the outage reaches the others once the links are back.
-    assert!(!fleet[1].ask("wait local open 5000").starts_with("timeout"));
-    assert!(!fleet[1].ask("wait db closed 5000").starts_with("timeout"));
-    assert!(!fleet[0].ask("wait db closed 5000").starts_with("timeout"));
+    assert!(!fleet[1].ask("wait local open 10000").starts_with("timeout"));
+    assert!(!fleet[1].ask("wait db closed 10000").starts_with("timeout"));
+    assert!(!fleet[0].ask("wait db closed 10000").starts_with("timeout"));
     let converged = restarted.elapsed();
     // And states published after the restart reach the others.
     let forced = micros(&fleet[2].ask("force db"));
@@ -494,7 +495,7 @@ fn a_redis_that_hangs_slows_no_call_and_the_fleet_converges_when_it_answers_agai
     assert_eq!(fleet[1].ask("state db"), "closed");
     server.signal("-CONT");
     // The trip made while Redis hung reaches the other once the link is back.
-    let reached = micros(&fleet[1].ask("wait db open 5000"));
+    let reached = micros(&fleet[1].ask("wait db open 10000"));
     println!(
         "a trip made while Redis hung reached the other process {} ms after it",
         reached.saturating_sub(tripped) / 1000
@@ -544,7 +545,7 @@ fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
     let crafted = format!("v1 {} 7 open 0 604800000 fleet.db", wall_micros());
     server.command(&["PUBLISH", &channel, &crafted]);
     for child in &mut fleet {
-        assert!(!child.ask("wait db open 2000").starts_with("timeout"));
+        assert!(!child.ask("wait db open 10000").starts_with("timeout"));
         // The state is set a moment before its open period is (on the link's thread): until
         // then a rejection says `unknown`.
         let mut left = child.ask("left db");
@@ -665,9 +666,13 @@ fn a_server_that_refuses_the_scripts_is_one_outage_not_a_flapping_link() {
     }
     assert_eq!(child.ask("synced"), "false");
     let connections = connections_received(&server) - before;
+    // Per second of the time that really passed (an overloaded machine stretches the window):
+    // backing off makes a few a second, resetting the backoff made about fifty.
+    let per_second = connections as f64 / watched.elapsed().as_secs_f64();
     assert!(
-        connections < 40,
-        "{connections} connections in 2 s: the link does not back off"
+        per_second < 20.0,
+        "{connections} connections in {:?}: the link does not back off",
+        watched.elapsed()
     );
     // Once the server runs the scripts, the link comes up.
     assert!(
@@ -850,7 +855,7 @@ fn a_forward_dated_version_is_refused_and_redis_behind_the_fleet_is_followed() {
         at < forged_at
     };
     let forced = micros(&fleet[0].ask("force db"));
-    let reached = micros(&fleet[1].ask("wait db forced_open 5000"));
+    let reached = micros(&fleet[1].ask("wait db forced_open 10000"));
     if before_forged(forced, "the forced state") {
         assert!(
             reached < forged_at,
@@ -867,12 +872,15 @@ fn a_forward_dated_version_is_refused_and_redis_behind_the_fleet_is_followed() {
     caught_up_again(&server, &prefix, &mut fleet);
     let mut late = Child::spawn("late2", &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)]);
     let forced = micros(&late.ask("force db"));
-    let reached = micros(&fleet[1].ask("wait db forced_open 5000"));
+    let reached = micros(&fleet[1].ask("wait db forced_open 10000"));
     if before_forged(forced, "the late process's state") {
         assert!(
             reached < forged_at,
             "the late process's state waited for the versions seen before the restart"
         );
     }
-    assert!(reached >= forced);
+    // `reached` parsed as a time: the state arrived (a timeout answers otherwise). Its order
+    // against `forced` is not checked: the late process's link may publish before its own
+    // hook has noted the time.
+    let _ = reached;
 }
