@@ -123,6 +123,10 @@ pub enum StopReason {
     /// longer than what is left of `max_elapsed`: rather than sleep less than the server asked
     /// or longer than the policy allows, the loop stops at once.
     HintTooLong,
+    /// The next wait would have ended past the deadline in force around the call
+    /// ([`context::with_deadline`](crate::context::with_deadline), or an outer `#[retry]` with
+    /// `max_elapsed`): nobody would wait for the next attempt.
+    DeadlineExceeded,
 }
 
 impl StopReason {
@@ -135,6 +139,7 @@ impl StopReason {
             StopReason::OutOfTime => "out_of_time",
             StopReason::OutOfBudget => "out_of_budget",
             StopReason::HintTooLong => "hint_too_long",
+            StopReason::DeadlineExceeded => "deadline_exceeded",
         }
     }
 }
@@ -170,6 +175,12 @@ impl<W: Stopwatch> RetryState<W> {
         }
     }
 
+    /// The stopwatch the loop was started with.
+    #[inline]
+    pub(crate) fn stopwatch(&self) -> W {
+        self.stopwatch
+    }
+
     /// The attempt in progress, from 1; after the loop, the number of attempts made.
     #[inline]
     pub const fn attempt(&self) -> u32 {
@@ -177,7 +188,8 @@ impl<W: Stopwatch> RetryState<W> {
     }
 
     /// How long the next attempt may run: `attempt_timeout`, cut to what is left of
-    /// `max_elapsed` when both are set, so a call with both never outlasts `max_elapsed`.
+    /// `max_elapsed` when both are set, so a call with both never outlasts `max_elapsed`, and to
+    /// what is left of the deadline in force ([`context::remaining`](crate::context::remaining)).
     /// `None` without `attempt_timeout`. Reads `now` only when both are set.
     pub fn attempt_limit(
         &self,
@@ -185,13 +197,14 @@ impl<W: Stopwatch> RetryState<W> {
         now: impl FnOnce() -> Instant,
     ) -> Option<Duration> {
         let timeout = policy.attempt_timeout()?;
-        match (policy.max_elapsed(), self.stopwatch.started()) {
+        let timeout = match (policy.max_elapsed(), self.stopwatch.started()) {
             (Some(budget), Some(started)) => {
                 let left = budget.saturating_sub(now().saturating_duration_since(started));
-                Some(timeout.min(left))
+                timeout.min(left)
             }
-            _ => Some(timeout),
-        }
+            _ => timeout,
+        };
+        Some(crate::context::cut_to_deadline(timeout))
     }
 
     /// Decides after a failed attempt. `retryable` is what `on` / `when` said of the error, `hint`
@@ -201,7 +214,9 @@ impl<W: Stopwatch> RetryState<W> {
     /// delay (the hint's `RetryAfter`, or the policy's backoff with jitter); then `max_elapsed`,
     /// which stops rather than start a sleep that would end past the budget. A hint is waited
     /// exactly or not at all: one longer than `max_delay`, or than what is left of
-    /// `max_elapsed`, stops with [`StopReason::HintTooLong`].
+    /// `max_elapsed`, stops with [`StopReason::HintTooLong`]. Last, a deadline in force around
+    /// the call ([`context`](crate::context)) stops with [`StopReason::DeadlineExceeded`] a wait
+    /// that would end at or past it.
     pub fn on_failure(
         &mut self,
         policy: &RetryPolicy,
@@ -252,6 +267,12 @@ impl<W: Stopwatch> RetryState<W> {
                     StopReason::OutOfTime
                 });
             }
+        }
+        // A deadline around the call (not this loop's own `max_elapsed`): a wait that ends at or
+        // past it leaves the next attempt no time.
+        if crate::context::current_deadline().is_some_and(|deadline| delay >= deadline.remaining())
+        {
+            return Step::Stop(StopReason::DeadlineExceeded);
         }
         let failed = self.attempt;
         self.attempt += 1;

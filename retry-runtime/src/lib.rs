@@ -75,6 +75,7 @@ mod timeout;
 
 #[cfg(feature = "config")]
 pub mod config;
+pub mod context;
 pub use events::hooks;
 #[cfg(feature = "redis")]
 pub mod fleet;
@@ -105,6 +106,7 @@ pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, HedgeOutcome, Source, TRACING_TARGET};
+pub use context::DeadlineExceeded;
 pub use failure::Failure;
 pub use hedge::registry::{hedge, register_hedge};
 pub use hedge::{Hedge, HedgeCounts};

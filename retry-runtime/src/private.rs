@@ -7,6 +7,8 @@ use std::future::Future;
 pub use std::time::Duration;
 use std::time::Instant;
 
+use crate::context::{AttemptInfo, Deadline, Scope};
+
 pub use crate::engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 
 /// The [`Stopwatch`] of policies with `max_elapsed`, or named ones (whose values the macro
@@ -134,6 +136,90 @@ pub fn stopwatch_sync<W: Stopwatch>(site: &RetrySite) -> W {
     W::start(site.effective_policy(), crate::sleep::now_sync)
 }
 
+/// The context attempt `number` of a sync `#[retry]` site runs in: its number, `max_attempts`,
+/// and, with `max_elapsed`, the deadline it sets for what the attempt calls. Left on drop.
+#[inline]
+pub fn enter_attempt<W: Stopwatch>(
+    site: &RetrySite,
+    stopwatch: &W,
+    number: u32,
+) -> impl Sized + use<W> {
+    let (attempt, deadline) = attempt_context(site, stopwatch, number, crate::sleep::now_sync);
+    Scope::enter(attempt, deadline)
+}
+
+/// Runs an async `#[retry]` attempt in its context: each poll sees the attempt's number,
+/// `max_attempts`, and, with `max_elapsed`, the deadline the site sets for what it calls.
+#[inline]
+pub fn in_attempt<S: AsyncSleeper, W: Stopwatch, F: Future>(
+    site: &RetrySite,
+    state: &RetryState<W>,
+    attempt: F,
+) -> impl Future<Output = F::Output> + use<S, W, F> {
+    let (info, deadline) = attempt_context(site, &state.stopwatch(), state.attempt(), S::now);
+    crate::context::in_scope(info, deadline, attempt)
+}
+
+#[inline]
+fn attempt_context<W: Stopwatch>(
+    site: &RetrySite,
+    stopwatch: &W,
+    number: u32,
+    now: fn() -> Instant,
+) -> (AttemptInfo, Option<Deadline>) {
+    let policy = site.effective_policy();
+    let deadline = match (policy.max_elapsed(), stopwatch.started()) {
+        (Some(budget), Some(started)) => started
+            .checked_add(budget)
+            .map(|at| Deadline::at(at, now)),
+        _ => None,
+    };
+    (
+        AttemptInfo::new(number, policy.max_attempts(), false),
+        deadline,
+    )
+}
+
+pub use crate::context::DeadlineExceeded;
+
+/// `limit` (a `call_timeout`) cut to the time left before the deadline in force.
+#[inline]
+pub fn cut_to_deadline(limit: Duration) -> Duration {
+    crate::context::cut_to_deadline(limit)
+}
+
+/// Whether a deadline is in force and has passed: `deadline = "refuse"` then runs no body.
+#[inline]
+pub fn deadline_passed() -> bool {
+    crate::context::deadline_passed()
+}
+
+/// The output of a call that `deadline = "refuse"` refuses: a `Result` whose error type
+/// implements `From<DeadlineExceeded>`.
+#[diagnostic::on_unimplemented(
+    message = "`deadline = \"refuse\"` returns `Err(E::from(DeadlineExceeded))`, and `{Self}` cannot carry one",
+    label = "the error type needs `impl From<retry_runtime::DeadlineExceeded>`",
+    note = "add `impl From<retry_runtime::DeadlineExceeded> for E` to the fn's error type `E`, or remove `deadline = \"refuse\"`"
+)]
+pub trait DeadlineOutput {
+    /// The refusal as the fn's result.
+    fn refused(refusal: DeadlineExceeded) -> Self;
+}
+
+impl<T, E: From<DeadlineExceeded>> DeadlineOutput for Result<T, E> {
+    #[cold]
+    fn refused(refusal: DeadlineExceeded) -> Self {
+        Err(E::from(refusal))
+    }
+}
+
+/// A call refused because the deadline in force has passed, as the fn's result.
+#[cold]
+#[inline(never)]
+pub fn deadline_refused<R: DeadlineOutput>(name: &'static str) -> R {
+    R::refused(DeadlineExceeded::new(name))
+}
+
 /// After a sync fn's first attempt succeeded: the whole success path of `#[retry]`. A budgeted
 /// site deposits the call's share; the event goes out only if someone listens.
 #[inline]
@@ -200,12 +286,14 @@ pub fn retry_sync<R, W: Stopwatch>(
         // The failure is dropped before the sleep, as in a hand-written loop.
         drop(outcome);
         crate::sleep::sleep_sync(delay);
+        let _scope = enter_attempt(site, &state.stopwatch(), state.attempt());
         outcome = if attempt_span {
             let _entered = self::attempt_span(site, state.attempt()).entered();
             attempt()
         } else {
             attempt()
         };
+        drop(_scope);
         match failed_outcome(&outcome) {
             None => return report_success(site, state.attempt(), outcome),
             Some(may_retry) => retryable = may_retry,

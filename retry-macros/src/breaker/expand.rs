@@ -170,7 +170,7 @@ fn call_timeout_code(
     let run = quote! {
         match #krate::__private::with_attempt_timeout::<#krate::__private::DefaultSleeper, _>(
             ::core::pin::pin!(async { #body }),
-            #timeout,
+            #krate::__private::cut_to_deadline(#timeout),
         )
         .await
         {

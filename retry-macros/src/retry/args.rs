@@ -31,6 +31,7 @@ pub(crate) struct RetryArgs {
     pub clone: Option<Arg<Vec<Ident>>>,
     pub attempt_span: Option<Arg<syn::LitBool>>,
     pub budget: Option<Arg<LitStr>>,
+    pub deadline: Option<Arg<LitStr>>,
 }
 
 /// The attribute's own keys, after the model's.
@@ -47,6 +48,7 @@ const OWN_KEYS: &[&str] = &[
     "clone",
     "attempt_span",
     "budget",
+    "deadline",
 ];
 
 /// Every key of `#[retry(...)]`, the model's first.
@@ -88,6 +90,7 @@ impl RetryArgs {
             "sleeper" => set(&mut self.sleeper, key, input.parse()?),
             "clone" => set(&mut self.clone, key, parse_clone(input)?),
             "budget" => set(&mut self.budget, key, parse_string(input, "budget")?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             "attempt_span" => {
                 if !input.peek(syn::LitBool) {
                     return Err(syn::Error::new(

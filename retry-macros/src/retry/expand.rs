@@ -172,17 +172,26 @@ fn sync_body(
         PolicyPlan::Inline(_) => None,
     };
     let stopwatch_type = stopwatch(plan);
-    let stopwatch = Ident::new("retry_stopwatch", Span::mixed_site());
     let budget = budget_argument(plan);
+    let refuse = refuse_past_deadline(plan, names, output);
     let body_closure = Ident::new("retry_body", Span::mixed_site());
+    let stopwatch = Ident::new("retry_stopwatch", Span::mixed_site());
+    let scope = Ident::new("retry_scope", Span::mixed_site());
+    let enter = quote! {
+        let #scope = #krate::__private::enter_attempt(&#site_name, &#stopwatch, 1u32);
+    };
     let run_first = if plan.attempt_span {
         let entered = Ident::new("retry_span", Span::mixed_site());
         quote! {{
+            #enter
             let #entered = #krate::__private::attempt_span(&#site_name, 1u32).entered();
             #body_closure()
         }}
     } else {
-        quote!(#body_closure())
+        quote! {{
+            #enter
+            #body_closure()
+        }}
     };
     let attempt_span = plan.attempt_span;
     let outcome = Ident::new("retry_outcome", Span::mixed_site());
@@ -242,6 +251,7 @@ fn sync_body(
         {
             #site
             #no_timeout_check
+            #refuse
             let #stopwatch = #krate::__private::stopwatch_sync::<#stopwatch_type>(&#site_name);
             match #run_first {
                 #first
@@ -289,14 +299,19 @@ fn async_body(
     } else {
         attempt_future
     };
+    let attempt_future = quote! {
+        #krate::__private::in_attempt::<#sleeper, _, _>(&#site_name, &#state, #attempt_future)
+    };
     let run_attempt = run_attempt(names, plan, output, &sleeper, &attempt_future);
     let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
     let stopwatch = stopwatch(plan);
     let budget = budget_argument(plan);
     // A block of its own, so the site static is the first item of its scope after any
     // statements `#[async_trait]` put before the loop.
+    let refuse = refuse_past_deadline(plan, names, output);
     quote! {{
         #site
+        #refuse
         let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name, #budget);
         loop {
             let #outcome: #output = #run_attempt;
@@ -310,6 +325,21 @@ fn async_body(
             }
         }
     }}
+}
+
+/// With `deadline = "refuse"`: a call whose deadline has passed returns
+/// `Err(E::from(DeadlineExceeded))` at once, its body never run.
+fn refuse_past_deadline(plan: &RetryPlan, names: &Names, output: &Type) -> Option<TokenStream> {
+    let span = plan.refuse_past_deadline?;
+    let krate = &plan.krate;
+    let site = &names.site;
+    let refused = crate::codegen::respanned(quote!(#krate::__private::deadline_refused), span);
+    let refused = quote_spanned!(span=> #refused::<#output>);
+    Some(quote! {
+        if #krate::__private::deadline_passed() {
+            return #refused(#site.name());
+        }
+    })
 }
 
 /// One async attempt, under the effective policy's `attempt_timeout` where one can apply: always

@@ -33,6 +33,8 @@ pub(crate) struct RetryPlan {
     pub recover: Option<(Expr, Vec<proc_macro2::TokenStream>)>,
     /// Whether the fn returns a `Result` (see `FnShape`).
     pub returns_result: bool,
+    /// `deadline = "refuse"`: a call whose deadline has passed runs no body; the span of the value.
+    pub refuse_past_deadline: Option<proc_macro2::Span>,
 }
 
 pub(crate) enum PolicyPlan {
@@ -128,6 +130,7 @@ pub(crate) fn validate(
         crate::codegen::forwarded_arguments("recover", function, errors)
             .map(|arguments| (recover.value.clone(), arguments))
     });
+    let refuse_past_deadline = deadline_key(args.deadline.as_ref(), shape, errors);
     if !errors.is_empty() {
         return None;
     }
@@ -148,7 +151,33 @@ pub(crate) fn validate(
         on_result: args.on_result.map(|on_result| on_result.value),
         recover,
         returns_result: shape.returns_result,
+        refuse_past_deadline,
     })
+}
+
+/// `deadline = "refuse"`, the one value: the call returns `Err(E::from(DeadlineExceeded))`
+/// instead of running its body once the deadline in force has passed.
+fn deadline_key(
+    deadline: Option<&Arg<LitStr>>,
+    shape: &FnShape,
+    errors: &mut Errors,
+) -> Option<proc_macro2::Span> {
+    let deadline = deadline?;
+    if deadline.value.value() != "refuse" {
+        errors.push_spanned(
+            &deadline.value,
+            "`deadline` takes one value: `deadline = \"refuse\"` refuses a call whose deadline has passed (without the key, such a call runs its body once and is not retried)",
+        );
+        return None;
+    }
+    if !shape.returns_result {
+        errors.push_spanned(
+            &deadline.key,
+            "`deadline = \"refuse\"` returns `Err(E::from(DeadlineExceeded))`, and this fn does not return a `Result`",
+        );
+        return None;
+    }
+    Some(deadline.value.span())
 }
 
 /// Keys about errors, on a fn that returns values rather than a `Result`.

@@ -58,7 +58,7 @@ impl BulkheadSite {
         let bulkhead = self.bulkhead();
         match bulkhead.take() {
             Some(permit) => Ok(permit),
-            None => bulkhead.wait_blocking(max_wait),
+            None => bulkhead.wait_blocking(crate::context::cut_to_deadline(max_wait)),
         }
     }
 
@@ -77,7 +77,8 @@ impl BulkheadSite {
         max_wait: Duration,
     ) -> impl Future<Output = Result<BulkheadPermit<'static>, BulkheadFull>> + use<S> {
         // The bulkhead's own future, not one wrapping it: the caller's future holds one.
-        self.bulkhead().wait::<S>(max_wait)
+        self.bulkhead()
+            .wait::<S>(crate::context::cut_to_deadline(max_wait))
     }
 
     /// The rejection of an async call of a site without `max_wait`.

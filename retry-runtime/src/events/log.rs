@@ -213,6 +213,9 @@ fn gave_up(
         crate::StopReason::HintTooLong => {
             "the error asked for a wait longer than max_delay or the time left; returning it"
         }
+        crate::StopReason::DeadlineExceeded => {
+            "the deadline around the call leaves no time for another attempt; returning the last error"
+        }
         _ => "all attempts failed; returning the last error",
     };
     if let Some(suppressed) = source.log.admit() {

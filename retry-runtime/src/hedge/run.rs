@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::Hedge;
 use crate::budget::RetryBudget;
+use crate::context::{AttemptInfo, Scope};
 use crate::events::HedgeOutcome;
 use crate::sleep::AsyncSleeper;
 
@@ -151,7 +152,10 @@ impl<Fut, E> Race<Fut, E> {
     {
         loop {
             if let Some(future) = primary.as_mut().as_pin_mut()
-                && let Poll::Ready(outcome) = future.poll(cx)
+                && let Poll::Ready(outcome) = {
+                    let _scope = Scope::enter(self.attempt_info(0), None);
+                    future.poll(cx)
+                }
             {
                 primary.set(None);
                 let began = self.began;
@@ -167,7 +171,13 @@ impl<Fut, E> Race<Fut, E> {
                 let Some(future) = extra.future.as_mut() else {
                     continue;
                 };
-                let Poll::Ready(outcome) = future.as_mut().poll(cx) else {
+                let scope = Scope::enter(
+                    AttemptInfo::new(attempt_number(index + 1), self.max_hedges + 1, true),
+                    None,
+                );
+                let polled = future.as_mut().poll(cx);
+                drop(scope);
+                let Poll::Ready(outcome) = polled else {
                     continue;
                 };
                 extra.future = None;
@@ -179,7 +189,10 @@ impl<Fut, E> Race<Fut, E> {
                     return Poll::Ready(self.finish::<S, _>(ended, since));
                 }
             }
-            let more_allowed = self.may_hedge && self.started() < self.max_hedges;
+            // Past the deadline in force nobody waits for another attempt.
+            let more_allowed = self.may_hedge
+                && self.started() < self.max_hedges
+                && !crate::context::deadline_passed();
             let running = primary_running || self.extras.iter().any(|e| e.future.is_some());
             if more_allowed && running && timer.is_none() && !self.delay.is_zero() {
                 self.began.get_or_insert_with(S::now);
@@ -242,6 +255,11 @@ impl<Fut, E> Race<Fut, E> {
         paid
     }
 
+    /// The context of attempt `index` (0: the first; the hedges from 1).
+    fn attempt_info(&self, index: usize) -> AttemptInfo {
+        AttemptInfo::new(attempt_number(index), self.max_hedges + 1, index > 0)
+    }
+
     /// Extra attempts started so far (at most `max_hedges`, itself at most 10).
     fn started(&self) -> u32 {
         u32::try_from(self.extras.len()).unwrap_or(u32::MAX)
@@ -287,6 +305,11 @@ impl<Fut, E> Race<Fut, E> {
         self.hedge.finished(ended.1, attempts);
         ended
     }
+}
+
+/// The context's attempt number of attempt `index` (0: the first).
+fn attempt_number(index: usize) -> u32 {
+    u32::try_from(index).map_or(u32::MAX, |index| index.saturating_add(1))
 }
 
 /// What a finished attempt's outcome means for the call.

@@ -54,7 +54,7 @@ impl RateLimitSite {
     #[inline]
     pub fn acquire_sync(&self, max_wait: Duration) -> Result<(), RateLimited> {
         let limiter = self.limiter();
-        let wait = limiter.reserve_at(crate::sleep::now_sync(), max_wait)?;
+        let wait = limiter.reserve_at(crate::sleep::now_sync(), within_deadline(max_wait))?;
         if !wait.is_zero() {
             limiter.sleep_blocking(wait);
         }
@@ -68,12 +68,23 @@ impl RateLimitSite {
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     #[inline]
     pub fn reserve<S: AsyncSleeper>(&self, max_wait: Duration) -> Result<Duration, RateLimited> {
-        self.limiter().reserve_at(S::now(), max_wait)
+        self.limiter().reserve_at(S::now(), within_deadline(max_wait))
     }
 
     /// Sleeps an async call until its reserved permit.
     pub fn wait<S: AsyncSleeper>(&self, wait: Duration) -> impl Future<Output = ()> + use<S> {
         // The limiter's own future, not one wrapping it: the caller's future holds one.
         self.limiter().sleep_async::<S>(wait)
+    }
+}
+
+/// `max_wait` cut to the time left before the deadline in force; a site that never waits reads
+/// no deadline.
+#[inline]
+fn within_deadline(max_wait: Duration) -> Duration {
+    if max_wait.is_zero() {
+        max_wait
+    } else {
+        crate::context::cut_to_deadline(max_wait)
     }
 }
