@@ -19,12 +19,15 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                 _,
             >(
                     ::core::pin::pin!(
-                        async { #[allow(unknown_lints, unreachable_code,
+                        ::retry_runtime::__private::in_attempt:: <
+                        ::retry_runtime::__private::DefaultSleeper, _, _ > (&
+                        __RETRY_RUNTIME_SITE, & retry_state, async {
+                        #[allow(unknown_lints, unreachable_code,
                         clippy::diverging_sub_expression, clippy::empty_loop,
                         clippy::let_unit_value, clippy::let_with_type_underscore,
                         clippy::needless_return, clippy::unreachable)] if false { let
                         retry_fake_return : Result < Bytes, StoreError > = loop {};
-                        return retry_fake_return; } self.client.get(key). await }
+                        return retry_fake_return; } self.client.get(key). await })
                     ),
                     ::retry_runtime::__private::attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,

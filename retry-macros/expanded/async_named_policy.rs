@@ -11,12 +11,15 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
         loop {
             let retry_outcome: Result<Bytes, StoreError> = {
                 let retry_attempt = ::core::pin::pin!(
-                    async { #[allow(unknown_lints, unreachable_code,
-                    clippy::diverging_sub_expression, clippy::empty_loop,
-                    clippy::let_unit_value, clippy::let_with_type_underscore,
-                    clippy::needless_return, clippy::unreachable)] if false { let
-                    retry_fake_return : Result < Bytes, StoreError > = loop {}; return
-                    retry_fake_return; } get(key). await }
+                    ::retry_runtime::__private::in_attempt:: <
+                    ::retry_runtime::__private::DefaultSleeper, _, _ > (&
+                    __RETRY_RUNTIME_SITE, & retry_state, async { #[allow(unknown_lints,
+                    unreachable_code, clippy::diverging_sub_expression,
+                    clippy::empty_loop, clippy::let_unit_value,
+                    clippy::let_with_type_underscore, clippy::needless_return,
+                    clippy::unreachable)] if false { let retry_fake_return : Result <
+                    Bytes, StoreError > = loop {}; return retry_fake_return; } get(key).
+                    await })
                 );
                 match (
                     ::retry_runtime::__private::attempt_limit::<

@@ -29,14 +29,16 @@ where
             >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
             loop {
                 let retry_outcome: Result<String, Flaky> = ::retry_runtime::__private::overridable_attempt!(
-                    async { #[allow(unknown_lints, unreachable_code,
-                    clippy::diverging_sub_expression, clippy::empty_loop,
-                    clippy::let_unit_value, clippy::let_with_type_underscore,
-                    clippy::needless_return, clippy::unreachable)] if false { let
-                    retry_fake_return : Result < String, Flaky > = loop {}; return
-                    retry_fake_return; } let __ret : Result < String, Flaky > = { __self
-                    .calls += 1; Ok(key.to_owned()) }; #[allow(unreachable_code)] __ret
-                    }, retry_attempt => match
+                    ::retry_runtime::__private::in_attempt:: <
+                    ::retry_runtime::__private::DefaultSleeper, _, _ > (&
+                    __RETRY_RUNTIME_SITE, & retry_state, async { #[allow(unknown_lints,
+                    unreachable_code, clippy::diverging_sub_expression,
+                    clippy::empty_loop, clippy::let_unit_value,
+                    clippy::let_with_type_underscore, clippy::needless_return,
+                    clippy::unreachable)] if false { let retry_fake_return : Result <
+                    String, Flaky > = loop {}; return retry_fake_return; } let __ret :
+                    Result < String, Flaky > = { __self.calls += 1; Ok(key.to_owned()) };
+                    #[allow(unreachable_code)] __ret }), retry_attempt => match
                     (::retry_runtime::__private::attempt_limit:: <
                     ::retry_runtime::__private::DefaultSleeper, _ > (&
                     __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use

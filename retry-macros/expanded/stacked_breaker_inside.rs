@@ -15,8 +15,10 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
         >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Rows, DbError> = ::retry_runtime::__private::overridable_attempt!(
-                async { #[allow(unknown_lints, unreachable_code,
-                clippy::diverging_sub_expression, clippy::empty_loop,
+                ::retry_runtime::__private::in_attempt:: <
+                ::retry_runtime::__private::DefaultSleeper, _, _ > (&
+                __RETRY_RUNTIME_SITE, & retry_state, async { #[allow(unknown_lints,
+                unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let
                 retry_fake_return : Result < Rows, DbError > = loop {}; return
@@ -38,7 +40,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(_) => breaker_permit.record_success(),
                 ::core::result::Result::Err(breaker_error) => { if true { breaker_permit
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }
-                breaker_outcome } }, retry_attempt => match
+                breaker_outcome } }), retry_attempt => match
                 (::retry_runtime::__private::attempt_limit:: <
                 ::retry_runtime::__private::DefaultSleeper, _ > (& __RETRY_RUNTIME_SITE,
                 & retry_state), { #[allow(unused_imports)] use

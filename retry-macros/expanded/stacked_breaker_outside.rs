@@ -56,7 +56,14 @@ fn query(sql: &str) -> Result<Rows, DbError> {
                     let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
                         ::retry_runtime::__private::InlineStopwatch,
                     >(&__RETRY_RUNTIME_SITE);
-                    match retry_body() {
+                    match {
+                        let retry_scope = ::retry_runtime::__private::enter_attempt(
+                            &__RETRY_RUNTIME_SITE,
+                            &retry_stopwatch,
+                            1u32,
+                        );
+                        retry_body()
+                    } {
                         ::core::result::Result::Ok(retry_value) => {
                             ::retry_runtime::__private::first_success(
                                 &__RETRY_RUNTIME_SITE,

@@ -27,7 +27,14 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
         let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
             ::retry_runtime::__private::InlineStopwatch,
         >(&__RETRY_RUNTIME_SITE);
-        match retry_body() {
+        match {
+            let retry_scope = ::retry_runtime::__private::enter_attempt(
+                &__RETRY_RUNTIME_SITE,
+                &retry_stopwatch,
+                1u32,
+            );
+            retry_body()
+        } {
             ::core::result::Result::Ok(retry_value) => {
                 ::retry_runtime::__private::first_success(
                     &__RETRY_RUNTIME_SITE,

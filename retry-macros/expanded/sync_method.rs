@@ -32,7 +32,14 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
         let retry_stopwatch = ::retry_runtime::__private::stopwatch_sync::<
             ::retry_runtime::__private::WithBudget,
         >(&__RETRY_RUNTIME_SITE);
-        match retry_body() {
+        match {
+            let retry_scope = ::retry_runtime::__private::enter_attempt(
+                &__RETRY_RUNTIME_SITE,
+                &retry_stopwatch,
+                1u32,
+            );
+            retry_body()
+        } {
             ::core::result::Result::Ok(retry_value) => {
                 ::retry_runtime::__private::first_success(
                     &__RETRY_RUNTIME_SITE,

@@ -29,7 +29,14 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
         let retry_stopwatch = my_reexport::retry::__private::stopwatch_sync::<
             my_reexport::retry::__private::WithBudget,
         >(&__RETRY_RUNTIME_SITE);
-        match retry_body() {
+        match {
+            let retry_scope = my_reexport::retry::__private::enter_attempt(
+                &__RETRY_RUNTIME_SITE,
+                &retry_stopwatch,
+                1u32,
+            );
+            retry_body()
+        } {
             ::core::result::Result::Ok(retry_value) => {
                 my_reexport::retry::__private::first_success(
                     &__RETRY_RUNTIME_SITE,
