@@ -76,7 +76,11 @@ fn a_sync_body_sees_its_attempt_and_the_maximum() {
     assert_eq!(sync_flaky(&seen), Ok(3));
     assert_eq!(
         *seen.lock().unwrap(),
-        [(1, Some(3), false), (2, Some(3), false), (3, Some(3), false)]
+        [
+            (1, Some(3), false),
+            (2, Some(3), false),
+            (3, Some(3), false)
+        ]
     );
     // Outside any call, and after one: attempt 1, nothing else.
     assert_eq!(
@@ -145,7 +149,12 @@ async fn hedged_attempts_each_see_their_own_number_and_that_they_are_hedges() {
 
 static NESTED_CALLS: AtomicU32 = AtomicU32::new(0);
 
-#[retry(max_attempts = 100, delay = "100ms", backoff = "fixed", jitter = "none")]
+#[retry(
+    max_attempts = 100,
+    delay = "100ms",
+    backoff = "fixed",
+    jitter = "none"
+)]
 async fn inner_async() -> Result<(), ApiError> {
     NESTED_CALLS.fetch_add(1, Ordering::Relaxed);
     Err(ApiError::Busy)
@@ -172,7 +181,12 @@ async fn a_nested_retry_stops_when_the_outer_deadline_is_spent() {
     // Attempts at 0, 100, 200 and 300 ms; the next wait would end past 350 ms.
     assert_eq!(NESTED_CALLS.load(Ordering::Relaxed), 4);
     assert_eq!(start.elapsed(), Duration::from_millis(300));
-    assert!(reasons.lock().unwrap().contains(&StopReason::DeadlineExceeded));
+    assert!(
+        reasons
+            .lock()
+            .unwrap()
+            .contains(&StopReason::DeadlineExceeded)
+    );
 }
 
 /// An outer retry whose `max_elapsed` is a deadline for the calls its attempts make.
@@ -195,7 +209,12 @@ async fn an_outer_max_elapsed_is_a_deadline_for_nested_calls() {
 
 static REFUSED_CALLS: AtomicU32 = AtomicU32::new(0);
 
-#[retry(max_attempts = 3, delay = "0ms", deadline = "refuse", name = "refusing")]
+#[retry(
+    max_attempts = 3,
+    delay = "0ms",
+    deadline = "refuse",
+    name = "refusing"
+)]
 async fn refusing() -> Result<(), ApiError> {
     REFUSED_CALLS.fetch_add(1, Ordering::Relaxed);
     Err(ApiError::Busy)
@@ -244,7 +263,12 @@ fn a_sync_spent_deadline_refuses_in_paused_time() {
     assert_eq!(calls, 0);
 }
 
-#[retry(max_attempts = 100, delay = "100ms", backoff = "fixed", jitter = "none")]
+#[retry(
+    max_attempts = 100,
+    delay = "100ms",
+    backoff = "fixed",
+    jitter = "none"
+)]
 fn inner_sync(calls: &mut u32) -> Result<(), ApiError> {
     *calls += 1;
     Err(ApiError::Busy)
@@ -327,8 +351,8 @@ async fn remaining_follows_paused_time_and_nested_deadlines_only_shorten() {
     let outer = context::with_deadline(Duration::from_millis(300), async {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let left = context::remaining();
-        let nested = context::with_deadline(Duration::from_secs(60), async { context::remaining() })
-            .await;
+        let nested =
+            context::with_deadline(Duration::from_secs(60), async { context::remaining() }).await;
         (left, nested)
     })
     .await;

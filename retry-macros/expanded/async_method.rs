@@ -9,6 +9,9 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                 )
                 .build_const(),
         );
+        fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
+            &__RETRY_RUNTIME_SITE
+        }
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
@@ -20,14 +23,14 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
             >(
                     ::core::pin::pin!(
                         ::retry_runtime::__private::in_attempt:: <
-                        ::retry_runtime::__private::DefaultSleeper, _, _ > (&
-                        __RETRY_RUNTIME_SITE, & retry_state, async {
-                        #[allow(unknown_lints, unreachable_code,
-                        clippy::diverging_sub_expression, clippy::empty_loop,
-                        clippy::let_unit_value, clippy::let_with_type_underscore,
-                        clippy::needless_return, clippy::unreachable)] if false { let
-                        retry_fake_return : Result < Bytes, StoreError > = loop {};
-                        return retry_fake_return; } self.client.get(key). await })
+                        ::retry_runtime::__private::DefaultSleeper, _, _, _ >
+                        (retry_site, & retry_state, async { #[allow(unknown_lints,
+                        unreachable_code, clippy::diverging_sub_expression,
+                        clippy::empty_loop, clippy::let_unit_value,
+                        clippy::let_with_type_underscore, clippy::needless_return,
+                        clippy::unreachable)] if false { let retry_fake_return : Result <
+                        Bytes, StoreError > = loop {}; return retry_fake_return; } self
+                        .client.get(key). await },)
                     ),
                     ::retry_runtime::__private::attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,

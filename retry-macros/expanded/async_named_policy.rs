@@ -4,6 +4,9 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
             ::core::concat!(::core::module_path!(), "::", "fetch"),
             crate::policies::NETWORK,
         );
+        fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
+            &__RETRY_RUNTIME_SITE
+        }
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithBudget,
@@ -12,14 +15,13 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
             let retry_outcome: Result<Bytes, StoreError> = {
                 let retry_attempt = ::core::pin::pin!(
                     ::retry_runtime::__private::in_attempt:: <
-                    ::retry_runtime::__private::DefaultSleeper, _, _ > (&
-                    __RETRY_RUNTIME_SITE, & retry_state, async { #[allow(unknown_lints,
-                    unreachable_code, clippy::diverging_sub_expression,
-                    clippy::empty_loop, clippy::let_unit_value,
-                    clippy::let_with_type_underscore, clippy::needless_return,
-                    clippy::unreachable)] if false { let retry_fake_return : Result <
-                    Bytes, StoreError > = loop {}; return retry_fake_return; } get(key).
-                    await })
+                    ::retry_runtime::__private::DefaultSleeper, _, _, _ > (retry_site, &
+                    retry_state, async { #[allow(unknown_lints, unreachable_code,
+                    clippy::diverging_sub_expression, clippy::empty_loop,
+                    clippy::let_unit_value, clippy::let_with_type_underscore,
+                    clippy::needless_return, clippy::unreachable)] if false { let
+                    retry_fake_return : Result < Bytes, StoreError > = loop {}; return
+                    retry_fake_return; } get(key). await },)
                 );
                 match (
                     ::retry_runtime::__private::attempt_limit::<

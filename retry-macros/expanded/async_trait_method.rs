@@ -23,6 +23,9 @@ where
                     .max_attempts(2u32)
                     .build_const(),
             );
+            fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
+                &__RETRY_RUNTIME_SITE
+            }
             let mut retry_state = ::retry_runtime::__private::start_async::<
                 ::retry_runtime::__private::DefaultSleeper,
                 ::retry_runtime::__private::InlineStopwatch,
@@ -30,15 +33,15 @@ where
             loop {
                 let retry_outcome: Result<String, Flaky> = ::retry_runtime::__private::overridable_attempt!(
                     ::retry_runtime::__private::in_attempt:: <
-                    ::retry_runtime::__private::DefaultSleeper, _, _ > (&
-                    __RETRY_RUNTIME_SITE, & retry_state, async { #[allow(unknown_lints,
-                    unreachable_code, clippy::diverging_sub_expression,
-                    clippy::empty_loop, clippy::let_unit_value,
-                    clippy::let_with_type_underscore, clippy::needless_return,
-                    clippy::unreachable)] if false { let retry_fake_return : Result <
-                    String, Flaky > = loop {}; return retry_fake_return; } let __ret :
-                    Result < String, Flaky > = { __self.calls += 1; Ok(key.to_owned()) };
-                    #[allow(unreachable_code)] __ret }), retry_attempt => match
+                    ::retry_runtime::__private::DefaultSleeper, _, _, _ > (retry_site, &
+                    retry_state, async { #[allow(unknown_lints, unreachable_code,
+                    clippy::diverging_sub_expression, clippy::empty_loop,
+                    clippy::let_unit_value, clippy::let_with_type_underscore,
+                    clippy::needless_return, clippy::unreachable)] if false { let
+                    retry_fake_return : Result < String, Flaky > = loop {}; return
+                    retry_fake_return; } let __ret : Result < String, Flaky > = { __self
+                    .calls += 1; Ok(key.to_owned()) }; #[allow(unreachable_code)] __ret
+                    },), retry_attempt => match
                     (::retry_runtime::__private::attempt_limit:: <
                     ::retry_runtime::__private::DefaultSleeper, _ > (&
                     __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use

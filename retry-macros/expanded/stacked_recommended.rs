@@ -15,6 +15,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 .max_attempts(3u32)
                 .build_const(),
         );
+        fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
+            &__RETRY_RUNTIME_SITE
+        }
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
@@ -22,9 +25,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
         loop {
             let retry_outcome: Result<Rows, DbError> = ::retry_runtime::__private::overridable_attempt!(
                 ::retry_runtime::__private::in_attempt:: <
-                ::retry_runtime::__private::DefaultSleeper, _, _ > (&
-                __RETRY_RUNTIME_SITE, & retry_state, async { #[allow(unknown_lints,
-                unreachable_code, clippy::diverging_sub_expression, clippy::empty_loop,
+                ::retry_runtime::__private::DefaultSleeper, _, _, _ > (retry_site, &
+                retry_state, async { #[allow(unknown_lints, unreachable_code,
+                clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let
                 retry_fake_return : Result < Rows, DbError > = loop {}; return
@@ -87,7 +90,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Err(breaker_error) => { if ! inner_rejected
                 .load(::core::sync::atomic::Ordering::Relaxed) && true { breaker_permit
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }
-                breaker_outcome } }), retry_attempt => match
+                breaker_outcome } },), retry_attempt => match
                 (::retry_runtime::__private::attempt_limit:: <
                 ::retry_runtime::__private::DefaultSleeper, _ > (& __RETRY_RUNTIME_SITE,
                 & retry_state), { #[allow(unused_imports)] use

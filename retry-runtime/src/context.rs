@@ -295,9 +295,7 @@ impl Error for DeadlineExceeded {}
 /// The attempt in force on this thread.
 #[inline]
 pub(crate) fn current_attempt() -> AttemptInfo {
-    ATTEMPT
-        .try_with(Cell::get)
-        .unwrap_or(AttemptInfo::OUTSIDE)
+    ATTEMPT.try_with(Cell::get).unwrap_or(AttemptInfo::OUTSIDE)
 }
 
 /// The deadline in force on this thread.
@@ -382,20 +380,6 @@ impl Drop for Scope {
     }
 }
 
-/// Polls `future` inside `attempt` (and `deadline`, if given) each time it is polled.
-pub(crate) async fn in_scope<F: Future>(
-    attempt: AttemptInfo,
-    deadline: Option<Deadline>,
-    future: F,
-) -> F::Output {
-    let mut future = pin!(future);
-    poll_fn(|cx| {
-        let _scope = Scope::enter(attempt, deadline);
-        future.as_mut().poll(cx)
-    })
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,9 +387,15 @@ mod tests {
     #[test]
     fn attempt_info_round_trips() {
         let info = AttemptInfo::new(7, 9, true);
-        assert_eq!((info.number(), info.max_attempts(), info.is_hedge()), (7, Some(9), true));
+        assert_eq!(
+            (info.number(), info.max_attempts(), info.is_hedge()),
+            (7, Some(9), true)
+        );
         let info = AttemptInfo::new(u32::MAX, 0, false);
-        assert_eq!((info.number(), info.max_attempts(), info.is_hedge()), (u32::MAX, None, false));
+        assert_eq!(
+            (info.number(), info.max_attempts(), info.is_hedge()),
+            (u32::MAX, None, false)
+        );
         assert_eq!(AttemptInfo::OUTSIDE, AttemptInfo::new(1, 0, false));
     }
 
@@ -431,6 +421,9 @@ mod tests {
             with_deadline_sync(Duration::from_secs(1), || panic!("body panicked"));
         });
         assert!(result.is_err());
-        assert_eq!((attempt(), max_attempts(), is_hedge(), remaining()), (1, None, false, None));
+        assert_eq!(
+            (attempt(), max_attempts(), is_hedge(), remaining()),
+            (1, None, false, None)
+        );
     }
 }

@@ -39,11 +39,12 @@ use crate::rng::unit_draw;
 pub struct RetryState<W: Stopwatch = Option<Instant>> {
     /// The attempt in progress, from 1.
     attempt: u32,
-    /// The last delay slept, in nanoseconds (decorrelated jitter grows from it); before the
-    /// first retry it is the policy's `delay`, read then rather than at the start, so a call
-    /// that succeeds at once never computes it. A `u64` rather than a `Duration` keeps the state
-    /// at 16 bytes inside every `#[retry]` future; it saturates at 584 years.
-    previous_delay_nanos: u64,
+    /// The last delay slept, in seconds (decorrelated jitter grows from it); before the first
+    /// retry it is the policy's `delay`, read then rather than at the start, so a call that
+    /// succeeds at once never computes it. An `f32` rather than a `Duration` keeps the state at
+    /// 8 bytes inside every `#[retry]` future; its 24-bit mantissa keeps a delay to within a
+    /// few parts in a hundred million, far finer than any jitter draw.
+    previous_delay_secs: f32,
     /// When the first attempt started, for `max_elapsed`.
     stopwatch: W,
 }
@@ -159,7 +160,7 @@ impl<W: Stopwatch> RetryState<W> {
     pub fn start_with(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
         RetryState {
             attempt: 1,
-            previous_delay_nanos: 0,
+            previous_delay_secs: 0.0,
             stopwatch: W::start(policy, now),
         }
     }
@@ -170,7 +171,7 @@ impl<W: Stopwatch> RetryState<W> {
     pub(crate) fn after_first_attempt(stopwatch: W) -> Self {
         RetryState {
             attempt: 1,
-            previous_delay_nanos: 0,
+            previous_delay_secs: 0.0,
             stopwatch,
         }
     }
@@ -252,7 +253,7 @@ impl<W: Stopwatch> RetryState<W> {
                 let previous = if self.attempt == 1 {
                     policy.delay()
                 } else {
-                    Duration::from_nanos(self.previous_delay_nanos)
+                    Duration::try_from_secs_f32(self.previous_delay_secs).unwrap_or(Duration::MAX)
                 };
                 (policy.delay_for(self.attempt - 1, previous, unit), false)
             }
@@ -276,7 +277,7 @@ impl<W: Stopwatch> RetryState<W> {
         }
         let failed = self.attempt;
         self.attempt += 1;
-        self.previous_delay_nanos = nanos_saturating(delay);
+        self.previous_delay_secs = delay.as_secs_f32();
         Step::Retry {
             attempt: failed,
             delay,
@@ -323,10 +324,6 @@ impl<W: Stopwatch> RetryState<W> {
     }
 }
 
-fn nanos_saturating(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,9 +335,9 @@ mod tests {
     }
 
     #[test]
-    fn state_is_16_bytes_without_a_budget_and_32_with_one() {
-        assert_eq!(size_of::<RetryState<WithoutBudget>>(), 16);
-        assert_eq!(size_of::<RetryState>(), 32);
+    fn state_is_8_bytes_without_a_budget_and_24_with_one() {
+        assert_eq!(size_of::<RetryState<WithoutBudget>>(), 8);
+        assert_eq!(size_of::<RetryState>(), 24);
     }
 
     #[test]

@@ -103,10 +103,10 @@ pub use budget::{
 };
 pub use bulkhead::registry::{bulkhead, register_bulkhead};
 pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
+pub use context::DeadlineExceeded;
 pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, HedgeOutcome, Source, TRACING_TARGET};
-pub use context::DeadlineExceeded;
 pub use failure::Failure;
 pub use hedge::registry::{hedge, register_hedge};
 pub use hedge::{Hedge, HedgeCounts};

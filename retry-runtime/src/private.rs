@@ -149,15 +149,64 @@ pub fn enter_attempt<W: Stopwatch>(
 }
 
 /// Runs an async `#[retry]` attempt in its context: each poll sees the attempt's number,
-/// `max_attempts`, and, with `max_elapsed`, the deadline the site sets for what it calls.
+/// `max_attempts`, and, with `max_elapsed`, the deadline the site sets for what it calls. It
+/// holds the attempt and borrows the loop's state; the site comes through a closure that
+/// captures nothing, so it adds one pointer to the call's future.
 #[inline]
-pub fn in_attempt<S: AsyncSleeper, W: Stopwatch, F: Future>(
-    site: &RetrySite,
-    state: &RetryState<W>,
+pub fn in_attempt<'a, S, W, A, F>(
+    site: A,
+    state: &'a RetryState<W>,
     attempt: F,
-) -> impl Future<Output = F::Output> + use<S, W, F> {
-    let (info, deadline) = attempt_context(site, &state.stopwatch(), state.attempt(), S::now);
-    crate::context::in_scope(info, deadline, attempt)
+) -> InAttempt<'a, S, W, A, F>
+where
+    S: AsyncSleeper,
+    W: Stopwatch,
+    A: Fn() -> &'static RetrySite,
+    F: Future,
+{
+    InAttempt {
+        attempt,
+        state,
+        site,
+        sleeper: std::marker::PhantomData,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An async attempt polled in its context; see [`in_attempt`].
+    pub struct InAttempt<'a, S, W: Stopwatch, A, F> {
+        #[pin]
+        attempt: F,
+        state: &'a RetryState<W>,
+        site: A,
+        sleeper: std::marker::PhantomData<fn() -> S>,
+    }
+}
+
+impl<S, W, A, F> Future for InAttempt<'_, S, W, A, F>
+where
+    S: AsyncSleeper,
+    W: Stopwatch,
+    A: Fn() -> &'static RetrySite,
+    F: Future,
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let (attempt, deadline) = attempt_context(
+            (this.site)(),
+            &this.state.stopwatch(),
+            this.state.attempt(),
+            S::now,
+        );
+        let _scope = Scope::enter(attempt, deadline);
+        this.attempt.poll(cx)
+    }
 }
 
 #[inline]
@@ -169,9 +218,9 @@ fn attempt_context<W: Stopwatch>(
 ) -> (AttemptInfo, Option<Deadline>) {
     let policy = site.effective_policy();
     let deadline = match (policy.max_elapsed(), stopwatch.started()) {
-        (Some(budget), Some(started)) => started
-            .checked_add(budget)
-            .map(|at| Deadline::at(at, now)),
+        (Some(budget), Some(started)) => {
+            started.checked_add(budget).map(|at| Deadline::at(at, now))
+        }
         _ => None,
     };
     (

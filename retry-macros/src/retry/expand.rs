@@ -299,8 +299,13 @@ fn async_body(
     } else {
         attempt_future
     };
+    let site_fn = Ident::new("retry_site", Span::mixed_site());
     let attempt_future = quote! {
-        #krate::__private::in_attempt::<#sleeper, _, _>(&#site_name, &#state, #attempt_future)
+        #krate::__private::in_attempt::<#sleeper, _, _, _>(
+            #site_fn,
+            &#state,
+            #attempt_future,
+        )
     };
     let run_attempt = run_attempt(names, plan, output, &sleeper, &attempt_future);
     let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
@@ -309,8 +314,12 @@ fn async_body(
     // A block of its own, so the site static is the first item of its scope after any
     // statements `#[async_trait]` put before the loop.
     let refuse = refuse_past_deadline(plan, names, output);
+    // A fn item, not a closure: zero-sized, and `Send` checks see no higher-ranked lifetime.
     quote! {{
         #site
+        fn #site_fn() -> &'static #krate::__private::RetrySite {
+            &#site_name
+        }
         #refuse
         let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name, #budget);
         loop {

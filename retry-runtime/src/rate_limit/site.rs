@@ -68,7 +68,8 @@ impl RateLimitSite {
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     #[inline]
     pub fn reserve<S: AsyncSleeper>(&self, max_wait: Duration) -> Result<Duration, RateLimited> {
-        self.limiter().reserve_at(S::now(), within_deadline(max_wait))
+        self.limiter()
+            .reserve_at(S::now(), within_deadline(max_wait))
     }
 
     /// Sleeps an async call until its reserved permit.
