@@ -31,6 +31,7 @@ async fn main() -> Result<(), BoxError> {
             attempt,
             delay,
             error,
+            ..
         } => println!("  [{name}] attempt {attempt} got {error}; retrying in {delay:?}"),
         Event::BreakerTransition { name, from, to, .. } => {
             println!("  [{name}] breaker {from} -> {to}");

@@ -382,6 +382,7 @@ fn a_rejection_is_an_event() {
             name,
             max_concurrent,
             waited,
+            ..
         } = event
             && *name == "no-wait-event"
         {

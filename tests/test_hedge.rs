@@ -174,6 +174,7 @@ async fn each_further_hedge_starts_after_the_previous_one_up_to_max_hedges() {
             name: "capped",
             hedge,
             elapsed,
+            ..
         } = *event
         {
             seen.lock().unwrap().push((hedge, elapsed));
@@ -428,6 +429,7 @@ async fn hooks_hear_how_each_call_ended() {
             name: "hooked",
             outcome,
             attempts,
+            ..
         } = *event
         {
             seen.lock().unwrap().push((outcome, attempts));

@@ -38,6 +38,7 @@ fn record(prefix: &'static str) -> (Arc<Mutex<Vec<String>>>, retry_runtime::hook
                 name,
                 attempt,
                 error,
+                ..
             } if name.starts_with(prefix) => {
                 format!("attempt {attempt} failed: {error}")
             }
@@ -49,7 +50,7 @@ fn record(prefix: &'static str) -> (Arc<Mutex<Vec<String>>>, retry_runtime::hook
             } if name.starts_with(prefix) => {
                 format!("retry after attempt {attempt} in {delay:?}")
             }
-            Event::Succeeded { name, attempts } if name.starts_with(prefix) => {
+            Event::Succeeded { name, attempts, .. } if name.starts_with(prefix) => {
                 format!("succeeded after {attempts}")
             }
             Event::Exhausted {
@@ -57,6 +58,7 @@ fn record(prefix: &'static str) -> (Arc<Mutex<Vec<String>>>, retry_runtime::hook
                 attempts,
                 error,
                 reason,
+                ..
             } if name.starts_with(prefix) => {
                 format!("exhausted after {attempts} ({}): {error}", reason.name())
             }
@@ -71,7 +73,7 @@ fn record(prefix: &'static str) -> (Arc<Mutex<Vec<String>>>, retry_runtime::hook
             Event::BreakerTransition { name, from, to, .. } if name.starts_with(prefix) => {
                 format!("{from} -> {to}")
             }
-            Event::CallRejected { name, state } if name.starts_with(prefix) => {
+            Event::CallRejected { name, state, .. } if name.starts_with(prefix) => {
                 format!("rejected while {state}")
             }
             Event::BreakerCall { name, outcome, .. } if name.starts_with(prefix) => {

@@ -45,17 +45,28 @@ fn the_public_api_matches_the_checked_in_listing() {
         let added: Vec<&&str> = new.difference(&old).collect();
         panic!(
             "the public API changed; if that is deliberate, run `UPDATE_PUBLIC_API=1 cargo test --test test_public_api` and list the change in the README's changelog\nremoved:\n{}\nadded:\n{}",
-            removed.iter().map(|line| format!("  - {line}\n")).collect::<String>(),
-            added.iter().map(|line| format!("  + {line}\n")).collect::<String>(),
+            removed
+                .iter()
+                .map(|line| format!("  - {line}\n"))
+                .collect::<String>(),
+            added
+                .iter()
+                .map(|line| format!("  + {line}\n"))
+                .collect::<String>(),
         );
     }
 }
 
 /// Lists the file `path`, the module `module` of a crate whose sources are under `source`.
 fn list_file(path: &Path, source: &Path, module: &str, lines: &mut BTreeSet<String>) {
-    let text = fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let file: File = syn::parse_file(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let directory = if path.file_name().is_some_and(|name| name == "lib.rs" || name == "mod.rs") {
+    let text =
+        fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let file: File =
+        syn::parse_file(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let directory = if path
+        .file_name()
+        .is_some_and(|name| name == "lib.rs" || name == "mod.rs")
+    {
         path.parent().unwrap().to_path_buf()
     } else {
         path.with_extension("")
@@ -106,9 +117,16 @@ fn list_items(
                 }
             }
             Item::Macro(declared) => {
-                let exported = declared.attrs.iter().any(|attr| attr.path().is_ident("macro_export"));
+                let exported = declared
+                    .attrs
+                    .iter()
+                    .any(|attr| attr.path().is_ident("macro_export"));
                 if exported && !is_hidden(&declared.attrs) {
-                    let name = declared.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                    let name = declared
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
                     lines.insert(format!("{module}: macro_rules! {name}"));
                 }
             }
@@ -286,5 +304,4 @@ impl VisitMut for Strip {
         }
         syn::visit_mut::visit_item_struct_mut(self, node);
     }
-
 }

@@ -215,7 +215,9 @@ fn a_rejection_is_an_event() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     let _hook = install_hook(move |event: &Event<'_>| {
-        if let Event::RateLimited { name, retry_after } = event
+        if let Event::RateLimited {
+            name, retry_after, ..
+        } = event
             && *name == "limited-event"
         {
             sink.lock().unwrap().push(*retry_after);

@@ -56,6 +56,7 @@ impl fmt::Debug for ErrorText<'_> {
 #[non_exhaustive]
 pub enum Event<'a> {
     /// An attempt returned `Err` (before the decision to retry or not).
+    #[non_exhaustive]
     AttemptFailed {
         /// The retry site.
         name: &'static str,
@@ -65,6 +66,7 @@ pub enum Event<'a> {
         error: ErrorText<'a>,
     },
     /// A retry will run after `delay`.
+    #[non_exhaustive]
     RetryScheduled {
         /// The retry site.
         name: &'static str,
@@ -76,6 +78,7 @@ pub enum Event<'a> {
         error: ErrorText<'a>,
     },
     /// The call returned `Ok` after `attempts` attempts.
+    #[non_exhaustive]
     Succeeded {
         /// The retry site.
         name: &'static str,
@@ -85,6 +88,7 @@ pub enum Event<'a> {
     /// The loop gave up on an error it would have retried: attempts used up, out of time
     /// (`max_elapsed`), the budget empty, or a hint longer than allowed; `reason` says which.
     /// The last error is returned.
+    #[non_exhaustive]
     Exhausted {
         /// The retry site.
         name: &'static str,
@@ -96,6 +100,7 @@ pub enum Event<'a> {
         reason: StopReason,
     },
     /// The error was not selected by `on`/`when`, or said it is permanent: returned at once.
+    #[non_exhaustive]
     NotRetryable {
         /// The retry site.
         name: &'static str,
@@ -108,6 +113,7 @@ pub enum Event<'a> {
     },
     /// A breaker changed state (only on a change: a `reset()` of a closed breaker reports
     /// nothing).
+    #[non_exhaustive]
     BreakerTransition {
         /// The breaker.
         name: &'static str,
@@ -121,6 +127,7 @@ pub enum Event<'a> {
         sequence: u64,
     },
     /// A breaker rejected a call without running it.
+    #[non_exhaustive]
     CallRejected {
         /// The breaker.
         name: &'static str,
@@ -128,6 +135,7 @@ pub enum Event<'a> {
         state: BreakerState,
     },
     /// A breaker recorded a call's outcome.
+    #[non_exhaustive]
     BreakerCall {
         /// The breaker.
         name: &'static str,
@@ -137,6 +145,7 @@ pub enum Event<'a> {
         failure_rate: Option<f64>,
     },
     /// A bulkhead rejected a call: every slot stayed taken for the site's `max_wait`.
+    #[non_exhaustive]
     BulkheadFull {
         /// The bulkhead.
         name: &'static str,
@@ -147,6 +156,7 @@ pub enum Event<'a> {
     },
     /// A rate limiter rejected a call: its next permit was further away than the site's
     /// `max_wait`.
+    #[non_exhaustive]
     RateLimited {
         /// The rate limiter.
         name: &'static str,
@@ -154,6 +164,7 @@ pub enum Event<'a> {
         retry_after: Duration,
     },
     /// A hedged call started another attempt beside the ones still running.
+    #[non_exhaustive]
     HedgeStarted {
         /// The hedge site.
         name: &'static str,
@@ -163,6 +174,7 @@ pub enum Event<'a> {
         elapsed: Duration,
     },
     /// A hedged call finished.
+    #[non_exhaustive]
     HedgeCall {
         /// The hedge site.
         name: &'static str,
