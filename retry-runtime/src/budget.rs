@@ -156,7 +156,9 @@ impl RetryBudget {
         // Created while a fleet link is up and shares it: its tokens are the fleet's from the
         // start (leased at the link's next flush), never a reserve of its own.
         #[cfg(feature = "redis")]
-        let shared = crate::fleet::budget_starts_shared(name);
+        let shared = STARTS_SHARED
+            .get()
+            .is_some_and(|starts_shared| starts_shared(name));
         #[cfg(not(feature = "redis"))]
         let shared = false;
         let reserve = if shared {
@@ -419,6 +421,11 @@ pub fn register_budget(
 }
 
 /// Overrides of a new budget's settings, installed by the `config` module.
+/// Whether a budget created now is shared from the start: set once, by the fleet link when it
+/// connects (feature `redis`), so budgets never import the fleet.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) static STARTS_SHARED: std::sync::OnceLock<fn(&str) -> bool> = std::sync::OnceLock::new();
+
 pub(crate) static OVERRIDE: crate::named::SettingsOverride<BudgetConfig> =
     crate::named::SettingsOverride::new();
 

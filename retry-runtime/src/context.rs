@@ -332,7 +332,7 @@ fn async_now() -> Instant {
 pub(crate) struct Scope {
     outer_attempt: AttemptInfo,
     /// The deadline to restore, when this scope set one.
-    outer_deadline: Option<Option<Deadline>>,
+    outer_deadline: Restore,
 }
 
 impl Scope {
@@ -342,7 +342,9 @@ impl Scope {
         let outer_attempt = ATTEMPT
             .try_with(|slot| slot.replace(attempt))
             .unwrap_or(AttemptInfo::OUTSIDE);
-        let outer_deadline = deadline.map(enter_deadline);
+        let outer_deadline = deadline.map_or(Restore::Untouched, |deadline| {
+            Restore::Deadline(enter_deadline(deadline))
+        });
         Scope {
             outer_attempt,
             outer_deadline,
@@ -353,9 +355,18 @@ impl Scope {
     fn enter_deadline(deadline: Deadline) -> Scope {
         Scope {
             outer_attempt: current_attempt(),
-            outer_deadline: Some(enter_deadline(deadline)),
+            outer_deadline: Restore::Deadline(enter_deadline(deadline)),
         }
     }
+}
+
+/// What a scope gives back to the deadline slot when it ends.
+#[derive(Clone, Copy)]
+enum Restore {
+    /// The scope set no deadline.
+    Untouched,
+    /// The deadline that was in force (or none) before the scope set its own.
+    Deadline(Option<Deadline>),
 }
 
 /// Sets the sooner of `deadline` and the one in force; returns the one in force.
@@ -374,7 +385,7 @@ impl Drop for Scope {
     #[inline]
     fn drop(&mut self) {
         let _ = ATTEMPT.try_with(|slot| slot.set(self.outer_attempt));
-        if let Some(outer) = self.outer_deadline {
+        if let Restore::Deadline(outer) = self.outer_deadline {
             let _ = DEADLINE.try_with(|slot| slot.set(outer));
         }
     }

@@ -71,6 +71,7 @@ mod registry;
 mod rng;
 mod scope;
 mod sleep;
+mod step;
 mod timeout;
 
 #[cfg(feature = "config")]
@@ -104,7 +105,7 @@ pub use budget::{
 pub use bulkhead::registry::{bulkhead, register_bulkhead};
 pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use context::DeadlineExceeded;
-pub use engine::{RetryState, Step, StopReason, Stopwatch, WithoutBudget};
+pub use engine::{RetryState, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ErrorText, HedgeOutcome, Source, TRACING_TARGET};
 pub use failure::Failure;
@@ -118,6 +119,7 @@ pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, PausedTime};
+pub use step::{Step, StopReason};
 pub use timeout::{AttemptTimeout, CallTimeout};
 
 // The settings model (values, bounds, checks, the delay math), shared with the attributes'

@@ -296,3 +296,9 @@ mod tests {
         assert_eq!(error, PolicyError::ZeroAttempts);
     }
 }
+
+/// The policy a `#[retry]` site runs with when overrides are installed: filled by the `config`
+/// module, so the retry engine never imports it.
+#[cfg(feature = "config")]
+pub(crate) static OVERRIDE: crate::named::SettingsOverride<RetryPolicy> =
+    crate::named::SettingsOverride::new();

@@ -72,7 +72,7 @@ impl RetrySite {
         #[cfg(feature = "config")]
         {
             self.effective
-                .get_or_init(|| crate::config::retry_policy(self.name(), &self.policy))
+                .get_or_init(|| crate::policy::OVERRIDE.applied(self.name(), self.policy))
         }
         #[cfg(not(feature = "config"))]
         {
@@ -153,11 +153,11 @@ pub fn enter_attempt<W: Stopwatch>(
 /// holds the attempt and borrows the loop's state; the site comes through a closure that
 /// captures nothing, so it adds one pointer to the call's future.
 #[inline]
-pub fn in_attempt<'a, S, W, A, F>(
+pub fn in_attempt<S, W, A, F>(
     site: A,
-    state: &'a RetryState<W>,
+    state: &RetryState<W>,
     attempt: F,
-) -> InAttempt<'a, S, W, A, F>
+) -> InAttempt<'_, S, W, A, F>
 where
     S: AsyncSleeper,
     W: Stopwatch,
@@ -335,14 +335,14 @@ pub fn retry_sync<R, W: Stopwatch>(
         // The failure is dropped before the sleep, as in a hand-written loop.
         drop(outcome);
         crate::sleep::sleep_sync(delay);
-        let _scope = enter_attempt(site, &state.stopwatch(), state.attempt());
+        let scope = enter_attempt(site, &state.stopwatch(), state.attempt());
         outcome = if attempt_span {
             let _entered = self::attempt_span(site, state.attempt()).entered();
             attempt()
         } else {
             attempt()
         };
-        drop(_scope);
+        drop(scope);
         match failed_outcome(&outcome) {
             None => return report_success(site, state.attempt(), outcome),
             Some(may_retry) => retryable = may_retry,

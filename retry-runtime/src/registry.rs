@@ -63,6 +63,11 @@ pub fn breaker(name: &str) -> Option<&'static CircuitBreaker> {
         .copied()
 }
 
+/// The settings a breaker is created with when overrides are installed: filled by the `config`
+/// module, so the registry never imports it.
+pub(crate) static OVERRIDE: crate::named::SettingsOverride<BreakerConfig> =
+    crate::named::SettingsOverride::new();
+
 /// The breaker named `name`, created with `config` if it does not exist yet. If it exists with
 /// other settings, those stay and a warning says so.
 pub fn register_breaker(name: &'static str, config: BreakerConfig) -> &'static CircuitBreaker {
@@ -77,8 +82,7 @@ pub(crate) fn register_untuned(name: &'static str) -> &'static CircuitBreaker {
 }
 
 fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static CircuitBreaker {
-    #[cfg(feature = "config")]
-    let config = crate::config::breaker_config(name, config);
+    let config = OVERRIDE.applied(name, config);
     // A site without settings has none to disagree with.
     let disagree = |existing: &CircuitBreaker, config: &BreakerConfig| {
         if tuned {

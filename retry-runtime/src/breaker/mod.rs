@@ -64,10 +64,9 @@ pub struct CircuitBreaker {
     recovered: AtomicU64,
     clock: ClockSource,
     origin: Instant,
-    /// Set by a transition the fleet link has yet to publish (feature `redis`): one flag per
-    /// breaker, so a burst of transitions is one publication of the newest state.
-    #[cfg(feature = "redis")]
-    fleet_queued: std::sync::atomic::AtomicBool,
+    /// Set by a transition the transition listener (the fleet link) has yet to take: one flag
+    /// per breaker, so a burst of transitions is one publication of the newest state.
+    transition_queued: std::sync::atomic::AtomicBool,
 }
 
 const PUBLISHED: u64 = 1 << 63;
@@ -244,8 +243,7 @@ impl CircuitBreaker {
             recovered: AtomicU64::new(0),
             clock,
             origin,
-            #[cfg(feature = "redis")]
-            fleet_queued: std::sync::atomic::AtomicBool::new(false),
+            transition_queued: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -360,10 +358,10 @@ impl CircuitBreaker {
         self.set_manually(BreakerState::Closed);
     }
 
-    /// Whether a transition waits for the fleet link to publish it (its flag).
-    #[cfg(feature = "redis")]
-    pub(crate) fn fleet_queued(&self) -> &std::sync::atomic::AtomicBool {
-        &self.fleet_queued
+    /// Whether a transition waits for the transition listener to take it (its flag).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn transition_queued(&self) -> &std::sync::atomic::AtomicBool {
+        &self.transition_queued
     }
 
     /// The state to save: the state, trips in a row, and for an open breaker the time it has
@@ -727,13 +725,21 @@ impl CircuitBreaker {
             }
             transitions.number(to.epoch())
         };
-        // The fleet link is told first and only here: a transition is rare, and a link costs
-        // calls that change nothing nothing at all.
-        #[cfg(feature = "redis")]
-        crate::fleet::transitioned(self.name, &self.fleet_queued);
+        // The transition listener (the fleet link, when one is connected) is told first and
+        // only here: a transition is rare, and one load when nobody listens.
+        if let Some(listener) = TRANSITION_LISTENER.get() {
+            listener(self.name, &self.transition_queued);
+        }
         crate::events::breaker_transition(&self.source, from, to.kind(), sequence);
     }
 }
+
+/// Told of every transition of a process-wide breaker, with the breaker's queued flag (set while
+/// the listener has a transition of it to take): set once, by the fleet link when it connects
+/// (feature `redis`), so breakers never import the fleet.
+pub(crate) static TRANSITION_LISTENER: std::sync::OnceLock<
+    fn(&'static str, &std::sync::atomic::AtomicBool),
+> = std::sync::OnceLock::new();
 
 impl fmt::Debug for CircuitBreaker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -29,6 +29,8 @@ static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
 /// # Errors
 /// A [`ConfigError`] if overrides are already installed.
 pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
+    crate::policy::OVERRIDE.install(|name, compiled| retry_policy(name, &compiled));
+    crate::registry::OVERRIDE.install(breaker_config);
     crate::budget::OVERRIDE.install(budget_config);
     crate::bulkhead::registry::OVERRIDE.install(bulkhead_config);
     crate::rate_limit::registry::OVERRIDE.install(rate_limit_config);

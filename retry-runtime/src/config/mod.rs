@@ -104,7 +104,6 @@ mod keys;
 mod rules;
 mod settings;
 
-pub(crate) use apply::{breaker_config, retry_policy};
 pub use apply::{install, unmatched};
 pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;

@@ -16,7 +16,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::breaker_state::BreakerState;
-use crate::engine::{Step, StopReason};
+use crate::step::{Step, StopReason};
 
 /// The `tracing` target of every event this crate emits; filter on it with
 /// `RUST_LOG=retry_runtime=debug`.

@@ -403,7 +403,7 @@ impl Link {
     /// connection).
     fn all_queued(&mut self) {
         for breaker in crate::registry::breakers_snapshot() {
-            if breaker.fleet_queued().load(Ordering::Acquire) {
+            if breaker.transition_queued().load(Ordering::Acquire) {
                 self.dirty.insert(breaker.name());
             }
         }
@@ -415,12 +415,12 @@ impl Link {
         for name in names {
             if let Some(breaker) = crate::registry::breaker(name)
                 // Cleared before the state is read: a transition after this queues it again.
-                && breaker.fleet_queued().swap(false, Ordering::AcqRel)
+                && breaker.transition_queued().swap(false, Ordering::AcqRel)
                 && self.options.shares_breaker(name)
                 && let Some(shared) = breakers::snapshot(breaker)
                 && let Err(down) = self.publish(connection, name, shared, None).await
             {
-                breaker.fleet_queued().store(true, Ordering::Release);
+                breaker.transition_queued().store(true, Ordering::Release);
                 return Err(down);
             }
             self.dirty.remove(name);

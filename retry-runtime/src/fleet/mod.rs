@@ -157,10 +157,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-pub(crate) use budgets::starts_shared as budget_starts_shared;
 pub use error::FleetError;
 pub use options::FleetOptions;
-pub(crate) use outbox::transitioned;
 
 /// A running fleet link, from [`connect`]. Dropping it (or [`shutdown`](Fleet::shutdown))
 /// stops the link: breakers and budgets are this process's own again, as they are.
@@ -268,6 +266,9 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
         reason: error.to_string(),
     })?;
     let inbox = outbox::Inbox::claim().ok_or(FleetError::AlreadyConnected)?;
+    // The fleet attaches itself to breakers and budgets through their listener slots.
+    let _ = crate::breaker::TRANSITION_LISTENER.set(outbox::transitioned);
+    let _ = crate::budget::STARTS_SHARED.set(budgets::starts_shared);
     let status = Arc::new(Status {
         url: shown,
         origin: origin_id(),

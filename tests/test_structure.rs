@@ -1,17 +1,20 @@
+//! The shape of the crates, checked: the module graph of the runtime (no cycle between its
+//! top-level modules, and the core never importing a feature), and the public API.
+//!
 //! The public API, checked in as a listing (`public-api.txt`): every `pub` item of
 //! `retry-runtime` and `retry-settings` with its signature, one line each, sorted, by the module
 //! it is declared in. A change to the public surface changes this listing, so it shows up as a
 //! reviewed diff rather than slipping through (spec section 1). After a deliberate change:
 //!
 //! ```text
-//! UPDATE_PUBLIC_API=1 cargo test --test test_public_api
+//! UPDATE_PUBLIC_API=1 cargo test --test test_structure
 //! ```
 //!
 //! and list the change in the README's changelog. `__private` (what expansions call, with no
 //! stability promise) and `#[cfg(test)]` code are left out. Read from the source with `syn`
 //! (stable Rust, no rustdoc JSON); a re-export is listed as the `pub use` that makes it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -44,7 +47,7 @@ fn the_public_api_matches_the_checked_in_listing() {
         let removed: Vec<&&str> = old.difference(&new).collect();
         let added: Vec<&&str> = new.difference(&old).collect();
         panic!(
-            "the public API changed; if that is deliberate, run `UPDATE_PUBLIC_API=1 cargo test --test test_public_api` and list the change in the README's changelog\nremoved:\n{}\nadded:\n{}",
+            "the public API changed; if that is deliberate, run `UPDATE_PUBLIC_API=1 cargo test --test test_structure` and list the change in the README's changelog\nremoved:\n{}\nadded:\n{}",
             removed
                 .iter()
                 .map(|line| format!("  - {line}\n"))
@@ -304,4 +307,187 @@ impl VisitMut for Strip {
         }
         syn::visit_mut::visit_item_struct_mut(self, node);
     }
+}
+
+/// The runtime's top-level modules that make up its core: the strategies, their registries,
+/// the engine and the event stream. Features register themselves with them; they never import a
+/// feature.
+const CORE: &[&str] = &[
+    "breaker",
+    "breaker_state",
+    "budget",
+    "bulkhead",
+    "context",
+    "engine",
+    "events",
+    "failure",
+    "hedge",
+    "hint",
+    "named",
+    "policy",
+    "rate_limit",
+    "registry",
+    "rng",
+    "scope",
+    "sleep",
+    "step",
+    "timeout",
+];
+
+/// The runtime's optional features, as modules.
+const FEATURES: &[&str] = &["config", "persist", "fleet", "tower", "http"];
+
+#[test]
+fn the_runtime_modules_form_no_cycle_and_the_core_imports_no_feature() {
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("retry-runtime/src");
+    let graph = module_graph(&source);
+    for module in CORE {
+        let imports = &graph[*module];
+        let features: Vec<&String> = imports
+            .iter()
+            .filter(|import| FEATURES.contains(&import.as_str()))
+            .collect();
+        assert!(
+            features.is_empty(),
+            "the core module `{module}` imports the features {features:?}"
+        );
+    }
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "the runtime's modules import each other in a cycle: {}",
+            cycle.join(" -> ")
+        );
+    }
+}
+
+/// Each top-level module of the runtime and the top-level modules its code names through
+/// `crate::` (comments and `#[cfg(test)]` modules left out).
+fn module_graph(source: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut files: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for entry in fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "lib" {
+            continue;
+        }
+        let module = if name == "private" {
+            "__private".to_owned()
+        } else {
+            name
+        };
+        files.insert(module, rust_files(&path));
+    }
+    let modules: BTreeSet<String> = files.keys().cloned().collect();
+    files
+        .into_iter()
+        .map(|(module, paths)| {
+            let mut imports = BTreeSet::new();
+            for path in paths {
+                let text = fs::read_to_string(&path).unwrap();
+                let code = text
+                    .split("#[cfg(test)]\nmod tests")
+                    .next()
+                    .unwrap_or_default();
+                for line in code
+                    .lines()
+                    .filter(|line| !line.trim_start().starts_with("//"))
+                {
+                    for named in crate_paths(line) {
+                        if named != module && modules.contains(&named) {
+                            imports.insert(named);
+                        }
+                    }
+                }
+            }
+            (module, imports)
+        })
+        .collect()
+}
+
+fn rust_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        fs::read_dir(path)
+            .unwrap()
+            .flat_map(|entry| rust_files(&entry.unwrap().path()))
+            .collect()
+    } else if path.extension().is_some_and(|extension| extension == "rs") {
+        vec![path.to_path_buf()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The first segment of every `crate::` path on a line, braced groups included.
+fn crate_paths(line: &str) -> Vec<String> {
+    let word = |text: &str| -> String {
+        text.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (index, _) in line.match_indices("crate::") {
+        let rest = &line[index + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = group.split('}').next().unwrap_or_default();
+            found.extend(group.split(',').map(|part| word(part.trim())));
+        } else {
+            found.push(word(rest));
+        }
+    }
+    found
+}
+
+/// A cycle in `graph`, if it has one, as the modules along it.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        module: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|seen| seen == module) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(module.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(module) {
+            return None;
+        }
+        path.push(module.to_owned());
+        for next in graph.get(module).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(module.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|module| visit(module, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_cycle_check_finds_a_cycle_and_the_paths_it_reads() {
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("breaker", &["events", "fleet"][..]),
+        ("events", &[]),
+        ("fleet", &["breaker"]),
+    ]
+    .into_iter()
+    .map(|(module, imports)| {
+        let imports = imports.iter().map(|import| (*import).to_owned()).collect();
+        (module.to_owned(), imports)
+    })
+    .collect();
+    assert_eq!(
+        find_cycle(&graph),
+        Some(vec!["breaker".to_owned(), "fleet".to_owned(), "breaker".to_owned()])
+    );
+    assert_eq!(
+        crate_paths("use crate::{budget::RetryBudget, events}; crate::fleet::x();"),
+        ["budget", "events", "fleet"]
+    );
 }
