@@ -365,3 +365,96 @@ async fn remaining_follows_paused_time_and_nested_deadlines_only_shorten() {
     );
     assert_eq!(context::remaining(), None);
 }
+
+/// `DeadlineLayer` in front of a handler: the caller's `grpc-timeout` reaches the calls the
+/// handler makes, a spent deadline is answered at once, and a slow handler is cut off.
+#[cfg(all(feature = "tower", feature = "http"))]
+mod deadline_layer {
+    use std::convert::Infallible;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    use retry_runtime::tower::{DeadlineLayer, grpc_timeout, grpc_timeout_value};
+    use retry_runtime::{context, retry};
+    use tower::{Layer, ServiceExt, service_fn};
+
+    static BACKEND_CALLS: AtomicU32 = AtomicU32::new(0);
+
+    #[retry(max_attempts = 50, delay = "50ms", backoff = "fixed", jitter = "none")]
+    async fn backend() -> Result<(), String> {
+        BACKEND_CALLS.fetch_add(1, Ordering::Relaxed);
+        Err("unavailable".into())
+    }
+
+    fn request(timeout: &str) -> http::Request<()> {
+        http::Request::builder()
+            .header("grpc-timeout", timeout)
+            .body(())
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_callers_deadline_stops_the_handlers_retries() {
+        let handled = AtomicU32::new(0);
+        let handler = service_fn(|_: http::Request<()>| async {
+            handled.fetch_add(1, Ordering::Relaxed);
+            let _ = backend().await;
+            Ok::<_, Infallible>(http::Response::new(String::from("done")))
+        });
+        let service = DeadlineLayer::new().layer(handler);
+        BACKEND_CALLS.store(0, Ordering::Relaxed);
+        let start = tokio::time::Instant::now();
+        let response = service.clone().oneshot(request("120m")).await.unwrap();
+        // Calls at 0, 50 and 100 ms; a wait to 150 ms would end past 120 ms.
+        assert_eq!(response.status(), 200);
+        assert_eq!(BACKEND_CALLS.load(Ordering::Relaxed), 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+
+        let response = service.oneshot(request("0m")).await.unwrap();
+        assert_eq!(response.status(), 504);
+        assert_eq!(handled.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_handler_past_the_deadline_is_cut_off_with_504() {
+        let finished = AtomicU32::new(0);
+        let handler = service_fn(|_: http::Request<()>| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            finished.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, Infallible>(http::Response::new(String::new()))
+        });
+        let start = tokio::time::Instant::now();
+        let response = DeadlineLayer::new()
+            .default_timeout(Duration::from_millis(250))
+            .layer(handler)
+            .oneshot(http::Request::new(()))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 504);
+        assert_eq!(start.elapsed(), Duration::from_millis(250));
+        assert_eq!(finished.load(Ordering::Relaxed), 0);
+        assert_eq!(context::remaining(), None);
+    }
+
+    #[test]
+    fn grpc_timeout_values_round_trip() {
+        for (timeout, text) in [
+            (Duration::from_nanos(5), "5n"),
+            (Duration::from_millis(300), "300000u"),
+            (Duration::from_secs(30), "30000000u"),
+            (Duration::from_secs(1000), "1000000m"),
+            (Duration::from_secs(200_000), "200000S"),
+            (Duration::from_secs(86_400 * 365), "31536000S"),
+        ] {
+            assert_eq!(grpc_timeout_value(timeout), text);
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", grpc_timeout_value(timeout));
+            assert_eq!(grpc_timeout(&headers), Some(timeout));
+        }
+        for malformed in ["", "m", "123456789m", "12x", "-1S", "1.5S"] {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", malformed.parse().unwrap());
+            assert_eq!(grpc_timeout(&headers), None, "{malformed:?}");
+        }
+    }
+}

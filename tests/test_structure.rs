@@ -484,7 +484,11 @@ fn the_cycle_check_finds_a_cycle_and_the_paths_it_reads() {
     .collect();
     assert_eq!(
         find_cycle(&graph),
-        Some(vec!["breaker".to_owned(), "fleet".to_owned(), "breaker".to_owned()])
+        Some(vec![
+            "breaker".to_owned(),
+            "fleet".to_owned(),
+            "breaker".to_owned()
+        ])
     );
     assert_eq!(
         crate_paths("use crate::{budget::RetryBudget, events}; crate::fleet::x();"),

@@ -106,7 +106,7 @@ impl Deadline {
     }
 
     /// The sooner of this deadline and `other`: a nested deadline only shortens.
-    fn sooner(self, other: Option<Deadline>) -> Deadline {
+    pub(crate) fn sooner(self, other: Option<Deadline>) -> Deadline {
         match other {
             Some(other) if other.at <= self.at => other,
             _ => self,
@@ -315,7 +315,7 @@ pub(crate) fn cut_to_deadline(limit: Duration) -> Duration {
 }
 
 /// The async clock: tokio's (paused in tests) when the runtime has it.
-fn async_now() -> Instant {
+pub(crate) fn async_now() -> Instant {
     #[cfg(feature = "tokio")]
     {
         tokio::time::Instant::now().into_std()

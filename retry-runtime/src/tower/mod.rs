@@ -36,6 +36,8 @@
 //! whenever the service's future, the request and the classifier are.
 
 mod breaker;
+#[cfg(feature = "http")]
+mod deadline;
 mod retry;
 
 pub use breaker::CircuitBreakerService;
@@ -46,6 +48,10 @@ pub use breaker::policy::{
 };
 #[cfg(feature = "http")]
 pub use breaker::policy::{ServerErrors, service_unavailable};
+#[cfg(feature = "http")]
+pub use deadline::{
+    DeadlineFuture, DeadlineLayer, DeadlineService, GRPC_TIMEOUT, grpc_timeout, grpc_timeout_value,
+};
 pub use retry::RetryService;
 pub use retry::future::ResponseFuture as RetryResponseFuture;
 pub use retry::layer::RetryLayer;
