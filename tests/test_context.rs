@@ -366,6 +366,75 @@ async fn remaining_follows_paused_time_and_nested_deadlines_only_shorten() {
     assert_eq!(context::remaining(), None);
 }
 
+static GUARDED_RUNS: AtomicU32 = AtomicU32::new(0);
+
+#[circuit_breaker(name = "context-refusing-breaker", deadline = "refuse")]
+fn refusing_breaker() -> Result<(), ApiError> {
+    GUARDED_RUNS.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+#[bulkhead(name = "context-refusing-bulkhead", deadline = "refuse")]
+async fn refusing_bulkhead() -> Result<(), ApiError> {
+    GUARDED_RUNS.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+#[retry_runtime::rate_limit(
+    name = "context-refusing-limiter",
+    per_second = 10,
+    deadline = "refuse"
+)]
+fn refusing_limiter() -> Result<(), ApiError> {
+    GUARDED_RUNS.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+impl From<retry_runtime::RateLimited> for ApiError {
+    fn from(_: retry_runtime::RateLimited) -> Self {
+        ApiError::Full
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attribute_refuses_a_spent_deadline_with_the_key() {
+    let _scope = testing::scope();
+    GUARDED_RUNS.store(0, Ordering::Relaxed);
+    // With time left, each runs its body.
+    let answers = context::with_deadline(Duration::from_secs(1), async {
+        (
+            refusing_breaker(),
+            refusing_bulkhead().await,
+            refusing_limiter(),
+        )
+    })
+    .await;
+    assert_eq!(answers, (Ok(()), Ok(()), Ok(())));
+    assert_eq!(GUARDED_RUNS.load(Ordering::Relaxed), 3);
+    // With none, none does, and the breaker does not count the refusal against the dependency.
+    let answers = context::with_deadline(Duration::ZERO, async {
+        (
+            refusing_breaker(),
+            refusing_bulkhead().await,
+            refusing_limiter(),
+        )
+    })
+    .await;
+    assert_eq!(GUARDED_RUNS.load(Ordering::Relaxed), 3);
+    assert_eq!(
+        answers,
+        (
+            Err(ApiError::TooLate("context-refusing-breaker")),
+            Err(ApiError::TooLate("context-refusing-bulkhead")),
+            Err(ApiError::TooLate("context-refusing-limiter"))
+        )
+    );
+    let counts = retry_runtime::breaker("context-refusing-breaker")
+        .unwrap()
+        .counts();
+    assert_eq!((counts.successful, counts.failed), (1, 0));
+}
+
 /// `DeadlineLayer` in front of a handler: the caller's `grpc-timeout` reaches the calls the
 /// handler makes, a spent deadline is answered at once, and a slow handler is cut off.
 #[cfg(all(feature = "tower", feature = "http"))]

@@ -14,6 +14,7 @@ mod breaker;
 mod bulkhead;
 mod classify;
 mod codegen;
+mod deadline;
 mod errors;
 mod hedge;
 mod keys;

@@ -30,6 +30,8 @@ pub(crate) struct BreakerArgs {
     /// `window = "10s"`: a time-based window (a count, `window = 20`, is a model key).
     pub time_window: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
+    /// `deadline = "refuse"`.
+    pub deadline: Option<Arg<LitStr>>,
 }
 
 /// Every key of `#[circuit_breaker(...)]`: `name`, the model's, then the attribute's own.
@@ -44,6 +46,7 @@ pub(crate) fn known_keys() -> Vec<&'static str> {
             "recover",
             "config",
             "call_timeout",
+            "deadline",
             "crate",
         ])
         .collect()
@@ -95,6 +98,7 @@ impl BreakerArgs {
                 crate::keys::parse_duration_literal(input, "call_timeout")?,
             ),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             _ => unreachable!("every key of `known_keys` has an arm"),
         }
     }

@@ -38,6 +38,9 @@ pub(crate) fn wrap_body(
     );
     let krate = &plan.krate;
     let breaker_name = &plan.name;
+    let refuse = plan.refuse_past_deadline.map(|span| {
+        crate::deadline::refusal(krate, span, &quote!(#breaker_name), &shape.output, rejected)
+    });
     // A site that gives no settings uses the breaker as another site made it.
     let site_value = match &plan.named_config {
         Some(named) => quote!(#krate::__private::BreakerSite::new(#breaker_name, #named)),
@@ -99,6 +102,7 @@ pub(crate) fn wrap_body(
     };
     quote! {{
         static #site: #krate::__private::BreakerSite = #site_value;
+        #refuse
         let #permit = match #site.breaker().try_acquire() {
             ::core::result::Result::Ok(#permit) => #permit,
             ::core::result::Result::Err(#open) => {

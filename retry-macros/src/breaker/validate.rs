@@ -31,6 +31,8 @@ pub(crate) struct BreakerPlan {
     pub returns_result: bool,
     /// `call_timeout`, and where it was written (for errors about the fn's error type).
     pub call_timeout: Option<(std::time::Duration, Span)>,
+    /// `deadline = "refuse"`, where its value was written.
+    pub refuse_past_deadline: Option<Span>,
 }
 
 /// The breaker's settings, validated by the settings model's builder: the keys to set on the
@@ -111,6 +113,8 @@ pub(crate) fn validate(
         .call_timeout
         .as_ref()
         .and_then(|arg| call_timeout(arg, shape, errors));
+    let refuse_past_deadline =
+        crate::deadline::validate(args.deadline.as_ref(), shape.returns_result, errors);
     if let Some(config) = &args.config {
         for key in args.config_keys.keys() {
             errors.push_spanned(
@@ -142,6 +146,7 @@ pub(crate) fn validate(
         named_config: args.config.as_ref().map(|config| config.value.clone()),
         call_timeout,
         returns_result: shape.returns_result,
+        refuse_past_deadline,
     })
 }
 

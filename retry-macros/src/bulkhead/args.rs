@@ -16,11 +16,13 @@ pub(crate) struct BulkheadArgs {
     pub max_concurrent: Option<Arg<LitInt>>,
     pub max_wait: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
+    pub deadline: Option<Arg<LitStr>>,
     /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
     pub name_written: bool,
 }
 
-pub(crate) const BULKHEAD_KEYS: &[&str] = &["name", "max_concurrent", "max_wait", "crate"];
+pub(crate) const BULKHEAD_KEYS: &[&str] =
+    &["name", "max_concurrent", "max_wait", "deadline", "crate"];
 
 impl BulkheadArgs {
     /// Parses every `key = value`, recording each error and resuming at the next comma.
@@ -48,6 +50,7 @@ impl BulkheadArgs {
                 parse_duration_literal(input, "max_wait")?,
             ),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             _ => unreachable!("every key of BULKHEAD_KEYS has an arm"),
         }
     }

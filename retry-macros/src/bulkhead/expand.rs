@@ -31,6 +31,15 @@ pub(crate) fn wrap_body(
     let bulkhead_name = &plan.name;
     let max_concurrent = plan.max_concurrent;
     let max_wait = duration_tokens(krate, plan.max_wait);
+    let refuse = plan.refuse_past_deadline.map(|span| {
+        crate::deadline::refusal(
+            krate,
+            span,
+            &quote!(#bulkhead_name),
+            &shape.output,
+            rejected,
+        )
+    });
     let span = error_type_span(shape);
     let rejection = respanned(quote!(#krate::__private::bulkhead_rejected), span);
     let rejection = quote_spanned!(span=> #rejection(#full));
@@ -75,6 +84,7 @@ pub(crate) fn wrap_body(
             #bulkhead_name,
             #private::BulkheadConfig::new_const(#max_concurrent),
         );
+        #refuse
         let #permit = #acquire;
         #body
     }}

@@ -16,6 +16,8 @@ pub(crate) struct BulkheadPlan {
     pub name: LitStr,
     pub max_concurrent: u32,
     pub max_wait: Duration,
+    /// `deadline = "refuse"`, where its value was written.
+    pub refuse_past_deadline: Option<proc_macro2::Span>,
 }
 
 pub(crate) fn validate(args: &BulkheadArgs, errors: &mut Errors) -> Option<BulkheadPlan> {
@@ -51,5 +53,7 @@ pub(crate) fn validate(args: &BulkheadArgs, errors: &mut Errors) -> Option<Bulkh
         name: name?,
         max_concurrent: max_concurrent?,
         max_wait: max_wait?,
+        // The stack has checked that the fn returns a `Result`.
+        refuse_past_deadline: crate::deadline::validate(args.deadline.as_ref(), true, errors),
     })
 }

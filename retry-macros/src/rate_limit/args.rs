@@ -17,13 +17,21 @@ pub(crate) struct RateLimitArgs {
     pub burst: Option<Arg<LitInt>>,
     pub max_wait: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
+    pub deadline: Option<Arg<LitStr>>,
     /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
     pub name_written: bool,
     /// The same for `per_second`.
     pub per_second_written: bool,
 }
 
-pub(crate) const RATE_LIMIT_KEYS: &[&str] = &["name", "per_second", "burst", "max_wait", "crate"];
+pub(crate) const RATE_LIMIT_KEYS: &[&str] = &[
+    "name",
+    "per_second",
+    "burst",
+    "max_wait",
+    "deadline",
+    "crate",
+];
 
 impl RateLimitArgs {
     /// Parses every `key = value`, recording each error and resuming at the next comma.
@@ -51,6 +59,7 @@ impl RateLimitArgs {
                 parse_duration_literal(input, "max_wait")?,
             ),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             _ => unreachable!("every key of RATE_LIMIT_KEYS has an arm"),
         }
     }

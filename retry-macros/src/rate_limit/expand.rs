@@ -30,6 +30,9 @@ pub(crate) fn wrap_body(
     let limiter_name = &plan.name;
     let (per_second, burst) = (plan.per_second, plan.burst);
     let max_wait = duration_tokens(krate, plan.max_wait);
+    let refuse = plan.refuse_past_deadline.map(|span| {
+        crate::deadline::refusal(krate, span, &quote!(#limiter_name), &shape.output, rejected)
+    });
     let span = error_type_span(shape);
     let rejection = respanned(quote!(#krate::__private::rate_limit_rejected), span);
     let rejection = quote_spanned!(span=> #rejection(#limited));
@@ -65,6 +68,7 @@ pub(crate) fn wrap_body(
             #limiter_name,
             #private::RateLimitConfig::new_const(#per_second, #burst),
         );
+        #refuse
         #admit
         #body
     }}

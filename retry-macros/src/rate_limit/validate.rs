@@ -18,6 +18,8 @@ pub(crate) struct RateLimitPlan {
     pub per_second: u32,
     pub burst: u32,
     pub max_wait: Duration,
+    /// `deadline = "refuse"`, where its value was written.
+    pub refuse_past_deadline: Option<proc_macro2::Span>,
 }
 
 pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<RateLimitPlan> {
@@ -74,5 +76,7 @@ pub(crate) fn validate(args: &RateLimitArgs, errors: &mut Errors) -> Option<Rate
         per_second: config?.per_second(),
         burst: config?.burst(),
         max_wait: max_wait?,
+        // The stack has checked that the fn returns a `Result`.
+        refuse_past_deadline: crate::deadline::validate(args.deadline.as_ref(), true, errors),
     })
 }

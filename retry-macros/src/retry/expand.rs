@@ -339,15 +339,9 @@ fn async_body(
 /// With `deadline = "refuse"`: a call whose deadline has passed returns
 /// `Err(E::from(DeadlineExceeded))` at once, its body never run.
 fn refuse_past_deadline(plan: &RetryPlan, names: &Names, output: &Type) -> Option<TokenStream> {
-    let span = plan.refuse_past_deadline?;
-    let krate = &plan.krate;
     let site = &names.site;
-    let refused = crate::codegen::respanned(quote!(#krate::__private::deadline_refused), span);
-    let refused = quote_spanned!(span=> #refused::<#output>);
-    Some(quote! {
-        if #krate::__private::deadline_passed() {
-            return #refused(#site.name());
-        }
+    plan.refuse_past_deadline.map(|span| {
+        crate::deadline::refusal(&plan.krate, span, &quote!(#site.name()), output, None)
     })
 }
 

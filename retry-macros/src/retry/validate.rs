@@ -130,7 +130,8 @@ pub(crate) fn validate(
         crate::codegen::forwarded_arguments("recover", function, errors)
             .map(|arguments| (recover.value.clone(), arguments))
     });
-    let refuse_past_deadline = deadline_key(args.deadline.as_ref(), shape, errors);
+    let refuse_past_deadline =
+        crate::deadline::validate(args.deadline.as_ref(), shape.returns_result, errors);
     if !errors.is_empty() {
         return None;
     }
@@ -153,31 +154,6 @@ pub(crate) fn validate(
         returns_result: shape.returns_result,
         refuse_past_deadline,
     })
-}
-
-/// `deadline = "refuse"`, the one value: the call returns `Err(E::from(DeadlineExceeded))`
-/// instead of running its body once the deadline in force has passed.
-fn deadline_key(
-    deadline: Option<&Arg<LitStr>>,
-    shape: &FnShape,
-    errors: &mut Errors,
-) -> Option<proc_macro2::Span> {
-    let deadline = deadline?;
-    if deadline.value.value() != "refuse" {
-        errors.push_spanned(
-            &deadline.value,
-            "`deadline` takes one value: `deadline = \"refuse\"` refuses a call whose deadline has passed (without the key, such a call runs its body once and is not retried)",
-        );
-        return None;
-    }
-    if !shape.returns_result {
-        errors.push_spanned(
-            &deadline.key,
-            "`deadline = \"refuse\"` returns `Err(E::from(DeadlineExceeded))`, and this fn does not return a `Result`",
-        );
-        return None;
-    }
-    Some(deadline.value.span())
 }
 
 /// Keys about errors, on a fn that returns values rather than a `Result`.
