@@ -36,7 +36,11 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
             {
                 ::core::result::Result::Ok(retry_outcome) => retry_outcome,
                 ::core::result::Result::Err(retry_timed_out) => {
-                    ::retry_runtime::__private::attempt_timed_out(retry_timed_out)
+                    ::core::result::Result::Err(
+                        <_ as ::retry_runtime::__private::FromAttemptTimeout>::convert(
+                            retry_timed_out,
+                        ),
+                    )
                 }
             };
             let retry_delay = match retry_outcome {

@@ -27,8 +27,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(breaker_permit) => breaker_permit,
                 ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
                 ::core::sync::atomic::Ordering::Relaxed); return
-                ::retry_runtime::__private::rejected(breaker_open); } }; let
-                breaker_outcome : Result < Rows, DbError > = async {
+                ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromCircuitOpen > ::convert(breaker_open)); }
+                }; let breaker_outcome : Result < Rows, DbError > = async {
                 #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,

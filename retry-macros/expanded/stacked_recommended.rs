@@ -33,8 +33,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(breaker_permit) => breaker_permit,
                 ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
                 ::core::sync::atomic::Ordering::Relaxed); return
-                ::retry_runtime::__private::rejected(breaker_open); } }; let
-                breaker_outcome : Result < Rows, DbError > = async {
+                ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromCircuitOpen > ::convert(breaker_open)); }
+                }; let breaker_outcome : Result < Rows, DbError > = async {
                 #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
@@ -52,8 +53,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 __RATE_LIMIT_SITE.wait:: < ::retry_runtime::__private::DefaultSleeper >
                 (rate_limit_wait). await; } } ::core::result::Result::Err(rate_limited)
                 => { inner_rejected.store(true, ::core::sync::atomic::Ordering::Relaxed);
-                return ::retry_runtime::__private::rate_limit_rejected(rate_limited); } }
-                { static __BULKHEAD_SITE : ::retry_runtime::__private::BulkheadSite =
+                return ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromRateLimited > ::convert(rate_limited)); }
+                } { static __BULKHEAD_SITE : ::retry_runtime::__private::BulkheadSite =
                 ::retry_runtime::__private::BulkheadSite::new("db",
                 ::retry_runtime::__private::BulkheadConfig::new_const(10u32),); let
                 _bulkhead_permit = match __BULKHEAD_SITE.try_acquire() {
@@ -64,8 +66,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(_bulkhead_permit) => _bulkhead_permit,
                 ::core::result::Result::Err(bulkhead_full) => { inner_rejected
                 .store(true, ::core::sync::atomic::Ordering::Relaxed); return
-                ::retry_runtime::__private::bulkhead_rejected(bulkhead_full); } } } }; {
-                static __HEDGE_SITE : ::retry_runtime::__private::HedgeSite =
+                ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromBulkheadFull > ::convert(bulkhead_full));
+                } } } }; { static __HEDGE_SITE : ::retry_runtime::__private::HedgeSite =
                 ::retry_runtime::__private::HedgeSite::new(::core::concat!(::core::module_path!(),
                 "::", "query"),
                 ::retry_runtime::__private::HedgeConfig::new_const(::retry_runtime::__private::HedgeDelay::Quantile

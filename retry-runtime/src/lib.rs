@@ -92,6 +92,13 @@ pub mod tower;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+// The conversions a rejection or a timeout needs, and `on_result`'s judge, also at the root so that rustc names them by
+// their bare name in a missing-impl error (never by a path into `__private`).
+#[doc(hidden)]
+pub use __private::{
+    FromAttemptTimeout, FromBulkheadFull, FromCallTimeout, FromCircuitOpen, FromRateLimited,
+    JudgesValue, judge_value,
+};
 
 pub use breaker::clock::BreakerClock;
 pub use breaker::state::BreakerState;

@@ -113,12 +113,14 @@ impl<T: ?Sized, F: Fn(&T) -> bool> JudgesValue<T> for F {
     }
 }
 
-/// `on_result` applied to a value. Takes the fn by value, as the expansion writes its path.
+/// `on_result` applied to a value. Takes the fn by value, as the expansion writes its path; the
+/// value comes first, so a fn of the wrong type is reported as a mismatch of its signature.
 #[inline]
 #[allow(clippy::needless_pass_by_value)]
 pub fn judge_value<T: ?Sized, F: JudgesValue<T>>(value: &T, judge: F) -> bool {
     judge.judge(value)
 }
+
 
 /// A sync fn's body as a closure called once per attempt: `FnMut`, so a body that moves a
 /// by-value argument is reported at the move.
@@ -445,53 +447,46 @@ pub fn timeout_unenforced(site: &RetrySite) {
     }
 }
 
-/// The output of an attempt that can report an [`AttemptTimeout`]: a `Result` whose error type
-/// implements `From<AttemptTimeout>`.
+/// An error type a timed-out attempt converts into: any `E: From<AttemptTimeout>`. The expansion
+/// writes `Err(<_ as FromAttemptTimeout>::convert(timeout))` spanned at `attempt_timeout`, so a
+/// missing impl is reported there with this message, and names nothing of this module.
 #[diagnostic::on_unimplemented(
-    message = "`attempt_timeout` needs the fn's error type to implement `From<retry_runtime::AttemptTimeout>`",
-    label = "a timed-out attempt cannot be returned as this `{Self}`",
-    note = "add `impl From<retry_runtime::AttemptTimeout> for YourError`, or remove `attempt_timeout`"
+    message = "`attempt_timeout` needs the fn's error type `{Self}` to implement `From<retry_runtime::AttemptTimeout>`",
+    label = "an attempt cut off by `attempt_timeout` is returned as the fn's error type `{Self}`",
+    note = "add `impl From<retry_runtime::AttemptTimeout> for {Self}`, or remove `attempt_timeout`"
 )]
-pub trait AttemptOutput {
-    /// The attempt's `Err(E::from(timeout))`.
-    fn timed_out(timeout: AttemptTimeout) -> Self;
+pub trait FromAttemptTimeout: Sized {
+    /// `E::from(timeout)`.
+    fn convert(timeout: AttemptTimeout) -> Self;
 }
 
-impl<T, E: From<AttemptTimeout>> AttemptOutput for Result<T, E> {
-    fn timed_out(timeout: AttemptTimeout) -> Self {
-        Err(E::from(timeout))
+impl<E: From<AttemptTimeout>> FromAttemptTimeout for E {
+    #[inline]
+    fn convert(timeout: AttemptTimeout) -> Self {
+        E::from(timeout)
     }
 }
 
-/// The output of a call that a breaker's `call_timeout` can cut off: a `Result` whose error type
-/// implements `From<CallTimeout>`.
+/// An error type a call cut off by a breaker's `call_timeout` converts into: any
+/// `E: From<CallTimeout>`, reported at `call_timeout` when missing.
 #[diagnostic::on_unimplemented(
-    message = "`call_timeout` needs the fn's error type to implement `From<retry_runtime::CallTimeout>`",
-    label = "a timed-out call cannot be returned as this `{Self}`",
-    note = "add `impl From<retry_runtime::CallTimeout> for YourError`, or remove `call_timeout`"
+    message = "`call_timeout` needs the fn's error type `{Self}` to implement `From<retry_runtime::CallTimeout>`",
+    label = "a call cut off by `call_timeout` is returned as the fn's error type `{Self}`",
+    note = "add `impl From<retry_runtime::CallTimeout> for {Self}`, or remove `call_timeout`"
 )]
-pub trait CallOutput {
-    /// The call's `Err(E::from(timeout))`.
-    fn timed_out(timeout: crate::CallTimeout) -> Self;
+pub trait FromCallTimeout: Sized {
+    /// `E::from(timeout)`.
+    fn convert(timeout: CallTimeout) -> Self;
 }
 
-impl<T, E: From<crate::CallTimeout>> CallOutput for Result<T, E> {
-    fn timed_out(timeout: crate::CallTimeout) -> Self {
-        Err(E::from(timeout))
+impl<E: From<CallTimeout>> FromCallTimeout for E {
+    #[inline]
+    fn convert(timeout: CallTimeout) -> Self {
+        E::from(timeout)
     }
-}
-
-/// A timed-out call as the fn's `Result`.
-pub fn call_timed_out<R: CallOutput>(timeout: crate::CallTimeout) -> R {
-    R::timed_out(timeout)
 }
 
 pub use crate::timeout::CallTimeout;
-
-/// A timed-out attempt as the fn's `Result`.
-pub fn attempt_timed_out<R: AttemptOutput>(timeout: AttemptTimeout) -> R {
-    R::timed_out(timeout)
-}
 
 pub use crate::breaker::config::BreakerConfig;
 pub use crate::breaker::{CircuitBreaker, CircuitOpen, Permit};
@@ -551,27 +546,23 @@ impl BreakerSite {
     }
 }
 
-/// The output of a call that a breaker can reject: a `Result` whose error type implements
-/// `From<CircuitOpen>`.
+/// An error type a breaker's rejection converts into: any `E: From<CircuitOpen>`, reported at
+/// the fn's error type when missing.
 #[diagnostic::on_unimplemented(
-    message = "`#[circuit_breaker]` needs the fn's error type to implement `From<retry_runtime::CircuitOpen>`",
-    label = "a rejected call cannot be returned as this `{Self}`",
-    note = "add `impl From<retry_runtime::CircuitOpen> for YourError`, or give a `fallback`"
+    message = "`#[circuit_breaker]` needs the fn's error type `{Self}` to implement `From<retry_runtime::CircuitOpen>`",
+    label = "a call the breaker rejects is returned as this error type",
+    note = "add `impl From<retry_runtime::CircuitOpen> for {Self}`, or give the breaker a `fallback` or `recover`"
 )]
-pub trait RejectionOutput {
-    /// The call's `Err(E::from(open))`.
-    fn rejected(open: CircuitOpen) -> Self;
+pub trait FromCircuitOpen: Sized {
+    /// `E::from(open)`.
+    fn convert(open: CircuitOpen) -> Self;
 }
 
-impl<T, E: From<CircuitOpen>> RejectionOutput for Result<T, E> {
-    fn rejected(open: CircuitOpen) -> Self {
-        Err(E::from(open))
+impl<E: From<CircuitOpen>> FromCircuitOpen for E {
+    #[inline]
+    fn convert(open: CircuitOpen) -> Self {
+        E::from(open)
     }
-}
-
-/// A rejection as the fn's `Result`.
-pub fn rejected<R: RejectionOutput>(open: CircuitOpen) -> R {
-    R::rejected(open)
 }
 
 pub use crate::bulkhead::site::BulkheadSite;
@@ -586,20 +577,16 @@ pub use crate::{BulkheadConfig, RateLimitConfig};
     label = "a call rejected by the bulkhead is returned as this error type",
     note = "add `impl From<retry_runtime::BulkheadFull> for {Self}`, which a rejected call is converted with"
 )]
-pub trait BulkheadRejection: Sized {
+pub trait FromBulkheadFull: Sized {
     /// `E::from(full)`.
-    fn from_full(full: BulkheadFull) -> Self;
+    fn convert(full: BulkheadFull) -> Self;
 }
 
-impl<E: From<BulkheadFull>> BulkheadRejection for E {
-    fn from_full(full: BulkheadFull) -> Self {
+impl<E: From<BulkheadFull>> FromBulkheadFull for E {
+    #[inline]
+    fn convert(full: BulkheadFull) -> Self {
         E::from(full)
     }
-}
-
-/// A bulkhead's rejection as the fn's `Result`.
-pub fn bulkhead_rejected<T, E: BulkheadRejection>(full: BulkheadFull) -> Result<T, E> {
-    Err(E::from_full(full))
 }
 
 /// An error type a rate limiter's rejection converts into: any `E: From<RateLimited>`.
@@ -608,20 +595,16 @@ pub fn bulkhead_rejected<T, E: BulkheadRejection>(full: BulkheadFull) -> Result<
     label = "a call rejected by the rate limiter is returned as this error type",
     note = "add `impl From<retry_runtime::RateLimited> for {Self}`, which a rejected call is converted with"
 )]
-pub trait RateLimitRejection: Sized {
+pub trait FromRateLimited: Sized {
     /// `E::from(limited)`.
-    fn from_limited(limited: RateLimited) -> Self;
+    fn convert(limited: RateLimited) -> Self;
 }
 
-impl<E: From<RateLimited>> RateLimitRejection for E {
-    fn from_limited(limited: RateLimited) -> Self {
+impl<E: From<RateLimited>> FromRateLimited for E {
+    #[inline]
+    fn convert(limited: RateLimited) -> Self {
         E::from(limited)
     }
-}
-
-/// A rate limiter's rejection as the fn's `Result`.
-pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Result<T, E> {
-    Err(E::from_limited(limited))
 }
 
 pub use crate::hedge::site::HedgeSite;

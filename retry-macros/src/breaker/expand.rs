@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use crate::breaker::validate::{BreakerPlan, ConfigPlan};
 use crate::classify::selects;
-use crate::codegen::fake_return;
+use crate::codegen::{converted_error, error_type_span, fake_return};
 use crate::settings::builder_calls;
 use crate::signature::FnShape;
 
@@ -61,7 +61,11 @@ pub(crate) fn wrap_body(
         (None, Some((fallback, arguments))) => {
             quote!(return (#fallback)(#(#arguments),*)#awaited;)
         }
-        (None, None) => quote!(return #krate::__private::rejected(#open);),
+        (None, None) => {
+            let rejection =
+                converted_error(krate, "FromCircuitOpen", &open, error_type_span(shape));
+            quote!(return #rejection;)
+        }
     };
     let timed_out = name("breaker_timed_out");
     let body = quote!(#fake_return #body);
@@ -164,9 +168,8 @@ fn call_timeout_code(
     let timeout = crate::codegen::duration_tokens(krate, timeout);
     let call_timeout =
         quote!(#krate::__private::CallTimeout { name: #breaker_name, timeout: #timeout });
-    let timeout_error = quote_spanned! {timeout_span=>
-        #krate::__private::call_timed_out(#call_timeout)
-    };
+    let timeout_value = Ident::new("breaker_call_timeout", Span::mixed_site());
+    let timeout_error = converted_error(krate, "FromCallTimeout", &timeout_value, timeout_span);
     let run = quote! {
         match #krate::__private::with_attempt_timeout::<#krate::__private::DefaultSleeper, _>(
             ::core::pin::pin!(async { #body }),
@@ -177,6 +180,7 @@ fn call_timeout_code(
             ::core::result::Result::Ok(#outcome) => #outcome,
             ::core::result::Result::Err(_) => {
                 #timed_out = true;
+                let #timeout_value = #call_timeout;
                 #timeout_error
             }
         }

@@ -370,9 +370,12 @@ fn run_attempt(
             attempt_timeout_span,
             ..
         }) => {
-            let timed_out_into_error = quote_spanned! {*attempt_timeout_span=>
-                #krate::__private::attempt_timed_out(#timed_out)
-            };
+            let timed_out_into_error = crate::codegen::converted_error(
+                krate,
+                "FromAttemptTimeout",
+                &timed_out,
+                *attempt_timeout_span,
+            );
             quote! {
                 match #krate::__private::with_attempt_timeout::<#sleeper, _>(
                     ::core::pin::pin!(#attempt_future),
@@ -435,6 +438,12 @@ fn outcome_code(
             }
         })
     };
+    // With `on_result`, a retry may follow a value, which has no error: the hook is given the
+    // outcome being retried (`&R`). Without it, only errors are retried, and it gets the error.
+    let hook_with_outcome = plan.on_result.as_ref().and(plan.on_retry.as_ref()).map_or_else(
+        TokenStream::new,
+        |hook| quote_spanned!(hook.span()=> (#hook)(#outcome, #failed_attempt, #delay);),
+    );
     if !plan.returns_result {
         let fails = value_fails(outcome);
         let hint = hint_of(outcome);
@@ -443,7 +452,7 @@ fn outcome_code(
             failed: quote!(if #fails { ::core::option::Option::Some(true) } else { ::core::option::Option::None }),
             hint,
             describe,
-            on_retry: TokenStream::new(),
+            on_retry: hook_with_outcome,
         };
     }
     let selected = selects(plan.classifier.as_ref(), &quote!(#error));
@@ -466,16 +475,18 @@ fn outcome_code(
     let error_hint = hint_of(error);
     let value_describe = describe_of(value);
     let error_describe = describe_of(error);
-    let on_retry = plan
-        .on_retry
-        .as_ref()
-        .map_or_else(TokenStream::new, |hook| {
+    let on_retry = match &plan.on_retry {
+        Some(_) if plan.on_result.is_some() => hook_with_outcome,
+        Some(hook) => {
+            let call = quote_spanned!(hook.span()=> (#hook)(#error, #failed_attempt, #delay););
             quote! {
                 if let ::core::result::Result::Err(#error) = #outcome {
-                    (#hook)(#error, #failed_attempt, #delay);
+                    #call
                 }
             }
-        });
+        }
+        None => TokenStream::new(),
+    };
     OutcomeCode {
         failed: quote! {
             match #outcome {
