@@ -12,7 +12,8 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
-        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+            _,
+        >(|| &__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = match ::retry_runtime::__private::with_attempt_timeout::<
                 ::retry_runtime::__private::DefaultSleeper,
@@ -28,6 +29,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                     ),
                     ::retry_runtime::__private::attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(&__RETRY_RUNTIME_SITE, &retry_state)
                         .unwrap_or(::retry_runtime::__private::Duration::MAX),
@@ -47,7 +49,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                 ::core::result::Result::Ok(retry_value) => {
                     return ::retry_runtime::__private::succeeded(
                         &__RETRY_RUNTIME_SITE,
-                        &retry_state,
+                        &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
                     );
                 }
@@ -77,6 +79,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                     };
                     let retry_step = ::retry_runtime::__private::failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(
                         &__RETRY_RUNTIME_SITE,
@@ -125,6 +128,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                     )
                     .await;
             }
+            ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
         }
     }
 }

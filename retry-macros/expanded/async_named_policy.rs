@@ -7,7 +7,8 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithBudget,
-        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+            _,
+        >(|| &__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = {
                 let retry_attempt = ::core::pin::pin!(
@@ -21,6 +22,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                 match (
                     ::retry_runtime::__private::attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(&__RETRY_RUNTIME_SITE, &retry_state),
                     {
@@ -63,7 +65,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                 ::core::result::Result::Ok(retry_value) => {
                     return ::retry_runtime::__private::succeeded(
                         &__RETRY_RUNTIME_SITE,
-                        &retry_state,
+                        &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
                     );
                 }
@@ -93,6 +95,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                     };
                     let retry_step = ::retry_runtime::__private::failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(
                         &__RETRY_RUNTIME_SITE,
@@ -136,6 +139,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                     )
                     .await;
             }
+            ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
         }
     }
 }

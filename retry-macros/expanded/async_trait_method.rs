@@ -26,7 +26,8 @@ where
             let mut retry_state = ::retry_runtime::__private::start_async::<
                 ::retry_runtime::__private::DefaultSleeper,
                 ::retry_runtime::__private::InlineStopwatch,
-            >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+                _,
+            >(|| &__RETRY_RUNTIME_SITE, ::core::option::Option::None);
             loop {
                 let retry_outcome: Result<String, Flaky> = ::retry_runtime::__private::overridable_attempt!(
                     async { #[allow(unknown_lints, unreachable_code,
@@ -38,7 +39,7 @@ where
                     .calls += 1; Ok(key.to_owned()) }; #[allow(unreachable_code)] __ret
                     }, retry_attempt => match
                     (::retry_runtime::__private::attempt_limit:: <
-                    ::retry_runtime::__private::DefaultSleeper, _ > (&
+                    ::retry_runtime::__private::DefaultSleeper, _, _ > (&
                     __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
                     ::retry_runtime::__private:: { TimeoutFromError as _,
                     TimeoutUnsupported as _ }; (&&
@@ -60,7 +61,7 @@ where
                     ::core::result::Result::Ok(retry_value) => {
                         return ::retry_runtime::__private::succeeded(
                             &__RETRY_RUNTIME_SITE,
-                            &retry_state,
+                            &mut retry_state,
                             ::core::result::Result::Ok(retry_value),
                         );
                     }
@@ -90,6 +91,7 @@ where
                         };
                         let retry_step = ::retry_runtime::__private::failed_async::<
                             ::retry_runtime::__private::DefaultSleeper,
+                            _,
                             _,
                         >(
                             &__RETRY_RUNTIME_SITE,
@@ -135,6 +137,7 @@ where
                         )
                         .await;
                 }
+                ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
             }
         }
     })

@@ -18,7 +18,8 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
         let mut retry_state = ::retry_runtime::__private::start_async::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
-        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+            _,
+        >(|| &__RETRY_RUNTIME_SITE, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Rows, DbError> = ::retry_runtime::__private::overridable_attempt!(
                 async { #[allow(unknown_lints, unreachable_code,
@@ -90,8 +91,8 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }
                 breaker_outcome } }, retry_attempt => match
                 (::retry_runtime::__private::attempt_limit:: <
-                ::retry_runtime::__private::DefaultSleeper, _ > (& __RETRY_RUNTIME_SITE,
-                & retry_state), { #[allow(unused_imports)] use
+                ::retry_runtime::__private::DefaultSleeper, _, _ > (&
+                __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
                 ::retry_runtime::__private:: { TimeoutFromError as _, TimeoutUnsupported
                 as _ }; (&& ::retry_runtime::__private::TimeoutProbe:: < Result < Rows,
                 DbError > > ::new()).converter() },) {
@@ -111,7 +112,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(retry_value) => {
                     return ::retry_runtime::__private::succeeded(
                         &__RETRY_RUNTIME_SITE,
-                        &retry_state,
+                        &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
                     );
                 }
@@ -144,6 +145,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                     };
                     let retry_step = ::retry_runtime::__private::failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(
                         &__RETRY_RUNTIME_SITE,
@@ -187,6 +189,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                     )
                     .await;
             }
+            ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
         }
     }
 }

@@ -39,6 +39,9 @@ use crate::rng::unit_draw;
 pub struct RetryState<W: Stopwatch = Option<Instant>> {
     /// The attempt in progress, from 1.
     attempt: u32,
+    /// What an async `#[retry]` call's drop needs to know ([`CALL_ENDED`], [`CALL_SLEEPING`]):
+    /// kept here, in the padding after `attempt`, so the call's future grows by nothing.
+    pub(crate) call_flags: u8,
     /// The last delay slept, in nanoseconds (decorrelated jitter grows from it); before the
     /// first retry it is the policy's `delay`, read then rather than at the start, so a call
     /// that succeeds at once never computes it. A `u64` rather than a `Duration` keeps the state
@@ -47,6 +50,13 @@ pub struct RetryState<W: Stopwatch = Option<Instant>> {
     /// When the first attempt started, for `max_elapsed`.
     stopwatch: W,
 }
+
+/// [`RetryState::call_flags`]: the async call returned, or is about to; dropping it now is not a
+/// cancellation.
+pub(crate) const CALL_ENDED: u8 = 1;
+/// [`RetryState::call_flags`]: between a failed attempt and the next, when `attempt` already
+/// names the next one.
+pub(crate) const CALL_SLEEPING: u8 = 2;
 
 /// Where a [`RetryState`] keeps the start time that `max_elapsed` is measured from.
 ///
@@ -154,6 +164,7 @@ impl<W: Stopwatch> RetryState<W> {
     pub fn start_with(policy: &RetryPolicy, now: impl FnOnce() -> Instant) -> Self {
         RetryState {
             attempt: 1,
+            call_flags: 0,
             previous_delay_nanos: 0,
             stopwatch: W::start(policy, now),
         }
@@ -165,6 +176,7 @@ impl<W: Stopwatch> RetryState<W> {
     pub(crate) fn after_first_attempt(stopwatch: W) -> Self {
         RetryState {
             attempt: 1,
+            call_flags: 0,
             previous_delay_nanos: 0,
             stopwatch,
         }

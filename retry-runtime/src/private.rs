@@ -81,16 +81,60 @@ impl RetrySite {
 
 pub use crate::budget::BudgetSite;
 
+/// An async call's loop state, which reports the call as [cancelled](crate::hooks::Event::Cancelled)
+/// if its future is dropped before the call ends (a success, or the loop stopping), so that
+/// the attempts it made are counted. `F` hands out the site: a closure that names the site's
+/// `static` and captures nothing, so the call's future holds nothing more than its state.
+pub struct AsyncCall<W: Stopwatch, F: Fn() -> &'static RetrySite> {
+    state: RetryState<W>,
+    site: F,
+}
+
+impl<W: Stopwatch, F: Fn() -> &'static RetrySite> AsyncCall<W, F> {
+    /// The attempt in progress, from 1.
+    #[inline]
+    pub fn attempt(&self) -> u32 {
+        self.state.attempt()
+    }
+
+    /// The sleep after a failed attempt is over (or was zero): the next attempt starts.
+    #[inline]
+    pub fn slept(call: &mut Self) {
+        call.state.call_flags &= !crate::engine::CALL_SLEEPING;
+    }
+}
+
+impl<W: Stopwatch, F: Fn() -> &'static RetrySite> Drop for AsyncCall<W, F> {
+    #[inline]
+    fn drop(&mut self) {
+        // A panic is neither a cancellation nor an outcome the loop saw: not reported.
+        if self.state.call_flags & crate::engine::CALL_ENDED == 0 && !std::thread::panicking() {
+            cancelled(&self.state, (self.site)());
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn cancelled<W: Stopwatch>(state: &RetryState<W>, site: &RetrySite) {
+    let sleeping = state.call_flags & crate::engine::CALL_SLEEPING != 0;
+    let started = state.attempt() - u32::from(sleeping);
+    crate::events::cancelled(&site.source, started);
+}
+
 /// Before the first attempt of an async fn; a budgeted site deposits the call's share.
 #[inline]
-pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
-    site: &RetrySite,
+pub fn start_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+    site: F,
     budget: Option<&BudgetSite>,
-) -> RetryState<W> {
+) -> AsyncCall<W, F> {
     if let Some(budget) = budget {
         budget.budget().deposit();
     }
-    RetryState::start_with(site.effective_policy(), S::now)
+    AsyncCall {
+        state: RetryState::start_with(site().effective_policy(), S::now),
+        site,
+    }
 }
 
 pub use crate::failure::Failure;
@@ -215,13 +259,18 @@ pub fn retry_sync<R, W: Stopwatch>(
     }
 }
 
-/// After an `Ok`: hands the fn's result back. On a first-attempt success with no hook or
-/// metrics listening, that is all; otherwise the event goes out through a cold tail call that
-/// takes the result along, so the fast path keeps nothing alive across a call.
+/// After an async attempt's success: hands the fn's result back. On a first-attempt success
+/// with no hook or metrics listening, that is all; otherwise the event goes out through a cold
+/// tail call that takes the result along, so the fast path keeps nothing alive across a call.
 #[inline]
-pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value: T) -> T {
-    if state.attempt() > 1 || crate::events::listening() {
-        return report_success(site, state.attempt(), value);
+pub fn succeeded<T, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+    site: &RetrySite,
+    call: &mut AsyncCall<W, F>,
+    value: T,
+) -> T {
+    call.state.call_flags |= crate::engine::CALL_ENDED;
+    if call.attempt() > 1 || crate::events::listening() {
+        return report_success(site, call.attempt(), value);
     }
     value
 }
@@ -233,18 +282,23 @@ fn report_success<T>(site: &RetrySite, attempts: u32, value: T) -> T {
     value
 }
 
-/// After an `Err` of an async fn: decide, and report the decision.
+/// After a failed attempt of an async fn: decide, and report the decision.
 #[cold]
 #[inline(never)]
-pub fn failed_async<S: AsyncSleeper, W: Stopwatch>(
+pub fn failed_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: &RetrySite,
-    state: &mut RetryState<W>,
+    call: &mut AsyncCall<W, F>,
     retryable: bool,
     hint: RetryHint,
     error: ErrorText<'_>,
     budget: Option<&BudgetSite>,
 ) -> Step {
-    failed(site, state, retryable, hint, error, budget, S::now)
+    let step = failed(site, &mut call.state, retryable, hint, error, budget, S::now);
+    call.state.call_flags |= match step {
+        Step::Retry { .. } => crate::engine::CALL_SLEEPING,
+        Step::Stop(_) => crate::engine::CALL_ENDED,
+    };
+    step
 }
 
 fn failed<W: Stopwatch>(
@@ -276,11 +330,11 @@ pub fn attempt_span(site: &RetrySite, attempt: u32) -> tracing::Span {
 
 /// How long the next async attempt may run: the effective `attempt_timeout`, cut to what is
 /// left of `max_elapsed`.
-pub fn attempt_limit<S: AsyncSleeper, W: Stopwatch>(
+pub fn attempt_limit<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: &RetrySite,
-    state: &RetryState<W>,
+    call: &AsyncCall<W, F>,
 ) -> Option<Duration> {
-    state.attempt_limit(site.effective_policy(), S::now)
+    call.state.attempt_limit(site.effective_policy(), S::now)
 }
 
 /// Runs an async attempt, pinned as `$pinned` under the `attempt_timeout` a config override may

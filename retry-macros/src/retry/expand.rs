@@ -290,14 +290,14 @@ fn async_body(
         attempt_future
     };
     let run_attempt = run_attempt(names, plan, output, &sleeper, &attempt_future);
-    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
+    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _, _>), rejected);
     let stopwatch = stopwatch(plan);
     let budget = budget_argument(plan);
     // A block of its own, so the site static is the first item of its scope after any
     // statements `#[async_trait]` put before the loop.
     quote! {{
         #site
-        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name, #budget);
+        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch, _>(|| &#site_name, #budget);
         loop {
             let #outcome: #output = #run_attempt;
             let #delay = match #outcome {
@@ -308,6 +308,7 @@ fn async_body(
             if !#krate::__private::Duration::is_zero(&{ #delay }) {
                 <#sleeper as #krate::__private::AsyncSleeper>::sleep(#delay).await;
             }
+            #krate::__private::AsyncCall::slept(&mut #state);
         }
     }}
 }
@@ -334,7 +335,7 @@ fn run_attempt(
     let timeout = Ident::new("retry_timeout", Span::mixed_site());
     let convert = Ident::new("retry_convert", Span::mixed_site());
     let limit = quote! {
-        #krate::__private::attempt_limit::<#sleeper, _>(&#site_name, &#state)
+        #krate::__private::attempt_limit::<#sleeper, _, _>(&#site_name, &#state)
     };
     // An attempt under whatever `attempt_timeout` the effective policy has, when the error type
     // can carry an `AttemptTimeout`.
@@ -588,14 +589,14 @@ fn decide(
     if plan.on_result.is_none() && plan.returns_result {
         quote! {
             ::core::result::Result::Ok(#value) => {
-                return #krate::__private::succeeded(&#site, &#state, ::core::result::Result::Ok(#value));
+                return #krate::__private::succeeded(&#site, &mut #state, ::core::result::Result::Ok(#value));
             }
             #on_failure
         }
     } else {
         quote! {
             #outcome if { let #judged = &#outcome; #failed }.is_none() => {
-                return #krate::__private::succeeded(&#site, &#state, #outcome);
+                return #krate::__private::succeeded(&#site, &mut #state, #outcome);
             }
             #on_failure
         }
