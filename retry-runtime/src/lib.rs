@@ -51,8 +51,23 @@
 //! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
 //! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
-//! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);
-//! `redis` shares breakers and retry budgets across processes ([`fleet`]).
+// Links only to what the enabled features build, so `cargo doc` with any features resolves them.
+#![cfg_attr(
+    feature = "tower",
+    doc = "[`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);"
+)]
+#![cfg_attr(
+    not(feature = "tower"),
+    doc = "`tower::RetryLayer` and `tower::CircuitBreakerLayer`;"
+)]
+#![cfg_attr(
+    feature = "redis",
+    doc = "`redis` shares breakers and retry budgets across processes ([`fleet`])."
+)]
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "`redis` shares breakers and retry budgets across processes (`fleet`)."
+)]
 
 mod breaker;
 mod breaker_state;
