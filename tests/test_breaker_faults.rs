@@ -156,7 +156,9 @@ async fn probe_until(release: Option<std::sync::Arc<tokio::sync::Notify>>) -> Re
 #[tokio::test(start_paused = true)]
 async fn a_hung_probe_counts_as_failed_once_and_never_again_when_it_ends() {
     for late_end in ["completes", "is dropped"] {
-        let before = breaker("hung-probe-counted").map(|handle| handle.counts()).unwrap_or_default();
+        let before = breaker("hung-probe-counted")
+            .map(|handle| handle.counts())
+            .unwrap_or_default();
         assert_eq!(probe_until(None).await, Err(DbError::Unavailable));
         let handle = breaker("hung-probe-counted").unwrap();
         assert_eq!(handle.state(), BreakerState::Open);
@@ -192,7 +194,10 @@ async fn a_hung_probe_counts_as_failed_once_and_never_again_when_it_ends() {
             assert!(hung.await.unwrap_err().is_cancelled());
         }
         let after = handle.counts();
-        assert_eq!(after, counts, "a hung probe that {late_end} is not counted again");
+        assert_eq!(
+            after, counts,
+            "a hung probe that {late_end} is not counted again"
+        );
         assert_eq!(handle.state(), BreakerState::Open);
         handle.reset();
     }

@@ -64,7 +64,10 @@ async fn a_storm_with_the_default_budget_costs_at_most_1_2x_the_calls_plus_the_r
         "{CALLS} calls: {with_budget} attempts with the default budget (bound {bound}, storm \
          {elapsed:?}), {without_budget} without"
     );
-    assert!(f64::from(with_budget) <= bound, "{with_budget} attempts > {bound}");
+    assert!(
+        f64::from(with_budget) <= bound,
+        "{with_budget} attempts > {bound}"
+    );
     assert_eq!(without_budget, CALLS * MAX_ATTEMPTS);
     let counts = budget("storm").unwrap().counts();
     assert_eq!(counts.calls, u64::from(CALLS));
@@ -75,7 +78,12 @@ async fn a_storm_with_the_default_budget_costs_at_most_1_2x_the_calls_plus_the_r
     );
 }
 
-#[retry(max_attempts = 5, delay = "1ms", jitter = "none", budget = "storm-share-only")]
+#[retry(
+    max_attempts = 5,
+    delay = "1ms",
+    jitter = "none",
+    budget = "storm-share-only"
+)]
 async fn share_only(attempts: Arc<AtomicU32>) -> Result<(), Down> {
     attempts.fetch_add(1, Ordering::Relaxed);
     tokio::task::yield_now().await;

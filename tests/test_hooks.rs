@@ -240,7 +240,12 @@ fn stats_snapshot_per_site() {
 static BODY_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Fails `fail_first` times (a 10 ms attempt each), then takes `last_ms` to succeed.
-#[retry(name = "hooks-cancelled", max_attempts = 5, delay = "100ms", jitter = "none")]
+#[retry(
+    name = "hooks-cancelled",
+    max_attempts = 5,
+    delay = "100ms",
+    jitter = "none"
+)]
 async fn cancellable(failures: &Mutex<u32>, fail_first: u32, last_ms: u64) -> Result<(), Error> {
     BODY_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let failed = {
@@ -262,14 +267,24 @@ async fn stats_count_every_attempt_once_cancelled_calls_included() {
     let cancelled = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&cancelled);
     let _hook = install_hook(move |event: &Event<'_>| {
-        if let Event::Cancelled { name: "hooks-cancelled", attempts } = *event {
+        if let Event::Cancelled {
+            name: "hooks-cancelled",
+            attempts,
+        } = *event
+        {
             sink.lock().unwrap().push(attempts);
         }
     });
     // Each call fails twice (attempts end at 10 ms and 120 ms, sleeps of 100 ms and 200 ms),
     // then its third attempt takes 1 s; callers give up during the first attempt, the first
     // sleep, the second attempt, the third attempt, or never.
-    for (deadline_ms, ended) in [(5, false), (50, false), (115, false), (400, false), (2000, true)] {
+    for (deadline_ms, ended) in [
+        (5, false),
+        (50, false),
+        (115, false),
+        (400, false),
+        (2000, true),
+    ] {
         let failures = Mutex::new(0);
         let call = tokio::time::timeout(
             Duration::from_millis(deadline_ms),

@@ -228,4 +228,3 @@ fn after_a_flush_the_file_holds_every_transition_made_before_it() {
         assert_eq!(saved, live, "round {round} (flips {flips:?}):\n{text}");
     }
 }
-

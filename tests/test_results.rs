@@ -119,7 +119,11 @@ fn note_retry(outcome: &Result<Reply, StockError>, attempt: u32, delay: Duration
 }
 
 fn note_value_retry(value: &Option<u32>, attempt: u32, delay: Duration) {
-    RETRIED.with(|retried| retried.borrow_mut().push((format!("{value:?}"), attempt, delay)));
+    RETRIED.with(|retried| {
+        retried
+            .borrow_mut()
+            .push((format!("{value:?}"), attempt, delay))
+    });
 }
 
 fn take_retries() -> Vec<(String, u32, Duration)> {
@@ -165,7 +169,12 @@ async fn on_retry_is_called_before_every_sleep_values_included() {
     let _paused = pause_sync_time();
     let ms = Duration::from_millis;
     // Two errors and one failing value, then a success: three retries, three calls.
-    let script = [Err(StockError::Down), Ok(false), Err(StockError::Down), Ok(true)];
+    let script = [
+        Err(StockError::Down),
+        Ok(false),
+        Err(StockError::Down),
+        Ok(true),
+    ];
     let expected = vec![
         ("error Down".to_owned(), 1, ms(10)),
         ("value 2".to_owned(), 2, ms(10)),
@@ -182,7 +191,10 @@ async fn on_retry_is_called_before_every_sleep_values_included() {
     assert_eq!(find_noted(&calls), None);
     assert_eq!(
         take_retries(),
-        vec![("None".to_owned(), 1, ms(10)), ("None".to_owned(), 2, ms(10))]
+        vec![
+            ("None".to_owned(), 1, ms(10)),
+            ("None".to_owned(), 2, ms(10))
+        ]
     );
 }
 

@@ -16,7 +16,10 @@ fn no_expected_error_names_the_private_module() {
     let mut leaks = Vec::new();
     for entry in std::fs::read_dir("tests/ui").expect("tests/ui exists") {
         let path = entry.expect("a directory entry").path();
-        if path.extension().is_some_and(|extension| extension == "stderr") {
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "stderr")
+        {
             let text = std::fs::read_to_string(&path).expect("a readable .stderr");
             if text.contains("__private") {
                 leaks.push(path.display().to_string());

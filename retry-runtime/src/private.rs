@@ -165,7 +165,6 @@ pub fn judge_value<T: ?Sized, F: JudgesValue<T>>(value: &T, judge: F) -> bool {
     judge.judge(value)
 }
 
-
 /// A sync fn's body as a closure called once per attempt: `FnMut`, so a body that moves a
 /// by-value argument is reported at the move.
 #[inline]
@@ -293,7 +292,15 @@ pub fn failed_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite
     error: ErrorText<'_>,
     budget: Option<&BudgetSite>,
 ) -> Step {
-    let step = failed(site, &mut call.state, retryable, hint, error, budget, S::now);
+    let step = failed(
+        site,
+        &mut call.state,
+        retryable,
+        hint,
+        error,
+        budget,
+        S::now,
+    );
     call.state.call_flags |= match step {
         Step::Retry { .. } => crate::engine::CALL_SLEEPING,
         Step::Stop(_) => crate::engine::CALL_ENDED,

@@ -290,7 +290,12 @@ fn async_body(
         attempt_future
     };
     let run_attempt = run_attempt(names, plan, output, &sleeper, &attempt_future);
-    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _, _>), rejected);
+    let decide = decide(
+        names,
+        plan,
+        &quote!(failed_async::<#sleeper, _, _>),
+        rejected,
+    );
     let stopwatch = stopwatch(plan);
     let budget = budget_argument(plan);
     // A block of its own, so the site static is the first item of its scope after any
@@ -441,10 +446,14 @@ fn outcome_code(
     };
     // With `on_result`, a retry may follow a value, which has no error: the hook is given the
     // outcome being retried (`&R`). Without it, only errors are retried, and it gets the error.
-    let hook_with_outcome = plan.on_result.as_ref().and(plan.on_retry.as_ref()).map_or_else(
-        TokenStream::new,
-        |hook| quote_spanned!(hook.span()=> (#hook)(#outcome, #failed_attempt, #delay);),
-    );
+    let hook_with_outcome = plan
+        .on_result
+        .as_ref()
+        .and(plan.on_retry.as_ref())
+        .map_or_else(
+            TokenStream::new,
+            |hook| quote_spanned!(hook.span()=> (#hook)(#outcome, #failed_attempt, #delay);),
+        );
     if !plan.returns_result {
         let fails = value_fails(outcome);
         let hint = hint_of(outcome);
