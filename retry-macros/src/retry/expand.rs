@@ -416,13 +416,7 @@ fn outcome_code(
     outcome: &Ident,
 ) -> OutcomeCode {
     let krate = &plan.krate;
-    let Names {
-        value,
-        error,
-        failed_attempt,
-        delay,
-        ..
-    } = names;
+    let Names { value, error, .. } = names;
     let hint_of = |probed: &Ident| {
         quote! {{
             #[allow(unused_imports)]
@@ -444,16 +438,7 @@ fn outcome_code(
             }
         })
     };
-    // With `on_result`, a retry may follow a value, which has no error: the hook is given the
-    // outcome being retried (`&R`). Without it, only errors are retried, and it gets the error.
-    let hook_with_outcome = plan
-        .on_result
-        .as_ref()
-        .and(plan.on_retry.as_ref())
-        .map_or_else(
-            TokenStream::new,
-            |hook| quote_spanned!(hook.span()=> (#hook)(#outcome, #failed_attempt, #delay);),
-        );
+    let on_retry = on_retry_call(names, plan, outcome);
     if !plan.returns_result {
         let fails = value_fails(outcome);
         let hint = hint_of(outcome);
@@ -462,7 +447,7 @@ fn outcome_code(
             failed: quote!(if #fails { ::core::option::Option::Some(true) } else { ::core::option::Option::None }),
             hint,
             describe,
-            on_retry: hook_with_outcome,
+            on_retry,
         };
     }
     let selected = selects(plan.classifier.as_ref(), &quote!(#error));
@@ -485,18 +470,6 @@ fn outcome_code(
     let error_hint = hint_of(error);
     let value_describe = describe_of(value);
     let error_describe = describe_of(error);
-    let on_retry = match &plan.on_retry {
-        Some(_) if plan.on_result.is_some() => hook_with_outcome,
-        Some(hook) => {
-            let call = quote_spanned!(hook.span()=> (#hook)(#error, #failed_attempt, #delay););
-            quote! {
-                if let ::core::result::Result::Err(#error) = #outcome {
-                    #call
-                }
-            }
-        }
-        None => TokenStream::new(),
-    };
     OutcomeCode {
         failed: quote! {
             match #outcome {
@@ -517,6 +490,32 @@ fn outcome_code(
             }
         },
         on_retry,
+    }
+}
+
+/// `on_retry`'s call before a sleep, over `outcome` (a `&R`). With `on_result`, a retry may
+/// follow a value, which has no error: the hook is given the outcome being retried. Without it,
+/// only errors are retried, and it gets the error.
+fn on_retry_call(names: &Names, plan: &RetryPlan, outcome: &Ident) -> TokenStream {
+    let Names {
+        error,
+        failed_attempt,
+        delay,
+        ..
+    } = names;
+    match &plan.on_retry {
+        Some(hook) if plan.on_result.is_some() || !plan.returns_result => {
+            quote_spanned!(hook.span()=> (#hook)(#outcome, #failed_attempt, #delay);)
+        }
+        Some(hook) => {
+            let call = quote_spanned!(hook.span()=> (#hook)(#error, #failed_attempt, #delay););
+            quote! {
+                if let ::core::result::Result::Err(#error) = #outcome {
+                    #call
+                }
+            }
+        }
+        None => TokenStream::new(),
     }
 }
 
