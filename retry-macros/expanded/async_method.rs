@@ -9,7 +9,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                 )
                 .build_const(),
         );
-        let mut retry_state = ::retry_runtime::__private::start_async::<
+        let mut retry_state = ::retry_runtime::__private::start_async_call::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
             _,
@@ -27,7 +27,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                         retry_fake_return : Result < Bytes, StoreError > = loop {};
                         return retry_fake_return; } self.client.get(key). await }
                     ),
-                    ::retry_runtime::__private::attempt_limit::<
+                    ::retry_runtime::__private::call_attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,
                         _,
                         _,
@@ -47,7 +47,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
             };
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
-                    return ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::call_succeeded(
                         &__RETRY_RUNTIME_SITE,
                         &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
@@ -77,7 +77,7 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                                 .hint()
                         }
                     };
-                    let retry_step = ::retry_runtime::__private::failed_async::<
+                    let retry_step = ::retry_runtime::__private::call_failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
                         _,
                         _,

@@ -4,7 +4,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
             ::core::concat!(::core::module_path!(), "::", "fetch"),
             crate::policies::NETWORK,
         );
-        let mut retry_state = ::retry_runtime::__private::start_async::<
+        let mut retry_state = ::retry_runtime::__private::start_async_call::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithBudget,
             _,
@@ -20,7 +20,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                     retry_fake_return; } get(key). await }
                 );
                 match (
-                    ::retry_runtime::__private::attempt_limit::<
+                    ::retry_runtime::__private::call_attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,
                         _,
                         _,
@@ -63,7 +63,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
             };
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
-                    return ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::call_succeeded(
                         &__RETRY_RUNTIME_SITE,
                         &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
@@ -93,7 +93,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                                 .hint()
                         }
                     };
-                    let retry_step = ::retry_runtime::__private::failed_async::<
+                    let retry_step = ::retry_runtime::__private::call_failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
                         _,
                         _,

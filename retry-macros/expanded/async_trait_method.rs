@@ -23,7 +23,7 @@ where
                     .max_attempts(2u32)
                     .build_const(),
             );
-            let mut retry_state = ::retry_runtime::__private::start_async::<
+            let mut retry_state = ::retry_runtime::__private::start_async_call::<
                 ::retry_runtime::__private::DefaultSleeper,
                 ::retry_runtime::__private::InlineStopwatch,
                 _,
@@ -38,7 +38,7 @@ where
                     retry_fake_return; } let __ret : Result < String, Flaky > = { __self
                     .calls += 1; Ok(key.to_owned()) }; #[allow(unreachable_code)] __ret
                     }, retry_attempt => match
-                    (::retry_runtime::__private::attempt_limit:: <
+                    (::retry_runtime::__private::call_attempt_limit:: <
                     ::retry_runtime::__private::DefaultSleeper, _, _ > (&
                     __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
                     ::retry_runtime::__private:: { TimeoutFromError as _,
@@ -59,7 +59,7 @@ where
                 );
                 let retry_delay = match retry_outcome {
                     ::core::result::Result::Ok(retry_value) => {
-                        return ::retry_runtime::__private::succeeded(
+                        return ::retry_runtime::__private::call_succeeded(
                             &__RETRY_RUNTIME_SITE,
                             &mut retry_state,
                             ::core::result::Result::Ok(retry_value),
@@ -89,7 +89,7 @@ where
                                     .hint()
                             }
                         };
-                        let retry_step = ::retry_runtime::__private::failed_async::<
+                        let retry_step = ::retry_runtime::__private::call_failed_async::<
                             ::retry_runtime::__private::DefaultSleeper,
                             _,
                             _,

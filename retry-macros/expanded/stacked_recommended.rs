@@ -15,7 +15,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 .max_attempts(3u32)
                 .build_const(),
         );
-        let mut retry_state = ::retry_runtime::__private::start_async::<
+        let mut retry_state = ::retry_runtime::__private::start_async_call::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
             _,
@@ -90,7 +90,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 .load(::core::sync::atomic::Ordering::Relaxed) && true { breaker_permit
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }
                 breaker_outcome } }, retry_attempt => match
-                (::retry_runtime::__private::attempt_limit:: <
+                (::retry_runtime::__private::call_attempt_limit:: <
                 ::retry_runtime::__private::DefaultSleeper, _, _ > (&
                 __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
                 ::retry_runtime::__private:: { TimeoutFromError as _, TimeoutUnsupported
@@ -110,7 +110,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
             );
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
-                    return ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::call_succeeded(
                         &__RETRY_RUNTIME_SITE,
                         &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
@@ -143,7 +143,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                                 .hint()
                         }
                     };
-                    let retry_step = ::retry_runtime::__private::failed_async::<
+                    let retry_step = ::retry_runtime::__private::call_failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
                         _,
                         _,

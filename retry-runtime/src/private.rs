@@ -122,9 +122,23 @@ fn cancelled<W: Stopwatch>(state: &RetryState<W>, site: &RetrySite) {
     crate::events::cancelled(&site.source, started);
 }
 
-/// Before the first attempt of an async fn; a budgeted site deposits the call's share.
+/// Before the first attempt of an async call that is not a `#[retry]` fn (the tower layer); a
+/// budgeted site deposits the call's share.
 #[inline]
-pub fn start_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
+    site: &RetrySite,
+    budget: Option<&BudgetSite>,
+) -> RetryState<W> {
+    if let Some(budget) = budget {
+        budget.budget().deposit();
+    }
+    RetryState::start_with(site.effective_policy(), S::now)
+}
+
+/// Before the first attempt of an async `#[retry]` fn; a budgeted site deposits the call's
+/// share.
+#[inline]
+pub fn start_async_call<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: F,
     budget: Option<&BudgetSite>,
 ) -> AsyncCall<W, F> {
@@ -258,11 +272,22 @@ pub fn retry_sync<R, W: Stopwatch>(
     }
 }
 
-/// After an async attempt's success: hands the fn's result back. On a first-attempt success
-/// with no hook or metrics listening, that is all; otherwise the event goes out through a cold
-/// tail call that takes the result along, so the fast path keeps nothing alive across a call.
+/// After an `Ok` of a call started with [`start_async`]: hands the result back. On a
+/// first-attempt success with no hook or metrics listening, that is all; otherwise the event
+/// goes out through a cold tail call that takes the result along, so the fast path keeps
+/// nothing alive across a call.
 #[inline]
-pub fn succeeded<T, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value: T) -> T {
+    if state.attempt() > 1 || crate::events::listening() {
+        return report_success(site, state.attempt(), value);
+    }
+    value
+}
+
+/// After an async `#[retry]` fn's success: hands the fn's result back, as [`succeeded`], and
+/// marks the call ended (not cancelled when its future is dropped).
+#[inline]
+pub fn call_succeeded<T, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: &RetrySite,
     call: &mut AsyncCall<W, F>,
     value: T,
@@ -281,10 +306,26 @@ fn report_success<T>(site: &RetrySite, attempts: u32, value: T) -> T {
     value
 }
 
-/// After a failed attempt of an async fn: decide, and report the decision.
+/// After a failed attempt of a call started with [`start_async`]: decide, and report the
+/// decision.
 #[cold]
 #[inline(never)]
-pub fn failed_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+pub fn failed_async<S: AsyncSleeper, W: Stopwatch>(
+    site: &RetrySite,
+    state: &mut RetryState<W>,
+    retryable: bool,
+    hint: RetryHint,
+    error: ErrorText<'_>,
+    budget: Option<&BudgetSite>,
+) -> Step {
+    failed(site, state, retryable, hint, error, budget, S::now)
+}
+
+/// After a failed attempt of an async `#[retry]` fn: decide, report the decision, and note
+/// where the call stands (sleeping before the next attempt, or ended).
+#[cold]
+#[inline(never)]
+pub fn call_failed_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: &RetrySite,
     call: &mut AsyncCall<W, F>,
     retryable: bool,
@@ -337,7 +378,7 @@ pub fn attempt_span(site: &RetrySite, attempt: u32) -> tracing::Span {
 
 /// How long the next async attempt may run: the effective `attempt_timeout`, cut to what is
 /// left of `max_elapsed`.
-pub fn attempt_limit<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+pub fn call_attempt_limit<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: &RetrySite,
     call: &AsyncCall<W, F>,
 ) -> Option<Duration> {

@@ -293,7 +293,7 @@ fn async_body(
     let decide = decide(
         names,
         plan,
-        &quote!(failed_async::<#sleeper, _, _>),
+        &quote!(call_failed_async::<#sleeper, _, _>),
         rejected,
     );
     let stopwatch = stopwatch(plan);
@@ -302,7 +302,7 @@ fn async_body(
     // statements `#[async_trait]` put before the loop.
     quote! {{
         #site
-        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch, _>(|| &#site_name, #budget);
+        let mut #state = #krate::__private::start_async_call::<#sleeper, #stopwatch, _>(|| &#site_name, #budget);
         loop {
             let #outcome: #output = #run_attempt;
             let #delay = match #outcome {
@@ -340,7 +340,7 @@ fn run_attempt(
     let timeout = Ident::new("retry_timeout", Span::mixed_site());
     let convert = Ident::new("retry_convert", Span::mixed_site());
     let limit = quote! {
-        #krate::__private::attempt_limit::<#sleeper, _, _>(&#site_name, &#state)
+        #krate::__private::call_attempt_limit::<#sleeper, _, _>(&#site_name, &#state)
     };
     // An attempt under whatever `attempt_timeout` the effective policy has, when the error type
     // can carry an `AttemptTimeout`.
@@ -597,14 +597,14 @@ fn decide(
     if plan.on_result.is_none() && plan.returns_result {
         quote! {
             ::core::result::Result::Ok(#value) => {
-                return #krate::__private::succeeded(&#site, &mut #state, ::core::result::Result::Ok(#value));
+                return #krate::__private::call_succeeded(&#site, &mut #state, ::core::result::Result::Ok(#value));
             }
             #on_failure
         }
     } else {
         quote! {
             #outcome if { let #judged = &#outcome; #failed }.is_none() => {
-                return #krate::__private::succeeded(&#site, &mut #state, #outcome);
+                return #krate::__private::call_succeeded(&#site, &mut #state, #outcome);
             }
             #on_failure
         }
