@@ -305,3 +305,37 @@ async fn stats_count_every_attempt_once_cancelled_calls_included() {
     // The events say so: each dropped call, with the attempts it started.
     assert_eq!(*cancelled.lock().unwrap(), [1, 1, 2, 3]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_functional_retry_dropped_mid_way_is_reported_cancelled_with_its_attempts() {
+    let cancelled = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&cancelled);
+    let _hook = install_hook(move |event: &Event<'_>| {
+        if let Event::Cancelled { name, attempts } = *event
+            && name.contains("a_functional_retry_dropped_mid_way")
+        {
+            sink.lock().unwrap().push(attempts);
+        }
+    });
+    let policy = retry_runtime::RetryPolicy::builder()
+        .delay(Duration::from_millis(100))
+        .jitter(retry_runtime::Jitter::None)
+        .build()
+        .unwrap();
+    // Attempts fail at once: the first sleep ends at 100 ms, the second attempt hangs.
+    let tries = std::sync::atomic::AtomicU32::new(0);
+    let call = policy.retry_async(|| async {
+        if tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0 {
+            Err(Error::Busy)
+        } else {
+            std::future::pending::<Result<(), Error>>().await
+        }
+    });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(150), call)
+            .await
+            .is_err()
+    );
+    assert_eq!(tries.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert_eq!(*cancelled.lock().unwrap(), [2]);
+}
