@@ -147,13 +147,12 @@ impl RetryPolicy {
                 }
                 Err(error) => {
                     let hint = classify(&error);
-                    match decide::<E>(self, name, &mut state, hint, TokioSleeper::now) {
-                        Some(delay) => TokioSleeper::sleep(delay).await,
-                        None => {
-                            call.ended = true;
-                            return Err(error);
-                        }
-                    }
+                    let Some(delay) = decide::<E>(self, name, &mut state, hint, TokioSleeper::now)
+                    else {
+                        call.ended = true;
+                        return Err(error);
+                    };
+                    TokioSleeper::sleep(delay).await;
                 }
             }
         }
