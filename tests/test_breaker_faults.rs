@@ -137,6 +137,72 @@ async fn a_hung_probe_gives_its_slot_back_after_half_open_timeout() {
     hung.abort();
 }
 
+#[circuit_breaker(
+    name = "hung-probe-counted",
+    failure_threshold = 1,
+    open_for = "1s",
+    half_open_timeout = "5s"
+)]
+async fn probe_until(release: Option<std::sync::Arc<tokio::sync::Notify>>) -> Result<(), DbError> {
+    match release {
+        Some(release) => {
+            release.notified().await;
+            Ok(())
+        }
+        None => Err(DbError::Unavailable),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_probe_counts_as_failed_once_and_never_again_when_it_ends() {
+    for late_end in ["completes", "is dropped"] {
+        let before = breaker("hung-probe-counted")
+            .map(|handle| handle.counts())
+            .unwrap_or_default();
+        assert_eq!(probe_until(None).await, Err(DbError::Unavailable));
+        let handle = breaker("hung-probe-counted").unwrap();
+        assert_eq!(handle.state(), BreakerState::Open);
+        // Past the open period (which grows with each trip in a row).
+        tokio::time::advance(Duration::from_secs(10)).await;
+        let release = std::sync::Arc::new(tokio::sync::Notify::new());
+        let hung = tokio::spawn(probe_until(Some(release.clone())));
+        tokio::task::yield_now().await;
+        assert_eq!(handle.state(), BreakerState::HalfOpen);
+        // After half_open_timeout the next call finds the probe hung: it counts as failed, and
+        // the breaker opens again (the call itself is rejected).
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(probe_until(None).await.is_err());
+        assert_eq!(handle.state(), BreakerState::Open);
+        let counts = handle.counts();
+        let delta = |now: u64, then: u64| now - then;
+        assert_eq!(
+            (
+                delta(counts.failed, before.failed),
+                delta(counts.successful, before.successful),
+                delta(counts.cancelled, before.cancelled),
+                delta(counts.rejected, before.rejected),
+            ),
+            (2, 0, 0, 1),
+            "the first failure and the hung probe are failed, the last call rejected"
+        );
+        // The hung probe ends late: it was counted already, and changes nothing.
+        if late_end == "completes" {
+            release.notify_one();
+            assert_eq!(hung.await.unwrap(), Ok(()));
+        } else {
+            hung.abort();
+            assert!(hung.await.unwrap_err().is_cancelled());
+        }
+        let after = handle.counts();
+        assert_eq!(
+            after, counts,
+            "a hung probe that {late_end} is not counted again"
+        );
+        assert_eq!(handle.state(), BreakerState::Open);
+        handle.reset();
+    }
+}
+
 #[circuit_breaker(name = "panics-count", failure_threshold = 3)]
 fn panicky(panic: bool) -> Result<(), DbError> {
     assert!(!panic, "the body panicked");

@@ -1,5 +1,6 @@
-//! Retry budgets: a storm against a failing dependency issues at most (1 + share) x calls with a
-//! budget, and max_attempts x calls without one. Budgets are process-wide, so each test names
+//! Retry budgets: a storm against a failing dependency issues at most (1 + share) x calls plus
+//! the reserve a new budget starts with (and the trickle) with a budget, and max_attempts x
+//! calls without one. Budgets are process-wide, so each test names
 //! its own.
 
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use retry_runtime::testing::pause_sync_time;
-use retry_runtime::{BudgetConfig, budget, register_budget, retry};
+use retry_runtime::{BudgetConfig, RESERVE_WINDOW, budget, register_budget, retry};
 
 #[derive(Debug, PartialEq)]
 struct Down;
@@ -45,18 +46,28 @@ where
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_storm_with_a_budget_costs_at_most_one_plus_share_times_the_calls() {
-    // No minimum rate and a cap above what the storm can bank, so the bound is exact.
-    let config = BudgetConfig {
-        share: 0.2,
-        min_per_second: 0.0,
-        cap: 1000.0,
-    };
-    register_budget("storm", config).unwrap();
+async fn a_storm_with_the_default_budget_costs_at_most_1_2x_the_calls_plus_the_reserve() {
+    // The README's claim, on the defaults (`budget = "storm"` registers `BudgetConfig::DEFAULT`
+    // at its first call): at most (1 + share) x calls, plus the reserve a new budget starts
+    // with (min_per_second x RESERVE_WINDOW = 10 x 10 s = 100 retries, capped at `cap`), plus
+    // the trickle over the storm (10 per second).
+    let start = tokio::time::Instant::now();
     let with_budget = storm(budgeted).await;
+    let elapsed = start.elapsed();
     let without_budget = storm(unbudgeted).await;
-    println!("{CALLS} calls: {with_budget} attempts with the budget, {without_budget} without");
-    assert!(with_budget <= CALLS + CALLS / 5, "{with_budget} attempts");
+    let defaults = BudgetConfig::DEFAULT;
+    let reserve = (defaults.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(defaults.cap);
+    assert_eq!(reserve, 100.0);
+    let trickle = defaults.min_per_second * elapsed.as_secs_f64();
+    let bound = (f64::from(CALLS) * (1.0 + defaults.share) + reserve + trickle).floor();
+    println!(
+        "{CALLS} calls: {with_budget} attempts with the default budget (bound {bound}, storm \
+         {elapsed:?}), {without_budget} without"
+    );
+    assert!(
+        f64::from(with_budget) <= bound,
+        "{with_budget} attempts > {bound}"
+    );
     assert_eq!(without_budget, CALLS * MAX_ATTEMPTS);
     let counts = budget("storm").unwrap().counts();
     assert_eq!(counts.calls, u64::from(CALLS));
@@ -65,6 +76,33 @@ async fn a_storm_with_a_budget_costs_at_most_one_plus_share_times_the_calls() {
         counts.refused > 0,
         "the budget refused the rest: {counts:?}"
     );
+}
+
+#[retry(
+    max_attempts = 5,
+    delay = "1ms",
+    jitter = "none",
+    budget = "storm-share-only"
+)]
+async fn share_only(attempts: Arc<AtomicU32>) -> Result<(), Down> {
+    attempts.fetch_add(1, Ordering::Relaxed);
+    tokio::task::yield_now().await;
+    Err(Down)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_storm_without_reserve_or_trickle_costs_at_most_one_plus_share_times_the_calls() {
+    // No minimum rate (so no reserve) and a cap above what the storm can bank: the share alone.
+    let config = BudgetConfig {
+        share: 0.2,
+        min_per_second: 0.0,
+        cap: 1000.0,
+    };
+    register_budget("storm-share-only", config).unwrap();
+    let with_budget = storm(share_only).await;
+    assert!(with_budget <= CALLS + CALLS / 5, "{with_budget} attempts");
+    let counts = budget("storm-share-only").unwrap().counts();
+    assert_eq!(counts.retries, u64::from(with_budget - CALLS));
 }
 
 #[retry(max_attempts = 3, delay = "1ms", budget = "refusing")]

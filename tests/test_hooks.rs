@@ -237,3 +237,107 @@ fn stats_snapshot_per_site() {
     let breaker = stats.breaker("hooks-breaker").expect("registered");
     assert!(breaker.counts.successful >= 1);
 }
+
+/// Runs of the body of `cancellable`, by the test that runs it.
+static BODY_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Fails `fail_first` times (a 10 ms attempt each), then takes `last_ms` to succeed.
+#[retry(
+    name = "hooks-cancelled",
+    max_attempts = 5,
+    delay = "100ms",
+    jitter = "none"
+)]
+async fn cancellable(failures: &Mutex<u32>, fail_first: u32, last_ms: u64) -> Result<(), Error> {
+    BODY_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let failed = {
+        let mut failures = failures.lock().unwrap();
+        *failures += 1;
+        *failures <= fail_first
+    };
+    if failed {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        return Err(Error::Busy);
+    }
+    tokio::time::sleep(Duration::from_millis(last_ms)).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn stats_count_every_attempt_once_cancelled_calls_included() {
+    let stats = retry_runtime::stats::collect();
+    let cancelled = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&cancelled);
+    let _hook = install_hook(move |event: &Event<'_>| {
+        if let Event::Cancelled {
+            name: "hooks-cancelled",
+            attempts,
+        } = *event
+        {
+            sink.lock().unwrap().push(attempts);
+        }
+    });
+    // Each call fails twice (attempts end at 10 ms and 120 ms, sleeps of 100 ms and 200 ms),
+    // then its third attempt takes 1 s; callers give up during the first attempt, the first
+    // sleep, the second attempt, the third attempt, or never.
+    for (deadline_ms, ended) in [
+        (5, false),
+        (50, false),
+        (115, false),
+        (400, false),
+        (2000, true),
+    ] {
+        let failures = Mutex::new(0);
+        let call = tokio::time::timeout(
+            Duration::from_millis(deadline_ms),
+            cancellable(&failures, 2, 1000),
+        );
+        assert_eq!(call.await.is_ok(), ended, "deadline {deadline_ms} ms");
+    }
+    let runs = BODY_RUNS.load(std::sync::atomic::Ordering::Relaxed);
+    let site = stats.retry("hooks-cancelled");
+    // Attempts: 1 + 1 + 2 + 3 + 3 = 10, each counted once.
+    assert_eq!(runs, 10);
+    assert_eq!(site.attempts, runs, "{site:?}");
+    assert_eq!(
+        (site.calls, site.successes, site.failures, site.cancelled),
+        (5, 1, 0, 4),
+        "{site:?}"
+    );
+    // The events say so: each dropped call, with the attempts it started.
+    assert_eq!(*cancelled.lock().unwrap(), [1, 1, 2, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_functional_retry_dropped_mid_way_is_reported_cancelled_with_its_attempts() {
+    let cancelled = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&cancelled);
+    let _hook = install_hook(move |event: &Event<'_>| {
+        if let Event::Cancelled { name, attempts } = *event
+            && name.contains("a_functional_retry_dropped_mid_way")
+        {
+            sink.lock().unwrap().push(attempts);
+        }
+    });
+    let policy = retry_runtime::RetryPolicy::builder()
+        .delay(Duration::from_millis(100))
+        .jitter(retry_runtime::Jitter::None)
+        .build()
+        .unwrap();
+    // Attempts fail at once: the first sleep ends at 100 ms, the second attempt hangs.
+    let tries = std::sync::atomic::AtomicU32::new(0);
+    let call = policy.retry_async(|| async {
+        if tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0 {
+            Err(Error::Busy)
+        } else {
+            std::future::pending::<Result<(), Error>>().await
+        }
+    });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(150), call)
+            .await
+            .is_err()
+    );
+    assert_eq!(tries.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert_eq!(*cancelled.lock().unwrap(), [2]);
+}

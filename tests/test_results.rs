@@ -102,6 +102,102 @@ async fn async_errors_are_still_chosen_by_on_and_values_by_on_result() {
     assert_eq!(calls.get(), 2);
 }
 
+// `on_retry` is called before every sleep, a value's retry as much as an error's. With
+// `on_result` it is given the outcome being retried (`&Result<T, E>`, or `&T` for a fn that
+// returns values), since a failing value has no error.
+thread_local! {
+    static RETRIED: std::cell::RefCell<Vec<(String, u32, Duration)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn note_retry(outcome: &Result<Reply, StockError>, attempt: u32, delay: Duration) {
+    let what = match outcome {
+        Ok(reply) => format!("value {}", reply.stock),
+        Err(error) => format!("error {error:?}"),
+    };
+    RETRIED.with(|retried| retried.borrow_mut().push((what, attempt, delay)));
+}
+
+fn note_value_retry(value: &Option<u32>, attempt: u32, delay: Duration) {
+    RETRIED.with(|retried| {
+        retried
+            .borrow_mut()
+            .push((format!("{value:?}"), attempt, delay))
+    });
+}
+
+fn take_retries() -> Vec<(String, u32, Duration)> {
+    RETRIED.with(|retried| retried.take())
+}
+
+#[retry(max_attempts = 5, delay = "10ms", jitter = "none", backoff = "fixed", on = [Down], on_result = not_ready, on_retry = note_retry)]
+fn scripted(calls: &Cell<u32>, script: &[Result<bool, StockError>]) -> Result<Reply, StockError> {
+    calls.set(calls.get() + 1);
+    match &script[calls.get() as usize - 1] {
+        Ok(ready) => Ok(Reply {
+            ready: *ready,
+            stock: calls.get(),
+        }),
+        Err(_) => Err(StockError::Down),
+    }
+}
+
+#[retry(max_attempts = 5, delay = "10ms", jitter = "none", backoff = "fixed", on = [Down], on_result = not_ready, on_retry = note_retry)]
+async fn scripted_async(
+    calls: &Cell<u32>,
+    script: &[Result<bool, StockError>],
+) -> Result<Reply, StockError> {
+    tokio::task::yield_now().await;
+    calls.set(calls.get() + 1);
+    match &script[calls.get() as usize - 1] {
+        Ok(ready) => Ok(Reply {
+            ready: *ready,
+            stock: calls.get(),
+        }),
+        Err(_) => Err(StockError::Down),
+    }
+}
+
+#[retry(max_attempts = 3, delay = "10ms", jitter = "none", backoff = "fixed", on_result = Option::is_none, on_retry = note_value_retry)]
+fn find_noted(calls: &Cell<u32>) -> Option<u32> {
+    calls.set(calls.get() + 1);
+    None
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_retry_is_called_before_every_sleep_values_included() {
+    let _paused = pause_sync_time();
+    let ms = Duration::from_millis;
+    // Two errors and one failing value, then a success: three retries, three calls.
+    let script = [
+        Err(StockError::Down),
+        Ok(false),
+        Err(StockError::Down),
+        Ok(true),
+    ];
+    let expected = vec![
+        ("error Down".to_owned(), 1, ms(10)),
+        ("value 2".to_owned(), 2, ms(10)),
+        ("error Down".to_owned(), 3, ms(10)),
+    ];
+    let calls = Cell::new(0);
+    assert_eq!(scripted(&calls, &script).unwrap().stock, 4);
+    assert_eq!(take_retries(), expected, "sync");
+    let calls = Cell::new(0);
+    assert_eq!(scripted_async(&calls, &script).await.unwrap().stock, 4);
+    assert_eq!(take_retries(), expected, "async");
+    // A fn that returns values: called before each of its two sleeps, not after the last try.
+    let calls = Cell::new(0);
+    assert_eq!(find_noted(&calls), None);
+    assert_eq!(
+        take_retries(),
+        vec![
+            ("None".to_owned(), 1, ms(10)),
+            ("None".to_owned(), 2, ms(10))
+        ]
+    );
+}
+
 #[retry(max_attempts = 3, delay = "1ms", on_result = Option::is_none)]
 fn find(calls: &Cell<u32>, found_at: u32) -> Option<u32> {
     calls.set(calls.get() + 1);

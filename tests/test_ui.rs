@@ -8,3 +8,27 @@ fn ui() {
     cases.compile_fail("tests/ui/*.rs");
     cases.pass("tests/ui-pass/*.rs");
 }
+
+/// No expected error names the runtime's private module: a message that points the user at
+/// `retry_runtime::__private::...` tells them about code they never wrote.
+#[test]
+fn no_expected_error_names_the_private_module() {
+    let mut leaks = Vec::new();
+    for entry in std::fs::read_dir("tests/ui").expect("tests/ui exists") {
+        let path = entry.expect("a directory entry").path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "stderr")
+        {
+            let text = std::fs::read_to_string(&path).expect("a readable .stderr");
+            if text.contains("__private") {
+                leaks.push(path.display().to_string());
+            }
+        }
+    }
+    leaks.sort();
+    assert!(
+        leaks.is_empty(),
+        "these expected errors name the runtime's private module: {leaks:?}"
+    );
+}

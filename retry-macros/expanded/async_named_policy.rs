@@ -7,25 +7,27 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
         fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
             &__RETRY_RUNTIME_SITE
         }
-        let mut retry_state = ::retry_runtime::__private::start_async::<
+        let mut retry_state = ::retry_runtime::__private::start_async_call::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::WithBudget,
-        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+            _,
+        >(retry_site, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Bytes, StoreError> = {
                 let retry_attempt = ::core::pin::pin!(
                     ::retry_runtime::__private::in_attempt:: <
-                    ::retry_runtime::__private::DefaultSleeper, _, _, _ > (retry_site, &
-                    retry_state, async { #[allow(unknown_lints, unreachable_code,
+                    ::retry_runtime::__private::DefaultSleeper, _, _, _ > (& retry_state,
+                    async { #[allow(unknown_lints, unreachable_code,
                     clippy::diverging_sub_expression, clippy::empty_loop,
                     clippy::let_unit_value, clippy::let_with_type_underscore,
                     clippy::needless_return, clippy::unreachable)] if false { let
                     retry_fake_return : Result < Bytes, StoreError > = loop {}; return
-                    retry_fake_return; } get(key). await },)
+                    retry_fake_return; } get(key). await })
                 );
                 match (
-                    ::retry_runtime::__private::attempt_limit::<
+                    ::retry_runtime::__private::call_attempt_limit::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(&__RETRY_RUNTIME_SITE, &retry_state),
                     {
@@ -66,9 +68,9 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
             };
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
-                    return ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::call_succeeded(
                         &__RETRY_RUNTIME_SITE,
-                        &retry_state,
+                        &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
                     );
                 }
@@ -96,8 +98,9 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                                 .hint()
                         }
                     };
-                    let retry_step = ::retry_runtime::__private::failed_async::<
+                    let retry_step = ::retry_runtime::__private::call_failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(
                         &__RETRY_RUNTIME_SITE,
@@ -141,6 +144,7 @@ async fn fetch(key: &str) -> Result<Bytes, StoreError> {
                     )
                     .await;
             }
+            ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
         }
     }
 }

@@ -26,24 +26,25 @@ where
             fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
                 &__RETRY_RUNTIME_SITE
             }
-            let mut retry_state = ::retry_runtime::__private::start_async::<
+            let mut retry_state = ::retry_runtime::__private::start_async_call::<
                 ::retry_runtime::__private::DefaultSleeper,
                 ::retry_runtime::__private::InlineStopwatch,
-            >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+                _,
+            >(retry_site, ::core::option::Option::None);
             loop {
                 let retry_outcome: Result<String, Flaky> = ::retry_runtime::__private::overridable_attempt!(
                     ::retry_runtime::__private::in_attempt:: <
-                    ::retry_runtime::__private::DefaultSleeper, _, _, _ > (retry_site, &
-                    retry_state, async { #[allow(unknown_lints, unreachable_code,
+                    ::retry_runtime::__private::DefaultSleeper, _, _, _ > (& retry_state,
+                    async { #[allow(unknown_lints, unreachable_code,
                     clippy::diverging_sub_expression, clippy::empty_loop,
                     clippy::let_unit_value, clippy::let_with_type_underscore,
                     clippy::needless_return, clippy::unreachable)] if false { let
                     retry_fake_return : Result < String, Flaky > = loop {}; return
                     retry_fake_return; } let __ret : Result < String, Flaky > = { __self
                     .calls += 1; Ok(key.to_owned()) }; #[allow(unreachable_code)] __ret
-                    },), retry_attempt => match
-                    (::retry_runtime::__private::attempt_limit:: <
-                    ::retry_runtime::__private::DefaultSleeper, _ > (&
+                    }), retry_attempt => match
+                    (::retry_runtime::__private::call_attempt_limit:: <
+                    ::retry_runtime::__private::DefaultSleeper, _, _ > (&
                     __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
                     ::retry_runtime::__private:: { TimeoutFromError as _,
                     TimeoutUnsupported as _ }; (&&
@@ -63,9 +64,9 @@ where
                 );
                 let retry_delay = match retry_outcome {
                     ::core::result::Result::Ok(retry_value) => {
-                        return ::retry_runtime::__private::succeeded(
+                        return ::retry_runtime::__private::call_succeeded(
                             &__RETRY_RUNTIME_SITE,
-                            &retry_state,
+                            &mut retry_state,
                             ::core::result::Result::Ok(retry_value),
                         );
                     }
@@ -93,8 +94,9 @@ where
                                     .hint()
                             }
                         };
-                        let retry_step = ::retry_runtime::__private::failed_async::<
+                        let retry_step = ::retry_runtime::__private::call_failed_async::<
                             ::retry_runtime::__private::DefaultSleeper,
+                            _,
                             _,
                         >(
                             &__RETRY_RUNTIME_SITE,
@@ -140,6 +142,7 @@ where
                         )
                         .await;
                 }
+                ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
             }
         }
     })

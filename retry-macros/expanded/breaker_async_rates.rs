@@ -15,7 +15,11 @@ async fn charge(card: &Card) -> Result<Receipt, PaymentError> {
         let breaker_permit = match __CIRCUIT_BREAKER_SITE.breaker().try_acquire() {
             ::core::result::Result::Ok(breaker_permit) => breaker_permit,
             ::core::result::Result::Err(breaker_open) => {
-                return ::retry_runtime::__private::rejected(breaker_open);
+                return ::core::result::Result::Err(
+                    <_ as ::retry_runtime::__private::FromCircuitOpen>::convert(
+                        breaker_open,
+                    ),
+                );
             }
         };
         let breaker_outcome: Result<Receipt, PaymentError> = async {

@@ -9,7 +9,11 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
             ::core::option::Option::None => {
                 let bulkhead_full = __BULKHEAD_SITE.full();
                 {
-                    return ::retry_runtime::__private::bulkhead_rejected(bulkhead_full);
+                    return ::core::result::Result::Err(
+                        <_ as ::retry_runtime::__private::FromBulkheadFull>::convert(
+                            bulkhead_full,
+                        ),
+                    );
                 }
             }
         };

@@ -9,7 +9,11 @@ fn query(&self, sql: &str) -> Result<Rows, DbError> {
         {
             ::core::result::Result::Ok(_bulkhead_permit) => _bulkhead_permit,
             ::core::result::Result::Err(bulkhead_full) => {
-                return ::retry_runtime::__private::bulkhead_rejected(bulkhead_full);
+                return ::core::result::Result::Err(
+                    <_ as ::retry_runtime::__private::FromBulkheadFull>::convert(
+                        bulkhead_full,
+                    ),
+                );
             }
         };
         self.pool.run(sql)

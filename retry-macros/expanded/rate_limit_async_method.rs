@@ -19,7 +19,11 @@ async fn fetch(&mut self, path: &str) -> Result<Bytes, ApiError> {
                 }
             }
             ::core::result::Result::Err(rate_limited) => {
-                return ::retry_runtime::__private::rate_limit_rejected(rate_limited);
+                return ::core::result::Result::Err(
+                    <_ as ::retry_runtime::__private::FromRateLimited>::convert(
+                        rate_limited,
+                    ),
+                );
             }
         }
         self.client.get(path).await

@@ -12,8 +12,10 @@ fn fetch(path: &str) -> Result<Bytes, ApiError> {
                 my_reexport::retry_runtime::__private::Duration::from_nanos(0u64),
             )
         {
-            return my_reexport::retry_runtime::__private::rate_limit_rejected(
-                rate_limited,
+            return ::core::result::Result::Err(
+                <_ as my_reexport::retry_runtime::__private::FromRateLimited>::convert(
+                    rate_limited,
+                ),
             );
         }
         get(path)

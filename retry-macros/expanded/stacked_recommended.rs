@@ -18,15 +18,16 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
         fn retry_site() -> &'static ::retry_runtime::__private::RetrySite {
             &__RETRY_RUNTIME_SITE
         }
-        let mut retry_state = ::retry_runtime::__private::start_async::<
+        let mut retry_state = ::retry_runtime::__private::start_async_call::<
             ::retry_runtime::__private::DefaultSleeper,
             ::retry_runtime::__private::InlineStopwatch,
-        >(&__RETRY_RUNTIME_SITE, ::core::option::Option::None);
+            _,
+        >(retry_site, ::core::option::Option::None);
         loop {
             let retry_outcome: Result<Rows, DbError> = ::retry_runtime::__private::overridable_attempt!(
                 ::retry_runtime::__private::in_attempt:: <
-                ::retry_runtime::__private::DefaultSleeper, _, _, _ > (retry_site, &
-                retry_state, async { #[allow(unknown_lints, unreachable_code,
+                ::retry_runtime::__private::DefaultSleeper, _, _, _ > (& retry_state,
+                async { #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let
@@ -38,8 +39,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(breaker_permit) => breaker_permit,
                 ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
                 ::core::sync::atomic::Ordering::Relaxed); return
-                ::retry_runtime::__private::rejected(breaker_open); } }; let
-                breaker_outcome : Result < Rows, DbError > = async {
+                ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromCircuitOpen > ::convert(breaker_open)); }
+                }; let breaker_outcome : Result < Rows, DbError > = async {
                 #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
@@ -57,8 +59,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 __RATE_LIMIT_SITE.wait:: < ::retry_runtime::__private::DefaultSleeper >
                 (rate_limit_wait). await; } } ::core::result::Result::Err(rate_limited)
                 => { inner_rejected.store(true, ::core::sync::atomic::Ordering::Relaxed);
-                return ::retry_runtime::__private::rate_limit_rejected(rate_limited); } }
-                { static __BULKHEAD_SITE : ::retry_runtime::__private::BulkheadSite =
+                return ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromRateLimited > ::convert(rate_limited)); }
+                } { static __BULKHEAD_SITE : ::retry_runtime::__private::BulkheadSite =
                 ::retry_runtime::__private::BulkheadSite::new("db",
                 ::retry_runtime::__private::BulkheadConfig::new_const(10u32),); let
                 _bulkhead_permit = match __BULKHEAD_SITE.try_acquire() {
@@ -69,8 +72,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Ok(_bulkhead_permit) => _bulkhead_permit,
                 ::core::result::Result::Err(bulkhead_full) => { inner_rejected
                 .store(true, ::core::sync::atomic::Ordering::Relaxed); return
-                ::retry_runtime::__private::bulkhead_rejected(bulkhead_full); } } } }; {
-                static __HEDGE_SITE : ::retry_runtime::__private::HedgeSite =
+                ::core::result::Result::Err(< _ as
+                ::retry_runtime::__private::FromBulkheadFull > ::convert(bulkhead_full));
+                } } } }; { static __HEDGE_SITE : ::retry_runtime::__private::HedgeSite =
                 ::retry_runtime::__private::HedgeSite::new(::core::concat!(::core::module_path!(),
                 "::", "query"),
                 ::retry_runtime::__private::HedgeConfig::new_const(::retry_runtime::__private::HedgeDelay::Quantile
@@ -90,10 +94,10 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Err(breaker_error) => { if ! inner_rejected
                 .load(::core::sync::atomic::Ordering::Relaxed) && true { breaker_permit
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }
-                breaker_outcome } },), retry_attempt => match
-                (::retry_runtime::__private::attempt_limit:: <
-                ::retry_runtime::__private::DefaultSleeper, _ > (& __RETRY_RUNTIME_SITE,
-                & retry_state), { #[allow(unused_imports)] use
+                breaker_outcome } }), retry_attempt => match
+                (::retry_runtime::__private::call_attempt_limit:: <
+                ::retry_runtime::__private::DefaultSleeper, _, _ > (&
+                __RETRY_RUNTIME_SITE, & retry_state), { #[allow(unused_imports)] use
                 ::retry_runtime::__private:: { TimeoutFromError as _, TimeoutUnsupported
                 as _ }; (&& ::retry_runtime::__private::TimeoutProbe:: < Result < Rows,
                 DbError > > ::new()).converter() },) {
@@ -111,9 +115,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
             );
             let retry_delay = match retry_outcome {
                 ::core::result::Result::Ok(retry_value) => {
-                    return ::retry_runtime::__private::succeeded(
+                    return ::retry_runtime::__private::call_succeeded(
                         &__RETRY_RUNTIME_SITE,
-                        &retry_state,
+                        &mut retry_state,
                         ::core::result::Result::Ok(retry_value),
                     );
                 }
@@ -144,8 +148,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                                 .hint()
                         }
                     };
-                    let retry_step = ::retry_runtime::__private::failed_async::<
+                    let retry_step = ::retry_runtime::__private::call_failed_async::<
                         ::retry_runtime::__private::DefaultSleeper,
+                        _,
                         _,
                     >(
                         &__RETRY_RUNTIME_SITE,
@@ -189,6 +194,7 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                     )
                     .await;
             }
+            ::retry_runtime::__private::AsyncCall::slept(&mut retry_state);
         }
     }
 }

@@ -3,8 +3,8 @@
 //! without running its body. Without the key, such a call runs its body once.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
-use syn::{Ident, LitStr, Path, Type};
+use quote::quote;
+use syn::{Ident, LitStr, Path};
 
 use crate::errors::Errors;
 use crate::keys::Arg;
@@ -35,22 +35,23 @@ pub(crate) fn validate(
 }
 
 /// The check before the call: with the deadline in force spent, return the refusal (setting an
-/// outer attribute's `rejected` flag: a refusal says nothing of the dependency).
+/// outer attribute's `rejected` flag: a refusal says nothing of the dependency). A missing
+/// `From<DeadlineExceeded>` is reported at `span`, the key's value.
 pub(crate) fn refusal(
     krate: &Path,
     span: Span,
     name: &TokenStream,
-    output: &Type,
     rejected: Option<&Ident>,
 ) -> TokenStream {
-    let refused = crate::codegen::respanned(quote!(#krate::__private::deadline_refused), span);
-    let refused = quote_spanned!(span=> #refused::<#output>);
+    let refused = Ident::new("deadline_refused", Span::mixed_site());
+    let conversion = crate::codegen::converted_error(krate, "FromDeadlineExceeded", &refused, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     quote! {
         if #krate::__private::deadline_passed() {
             #mark_rejected
-            return #refused(#name);
+            let #refused = #krate::__private::DeadlineExceeded::new(#name);
+            return #conversion;
         }
     }
 }

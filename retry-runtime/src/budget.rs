@@ -13,7 +13,8 @@
 //! yet earned a thousandth of a token is carried over, never dropped.
 //!
 //! The defaults follow Finagle's `RetryBudget` (20% of calls, 10 retries per second): with them,
-//! a storm costs at most 1.2x the calls instead of `max_attempts` x. For comparison, gRPC's retry
+//! a storm costs at most 1.2x the calls, plus the reserve (10 x 10 s = 100 retries) and the
+//! trickle (10 retries per second), instead of `max_attempts` x. For comparison, gRPC's retry
 //! throttling refunds 0.1 token per success against 1 per failure and stops retrying below half
 //! of its 10 tokens; the AWS SDKs start from 500 tokens, spend 5 per retry (10 after a timeout)
 //! and refund 1 per success.

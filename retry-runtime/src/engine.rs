@@ -43,8 +43,12 @@ pub struct RetryState<W: Stopwatch = Option<Instant>> {
     /// The last delay slept, in seconds (decorrelated jitter grows from it); before the first
     /// retry it is the policy's `delay`, read then rather than at the start, so a call that
     /// succeeds at once never computes it. An `f32` rather than a `Duration` keeps the state at
-    /// 8 bytes inside every `#[retry]` future; its 24-bit mantissa keeps a delay to within a
-    /// few parts in a hundred million, far finer than any jitter draw.
+    /// 8 bytes inside every `#[retry]` future; its 24-bit mantissa keeps a delay to within a few
+    /// parts in a hundred million, far finer than any jitter draw.
+    ///
+    /// It also holds what an async call's drop needs to know, in bits a delay never uses: its
+    /// sign is set while the call sleeps between attempts (when `attempt` already names the
+    /// next one), and it is NaN once the call has ended (when no delay is read again).
     previous_delay_secs: f32,
     /// When the first attempt started, for `max_elapsed`.
     stopwatch: W,
@@ -124,6 +128,36 @@ impl<W: Stopwatch> RetryState<W> {
         }
     }
 
+    /// An async call now sleeps before its next attempt.
+    #[inline]
+    pub(crate) fn mark_sleeping(&mut self) {
+        self.previous_delay_secs = -self.previous_delay_secs.abs();
+    }
+
+    /// An async call's sleep is over: its next attempt runs.
+    #[inline]
+    pub(crate) fn mark_awake(&mut self) {
+        self.previous_delay_secs = self.previous_delay_secs.abs();
+    }
+
+    /// An async call returned, or is about to: dropping it now is not a cancellation.
+    #[inline]
+    pub(crate) fn mark_ended(&mut self) {
+        self.previous_delay_secs = f32::NAN;
+    }
+
+    /// Whether an async call sleeps before its next attempt.
+    #[inline]
+    pub(crate) fn is_sleeping(&self) -> bool {
+        !self.has_ended() && self.previous_delay_secs.is_sign_negative()
+    }
+
+    /// Whether an async call has ended.
+    #[inline]
+    pub(crate) fn has_ended(&self) -> bool {
+        self.previous_delay_secs.is_nan()
+    }
+
     /// The stopwatch the loop was started with.
     #[inline]
     pub(crate) fn stopwatch(&self) -> W {
@@ -201,7 +235,8 @@ impl<W: Stopwatch> RetryState<W> {
                 let previous = if self.attempt == 1 {
                     policy.delay()
                 } else {
-                    Duration::try_from_secs_f32(self.previous_delay_secs).unwrap_or(Duration::MAX)
+                    Duration::try_from_secs_f32(self.previous_delay_secs.abs())
+                        .unwrap_or(Duration::MAX)
                 };
                 (policy.delay_for(self.attempt - 1, previous, unit), false)
             }

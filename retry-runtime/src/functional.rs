@@ -131,20 +131,48 @@ impl RetryPolicy {
 
         let name = std::any::type_name_of_val(&operation);
         let mut state = RetryState::start(self, TokioSleeper::now);
+        // Reports the call as cancelled if this future is dropped before it returns.
+        let mut call = Unfinished {
+            name,
+            started: 0,
+            ended: false,
+        };
         loop {
+            call.started = state.attempt();
             match operation().await {
                 Ok(value) => {
+                    call.ended = true;
                     report_success(name, &state);
                     return Ok(value);
                 }
                 Err(error) => {
                     let hint = classify(&error);
-                    match decide::<E>(self, name, &mut state, hint, TokioSleeper::now) {
-                        Some(delay) => TokioSleeper::sleep(delay).await,
-                        None => return Err(error),
-                    }
+                    let Some(delay) = decide::<E>(self, name, &mut state, hint, TokioSleeper::now)
+                    else {
+                        call.ended = true;
+                        return Err(error);
+                    };
+                    TokioSleeper::sleep(delay).await;
                 }
             }
+        }
+    }
+}
+
+/// An async retry under way: dropped before it ended (its future dropped by the caller), it
+/// reports the call as [cancelled](crate::hooks::Event::Cancelled) with the attempts started.
+#[cfg(feature = "tokio")]
+struct Unfinished {
+    name: &'static str,
+    started: u32,
+    ended: bool,
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if !self.ended && !std::thread::panicking() {
+            events::cancelled(&Source::transient(self.name), self.started);
         }
     }
 }

@@ -51,8 +51,23 @@
 //! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
 //! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
-//! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);
-//! `redis` shares breakers and retry budgets across processes ([`fleet`]).
+// Links only to what the enabled features build, so `cargo doc` with any features resolves them.
+#![cfg_attr(
+    feature = "tower",
+    doc = "[`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);"
+)]
+#![cfg_attr(
+    not(feature = "tower"),
+    doc = "`tower::RetryLayer` and `tower::CircuitBreakerLayer`;"
+)]
+#![cfg_attr(
+    feature = "redis",
+    doc = "`redis` shares breakers and retry budgets across processes ([`fleet`])."
+)]
+#![cfg_attr(
+    not(feature = "redis"),
+    doc = "`redis` shares breakers and retry budgets across processes (`fleet`)."
+)]
 
 mod breaker;
 mod breaker_state;
@@ -94,6 +109,13 @@ pub mod tower;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+// The conversions a rejection or a timeout needs, and `on_result`'s judge, also at the root so that rustc names them by
+// their bare name in a missing-impl error (never by a path into `__private`).
+#[doc(hidden)]
+pub use __private::{
+    FromAttemptTimeout, FromBulkheadFull, FromCallTimeout, FromCircuitOpen, FromDeadlineExceeded,
+    FromRateLimited, JudgesValue, judge_value,
+};
 
 pub use breaker::clock::BreakerClock;
 pub use breaker::state::BreakerState;

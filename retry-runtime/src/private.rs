@@ -83,7 +83,49 @@ impl RetrySite {
 
 pub use crate::budget::BudgetSite;
 
-/// Before the first attempt of an async fn; a budgeted site deposits the call's share.
+/// An async call's loop state, which reports the call as [cancelled](crate::hooks::Event::Cancelled)
+/// if its future is dropped before the call ends (a success, or the loop stopping), so that
+/// the attempts it made are counted. `F` hands out the site: a closure that names the site's
+/// `static` and captures nothing, so the call's future holds nothing more than its state.
+pub struct AsyncCall<W: Stopwatch, F: Fn() -> &'static RetrySite> {
+    state: RetryState<W>,
+    site: F,
+}
+
+impl<W: Stopwatch, F: Fn() -> &'static RetrySite> AsyncCall<W, F> {
+    /// The attempt in progress, from 1.
+    #[inline]
+    pub fn attempt(&self) -> u32 {
+        self.state.attempt()
+    }
+
+    /// The sleep after a failed attempt is over (or was zero): the next attempt starts.
+    #[inline]
+    pub fn slept(call: &mut Self) {
+        call.state.mark_awake();
+    }
+}
+
+impl<W: Stopwatch, F: Fn() -> &'static RetrySite> Drop for AsyncCall<W, F> {
+    #[inline]
+    fn drop(&mut self) {
+        // A panic is neither a cancellation nor an outcome the loop saw: not reported.
+        if !self.state.has_ended() && !std::thread::panicking() {
+            cancelled(&self.state, (self.site)());
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn cancelled<W: Stopwatch>(state: &RetryState<W>, site: &RetrySite) {
+    let sleeping = state.is_sleeping();
+    let started = state.attempt() - u32::from(sleeping);
+    crate::events::cancelled(&site.source, started);
+}
+
+/// Before the first attempt of an async call that is not a `#[retry]` fn (the tower layer); a
+/// budgeted site deposits the call's share.
 #[inline]
 pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
     site: &RetrySite,
@@ -93,6 +135,22 @@ pub fn start_async<S: AsyncSleeper, W: Stopwatch>(
         budget.budget().deposit();
     }
     RetryState::start_with(site.effective_policy(), S::now)
+}
+
+/// Before the first attempt of an async `#[retry]` fn; a budgeted site deposits the call's
+/// share.
+#[inline]
+pub fn start_async_call<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+    site: F,
+    budget: Option<&BudgetSite>,
+) -> AsyncCall<W, F> {
+    if let Some(budget) = budget {
+        budget.budget().deposit();
+    }
+    AsyncCall {
+        state: RetryState::start_with(site().effective_policy(), S::now),
+        site,
+    }
 }
 
 pub use crate::failure::Failure;
@@ -115,7 +173,8 @@ impl<T: ?Sized, F: Fn(&T) -> bool> JudgesValue<T> for F {
     }
 }
 
-/// `on_result` applied to a value. Takes the fn by value, as the expansion writes its path.
+/// `on_result` applied to a value. Takes the fn by value, as the expansion writes its path; the
+/// value comes first, so a fn of the wrong type is reported as a mismatch of its signature.
 #[inline]
 #[allow(clippy::needless_pass_by_value)]
 pub fn judge_value<T: ?Sized, F: JudgesValue<T>>(value: &T, judge: F) -> bool {
@@ -150,58 +209,53 @@ pub fn enter_attempt<W: Stopwatch>(
 
 /// Runs an async `#[retry]` attempt in its context: each poll sees the attempt's number,
 /// `max_attempts`, and, with `max_elapsed`, the deadline the site sets for what it calls. It
-/// holds the attempt and borrows the loop's state; the site comes through a closure that
-/// captures nothing, so it adds one pointer to the call's future.
+/// holds the attempt and borrows the call's state (which hands out the site), so it adds one
+/// pointer to the call's future.
 #[inline]
-pub fn in_attempt<S, W, A, F>(
-    site: A,
-    state: &RetryState<W>,
-    attempt: F,
-) -> InAttempt<'_, S, W, A, F>
+pub fn in_attempt<S, W, F, A>(call: &AsyncCall<W, F>, attempt: A) -> InAttempt<'_, S, W, F, A>
 where
     S: AsyncSleeper,
     W: Stopwatch,
-    A: Fn() -> &'static RetrySite,
-    F: Future,
+    F: Fn() -> &'static RetrySite,
+    A: Future,
 {
     InAttempt {
         attempt,
-        state,
-        site,
+        call,
         sleeper: std::marker::PhantomData,
     }
 }
 
 pin_project_lite::pin_project! {
     /// An async attempt polled in its context; see [`in_attempt`].
-    pub struct InAttempt<'a, S, W: Stopwatch, A, F> {
+    pub struct InAttempt<'a, S, W: Stopwatch, F: Fn() -> &'static RetrySite, A> {
         #[pin]
-        attempt: F,
-        state: &'a RetryState<W>,
-        site: A,
+        attempt: A,
+        call: &'a AsyncCall<W, F>,
         sleeper: std::marker::PhantomData<fn() -> S>,
     }
 }
 
-impl<S, W, A, F> Future for InAttempt<'_, S, W, A, F>
+impl<S, W, F, A> Future for InAttempt<'_, S, W, F, A>
 where
     S: AsyncSleeper,
     W: Stopwatch,
-    A: Fn() -> &'static RetrySite,
-    F: Future,
+    F: Fn() -> &'static RetrySite,
+    A: Future,
 {
-    type Output = F::Output;
+    type Output = A::Output;
 
     #[inline]
     fn poll(
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<F::Output> {
+    ) -> std::task::Poll<A::Output> {
         let this = self.project();
+        let call = *this.call;
         let (attempt, deadline) = attempt_context(
-            (this.site)(),
-            &this.state.stopwatch(),
-            this.state.attempt(),
+            (call.site)(),
+            &call.state.stopwatch(),
+            call.state.attempt(),
             S::now,
         );
         let _scope = Scope::enter(attempt, deadline);
@@ -243,30 +297,23 @@ pub fn deadline_passed() -> bool {
     crate::context::deadline_passed()
 }
 
-/// The output of a call that `deadline = "refuse"` refuses: a `Result` whose error type
-/// implements `From<DeadlineExceeded>`.
+/// An error type a refusal of `deadline = "refuse"` converts into: any
+/// `E: From<DeadlineExceeded>`.
 #[diagnostic::on_unimplemented(
-    message = "`deadline = \"refuse\"` returns `Err(E::from(DeadlineExceeded))`, and `{Self}` cannot carry one",
-    label = "the error type needs `impl From<retry_runtime::DeadlineExceeded>`",
-    note = "add `impl From<retry_runtime::DeadlineExceeded> for E` to the fn's error type `E`, or remove `deadline = \"refuse\"`"
+    message = "`deadline = \"refuse\"` needs the fn's error type `{Self}` to implement `From<retry_runtime::DeadlineExceeded>`",
+    label = "a call refused past its deadline is returned as this error type",
+    note = "add `impl From<retry_runtime::DeadlineExceeded> for {Self}`, or remove `deadline = \"refuse\"`"
 )]
-pub trait DeadlineOutput {
-    /// The refusal as the fn's result.
-    fn refused(refusal: DeadlineExceeded) -> Self;
+pub trait FromDeadlineExceeded: Sized {
+    /// `E::from(refusal)`.
+    fn convert(refusal: DeadlineExceeded) -> Self;
 }
 
-impl<T, E: From<DeadlineExceeded>> DeadlineOutput for Result<T, E> {
+impl<E: From<DeadlineExceeded>> FromDeadlineExceeded for E {
     #[cold]
-    fn refused(refusal: DeadlineExceeded) -> Self {
-        Err(E::from(refusal))
+    fn convert(refusal: DeadlineExceeded) -> Self {
+        E::from(refusal)
     }
-}
-
-/// A call refused because the deadline in force has passed, as the fn's result.
-#[cold]
-#[inline(never)]
-pub fn deadline_refused<R: DeadlineOutput>(name: &'static str) -> R {
-    R::refused(DeadlineExceeded::new(name))
 }
 
 /// After a sync fn's first attempt succeeded: the whole success path of `#[retry]`. A budgeted
@@ -350,13 +397,29 @@ pub fn retry_sync<R, W: Stopwatch>(
     }
 }
 
-/// After an `Ok`: hands the fn's result back. On a first-attempt success with no hook or
-/// metrics listening, that is all; otherwise the event goes out through a cold tail call that
-/// takes the result along, so the fast path keeps nothing alive across a call.
+/// After an `Ok` of a call started with [`start_async`]: hands the result back. On a
+/// first-attempt success with no hook or metrics listening, that is all; otherwise the event
+/// goes out through a cold tail call that takes the result along, so the fast path keeps
+/// nothing alive across a call.
 #[inline]
 pub fn succeeded<T, W: Stopwatch>(site: &RetrySite, state: &RetryState<W>, value: T) -> T {
     if state.attempt() > 1 || crate::events::listening() {
         return report_success(site, state.attempt(), value);
+    }
+    value
+}
+
+/// After an async `#[retry]` fn's success: hands the fn's result back, as [`succeeded`], and
+/// marks the call ended (not cancelled when its future is dropped).
+#[inline]
+pub fn call_succeeded<T, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+    site: &RetrySite,
+    call: &mut AsyncCall<W, F>,
+    value: T,
+) -> T {
+    call.state.mark_ended();
+    if call.attempt() > 1 || crate::events::listening() {
+        return report_success(site, call.attempt(), value);
     }
     value
 }
@@ -368,7 +431,8 @@ fn report_success<T>(site: &RetrySite, attempts: u32, value: T) -> T {
     value
 }
 
-/// After an `Err` of an async fn: decide, and report the decision.
+/// After a failed attempt of a call started with [`start_async`]: decide, and report the
+/// decision.
 #[cold]
 #[inline(never)]
 pub fn failed_async<S: AsyncSleeper, W: Stopwatch>(
@@ -380,6 +444,34 @@ pub fn failed_async<S: AsyncSleeper, W: Stopwatch>(
     budget: Option<&BudgetSite>,
 ) -> Step {
     failed(site, state, retryable, hint, error, budget, S::now)
+}
+
+/// After a failed attempt of an async `#[retry]` fn: decide, report the decision, and note
+/// where the call stands (sleeping before the next attempt, or ended).
+#[cold]
+#[inline(never)]
+pub fn call_failed_async<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
+    site: &RetrySite,
+    call: &mut AsyncCall<W, F>,
+    retryable: bool,
+    hint: RetryHint,
+    error: ErrorText<'_>,
+    budget: Option<&BudgetSite>,
+) -> Step {
+    let step = failed(
+        site,
+        &mut call.state,
+        retryable,
+        hint,
+        error,
+        budget,
+        S::now,
+    );
+    match step {
+        Step::Retry { .. } => call.state.mark_sleeping(),
+        Step::Stop(_) => call.state.mark_ended(),
+    }
+    step
 }
 
 fn failed<W: Stopwatch>(
@@ -411,11 +503,11 @@ pub fn attempt_span(site: &RetrySite, attempt: u32) -> tracing::Span {
 
 /// How long the next async attempt may run: the effective `attempt_timeout`, cut to what is
 /// left of `max_elapsed`.
-pub fn attempt_limit<S: AsyncSleeper, W: Stopwatch>(
+pub fn call_attempt_limit<S: AsyncSleeper, W: Stopwatch, F: Fn() -> &'static RetrySite>(
     site: &RetrySite,
-    state: &RetryState<W>,
+    call: &AsyncCall<W, F>,
 ) -> Option<Duration> {
-    state.attempt_limit(site.effective_policy(), S::now)
+    call.state.attempt_limit(site.effective_policy(), S::now)
 }
 
 /// Runs an async attempt, pinned as `$pinned` under the `attempt_timeout` a config override may
@@ -582,53 +674,46 @@ pub fn timeout_unenforced(site: &RetrySite) {
     }
 }
 
-/// The output of an attempt that can report an [`AttemptTimeout`]: a `Result` whose error type
-/// implements `From<AttemptTimeout>`.
+/// An error type a timed-out attempt converts into: any `E: From<AttemptTimeout>`. The expansion
+/// writes `Err(<_ as FromAttemptTimeout>::convert(timeout))` spanned at `attempt_timeout`, so a
+/// missing impl is reported there with this message, and names nothing of this module.
 #[diagnostic::on_unimplemented(
-    message = "`attempt_timeout` needs the fn's error type to implement `From<retry_runtime::AttemptTimeout>`",
-    label = "a timed-out attempt cannot be returned as this `{Self}`",
-    note = "add `impl From<retry_runtime::AttemptTimeout> for YourError`, or remove `attempt_timeout`"
+    message = "`attempt_timeout` needs the fn's error type `{Self}` to implement `From<retry_runtime::AttemptTimeout>`",
+    label = "an attempt cut off by `attempt_timeout` is returned as the fn's error type `{Self}`",
+    note = "add `impl From<retry_runtime::AttemptTimeout> for {Self}`, or remove `attempt_timeout`"
 )]
-pub trait AttemptOutput {
-    /// The attempt's `Err(E::from(timeout))`.
-    fn timed_out(timeout: AttemptTimeout) -> Self;
+pub trait FromAttemptTimeout: Sized {
+    /// `E::from(timeout)`.
+    fn convert(timeout: AttemptTimeout) -> Self;
 }
 
-impl<T, E: From<AttemptTimeout>> AttemptOutput for Result<T, E> {
-    fn timed_out(timeout: AttemptTimeout) -> Self {
-        Err(E::from(timeout))
+impl<E: From<AttemptTimeout>> FromAttemptTimeout for E {
+    #[inline]
+    fn convert(timeout: AttemptTimeout) -> Self {
+        E::from(timeout)
     }
 }
 
-/// The output of a call that a breaker's `call_timeout` can cut off: a `Result` whose error type
-/// implements `From<CallTimeout>`.
+/// An error type a call cut off by a breaker's `call_timeout` converts into: any
+/// `E: From<CallTimeout>`, reported at `call_timeout` when missing.
 #[diagnostic::on_unimplemented(
-    message = "`call_timeout` needs the fn's error type to implement `From<retry_runtime::CallTimeout>`",
-    label = "a timed-out call cannot be returned as this `{Self}`",
-    note = "add `impl From<retry_runtime::CallTimeout> for YourError`, or remove `call_timeout`"
+    message = "`call_timeout` needs the fn's error type `{Self}` to implement `From<retry_runtime::CallTimeout>`",
+    label = "a call cut off by `call_timeout` is returned as the fn's error type `{Self}`",
+    note = "add `impl From<retry_runtime::CallTimeout> for {Self}`, or remove `call_timeout`"
 )]
-pub trait CallOutput {
-    /// The call's `Err(E::from(timeout))`.
-    fn timed_out(timeout: crate::CallTimeout) -> Self;
+pub trait FromCallTimeout: Sized {
+    /// `E::from(timeout)`.
+    fn convert(timeout: CallTimeout) -> Self;
 }
 
-impl<T, E: From<crate::CallTimeout>> CallOutput for Result<T, E> {
-    fn timed_out(timeout: crate::CallTimeout) -> Self {
-        Err(E::from(timeout))
+impl<E: From<CallTimeout>> FromCallTimeout for E {
+    #[inline]
+    fn convert(timeout: CallTimeout) -> Self {
+        E::from(timeout)
     }
-}
-
-/// A timed-out call as the fn's `Result`.
-pub fn call_timed_out<R: CallOutput>(timeout: crate::CallTimeout) -> R {
-    R::timed_out(timeout)
 }
 
 pub use crate::timeout::CallTimeout;
-
-/// A timed-out attempt as the fn's `Result`.
-pub fn attempt_timed_out<R: AttemptOutput>(timeout: AttemptTimeout) -> R {
-    R::timed_out(timeout)
-}
 
 pub use crate::breaker::config::BreakerConfig;
 pub use crate::breaker::{CircuitBreaker, CircuitOpen, Permit};
@@ -688,27 +773,23 @@ impl BreakerSite {
     }
 }
 
-/// The output of a call that a breaker can reject: a `Result` whose error type implements
-/// `From<CircuitOpen>`.
+/// An error type a breaker's rejection converts into: any `E: From<CircuitOpen>`, reported at
+/// the fn's error type when missing.
 #[diagnostic::on_unimplemented(
-    message = "`#[circuit_breaker]` needs the fn's error type to implement `From<retry_runtime::CircuitOpen>`",
-    label = "a rejected call cannot be returned as this `{Self}`",
-    note = "add `impl From<retry_runtime::CircuitOpen> for YourError`, or give a `fallback`"
+    message = "`#[circuit_breaker]` needs the fn's error type `{Self}` to implement `From<retry_runtime::CircuitOpen>`",
+    label = "a call the breaker rejects is returned as this error type",
+    note = "add `impl From<retry_runtime::CircuitOpen> for {Self}`, or give the breaker a `fallback` or `recover`"
 )]
-pub trait RejectionOutput {
-    /// The call's `Err(E::from(open))`.
-    fn rejected(open: CircuitOpen) -> Self;
+pub trait FromCircuitOpen: Sized {
+    /// `E::from(open)`.
+    fn convert(open: CircuitOpen) -> Self;
 }
 
-impl<T, E: From<CircuitOpen>> RejectionOutput for Result<T, E> {
-    fn rejected(open: CircuitOpen) -> Self {
-        Err(E::from(open))
+impl<E: From<CircuitOpen>> FromCircuitOpen for E {
+    #[inline]
+    fn convert(open: CircuitOpen) -> Self {
+        E::from(open)
     }
-}
-
-/// A rejection as the fn's `Result`.
-pub fn rejected<R: RejectionOutput>(open: CircuitOpen) -> R {
-    R::rejected(open)
 }
 
 pub use crate::bulkhead::site::BulkheadSite;
@@ -723,20 +804,16 @@ pub use crate::{BulkheadConfig, RateLimitConfig};
     label = "a call rejected by the bulkhead is returned as this error type",
     note = "add `impl From<retry_runtime::BulkheadFull> for {Self}`, which a rejected call is converted with"
 )]
-pub trait BulkheadRejection: Sized {
+pub trait FromBulkheadFull: Sized {
     /// `E::from(full)`.
-    fn from_full(full: BulkheadFull) -> Self;
+    fn convert(full: BulkheadFull) -> Self;
 }
 
-impl<E: From<BulkheadFull>> BulkheadRejection for E {
-    fn from_full(full: BulkheadFull) -> Self {
+impl<E: From<BulkheadFull>> FromBulkheadFull for E {
+    #[inline]
+    fn convert(full: BulkheadFull) -> Self {
         E::from(full)
     }
-}
-
-/// A bulkhead's rejection as the fn's `Result`.
-pub fn bulkhead_rejected<T, E: BulkheadRejection>(full: BulkheadFull) -> Result<T, E> {
-    Err(E::from_full(full))
 }
 
 /// An error type a rate limiter's rejection converts into: any `E: From<RateLimited>`.
@@ -745,20 +822,16 @@ pub fn bulkhead_rejected<T, E: BulkheadRejection>(full: BulkheadFull) -> Result<
     label = "a call rejected by the rate limiter is returned as this error type",
     note = "add `impl From<retry_runtime::RateLimited> for {Self}`, which a rejected call is converted with"
 )]
-pub trait RateLimitRejection: Sized {
+pub trait FromRateLimited: Sized {
     /// `E::from(limited)`.
-    fn from_limited(limited: RateLimited) -> Self;
+    fn convert(limited: RateLimited) -> Self;
 }
 
-impl<E: From<RateLimited>> RateLimitRejection for E {
-    fn from_limited(limited: RateLimited) -> Self {
+impl<E: From<RateLimited>> FromRateLimited for E {
+    #[inline]
+    fn convert(limited: RateLimited) -> Self {
         E::from(limited)
     }
-}
-
-/// A rate limiter's rejection as the fn's `Result`.
-pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Result<T, E> {
-    Err(E::from_limited(limited))
 }
 
 pub use crate::hedge::site::HedgeSite;

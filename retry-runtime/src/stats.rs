@@ -9,12 +9,15 @@ use crate::breaker::BreakerCounts;
 use crate::breaker_state::BreakerState;
 use crate::events::hooks::{Event, HookGuard, install_hook};
 
-/// What one retry site did while a [`Stats`] was collecting.
+/// What one retry site did while a [`Stats`] was collecting. Every call is counted once, in
+/// `successes`, `failures` or `cancelled`, and every attempt once, in `attempts`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryStats {
-    /// Calls that ended (with `Ok` or the last `Err`).
+    /// Calls made: `successes + failures + cancelled`.
     pub calls: u64,
-    /// Attempts made, first attempts included.
+    /// Attempts made, first attempts included, and those of cancelled calls (the one a drop
+    /// cut off included).
     pub attempts: u64,
     /// Retries scheduled.
     pub retries: u64,
@@ -22,6 +25,8 @@ pub struct RetryStats {
     pub successes: u64,
     /// Calls that ended with an error: exhausted, out of time, or not retryable.
     pub failures: u64,
+    /// Async calls dropped before they ended ([`Event::Cancelled`]): the caller went away.
+    pub cancelled: u64,
 }
 
 /// A breaker as it is now.
@@ -78,6 +83,12 @@ pub fn collect() -> Stats {
                 let site = sites.entry(name).or_default();
                 site.calls += 1;
                 site.failures += 1;
+                site.attempts += u64::from(attempts);
+            }
+            Event::Cancelled { name, attempts } => {
+                let site = sites.entry(name).or_default();
+                site.calls += 1;
+                site.cancelled += 1;
                 site.attempts += u64::from(attempts);
             }
             _ => {}

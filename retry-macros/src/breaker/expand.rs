@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use crate::breaker::validate::{BreakerPlan, ConfigPlan};
 use crate::classify::selects;
-use crate::codegen::fake_return;
+use crate::codegen::{converted_error, error_type_span, fake_return};
 use crate::settings::builder_calls;
 use crate::signature::FnShape;
 
@@ -38,9 +38,9 @@ pub(crate) fn wrap_body(
     );
     let krate = &plan.krate;
     let breaker_name = &plan.name;
-    let refuse = plan.refuse_past_deadline.map(|span| {
-        crate::deadline::refusal(krate, span, &quote!(#breaker_name), &shape.output, rejected)
-    });
+    let refuse = plan
+        .refuse_past_deadline
+        .map(|span| crate::deadline::refusal(krate, span, &quote!(#breaker_name), rejected));
     // A site that gives no settings uses the breaker as another site made it.
     let site_value = match &plan.named_config {
         Some(named) => quote!(#krate::__private::BreakerSite::new(#breaker_name, #named)),
@@ -64,7 +64,11 @@ pub(crate) fn wrap_body(
         (None, Some((fallback, arguments))) => {
             quote!(return (#fallback)(#(#arguments),*)#awaited;)
         }
-        (None, None) => quote!(return #krate::__private::rejected(#open);),
+        (None, None) => {
+            let rejection =
+                converted_error(krate, "FromCircuitOpen", &open, error_type_span(shape));
+            quote!(return #rejection;)
+        }
     };
     let timed_out = name("breaker_timed_out");
     let body = quote!(#fake_return #body);
@@ -168,9 +172,8 @@ fn call_timeout_code(
     let timeout = crate::codegen::duration_tokens(krate, timeout);
     let call_timeout =
         quote!(#krate::__private::CallTimeout { name: #breaker_name, timeout: #timeout });
-    let timeout_error = quote_spanned! {timeout_span=>
-        #krate::__private::call_timed_out(#call_timeout)
-    };
+    let timeout_value = Ident::new("breaker_call_timeout", Span::mixed_site());
+    let timeout_error = converted_error(krate, "FromCallTimeout", &timeout_value, timeout_span);
     let run = quote! {
         match #krate::__private::with_attempt_timeout::<#krate::__private::DefaultSleeper, _>(
             ::core::pin::pin!(async { #body }),
@@ -181,6 +184,7 @@ fn call_timeout_code(
             ::core::result::Result::Ok(#outcome) => #outcome,
             ::core::result::Result::Err(_) => {
                 #timed_out = true;
+                let #timeout_value = #call_timeout;
                 #timeout_error
             }
         }

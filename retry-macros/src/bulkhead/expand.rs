@@ -3,11 +3,11 @@
 //! its value or a `return`, a `?`, a panic, or the future dropped.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::Ident;
 
 use crate::bulkhead::validate::BulkheadPlan;
-use crate::codegen::{duration_tokens, error_type_span, respanned};
+use crate::codegen::{converted_error, duration_tokens, error_type_span};
 use crate::signature::FnShape;
 
 /// Wraps one body (the fn's, or an inner attribute's expansion of it) in the bulkhead.
@@ -31,18 +31,11 @@ pub(crate) fn wrap_body(
     let bulkhead_name = &plan.name;
     let max_concurrent = plan.max_concurrent;
     let max_wait = duration_tokens(krate, plan.max_wait);
-    let refuse = plan.refuse_past_deadline.map(|span| {
-        crate::deadline::refusal(
-            krate,
-            span,
-            &quote!(#bulkhead_name),
-            &shape.output,
-            rejected,
-        )
-    });
+    let refuse = plan
+        .refuse_past_deadline
+        .map(|span| crate::deadline::refusal(krate, span, &quote!(#bulkhead_name), rejected));
     let span = error_type_span(shape);
-    let rejection = respanned(quote!(#krate::__private::bulkhead_rejected), span);
-    let rejection = quote_spanned!(span=> #rejection(#full));
+    let rejection = converted_error(krate, "FromBulkheadFull", &full, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let reject = quote!({

@@ -2,10 +2,10 @@
 //! run the body in place.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::Ident;
 
-use crate::codegen::{duration_tokens, error_type_span, respanned};
+use crate::codegen::{converted_error, duration_tokens, error_type_span};
 use crate::rate_limit::validate::RateLimitPlan;
 use crate::signature::FnShape;
 
@@ -30,12 +30,11 @@ pub(crate) fn wrap_body(
     let limiter_name = &plan.name;
     let (per_second, burst) = (plan.per_second, plan.burst);
     let max_wait = duration_tokens(krate, plan.max_wait);
-    let refuse = plan.refuse_past_deadline.map(|span| {
-        crate::deadline::refusal(krate, span, &quote!(#limiter_name), &shape.output, rejected)
-    });
+    let refuse = plan
+        .refuse_past_deadline
+        .map(|span| crate::deadline::refusal(krate, span, &quote!(#limiter_name), rejected));
     let span = error_type_span(shape);
-    let rejection = respanned(quote!(#krate::__private::rate_limit_rejected), span);
-    let rejection = quote_spanned!(span=> #rejection(#limited));
+    let rejection = converted_error(krate, "FromRateLimited", &limited, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let reject = quote!({

@@ -173,7 +173,7 @@ fn sync_body(
     };
     let stopwatch_type = stopwatch(plan);
     let budget = budget_argument(plan);
-    let refuse = refuse_past_deadline(plan, names, output);
+    let refuse = refuse_past_deadline(plan, names);
     let body_closure = Ident::new("retry_body", Span::mixed_site());
     let stopwatch = Ident::new("retry_stopwatch", Span::mixed_site());
     let scope = Ident::new("retry_scope", Span::mixed_site());
@@ -301,19 +301,20 @@ fn async_body(
     };
     let site_fn = Ident::new("retry_site", Span::mixed_site());
     let attempt_future = quote! {
-        #krate::__private::in_attempt::<#sleeper, _, _, _>(
-            #site_fn,
-            &#state,
-            #attempt_future,
-        )
+        #krate::__private::in_attempt::<#sleeper, _, _, _>(&#state, #attempt_future)
     };
     let run_attempt = run_attempt(names, plan, output, &sleeper, &attempt_future);
-    let decide = decide(names, plan, &quote!(failed_async::<#sleeper, _>), rejected);
+    let decide = decide(
+        names,
+        plan,
+        &quote!(call_failed_async::<#sleeper, _, _>),
+        rejected,
+    );
     let stopwatch = stopwatch(plan);
     let budget = budget_argument(plan);
     // A block of its own, so the site static is the first item of its scope after any
     // statements `#[async_trait]` put before the loop.
-    let refuse = refuse_past_deadline(plan, names, output);
+    let refuse = refuse_past_deadline(plan, names);
     // A fn item, not a closure: zero-sized, and `Send` checks see no higher-ranked lifetime.
     quote! {{
         #site
@@ -321,7 +322,7 @@ fn async_body(
             &#site_name
         }
         #refuse
-        let mut #state = #krate::__private::start_async::<#sleeper, #stopwatch>(&#site_name, #budget);
+        let mut #state = #krate::__private::start_async_call::<#sleeper, #stopwatch, _>(#site_fn, #budget);
         loop {
             let #outcome: #output = #run_attempt;
             let #delay = match #outcome {
@@ -332,17 +333,17 @@ fn async_body(
             if !#krate::__private::Duration::is_zero(&{ #delay }) {
                 <#sleeper as #krate::__private::AsyncSleeper>::sleep(#delay).await;
             }
+            #krate::__private::AsyncCall::slept(&mut #state);
         }
     }}
 }
 
 /// With `deadline = "refuse"`: a call whose deadline has passed returns
 /// `Err(E::from(DeadlineExceeded))` at once, its body never run.
-fn refuse_past_deadline(plan: &RetryPlan, names: &Names, output: &Type) -> Option<TokenStream> {
+fn refuse_past_deadline(plan: &RetryPlan, names: &Names) -> Option<TokenStream> {
     let site = &names.site;
-    plan.refuse_past_deadline.map(|span| {
-        crate::deadline::refusal(&plan.krate, span, &quote!(#site.name()), output, None)
-    })
+    plan.refuse_past_deadline
+        .map(|span| crate::deadline::refusal(&plan.krate, span, &quote!(#site.name()), None))
 }
 
 /// One async attempt, under the effective policy's `attempt_timeout` where one can apply: always
@@ -367,7 +368,7 @@ fn run_attempt(
     let timeout = Ident::new("retry_timeout", Span::mixed_site());
     let convert = Ident::new("retry_convert", Span::mixed_site());
     let limit = quote! {
-        #krate::__private::attempt_limit::<#sleeper, _>(&#site_name, &#state)
+        #krate::__private::call_attempt_limit::<#sleeper, _, _>(&#site_name, &#state)
     };
     // An attempt under whatever `attempt_timeout` the effective policy has, when the error type
     // can carry an `AttemptTimeout`.
@@ -403,9 +404,12 @@ fn run_attempt(
             attempt_timeout_span,
             ..
         }) => {
-            let timed_out_into_error = quote_spanned! {*attempt_timeout_span=>
-                #krate::__private::attempt_timed_out(#timed_out)
-            };
+            let timed_out_into_error = crate::codegen::converted_error(
+                krate,
+                "FromAttemptTimeout",
+                &timed_out,
+                *attempt_timeout_span,
+            );
             quote! {
                 match #krate::__private::with_attempt_timeout::<#sleeper, _>(
                     ::core::pin::pin!(#attempt_future),
@@ -440,13 +444,7 @@ fn outcome_code(
     outcome: &Ident,
 ) -> OutcomeCode {
     let krate = &plan.krate;
-    let Names {
-        value,
-        error,
-        failed_attempt,
-        delay,
-        ..
-    } = names;
+    let Names { value, error, .. } = names;
     let hint_of = |probed: &Ident| {
         quote! {{
             #[allow(unused_imports)]
@@ -468,6 +466,7 @@ fn outcome_code(
             }
         })
     };
+    let on_retry = on_retry_call(names, plan, outcome);
     if !plan.returns_result {
         let fails = value_fails(outcome);
         let hint = hint_of(outcome);
@@ -476,7 +475,7 @@ fn outcome_code(
             failed: quote!(if #fails { ::core::option::Option::Some(true) } else { ::core::option::Option::None }),
             hint,
             describe,
-            on_retry: TokenStream::new(),
+            on_retry,
         };
     }
     let selected = selects(plan.classifier.as_ref(), &quote!(#error));
@@ -499,16 +498,6 @@ fn outcome_code(
     let error_hint = hint_of(error);
     let value_describe = describe_of(value);
     let error_describe = describe_of(error);
-    let on_retry = plan
-        .on_retry
-        .as_ref()
-        .map_or_else(TokenStream::new, |hook| {
-            quote! {
-                if let ::core::result::Result::Err(#error) = #outcome {
-                    (#hook)(#error, #failed_attempt, #delay);
-                }
-            }
-        });
     OutcomeCode {
         failed: quote! {
             match #outcome {
@@ -529,6 +518,32 @@ fn outcome_code(
             }
         },
         on_retry,
+    }
+}
+
+/// `on_retry`'s call before a sleep, over `outcome` (a `&R`). With `on_result`, a retry may
+/// follow a value, which has no error: the hook is given the outcome being retried. Without it,
+/// only errors are retried, and it gets the error.
+fn on_retry_call(names: &Names, plan: &RetryPlan, outcome: &Ident) -> TokenStream {
+    let Names {
+        error,
+        failed_attempt,
+        delay,
+        ..
+    } = names;
+    match &plan.on_retry {
+        Some(hook) if plan.on_result.is_some() || !plan.returns_result => {
+            quote_spanned!(hook.span()=> (#hook)(#outcome, #failed_attempt, #delay);)
+        }
+        Some(hook) => {
+            let call = quote_spanned!(hook.span()=> (#hook)(#error, #failed_attempt, #delay););
+            quote! {
+                if let ::core::result::Result::Err(#error) = #outcome {
+                    #call
+                }
+            }
+        }
+        None => TokenStream::new(),
     }
 }
 
@@ -610,14 +625,14 @@ fn decide(
     if plan.on_result.is_none() && plan.returns_result {
         quote! {
             ::core::result::Result::Ok(#value) => {
-                return #krate::__private::succeeded(&#site, &#state, ::core::result::Result::Ok(#value));
+                return #krate::__private::call_succeeded(&#site, &mut #state, ::core::result::Result::Ok(#value));
             }
             #on_failure
         }
     } else {
         quote! {
             #outcome if { let #judged = &#outcome; #failed }.is_none() => {
-                return #krate::__private::succeeded(&#site, &#state, #outcome);
+                return #krate::__private::call_succeeded(&#site, &mut #state, #outcome);
             }
             #on_failure
         }

@@ -162,10 +162,6 @@ fn reject_error_keys(args: &RetryArgs, errors: &mut Errors) {
         (args.on.as_ref().map(|arg| &arg.key), "selects errors"),
         (args.when.as_ref().map(|arg| &arg.key), "selects errors"),
         (
-            args.on_retry.as_ref().map(|arg| &arg.key),
-            "is called with the error",
-        ),
-        (
             args.recover.as_ref().map(|arg| &arg.key),
             "is called with the last error",
         ),

@@ -60,6 +60,10 @@ pub struct CircuitBreaker {
     /// No window and no `slow_call`: a closed-state success only counts itself.
     plain: bool,
     counters: counters::Counters,
+    /// One bit per half-open period (its epoch modulo 64) whose outstanding probes were counted
+    /// as failed when `half_open_timeout` ran out: such a probe that ends later is not counted
+    /// again. A period's bit is cleared when a new half-open period with that bit starts.
+    hung_periods: AtomicU64,
     opened: AtomicU64,
     recovered: AtomicU64,
     clock: ClockSource,
@@ -143,7 +147,8 @@ impl Error for CircuitOpen {}
 pub struct BreakerCounts {
     /// Calls that returned `Ok`.
     pub successful: u64,
-    /// Calls whose error counts as a failure.
+    /// Calls whose error counts as a failure, and half-open probes that hung past
+    /// `half_open_timeout` (counted when the breaker opens again, and not again when they end).
     pub failed: u64,
     /// Calls whose error `on` did not select: passed through, not counted against the breaker.
     pub ignored: u64,
@@ -239,6 +244,7 @@ impl CircuitBreaker {
             }),
             plain: !config.uses_window() && config.slow_call().is_none(),
             counters: counters::Counters::default(),
+            hung_periods: AtomicU64::new(0),
             opened: AtomicU64::new(0),
             recovered: AtomicU64::new(0),
             clock,
@@ -498,6 +504,9 @@ impl CircuitBreaker {
                     let probing = current.transition(BreakerState::HalfOpen).with_admitted(1);
                     match self.compare_exchange(current, probing) {
                         Ok(()) => {
+                            // A period 64 epochs back may have been hung: this one is not yet.
+                            self.hung_periods
+                                .fetch_and(!hung_bit(probing), Ordering::Relaxed);
                             self.after_transition(BreakerState::Open, probing);
                             return Ok(self.permit(probing));
                         }
@@ -507,15 +516,7 @@ impl CircuitBreaker {
                 BreakerState::HalfOpen => {
                     if current.admitted() >= self.config.half_open_calls() {
                         if self.probes_hung(current) {
-                            // The outstanding probes count as failed: open again.
-                            let open = current.transition(BreakerState::Open);
-                            match self.compare_exchange(current, open) {
-                                Ok(()) => {
-                                    self.after_transition(BreakerState::HalfOpen, open);
-                                    current = open;
-                                }
-                                Err(actual) => current = actual,
-                            }
+                            current = self.open_after_hung_probes(current);
                             continue;
                         }
                         return Err(self.reject(current, None));
@@ -543,6 +544,39 @@ impl CircuitBreaker {
         fence(Ordering::Acquire);
         // Acquire: a reader that finds the tag changed also sees the transition that changed it.
         (self.open_epoch.load(Ordering::Acquire) == expected).then_some(deadline)
+    }
+
+    /// The probes of the half-open period `current` hung past `half_open_timeout`: they count as
+    /// failed, now and once (marked in `hung_periods` before the transition, so one that ends
+    /// after it is never counted again), and the breaker opens again. Returns the word to look at
+    /// next: the open one, or whatever another thread made of `current`.
+    #[cold]
+    fn open_after_hung_probes(&self, current: Word) -> Word {
+        let bit = hung_bit(current);
+        self.hung_periods.fetch_or(bit, Ordering::AcqRel);
+        let open = current.transition(BreakerState::Open);
+        match self.compare_exchange(current, open) {
+            Ok(()) => {
+                // Outstanding: admitted and not settled (a success adds to `succeeded`; an
+                // ignored or cancelled probe gives its slot back; a failure ends the period).
+                let hung = current.admitted().saturating_sub(current.succeeded());
+                for _ in 0..hung {
+                    self.counters.add(Outcome::Failure, false);
+                    crate::events::breaker_call(
+                        &self.source,
+                        crate::events::BreakerOutcome::Failed,
+                        None,
+                    );
+                }
+                self.after_transition(BreakerState::HalfOpen, open);
+                open
+            }
+            Err(actual) => {
+                // Not ended by the timeout: its probes are counted when they end.
+                self.hung_periods.fetch_and(!bit, Ordering::AcqRel);
+                actual
+            }
+        }
     }
 
     /// A half-open breaker whose every probe permit has been out for `half_open_timeout`.
@@ -588,11 +622,7 @@ impl CircuitBreaker {
                     self.trip(admitted);
                 }
             }
-            BreakerState::HalfOpen => {
-                self.counters.add(outcome, slow);
-                crate::events::breaker_call(&self.source, outcome.reported(), None);
-                self.settle_probe(admitted, outcome, slow);
-            }
+            BreakerState::HalfOpen => self.settle_probe(admitted, outcome, slow),
         }
     }
 
@@ -645,12 +675,22 @@ impl CircuitBreaker {
         }
     }
 
+    /// Counts a probe's outcome and applies it to its half-open period: counted once the
+    /// period took it (and before the transition it makes is reported), or, when the period is
+    /// already over, unless it ended because this probe hung (it was counted as failed then).
     fn settle_probe(&self, admitted: Word, outcome: Outcome, slow: bool) {
+        let count = || {
+            self.counters.add(outcome, slow);
+            crate::events::breaker_call(&self.source, outcome.reported(), None);
+        };
         let failed =
             outcome == Outcome::Failure || (slow && self.config.slow_call_rate().is_some());
         let mut current = self.load();
         loop {
             if !current.same_period(admitted) {
+                if self.hung_periods.load(Ordering::Acquire) & hung_bit(admitted) == 0 {
+                    count();
+                }
                 return;
             }
             let next = match outcome {
@@ -669,6 +709,7 @@ impl CircuitBreaker {
             };
             match self.compare_exchange(current, next) {
                 Ok(()) => {
+                    count();
                     if next.kind() != BreakerState::HalfOpen {
                         self.after_transition(BreakerState::HalfOpen, next);
                     }
@@ -809,6 +850,11 @@ impl Drop for Permit<'_> {
         };
         self.breaker.settle(self.admitted, outcome, self.started);
     }
+}
+
+/// A half-open period's bit in `hung_periods`.
+fn hung_bit(half_open: Word) -> u64 {
+    1 << (half_open.epoch() % 64)
 }
 
 fn nanos(duration: Duration) -> u64 {

@@ -148,6 +148,12 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
                 );
             }
         }
+        Event::Cancelled { name, attempts } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            attempt = attempts,
+            "call dropped before it ended"
+        ),
         Event::CallRejected { name, state } => tracing::debug!(
             target: TRACING_TARGET,
             name,

@@ -765,6 +765,7 @@ fn uncached(event: &Event<'_>) {
         }
         Event::BreakerTransition { .. }
         | Event::AttemptFailed { .. }
+        | Event::Cancelled { .. }
         | Event::BulkheadFull { .. }
         | Event::RateLimited { .. }
         | Event::HedgeStarted { .. } => {}

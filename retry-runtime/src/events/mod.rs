@@ -111,6 +111,16 @@ pub enum Event<'a> {
         /// [`StopReason::NotRetryable`] or [`StopReason::Permanent`].
         reason: StopReason,
     },
+    /// An async call was dropped before it ended (its caller went away: a timeout around it,
+    /// a `select!` that took another branch, an aborted task), after starting `attempts`
+    /// attempts, the one it was running included. No `Succeeded`, `Exhausted` or
+    /// `NotRetryable` follows for that call.
+    Cancelled {
+        /// The retry site.
+        name: &'static str,
+        /// Attempts started, from 1 (an attempt cut off by the drop included).
+        attempts: u32,
+    },
     /// A breaker changed state (only on a change: a `reset()` of a closed breaker reports
     /// nothing).
     #[non_exhaustive]
@@ -412,6 +422,21 @@ pub(crate) fn stopped(source: &Source, attempts: u32, reason: StopReason, error:
         },
     };
     emit(source, &event);
+}
+
+/// An async call was dropped before it ended, after starting `attempts` attempts.
+#[cold]
+pub(crate) fn cancelled(source: &Source, attempts: u32) {
+    if unheard(tracing::Level::DEBUG) {
+        return;
+    }
+    emit(
+        source,
+        &Event::Cancelled {
+            name: source.name,
+            attempts,
+        },
+    );
 }
 
 /// A call returned `Ok` after `attempts` attempts. Free on a first-attempt success with nobody

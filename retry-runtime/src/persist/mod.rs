@@ -35,8 +35,9 @@
 //!   only asks the store's writer thread (`retry-runtime-persist`, one per file, started at the
 //!   first transition) for a save. The thread takes the snapshot when it writes, answers a burst
 //!   of transitions with one write, and writes one snapshot at a time, so an older snapshot
-//!   never replaces a newer one. [`flush`](BreakerStore::flush) waits for the saves asked so
-//!   far (for tests, and at shutdown: the thread does not keep the process alive).
+//!   never replaces a newer one. After [`flush`](BreakerStore::flush), every transition made
+//!   before it is in the file (for tests, and at shutdown: the thread does not keep the process
+//!   alive).
 //! - **Clamped**: open breakers are saved with the time they have left and restored open for
 //!   that long, but never longer than the breaker's `max_open_for`; a breaker that registers
 //!   after the restore takes its state at its first call, clamped by its own `max_open_for`.
@@ -285,16 +286,19 @@ impl BreakerStore {
         })
     }
 
-    /// Waits until every save asked of the writer thread before this call is written (saves
-    /// asked by transitions that happened before it), so that the file holds the state as it
-    /// was then or newer. Call it at shutdown (the writer thread does not keep the process
-    /// alive) and in tests before reading the file. It returns at once when nothing is pending,
-    /// and otherwise blocks until the disk has answered: in async code, call it from a blocking
-    /// task.
+    /// Makes the file hold every transition made before this call: waits for the saves asked
+    /// of the writer thread so far, then, if any save was asked since the previous flush,
+    /// snapshots and writes once more on the calling thread (a snapshot taken after the call,
+    /// so it misses no transition that happened before it, whichever snapshots the background
+    /// writes took). Call it at shutdown (the writer thread does not keep the process alive)
+    /// and in tests before reading the file. It returns at once when nothing was asked since
+    /// the previous flush, and otherwise blocks until the disk has answered: in async code,
+    /// call it from a blocking task.
     ///
     /// # Errors
-    /// The error of the latest background save when that save failed (so the file may be older
-    /// than the state); it stays until a later save succeeds.
+    /// The error of its own write, or, when it had nothing new to write, of the latest
+    /// background save when that save failed (so the file may be older than the state); it
+    /// stays until a later save succeeds.
     pub fn flush(&self) -> Result<(), PersistError> {
         self.writer.flush()
     }

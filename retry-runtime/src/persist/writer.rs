@@ -39,6 +39,8 @@ struct Queue {
     requested: u64,
     /// Requests answered by a finished write (or dropped because no thread could start).
     written: u64,
+    /// `requested` when the latest flush took its own snapshot.
+    flushed: u64,
     /// Whether the thread runs.
     running: bool,
     /// Live [`WriterHandle`]s.
@@ -123,8 +125,13 @@ impl WriterHandle {
         }
     }
 
-    /// Waits until every save requested before the call has been written; the error of the
-    /// latest background write, if it failed.
+    /// Waits until every save requested before the call has been written; then, if any save
+    /// was requested since the previous flush, snapshots and writes once more on this thread.
+    /// That last write is what makes a flush mean "every transition made before it is in the
+    /// file": its snapshot is taken after the call, so it holds every transition that happened
+    /// before it, whatever the background writes' snapshots caught. Returns at once when
+    /// nothing was requested since the previous flush; otherwise the outcome of its write, or
+    /// of the latest background write when there was nothing new to write.
     pub(super) fn flush(&self) -> Result<(), PersistError> {
         let writer = &self.writer;
         let mut queue = lock(&writer.queue);
@@ -135,10 +142,22 @@ impl WriterHandle {
                 .wait(queue)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        queue
-            .failure
-            .as_ref()
-            .map_or(Ok(()), |error| Err(error.duplicate()))
+        if queue.flushed == target {
+            return queue
+                .failure
+                .as_ref()
+                .map_or(Ok(()), |error| Err(error.duplicate()));
+        }
+        drop(queue);
+        // After any write under way, which then cannot replace this newer snapshot.
+        let outcome = writer.write_now();
+        let mut queue = lock(&writer.queue);
+        queue.flushed = queue.flushed.max(target);
+        if outcome.is_ok() {
+            // The file is current: an older background failure no longer describes it.
+            queue.failure = None;
+        }
+        outcome
     }
 }
 
@@ -221,8 +240,18 @@ mod tests {
             handle.request();
         }
         release.wait();
-        handle.flush().unwrap();
+        // The thread answers them all with one more write...
+        while {
+            let queue = lock(&handle.writer.queue);
+            queue.written < queue.requested
+        } {
+            std::thread::yield_now();
+        }
         assert_eq!(writes.load(Ordering::SeqCst), 2);
+        // ...and a flush writes a snapshot of its own, once.
+        handle.flush().unwrap();
+        handle.flush().unwrap();
+        assert_eq!(writes.load(Ordering::SeqCst), 3);
     }
 
     #[test]
