@@ -624,6 +624,38 @@ pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Re
     Err(E::from_limited(limited))
 }
 
+pub use crate::chaos::site::ChaosSite;
+pub use crate::chaos::{Chaos, InjectedFault};
+
+/// Whether any chaos point is configured: a `#[chaos]` site's whole cost until one is (one
+/// relaxed load).
+#[inline]
+pub fn chaos_armed() -> bool {
+    crate::chaos::registry::armed()
+}
+
+/// An error type an injected fault converts into: any `E: From<InjectedFault>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[chaos]` needs the fn's error type `{Self}` to implement `From<retry_runtime::InjectedFault>`",
+    label = "an injected fault is returned as this error type",
+    note = "add `impl From<retry_runtime::InjectedFault> for {Self}`, which an injected fault is converted with"
+)]
+pub trait ChaosFault: Sized {
+    /// `E::from(fault)`.
+    fn from_fault(fault: InjectedFault) -> Self;
+}
+
+impl<E: From<InjectedFault>> ChaosFault for E {
+    fn from_fault(fault: InjectedFault) -> Self {
+        E::from(fault)
+    }
+}
+
+/// An injected fault as the fn's `Result`.
+pub fn chaos_fault<T, E: ChaosFault>(fault: InjectedFault) -> Result<T, E> {
+    Err(E::from_fault(fault))
+}
+
 pub use crate::hedge::site::HedgeSite;
 pub use retry_settings::{HedgeConfig, HedgeDelay};
 

@@ -171,6 +171,37 @@ pub enum Event<'a> {
         /// Attempts started, the first included.
         attempts: u32,
     },
+    /// A `#[chaos]` site injected a fault or latency into a call.
+    #[non_exhaustive]
+    ChaosInjected {
+        /// The chaos point.
+        name: &'static str,
+        /// What was injected.
+        kind: ChaosKind,
+        /// The latency injected into the call (for a fault: the latency before it, zero when
+        /// none).
+        latency: Duration,
+    },
+}
+
+/// What a `#[chaos]` site injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChaosKind {
+    /// The call failed with an [`InjectedFault`](crate::InjectedFault), its body not run.
+    Fault,
+    /// The call waited for the configured latency before it ran.
+    Latency,
+}
+
+impl ChaosKind {
+    /// The `kind` label of `chaos_injections_total`: `"fault"` or `"latency"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ChaosKind::Fault => "fault",
+            ChaosKind::Latency => "latency",
+        }
+    }
 }
 
 /// Which attempt of a hedged call gave its result.
@@ -283,6 +314,16 @@ impl Source {
             log: log::Throttle::new(),
             #[cfg(feature = "metrics")]
             metrics: metrics::Handles::hedge(),
+        }
+    }
+
+    /// The source of a chaos point.
+    pub(crate) const fn chaos(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::chaos(),
         }
     }
 
@@ -564,6 +605,22 @@ pub(crate) fn hedge_call(source: &Source, outcome: HedgeOutcome, attempts: u32) 
             name: source.name,
             outcome,
             attempts,
+        },
+    );
+}
+
+/// A chaos point injected `kind` into a call; `latency` is the call's injected latency.
+#[cold]
+pub(crate) fn chaos_injected(source: &Source, kind: ChaosKind, latency: Duration) {
+    if unheard(tracing::Level::DEBUG) {
+        return;
+    }
+    emit(
+        source,
+        &Event::ChaosInjected {
+            name: source.name,
+            kind,
+            latency,
         },
     );
 }
