@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 use syn::parse::ParseStream;
-use syn::{LitStr, Path};
+use syn::{Ident, LitStr, Path};
 
 use crate::errors::Errors;
 use crate::keys::{Arg, parse_entries, parse_key, parse_string, set};
@@ -28,6 +28,16 @@ impl ChaosArgs {
     }
 
     fn parse_entry(&mut self, input: ParseStream) -> syn::Result<()> {
+        if let Ok(key) = input.fork().call(<Ident as syn::ext::IdentExt>::parse_any)
+            && retry_settings::CHAOS_KEYS.contains(&key.to_string().as_str())
+        {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "`{key}` is not a key of `#[chaos]`: what a site injects is configured by its name, so that it can be switched on without recompiling; set it at run time with `retry_runtime::chaos(\"NAME\").unwrap().configure(..)`, or in a `[chaos.NAME]` config section"
+                ),
+            ));
+        }
         let (key, name) = parse_key(input, CHAOS_KEYS)?;
         match name.as_str() {
             "name" => {
