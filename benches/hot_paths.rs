@@ -36,9 +36,10 @@ mod hot_fns;
 
 use hot_fns::{
     backon_async, backon_async_flaky, backon_async_flaky_no_sleep, backon_blocking,
-    backon_blocking_flaky, bare, bare_async, failsafe_call, failsafe_consecutive, flaky,
-    flaky_async, guarded, poll_once, recloser_call, retried, retried_async, retried_flaky,
-    retried_flaky_async, tokio_retry2_async, tokio_retry2_async_flaky,
+    backon_blocking_flaky, bare, bare_async, chaotic, chaotic_async, failsafe_call,
+    failsafe_consecutive, flaky, flaky_async, guarded, poll_once, recloser_call, retried,
+    retried_async, retried_flaky, retried_flaky_async, tokio_retry2_async,
+    tokio_retry2_async_flaky,
 };
 
 /// A group, named for what it measures; with feature `metrics` on (and no recorder installed
@@ -55,6 +56,9 @@ fn sync_success(c: &mut Criterion) {
     let mut group = group(c, "sync success");
     group.bench_function("bare fn", |b| b.iter(|| bare(black_box(1))));
     group.bench_function("#[retry]", |b| b.iter(|| retried(black_box(1))));
+    group.bench_function("#[chaos], no point configured", |b| {
+        b.iter(|| chaotic(black_box(1)));
+    });
     group.bench_function("backon blocking", |b| {
         b.iter(|| backon_blocking(black_box(1)));
     });
@@ -68,6 +72,9 @@ fn async_success(c: &mut Criterion) {
     });
     group.bench_function("#[retry]", |b| {
         b.iter(|| poll_once(retried_async(black_box(1))));
+    });
+    group.bench_function("#[chaos], no point configured", |b| {
+        b.iter(|| poll_once(chaotic_async(black_box(1))));
     });
     group.bench_function("backon", |b| {
         b.iter(|| poll_once(backon_async(black_box(1))));

@@ -4,7 +4,9 @@
 //!
 //! `cargo run --release --example hot_path_loop -- <path> <iterations>`; `list` prints the paths.
 //! The fns are `benches/shared/hot_fns.rs`', the ones `benches/hot_paths.rs` times: bodies that
-//! can fail at run time, in fns not inlined into the loop. With `--features metrics`, the paths
+//! can fail at run time, in fns not inlined into the loop. `chaos` and `chaos-async` run a
+//! `#[chaos]` site with no point configured; `chaos-armed` the same site while another point is
+//! configured. With `--features metrics`, the paths
 //! `retry-metrics` and `breaker-metrics` run with a Prometheus recorder installed.
 
 use std::cell::Cell;
@@ -61,6 +63,9 @@ const PATHS: &[&str] = &[
     "flaky-async-twice",
     "retry-async-once",
     "backon-async-once",
+    "chaos",
+    "chaos-async",
+    "chaos-armed",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
@@ -114,6 +119,17 @@ fn main() {
         "backon-async-once" => run(iterations, |_| {
             ready(poll_once(backon_async_flaky_no_sleep(black_box(calls))))
         }),
+        "chaos" => run(iterations, |i| value(hot_fns::chaotic(i))),
+        "chaos-async" => run(iterations, |i| ready(poll_once(hot_fns::chaotic_async(i)))),
+        "chaos-armed" => {
+            // Another point configured: the site looks its own (unconfigured) point up.
+            let nothing = retry_runtime::ChaosConfig::builder().build().unwrap();
+            retry_runtime::chaos("elsewhere")
+                .unwrap()
+                .configure(nothing);
+            let _ = hot_fns::chaotic(0);
+            run(iterations, |i| value(hot_fns::chaotic(i)))
+        }
         #[cfg(feature = "metrics")]
         "retry-metrics" => {
             hot_fns::install_prometheus_recorder();

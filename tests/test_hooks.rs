@@ -272,6 +272,7 @@ async fn stats_count_every_attempt_once_cancelled_calls_included() {
         if let Event::Cancelled {
             name: "hooks-cancelled",
             attempts,
+            ..
         } = *event
         {
             sink.lock().unwrap().push(attempts);
@@ -313,7 +314,7 @@ async fn a_functional_retry_dropped_mid_way_is_reported_cancelled_with_its_attem
     let cancelled = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&cancelled);
     let _hook = install_hook(move |event: &Event<'_>| {
-        if let Event::Cancelled { name, attempts } = *event
+        if let Event::Cancelled { name, attempts, .. } = *event
             && name.contains("a_functional_retry_dropped_mid_way")
         {
             sink.lock().unwrap().push(attempts);

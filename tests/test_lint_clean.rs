@@ -457,3 +457,98 @@ async fn strict_crate_hedges() {
     assert_eq!(replicas.search("abc").await, Ok(3));
     assert_eq!(replicas.stacked("ab").await, Ok(2));
 }
+
+/// `#[chaos]` alone and innermost in the recommended stack, sync and async.
+mod chaotic {
+    use retry_runtime::{
+        BulkheadFull, ChaosConfig, CircuitOpen, InjectedFault, RateLimited, bulkhead, chaos,
+        circuit_breaker, rate_limit, retry,
+    };
+
+    /// A strict user's error.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum StoreError {
+        /// Injected.
+        Injected,
+        /// Rejected.
+        Rejected,
+    }
+
+    impl From<InjectedFault> for StoreError {
+        fn from(_: InjectedFault) -> Self {
+            StoreError::Injected
+        }
+    }
+
+    impl From<CircuitOpen> for StoreError {
+        fn from(_: CircuitOpen) -> Self {
+            StoreError::Rejected
+        }
+    }
+
+    impl From<BulkheadFull> for StoreError {
+        fn from(_: BulkheadFull) -> Self {
+            StoreError::Rejected
+        }
+    }
+
+    impl From<RateLimited> for StoreError {
+        fn from(_: RateLimited) -> Self {
+            StoreError::Rejected
+        }
+    }
+
+    /// A store.
+    pub struct Store {
+        /// Reads so far.
+        pub reads: u32,
+    }
+
+    impl Store {
+        /// Every chaos key, sync.
+        ///
+        /// # Errors
+        /// An injected fault.
+        #[chaos(name = "strict-chaos", crate = retry_runtime)]
+        pub fn read(&self, key: &str) -> Result<String, StoreError> {
+            Ok(format!("{key}{}", self.reads))
+        }
+
+        /// Async, on `&mut self`.
+        ///
+        /// # Errors
+        /// An injected fault.
+        #[chaos(name = "strict-chaos-async")]
+        pub async fn read_async(&mut self) -> Result<u32, StoreError> {
+            tokio::task::yield_now().await;
+            self.reads += 1;
+            Ok(self.reads)
+        }
+
+        /// The recommended stack, chaos innermost.
+        ///
+        /// # Errors
+        /// The last error, or a rejection.
+        #[retry(max_attempts = 2, delay = "1ms")]
+        #[circuit_breaker(name = "strict-chaos-stack")]
+        #[rate_limit(name = "strict-chaos-stack", per_second = 100)]
+        #[bulkhead(name = "strict-chaos-stack")]
+        #[chaos(name = "strict-chaos-stack")]
+        pub async fn stacked(&mut self) -> Result<u32, StoreError> {
+            self.reads += 1;
+            Ok(self.reads)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn strict_crate_chaos() {
+        let _scope = retry_runtime::testing::scope();
+        let mut store = Store { reads: 0 };
+        assert_eq!(store.read("k"), Ok("k0".to_owned()));
+        assert_eq!(store.read_async().await, Ok(1));
+        assert_eq!(store.stacked().await, Ok(2));
+        let faults = ChaosConfig::builder().fault_rate(1.0).build().unwrap();
+        chaos("strict-chaos").unwrap().configure(faults);
+        assert_eq!(store.read("k"), Err(StoreError::Injected));
+    }
+}

@@ -21,7 +21,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use backon::{BlockingRetryable, ConstantBuilder, ExponentialBuilder, Retryable};
-use retry_runtime::{CircuitOpen, circuit_breaker, retry};
+use retry_runtime::{CircuitOpen, InjectedFault, chaos, circuit_breaker, retry};
 
 /// The error of every body.
 #[derive(Debug)]
@@ -29,6 +29,12 @@ pub struct Failed;
 
 impl From<CircuitOpen> for Failed {
     fn from(_: CircuitOpen) -> Self {
+        Failed
+    }
+}
+
+impl From<InjectedFault> for Failed {
+    fn from(_: InjectedFault) -> Self {
         Failed
     }
 }
@@ -72,6 +78,21 @@ pub fn bare(x: u64) -> Result<u64, Failed> {
 #[retry]
 #[inline(never)]
 pub fn retried(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
+
+/// The same body under `#[chaos]`: inert unless a chaos point is configured.
+#[chaos(name = "hot-chaos")]
+#[inline(never)]
+pub fn chaotic(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
+
+/// The same body under `#[chaos]`, async.
+#[chaos(name = "hot-chaos")]
+#[inline(never)]
+#[allow(clippy::unused_async)]
+pub async fn chaotic_async(x: u64) -> Result<u64, Failed> {
     body(x)
 }
 

@@ -1,4 +1,5 @@
-//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]` and `#[hedge]` attributes. Use them
+//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]`, `#[hedge]` and `#[chaos]`
+//! attributes. Use them
 //! through the `retry-runtime` crate, which re-exports them and holds everything the expansions
 //! call; its documentation describes every key.
 //!
@@ -12,6 +13,7 @@
 
 mod breaker;
 mod bulkhead;
+mod chaos;
 mod classify;
 mod codegen;
 mod deadline;
@@ -65,6 +67,13 @@ pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {
     stack::expand(Strategy::Hedge, args.into(), item.into()).into()
+}
+
+/// Injects faults and latency into the fn's calls once its name is configured. See
+/// `retry_runtime::chaos` for its keys and its configuration, with examples.
+#[proc_macro_attribute]
+pub fn chaos(args: TokenStream, item: TokenStream) -> TokenStream {
+    stack::expand(Strategy::Chaos, args.into(), item.into()).into()
 }
 
 /// `#[retry]`, and the attributes stacked under it.

@@ -92,6 +92,7 @@ pub(crate) enum AttributeKind {
     Bulkhead,
     RateLimit,
     Hedge,
+    Chaos,
 }
 
 impl AttributeKind {
@@ -105,6 +106,7 @@ impl AttributeKind {
                 "a rejected call is returned as an `Err`"
             }
             AttributeKind::Hedge => "only an `Err` can say that an attempt failed",
+            AttributeKind::Chaos => "an injected fault is returned as an `Err`",
         }
     }
 
@@ -114,7 +116,10 @@ impl AttributeKind {
             AttributeKind::Retry | AttributeKind::CircuitBreaker => {
                 ", or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
             }
-            AttributeKind::Bulkhead | AttributeKind::RateLimit | AttributeKind::Hedge => "",
+            AttributeKind::Bulkhead
+            | AttributeKind::RateLimit
+            | AttributeKind::Hedge
+            | AttributeKind::Chaos => "",
         }
     }
 
@@ -125,6 +130,7 @@ impl AttributeKind {
             AttributeKind::Bulkhead => "`#[bulkhead]`",
             AttributeKind::RateLimit => "`#[rate_limit]`",
             AttributeKind::Hedge => "`#[hedge]`",
+            AttributeKind::Chaos => "`#[chaos]`",
         }
     }
 }

@@ -331,3 +331,27 @@ fn hedge_on_an_async_method_with_on_and_budget() {
         },
     );
 }
+
+#[test]
+fn chaos_on_a_sync_method_and_an_async_fn() {
+    check_strategy(
+        "chaos_sync_method",
+        crate::stack::Strategy::Chaos,
+        quote!(name = "store"),
+        quote! {
+            fn get(&self, key: &str) -> Result<Value, StoreError> {
+                self.map.get(key)
+            }
+        },
+    );
+    check_strategy(
+        "chaos_async_fn",
+        crate::stack::Strategy::Chaos,
+        quote!(name = "store", crate = my_reexport::retry_runtime),
+        quote! {
+            async fn get(key: &str) -> Result<Value, StoreError> {
+                fetch(key).await
+            }
+        },
+    );
+}

@@ -1,14 +1,15 @@
 //! Attributes stacked on one fn, expanded together by the outermost one, in the order written
-//! (outermost first): `#[retry] #[circuit_breaker] #[rate_limit] #[bulkhead] fn ..` runs the
-//! retry loop around the breaker, the breaker around the rate limiter, the rate limiter around
-//! the bulkhead, and the bulkhead around the body. When rustc expands the outermost attribute
+//! (outermost first): `#[retry] #[circuit_breaker] #[rate_limit] #[bulkhead] #[chaos] fn ..`
+//! runs the retry loop around the breaker, the breaker around the rate limiter, the rate limiter
+//! around the bulkhead, the bulkhead around the chaos point, and that around the body. When rustc expands the outermost attribute
 //! the others are still on the fn: it takes them off, parses and validates each (all errors
 //! reported together), and wraps the body in each, innermost first.
 //!
 //! A call rejected by a strategy inside a `#[retry]` or a `#[circuit_breaker]` sets a flag they
 //! read: the retry returns the rejection at once, never retrying it, and the breaker counts it
 //! as ignored, since it says nothing of the dependency. The flag is an `AtomicBool`, so an async
-//! fn's future stays `Send`.
+//! fn's future stays `Send`. A fault `#[chaos]` injects is no rejection: it stands for the
+//! dependency's own, so it sets no flag and is retried and counted like one.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -18,6 +19,8 @@ use crate::breaker::args::BreakerArgs;
 use crate::breaker::validate::BreakerPlan;
 use crate::bulkhead::args::BulkheadArgs;
 use crate::bulkhead::validate::BulkheadPlan;
+use crate::chaos::args::ChaosArgs;
+use crate::chaos::validate::ChaosPlan;
 use crate::errors::Errors;
 use crate::hedge::args::HedgeArgs;
 use crate::hedge::validate::HedgePlan;
@@ -26,7 +29,7 @@ use crate::rate_limit::validate::RateLimitPlan;
 use crate::retry::args::RetryArgs;
 use crate::retry::validate::RetryPlan;
 use crate::signature::{self, AttributeKind, FnShape, RetryFn};
-use crate::{breaker, bulkhead, codegen, hedge, rate_limit, retry};
+use crate::{breaker, bulkhead, chaos, codegen, hedge, rate_limit, retry};
 
 /// One of the attributes that stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,15 +39,17 @@ pub(crate) enum Strategy {
     RateLimit,
     Bulkhead,
     Hedge,
+    Chaos,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 5] = [
+    const ALL: [Strategy; 6] = [
         Strategy::Retry,
         Strategy::CircuitBreaker,
         Strategy::RateLimit,
         Strategy::Bulkhead,
         Strategy::Hedge,
+        Strategy::Chaos,
     ];
 
     /// The attribute's name, the last segment of its path.
@@ -55,6 +60,7 @@ impl Strategy {
             Strategy::RateLimit => "rate_limit",
             Strategy::Bulkhead => "bulkhead",
             Strategy::Hedge => "hedge",
+            Strategy::Chaos => "chaos",
         }
     }
 
@@ -65,12 +71,14 @@ impl Strategy {
             Strategy::RateLimit => AttributeKind::RateLimit,
             Strategy::Bulkhead => AttributeKind::Bulkhead,
             Strategy::Hedge => AttributeKind::Hedge,
+            Strategy::Chaos => AttributeKind::Chaos,
         }
     }
 
-    /// Can reject a call without running what it wraps.
+    /// Can reject a call without running what it wraps. A chaos fault is not a rejection: it
+    /// stands for the real fault, to be retried and counted as one.
     fn rejects(self) -> bool {
-        !matches!(self, Strategy::Retry | Strategy::Hedge)
+        !matches!(self, Strategy::Retry | Strategy::Hedge | Strategy::Chaos)
     }
 
     /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored, a
@@ -89,6 +97,7 @@ enum Args {
     RateLimit(RateLimitArgs),
     Bulkhead(BulkheadArgs),
     Hedge(Box<HedgeArgs>),
+    Chaos(ChaosArgs),
 }
 
 impl Args {
@@ -99,6 +108,7 @@ impl Args {
             Strategy::RateLimit => Args::RateLimit(RateLimitArgs::parse(tokens, errors)),
             Strategy::Bulkhead => Args::Bulkhead(BulkheadArgs::parse(tokens, errors)),
             Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
+            Strategy::Chaos => Args::Chaos(ChaosArgs::parse(tokens, errors)),
         }
     }
 
@@ -109,6 +119,7 @@ impl Args {
             Args::RateLimit(_) => Strategy::RateLimit,
             Args::Bulkhead(_) => Strategy::Bulkhead,
             Args::Hedge(_) => Strategy::Hedge,
+            Args::Chaos(_) => Strategy::Chaos,
         }
     }
 
@@ -124,6 +135,7 @@ impl Args {
             Args::Bulkhead(args) => bulkhead::validate::validate(&args, errors).map(Plan::Bulkhead),
             Args::Hedge(args) => hedge::validate::validate(&args, function, shape, errors)
                 .map(|plan| Plan::Hedge(Box::new(plan))),
+            Args::Chaos(args) => chaos::validate::validate(&args, errors).map(Plan::Chaos),
         }
     }
 }
@@ -134,6 +146,7 @@ enum Plan {
     RateLimit(RateLimitPlan),
     Bulkhead(BulkheadPlan),
     Hedge(Box<HedgePlan>),
+    Chaos(ChaosPlan),
 }
 
 /// What wrapping one layer needs besides its plan.
@@ -155,6 +168,7 @@ impl Plan {
             Plan::RateLimit(_) => Strategy::RateLimit,
             Plan::Bulkhead(_) => Strategy::Bulkhead,
             Plan::Hedge(_) => Strategy::Hedge,
+            Plan::Chaos(_) => Strategy::Chaos,
         }
     }
 
@@ -182,6 +196,7 @@ impl Plan {
             Plan::Hedge(plan) => {
                 hedge::expand::wrap_body(plan, shape, fn_name, body, (rejected, inner_rejected))
             }
+            Plan::Chaos(plan) => chaos::expand::wrap_body(plan, shape, body, is_async),
         }
     }
 }
@@ -214,7 +229,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let judges_values = layers.iter().any(|layer| match layer {
         Args::Retry(args) => args.on_result.is_some(),
         Args::Breaker(args) => args.on_result.is_some(),
-        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) => false,
+        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) | Args::Chaos(_) => false,
     });
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
@@ -227,6 +242,13 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
+        ));
+        return with_original(errors, function, &stacked);
+    }
+    if !shape.returns_result && layers.iter().any(|layer| matches!(layer, Args::Chaos(_))) {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[chaos]` returns an injected fault as an `Err`, and this fn does not return a `Result`",
         ));
         return with_original(errors, function, &stacked);
     }
@@ -298,7 +320,7 @@ impl Stacked {
 }
 
 /// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`,
-/// `bulkhead` or `hedge`), in the order written.
+/// `bulkhead`, `hedge` or `chaos`), in the order written.
 fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {

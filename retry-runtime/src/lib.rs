@@ -42,6 +42,9 @@
 //!   the calls started per second, and [`hedge`](macro@hedge) starts another attempt beside a slow
 //!   one; each names a shared [`Bulkhead`], [`RateLimiter`] or [`Hedge`]. Stacked, they apply in
 //!   the order written.
+//! - [`chaos`](macro@chaos) injects faults and latency where the real ones happen, inert until
+//!   its name is configured (at run time through [`chaos`](fn@chaos), or from a config file or
+//!   the environment), to rehearse the other strategies.
 //! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
 //!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
@@ -73,6 +76,7 @@ mod breaker;
 mod breaker_state;
 mod budget;
 mod bulkhead;
+mod chaos;
 mod engine;
 mod events;
 mod failure;
@@ -114,7 +118,7 @@ pub mod __private;
 #[doc(hidden)]
 pub use __private::{
     FromAttemptTimeout, FromBulkheadFull, FromCallTimeout, FromCircuitOpen, FromDeadlineExceeded,
-    FromRateLimited, JudgesValue, judge_value,
+    FromInjectedFault, FromRateLimited, JudgesValue, judge_value,
 };
 
 pub use breaker::clock::BreakerClock;
@@ -126,10 +130,12 @@ pub use budget::{
 };
 pub use bulkhead::registry::{bulkhead, register_bulkhead};
 pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
+pub use chaos::registry::chaos;
+pub use chaos::{Chaos, ChaosCounts, InjectedFault};
 pub use context::DeadlineExceeded;
 pub use engine::{RetryState, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
-pub use events::{ErrorText, HedgeOutcome, Source, TRACING_TARGET};
+pub use events::{ChaosKind, ErrorText, HedgeOutcome, Source, TRACING_TARGET};
 pub use failure::Failure;
 pub use hedge::registry::{hedge, register_hedge};
 pub use hedge::{Hedge, HedgeCounts};
@@ -149,10 +155,10 @@ pub use timeout::{AttemptTimeout, CallTimeout};
 #[doc(inline)]
 pub use retry_settings::{
     Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, BulkheadConfig,
-    BulkheadConfigError, CustomBackoff, DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError,
-    HedgeDelay, Jitter, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER,
-    MAX_HEDGES, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig,
-    RateLimitConfigError,
+    BulkheadConfigError, ChaosConfig, ChaosConfigBuilder, ChaosConfigError, CustomBackoff,
+    DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, Jitter, MAX_BURST,
+    MAX_CHAOS_LATENCY, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER, MAX_HEDGES,
+    MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig, RateLimitConfigError,
 };
 
 #[cfg(feature = "macros")]
@@ -179,3 +185,8 @@ pub use retry_macros::rate_limit;
 #[doc(inline)]
 #[doc = include_str!("../docs/hedge.md")]
 pub use retry_macros::hedge;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/chaos.md")]
+pub use retry_macros::chaos;

@@ -834,6 +834,34 @@ impl<E: From<RateLimited>> FromRateLimited for E {
     }
 }
 
+pub use crate::chaos::site::ChaosSite;
+pub use crate::chaos::{Chaos, InjectedFault};
+
+/// Whether any chaos point is configured: a `#[chaos]` site's whole cost until one is (one
+/// relaxed load).
+#[inline]
+pub fn chaos_armed() -> bool {
+    crate::chaos::registry::armed()
+}
+
+/// An error type an injected fault converts into: any `E: From<InjectedFault>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[chaos]` needs the fn's error type `{Self}` to implement `From<retry_runtime::InjectedFault>`",
+    label = "an injected fault is returned as this error type",
+    note = "add `impl From<retry_runtime::InjectedFault> for {Self}`, which an injected fault is converted with"
+)]
+pub trait FromInjectedFault: Sized {
+    /// `E::from(fault)`.
+    fn convert(fault: InjectedFault) -> Self;
+}
+
+impl<E: From<InjectedFault>> FromInjectedFault for E {
+    #[inline]
+    fn convert(fault: InjectedFault) -> Self {
+        E::from(fault)
+    }
+}
+
 pub use crate::hedge::site::HedgeSite;
 pub use retry_settings::{HedgeConfig, HedgeDelay};
 

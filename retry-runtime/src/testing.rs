@@ -8,7 +8,8 @@ pub use crate::sleep::PausedTime;
 
 /// Gives this thread its own breakers and budgets until the guard is dropped: every
 /// `#[circuit_breaker(name = ...)]`, `#[retry(budget = ...)]`, [`breaker`](crate::breaker) and
-/// [`budget`](crate::budget) on this thread finds the scope's, created fresh on first use. Tests
+/// [`budget`](crate::budget) on this thread finds the scope's, created fresh on first use (and
+/// so do bulkheads, rate limiters, hedge sites and [`chaos`](crate::chaos()) points). Tests
 /// that run in parallel with the same names (each with its own paused clock) then never see each
 /// other's state. A scope belongs to its thread: use it in `#[test]` and in
 /// `#[tokio::test]`'s default current-thread runtime.
@@ -31,8 +32,10 @@ pub fn scope() -> NameScope {
 }
 
 /// Resets every breaker (to closed, failures forgotten), every retry budget (to its reserve,
-/// counts from zero), every rate limiter (to its whole burst) and every hedge site (counts and
-/// latencies forgotten) of this thread's scope: the process-wide ones outside a [`scope`].
+/// counts from zero), every rate limiter (to its whole burst), every hedge site (counts and
+/// latencies forgotten) and every chaos point (back to the installed config's settings, or
+/// unconfigured; counts from zero) of this thread's scope: the process-wide ones outside a
+/// [`scope`].
 ///
 /// ```
 /// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
@@ -54,6 +57,9 @@ pub fn reset_all() {
     }
     for hedge in crate::hedge::registry::hedges_snapshot() {
         hedge.reset();
+    }
+    for chaos in crate::chaos::registry::chaos_snapshot() {
+        chaos.reset();
     }
 }
 
@@ -80,8 +86,9 @@ pub fn pause_sync_time() -> PausedTime {
     PausedTime::start()
 }
 
-/// Re-seeds this thread's jitter generator, so the delays drawn after it on this thread are the
-/// same on every run.
+/// Re-seeds this thread's generator, so the jitter delays and the chaos injections (`#[chaos]`'s
+/// `fault_rate` and `latency_rate` draws) drawn after it on this thread are the same on every
+/// run.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;

@@ -18,6 +18,7 @@
 //!   with its [`Kind`], bounds, default, one line of documentation, an example, and the builder
 //!   method that sets it.
 //! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
+//! - [`ChaosConfig`]: what a `#[chaos]` site injects once configured, and [`CHAOS_KEYS`].
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -43,6 +44,7 @@
 mod backoff;
 mod breaker;
 mod bulkhead;
+mod chaos;
 pub mod duration;
 mod hedge;
 mod jitter;
@@ -57,6 +59,10 @@ pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
 };
 pub use bulkhead::{BulkheadConfig, BulkheadConfigBuilder, BulkheadConfigError, MAX_CONCURRENT};
+pub use chaos::{
+    CHAOS_KEYS, CHAOS_RATE_RULE, ChaosConfig, ChaosConfigBuilder, ChaosConfigError,
+    MAX_CHAOS_LATENCY,
+};
 pub use hedge::{
     DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, MAX_HEDGE_AFTER, MAX_HEDGES,
 };

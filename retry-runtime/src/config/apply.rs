@@ -7,13 +7,13 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use super::Overrides;
 use super::error::ConfigError;
 use super::keys::{
-    BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
-    RetryOverride,
+    BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride, HedgeOverride,
+    RateLimitOverride, RetryOverride,
 };
 use super::settings::{Name, Section, environment_form};
 use retry_settings::{
-    BREAKER_KEYS, BULKHEAD_KEYS, HedgeConfig, HedgeDelay, Key, RATE_LIMIT_KEYS, RETRY_KEYS,
-    RateLimitConfig, Value, find,
+    BREAKER_KEYS, BULKHEAD_KEYS, ChaosConfig, HedgeConfig, HedgeDelay, Key, RATE_LIMIT_KEYS,
+    RETRY_KEYS, RateLimitConfig, Value, find,
 };
 
 use crate::budget::BudgetConfig;
@@ -35,13 +35,23 @@ pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
     crate::bulkhead::registry::OVERRIDE.install(bulkhead_config);
     crate::rate_limit::registry::OVERRIDE.install(rate_limit_config);
     crate::hedge::registry::OVERRIDE.install(hedge_config);
+    crate::chaos::registry::OVERRIDE.install(chaos_config);
+    // A section that injects anything wakes every `#[chaos]` site up, to find its own.
+    let arms = overrides
+        .chaos
+        .values()
+        .any(|section| section.enabled != Some(false));
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",
             "",
             "overrides are already installed; install them once, at start-up",
         )
-    })
+    })?;
+    if arms {
+        crate::chaos::registry::arm();
+    }
+    Ok(())
 }
 
 /// Names in the installed overrides that no site, breaker, budget, bulkhead or rate limiter has
@@ -61,6 +71,7 @@ pub fn unmatched() -> Vec<String> {
         (Section::Bulkhead, overrides.bulkhead.keys().collect()),
         (Section::RateLimit, overrides.rate_limit.keys().collect()),
         (Section::Hedge, overrides.hedge.keys().collect()),
+        (Section::Chaos, overrides.chaos.keys().collect()),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {
@@ -296,6 +307,37 @@ pub(crate) fn hedge_config(name: &'static str, compiled: HedgeConfig) -> HedgeCo
         tracing::warn!(target: crate::TRACING_TARGET, name, reason = %error, "the configured hedge override does not fit this site; keeping the site's settings");
         compiled
     })
+}
+
+/// The settings a chaos point starts with: its `[chaos.NAME]` section, over
+/// [`ChaosConfig::DEFAULT`], or `compiled` (none) without one. Every value was checked when
+/// loaded, and no value depends on another, so the builder takes them.
+pub(crate) fn chaos_config(
+    name: &'static str,
+    compiled: Option<ChaosConfig>,
+) -> Option<ChaosConfig> {
+    let Some(found) = overrides_for(
+        Section::Chaos,
+        |overrides| &overrides.chaos,
+        name,
+        ChaosOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    let start = compiled.unwrap_or(ChaosConfig::DEFAULT).to_builder();
+    let builder = found
+        .fault_rate
+        .map_or(start, |rate| start.fault_rate(rate));
+    let builder = found
+        .latency
+        .map_or(builder, |latency| builder.latency(latency));
+    let builder = found
+        .latency_rate
+        .map_or(builder, |rate| builder.latency_rate(rate));
+    let builder = found
+        .enabled
+        .map_or(builder, |enabled| builder.enabled(enabled));
+    builder.build().map_or(compiled, Some)
 }
 
 /// The settings a budget is created with.

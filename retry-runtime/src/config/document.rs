@@ -76,8 +76,8 @@ impl<'de> Visitor<'de> for NodeSeed {
         f.write_str("tables of settings")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
-        Ok(Node::Value(Value::Other("a boolean")))
+    fn visit_bool<E>(self, value: bool) -> Result<Node, E> {
+        Ok(Node::Value(Value::Boolean(value)))
     }
 
     fn visit_i64<E>(self, value: i64) -> Result<Node, E> {

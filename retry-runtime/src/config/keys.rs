@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use retry_settings::{
     BACKOFF_NAMES, BREAKER_KEYS, BULKHEAD_KEYS, Backoff, BreakerConfigBuilder,
-    BulkheadConfigBuilder, HedgeDelay, JITTER_NAMES, Jitter, Key, MAX_HEDGES, RATE_LIMIT_KEYS,
-    RETRY_KEYS, RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
+    BulkheadConfigBuilder, CHAOS_RATE_RULE, HedgeDelay, JITTER_NAMES, Jitter, Key, MAX_HEDGES,
+    RATE_LIMIT_KEYS, RETRY_KEYS, RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
 };
 
 use super::error::ConfigError;
-use super::rules::{After, Choice, Count, CountOrSpan, Number, Span, UpToAnHour};
+use super::rules::{After, Choice, Count, CountOrSpan, Flag, Number, Span, UpToAnHour};
 use super::settings::Setting;
 use crate::budget::{MAX_TOKENS, MIN_SHARE};
 
@@ -168,12 +168,22 @@ overrides! {
     HedgeOverride in "hedge" {
         after: HedgeDelay = After,
         // Bounds a quantile `after`; whether the `after` in effect is one is checked by the site.
-        floor: Duration = UpToAnHour { key: "floor" },
+        floor: Duration = UpToAnHour { key: "floor", what: "a hedge waits" },
         max_hedges: u32 = Count {
             min: 1,
             max: MAX_HEDGES,
             below: None,
         },
+    }
+
+    /// `[chaos.name]`: what a chaos point injects, shared by every site that names it. A
+    /// section is the point's whole configuration: keys not given take `ChaosConfig::DEFAULT`'s
+    /// values.
+    ChaosOverride in "chaos" {
+        fault_rate: f64 = CHAOS_RATE,
+        latency: Duration = UpToAnHour { key: "latency", what: "injected latency lasts" },
+        latency_rate: f64 = CHAOS_RATE,
+        enabled: bool = Flag,
     }
 
     /// `[rate_limit.name]`: a rate limiter's settings, shared by every site that names it.
@@ -200,6 +210,13 @@ macro_rules! as_model_value {
 }
 
 as_model_value!(u32, f64, Duration, Backoff, Jitter);
+
+/// Chaos's `enabled` has no key table: the loader builds a `ChaosConfig` itself.
+impl AsModelValue for bool {
+    fn as_model_value(self) -> Option<Value> {
+        None
+    }
+}
 
 impl AsModelValue for Value {
     fn as_model_value(self) -> Option<Value> {
@@ -248,6 +265,16 @@ const fn rate_limit(name: &str) -> &'static Key<RateLimitConfigBuilder> {
 
 /// What is said of a rate out of its bounds.
 const RATE_RULE: &str = "a rate is above 0 and at most 1";
+
+/// A chaos rate: from 0 to 1, both included, as `ChaosConfigBuilder::build` checks.
+const CHAOS_RATE: Number = Number {
+    min: 0.0,
+    min_excluded: false,
+    max: 1.0,
+    or_zero: false,
+    below: CHAOS_RATE_RULE,
+    above: CHAOS_RATE_RULE,
+};
 
 /// Budgets keep their balance in an `i64` of thousandths of a token; the bounds are the budget's
 /// own ([`MIN_SHARE`], [`MAX_TOKENS`]), and a test below checks the numbers in the messages.
@@ -538,6 +565,43 @@ mod tests {
         assert!((MAX_TOKENS - limit).abs() < 1.0);
         assert!(SHARE_RULE.contains(&format!("{}", i64::MAX / TOKEN_SCALE)));
         assert!(TOKENS_RULE.contains(&format!("{}", i64::MAX / TOKEN_SCALE)));
+    }
+
+    #[test]
+    fn chaos_bounds_are_the_builders() {
+        use retry_settings::{CHAOS_KEYS, ChaosConfig, MAX_CHAOS_LATENCY};
+        let chaos = |key: &str, value: Value| ChaosOverride::read(&[setting(key, value)], "test");
+        assert_eq!(ChaosOverride::KEYS, CHAOS_KEYS);
+        for key in ["fault_rate", "latency_rate"] {
+            for (rate, valid) in [
+                (0.0, true),
+                (1.0, true),
+                (-0.01, false),
+                (1.0 + f64::EPSILON, false),
+                (f64::NAN, false),
+            ] {
+                assert_eq!(
+                    chaos(key, Value::Float(rate)).is_ok(),
+                    valid,
+                    "{key} = {rate}"
+                );
+                let builder = match key {
+                    "fault_rate" => ChaosConfig::builder().fault_rate(rate),
+                    _ => ChaosConfig::builder().latency_rate(rate),
+                };
+                assert_eq!(builder.build().is_ok(), valid, "{key} = {rate}");
+            }
+        }
+        let latency = |text: &str| chaos("latency", Value::Text(text.to_owned()));
+        assert!(latency("0s").is_ok() && latency("1h").is_ok());
+        assert!(latency("3600000000001ns").is_err());
+        let builder = |latency| ChaosConfig::builder().latency(latency).build();
+        assert!(builder(MAX_CHAOS_LATENCY).is_ok());
+        assert!(builder(MAX_CHAOS_LATENCY + Duration::from_nanos(1)).is_err());
+        let enabled = |value| chaos("enabled", value).map(|read| read.enabled);
+        assert_eq!(enabled(Value::Boolean(false)), Ok(Some(false)));
+        assert_eq!(enabled(Value::Text("TRUE".to_owned())), Ok(Some(true)));
+        assert!(enabled(Value::Integer(1)).is_err());
     }
 
     #[test]

@@ -23,6 +23,11 @@
 //! [hedge."search::query"]      # a hedge site, by its name (`name = ...`, or `module::fn`)
 //! after = "p99"
 //! max_hedges = 2
+//!
+//! [chaos.store]                # a chaos point, by name: what its `#[chaos]` sites inject
+//! fault_rate = 0.05
+//! latency = "200ms"
+//! latency_rate = 0.1
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -34,6 +39,14 @@
 //! `factor` alone changes the factor of an exponential backoff, a `backoff` alone the kind). Each
 //! site, breaker, budget, bulkhead, rate limiter and hedge applies its override when it first runs (or
 //! is registered by name), so [`install`] them at start-up, before the first call.
+//!
+//! A `[chaos.NAME]` section is different: a `#[chaos]` site has no compiled-in settings, and is
+//! inert until configured, so the section is the chaos point's whole configuration (keys not
+//! given take [`ChaosConfig::DEFAULT`](crate::ChaosConfig::DEFAULT)'s values: no faults, no
+//! latency, `latency_rate = 1`, `enabled = true`). The point takes it when it is first used; at
+//! run time, [`chaos`](crate::chaos())`(name)` can replace it (`configure`) or remove it
+//! (`clear`). `enabled = false` keeps a section in the file and injects nothing. Installed
+//! overrides cannot be replaced, so removing a section takes a restart (or `clear()`).
 //!
 //! A breaker's `window` is a count of calls (`window = 20`) or a duration (`window = "10s"`):
 //! either replaces the site's window, whichever kind it was, and a `min_calls` that followed
@@ -79,6 +92,9 @@
 //! | `hedge` | `after` | a duration, `"0s"` to `"1h"`, or a quantile, `"p50"` to `"p99.9"` |
 //! | | `floor` | a duration, `"0s"` to `"1h"`; for a quantile `after` only (checked by the site) |
 //! | | `max_hedges` | 1 to [`MAX_HEDGES`](crate::MAX_HEDGES) (10) |
+//! | `chaos` | `fault_rate`, `latency_rate` | 0 to 1 (0.05: one call in 20) |
+//! | | `latency` | a duration, `"0s"` to `"1h"` ([`MAX_CHAOS_LATENCY`](crate::MAX_CHAOS_LATENCY)) |
+//! | | `enabled` | `true` or `false` (from the environment, `true` or `false` in any case) |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -88,7 +104,8 @@
 //! site's own settings (a `delay` above its `max_delay`, a `min_calls` above its `window`) is
 //! reported as a warning when the site first runs, and the site keeps its compiled-in settings.
 //! Environment variables name the sections the same way:
-//! `RETRY_RUNTIME__BULKHEAD__DB__MAX_CONCURRENT=5`, `RETRY_RUNTIME__RATE_LIMIT__API__BURST=10`.
+//! `RETRY_RUNTIME__BULKHEAD__DB__MAX_CONCURRENT=5`, `RETRY_RUNTIME__RATE_LIMIT__API__BURST=10`,
+//! `RETRY_RUNTIME__CHAOS__STORE__FAULT_RATE=0.05`.
 //! Nothing panics.
 
 use std::collections::BTreeMap;
@@ -109,8 +126,8 @@ pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 
 use keys::{
-    BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
-    RetryOverride,
+    BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride, HedgeOverride,
+    RateLimitOverride, RetryOverride,
 };
 use settings::{Group, Name, Section};
 
@@ -123,6 +140,7 @@ pub struct Overrides {
     bulkhead: BTreeMap<Name, BulkheadOverride>,
     rate_limit: BTreeMap<Name, RateLimitOverride>,
     hedge: BTreeMap<Name, HedgeOverride>,
+    chaos: BTreeMap<Name, ChaosOverride>,
 }
 
 impl Overrides {
@@ -281,6 +299,12 @@ impl Overrides {
                     HedgeOverride::read(&settings, origin)?,
                     HedgeOverride::merged_with,
                 ),
+                Section::Chaos => add(
+                    &mut overrides.chaos,
+                    name,
+                    ChaosOverride::read(&settings, origin)?,
+                    ChaosOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -294,6 +318,7 @@ impl Overrides {
             && self.bulkhead.is_empty()
             && self.rate_limit.is_empty()
             && self.hedge.is_empty()
+            && self.chaos.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -328,6 +353,9 @@ impl Overrides {
         for (name, found) in later.hedge {
             add(&mut self.hedge, name, found, HedgeOverride::merged_with);
         }
+        for (name, found) in later.chaos {
+            add(&mut self.chaos, name, found, ChaosOverride::merged_with);
+        }
         self
     }
 }
@@ -354,6 +382,7 @@ mod tests {
             .chain(super::BulkheadOverride::KEYS)
             .chain(super::RateLimitOverride::KEYS)
             .chain(super::HedgeOverride::KEYS)
+            .chain(super::ChaosOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

@@ -163,9 +163,11 @@ impl Rule for Span {
     }
 }
 
-/// A duration string of at most an hour (the hedge's `floor`).
+/// A duration string of at most an hour (the hedge's `floor`, chaos's `latency`).
 pub(super) struct UpToAnHour {
     pub(super) key: &'static str,
+    /// What lasts at most an hour: `a hedge waits`.
+    pub(super) what: &'static str,
 }
 
 impl Rule for UpToAnHour {
@@ -174,11 +176,28 @@ impl Rule for UpToAnHour {
     fn read(&self, value: &Value) -> Result<Duration, String> {
         match (Span { zero: true }).read(value)? {
             long if long > MAX_HEDGE_AFTER => Err(format!(
-                "{} is more than an hour; a hedge waits at most an hour (`{} = \"1h\"`)",
+                "{} is more than an hour; {} at most an hour (`{} = \"1h\"`)",
                 duration::describe(long),
+                self.what,
                 self.key
             )),
             duration => Ok(duration),
+        }
+    }
+}
+
+/// `true` or `false`; from the environment, the text `true` or `false` in any case.
+pub(super) struct Flag;
+
+impl Rule for Flag {
+    type Output = bool;
+
+    fn read(&self, value: &Value) -> Result<bool, String> {
+        match value {
+            Value::Boolean(flag) => Ok(*flag),
+            Value::Text(text) if text.eq_ignore_ascii_case("true") => Ok(true),
+            Value::Text(text) if text.eq_ignore_ascii_case("false") => Ok(false),
+            other => Err(format!("expected true or false, found {}", describe(other))),
         }
     }
 }
@@ -298,6 +317,7 @@ fn describe(value: &Value) -> String {
         Value::Integer(integer) => format!("the number {integer}"),
         Value::Float(float) => format!("the number {}", show_number(*float)),
         Value::Text(text) => format!("the string {}", quote(text)),
+        Value::Boolean(_) => "a boolean".to_owned(),
         Value::Other(kind) => (*kind).to_owned(),
     }
 }

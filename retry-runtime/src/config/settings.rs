@@ -11,7 +11,8 @@ pub(super) enum Value {
     Integer(i128),
     Float(f64),
     Text(String),
-    /// Anything else, described for messages (`"a boolean"`).
+    Boolean(bool),
+    /// Anything else, described for messages (`"an array"`).
     Other(&'static str),
 }
 
@@ -24,6 +25,7 @@ pub(super) enum Section {
     Bulkhead,
     RateLimit,
     Hedge,
+    Chaos,
 }
 
 impl Section {
@@ -36,6 +38,7 @@ impl Section {
             Section::Bulkhead,
             Section::RateLimit,
             Section::Hedge,
+            Section::Chaos,
         ]
         .into_iter()
         .find(|section| section.name() == name)
@@ -50,6 +53,7 @@ impl Section {
             Section::Bulkhead => "bulkhead",
             Section::RateLimit => "rate_limit",
             Section::Hedge => "hedge",
+            Section::Chaos => "chaos",
         }
     }
 
@@ -57,7 +61,7 @@ impl Section {
         ConfigError::new(
             origin,
             key,
-            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit` and `hedge`",
+            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge` and `chaos`",
         )
     }
 }

@@ -5,7 +5,7 @@
 //! Levels: a scheduled retry is `DEBUG`, a success after retries `INFO`, a loop that gave up
 //! `WARN`, and an error returned at once (not retryable, permanent) `DEBUG`, since the caller sees
 //! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`, and
-//! so is a rejection by a bulkhead or a rate limiter.
+//! so is a rejection by a bulkhead or a rate limiter, and a fault or latency chaos injected.
 //!
 //! In an outage every call gives up, so a site's `WARN` is written at most once per
 //! [`WARN_INTERVAL`]; the ones in between go to `DEBUG`, and the next `WARN` says how many there
@@ -160,7 +160,10 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             state = state.name(),
             "call rejected by circuit breaker"
         ),
-        Event::BulkheadFull { .. } | Event::RateLimited { .. } | Event::HedgeStarted { .. } => {
+        Event::BulkheadFull { .. }
+        | Event::RateLimited { .. }
+        | Event::HedgeStarted { .. }
+        | Event::ChaosInjected { .. } => {
             on_limit_event(event);
         }
         Event::AttemptFailed { .. }
@@ -170,7 +173,7 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     }
 }
 
-/// The events of the bulkhead, the rate limiter and the hedge, all at DEBUG.
+/// The events of the bulkhead, the rate limiter, the hedge and chaos, all at DEBUG.
 fn on_limit_event(event: &Event<'_>) {
     match *event {
         Event::BulkheadFull {
@@ -200,6 +203,21 @@ fn on_limit_event(event: &Event<'_>) {
             hedge,
             elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             "attempt still running; started a hedge beside it"
+        ),
+        Event::ChaosInjected {
+            name,
+            kind,
+            latency,
+        } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            kind = kind.name(),
+            latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            "{}",
+            match kind {
+                crate::events::ChaosKind::Fault => "fault injected by chaos",
+                _ => "latency injected by chaos",
+            }
         ),
         _ => {}
     }

@@ -17,6 +17,7 @@
 //! | `ratelimiter_available_permissions` | gauge, negative while waiting calls hold reservations | `name` |
 //! | `ratelimiter_waiting_threads` | gauge | `name` |
 //! | `hedge_calls_total` | counter | `name`, `kind` = `primary_won`, `hedge_won`, `failed` |
+//! | `chaos_injections_total` | counter | `name`, `kind` = `fault`, `latency` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -36,7 +37,7 @@ use metrics::{
     Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, SharedString, Unit,
 };
 
-use super::{BreakerOutcome, Event, HedgeOutcome, Source};
+use super::{BreakerOutcome, ChaosKind, Event, HedgeOutcome, Source};
 use crate::breaker_state::BreakerState;
 
 const DEFAULT_PREFIX: &str = "resilience4j_";
@@ -60,6 +61,7 @@ struct Names {
     rate_limiter_available: &'static str,
     rate_limiter_waiting: &'static str,
     hedge_calls: &'static str,
+    chaos_injections: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -128,6 +130,7 @@ fn names() -> &'static Names {
             rate_limiter_available: name("ratelimiter_available_permissions"),
             rate_limiter_waiting: name("ratelimiter_waiting_threads"),
             hedge_calls: name("hedge_calls_total"),
+            chaos_injections: name("chaos_injections_total"),
         };
         describe_names(&names);
         names
@@ -207,6 +210,10 @@ fn describe_names(names: &Names) {
         counter(
             names.hedge_calls,
             "Hedged calls, by which attempt's outcome was returned",
+        );
+        counter(
+            names.chaos_injections,
+            "Faults and latencies injected by chaos, by kind",
         );
     });
 }
@@ -291,6 +298,7 @@ enum Kind {
         burst: u32,
     },
     Hedge,
+    Chaos,
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -332,6 +340,10 @@ enum Series {
         /// In [`HEDGE_KINDS`]' order.
         calls: [Counter; 3],
     },
+    Chaos {
+        /// In [`CHAOS_KINDS`]' order.
+        injections: [Counter; 2],
+    },
 }
 
 const RETRY_KINDS: [&str; 4] = [
@@ -346,6 +358,8 @@ const HEDGE_KINDS: [HedgeOutcome; 3] = [
     HedgeOutcome::HedgeWon,
     HedgeOutcome::Failed,
 ];
+
+const CHAOS_KINDS: [ChaosKind; 2] = [ChaosKind::Fault, ChaosKind::Latency];
 
 const BREAKER_KINDS: [BreakerOutcome; 4] = [
     BreakerOutcome::Successful,
@@ -373,6 +387,10 @@ impl Handles {
 
     pub(crate) const fn hedge() -> Handles {
         Handles::new(Kind::Hedge)
+    }
+
+    pub(crate) const fn chaos() -> Handles {
+        Handles::new(Kind::Chaos)
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -445,6 +463,15 @@ impl Resolved {
                 calls: HEDGE_KINDS.map(|kind| {
                     counter(
                         names.hedge_calls,
+                        [("name", name), ("kind", kind.name()), NONE],
+                    )
+                }),
+            }
+        } else if kind == Kind::Chaos {
+            Series::Chaos {
+                injections: CHAOS_KINDS.map(|kind| {
+                    counter(
+                        names.chaos_injections,
                         [("name", name), ("kind", kind.name()), NONE],
                     )
                 }),
@@ -668,6 +695,11 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
                 calls[index].increment(1);
             }
         }
+        (Event::ChaosInjected { kind, .. }, Some(Series::Chaos { injections })) => {
+            if let Some(index) = CHAOS_KINDS.iter().position(|known| *known == kind) {
+                injections[index].increment(1);
+            }
+        }
         (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
             not_permitted.increment(1);
         }
@@ -760,6 +792,13 @@ fn uncached(event: &Event<'_>) {
             counter(
                 names.hedge_calls,
                 [("name", name), ("kind", outcome.name()), NONE],
+            )
+            .increment(1);
+        }
+        Event::ChaosInjected { name, kind, .. } => {
+            counter(
+                names.chaos_injections,
+                [("name", name), ("kind", kind.name()), NONE],
             )
             .increment(1);
         }

@@ -115,6 +115,7 @@ pub enum Event<'a> {
     /// a `select!` that took another branch, an aborted task), after starting `attempts`
     /// attempts, the one it was running included. No `Succeeded`, `Exhausted` or
     /// `NotRetryable` follows for that call.
+    #[non_exhaustive]
     Cancelled {
         /// The retry site.
         name: &'static str,
@@ -193,6 +194,37 @@ pub enum Event<'a> {
         /// Attempts started, the first included.
         attempts: u32,
     },
+    /// A `#[chaos]` site injected a fault or latency into a call.
+    #[non_exhaustive]
+    ChaosInjected {
+        /// The chaos point.
+        name: &'static str,
+        /// What was injected.
+        kind: ChaosKind,
+        /// The latency injected into the call (for a fault: the latency before it, zero when
+        /// none).
+        latency: Duration,
+    },
+}
+
+/// What a `#[chaos]` site injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChaosKind {
+    /// The call failed with an [`InjectedFault`](crate::InjectedFault), its body not run.
+    Fault,
+    /// The call waited for the configured latency before it ran.
+    Latency,
+}
+
+impl ChaosKind {
+    /// The `kind` label of `chaos_injections_total`: `"fault"` or `"latency"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ChaosKind::Fault => "fault",
+            ChaosKind::Latency => "latency",
+        }
+    }
 }
 
 /// Which attempt of a hedged call gave its result.
@@ -305,6 +337,16 @@ impl Source {
             log: log::Throttle::new(),
             #[cfg(feature = "metrics")]
             metrics: metrics::Handles::hedge(),
+        }
+    }
+
+    /// The source of a chaos point.
+    pub(crate) const fn chaos(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::chaos(),
         }
     }
 
@@ -601,6 +643,22 @@ pub(crate) fn hedge_call(source: &Source, outcome: HedgeOutcome, attempts: u32) 
             name: source.name,
             outcome,
             attempts,
+        },
+    );
+}
+
+/// A chaos point injected `kind` into a call; `latency` is the call's injected latency.
+#[cold]
+pub(crate) fn chaos_injected(source: &Source, kind: ChaosKind, latency: Duration) {
+    if unheard(tracing::Level::DEBUG) {
+        return;
+    }
+    emit(
+        source,
+        &Event::ChaosInjected {
+            name: source.name,
+            kind,
+            latency,
         },
     );
 }
