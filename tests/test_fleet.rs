@@ -884,3 +884,88 @@ fn a_forward_dated_version_is_refused_and_redis_behind_the_fleet_is_followed() {
     // hook has noted the time.
     let _ = reached;
 }
+
+/// The version counter's value, parsed (panics on anything else).
+fn counter(server: &RedisServer, prefix: &str) -> u64 {
+    let reply = server.command(&["GET", &format!("{prefix}:version")]);
+    let value = reply.lines().nth(1).unwrap_or_default();
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("the counter holds {reply:?}"))
+}
+
+#[test]
+fn a_version_counter_past_what_versions_count_is_re_based_and_sharing_goes_on() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    // 2^53 + 1 (a Lua double rounds it, and its successor, to 2^53: versions stop growing),
+    // i64::MAX (past what a version can be), 10^38 (past u64), and garbage.
+    for (n, value) in [
+        "9007199254740993",
+        "9223372036854775807",
+        "100000000000000000000000000000000000000",
+        "not-a-number",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let prefix = prefix(&format!("counter{n}"));
+        let version_key = format!("{prefix}:version");
+        let mut fleet = children(2, &server, &prefix);
+        let tripped = micros(&fleet[0].ask("trip db"));
+        spread(&mut fleet[1..], "db", "open", tripped);
+        let reset = micros(&fleet[0].ask("reset db"));
+        spread(&mut fleet[1..], "db", "closed", reset);
+
+        // The counter is set while the processes run: every later transition spreads, both
+        // ways, and the counter is a version again.
+        assert!(
+            server
+                .command(&["SET", &version_key, value])
+                .starts_with("+OK")
+        );
+        for round in 0..3 {
+            let (from, to) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+            let tripped = micros(&fleet[from].ask("trip db"));
+            spread(&mut fleet[to..=to], "db", "open", tripped);
+            let reset = micros(&fleet[from].ask("reset db"));
+            spread(&mut fleet[to..=to], "db", "closed", reset);
+        }
+        let forced = micros(&fleet[1].ask("force db"));
+        spread(&mut fleet[..1], "db", "forced_open", forced);
+        let reset = micros(&fleet[1].ask("reset db"));
+        spread(&mut fleet[..1], "db", "closed", reset);
+        let rebased = counter(&server, &prefix);
+        let now = wall_micros();
+        assert!(
+            rebased <= now + 60_000_000 && rebased + 600_000_000 > now,
+            "value {value}: the counter holds {rebased} at {now}"
+        );
+        for child in &mut fleet {
+            assert_eq!(child.ask("connected"), "true", "value {value}");
+        }
+
+        // Set again, then a process starts: it syncs, takes the stored state, and its own
+        // transitions spread.
+        let tripped = micros(&fleet[0].ask("trip db"));
+        spread(&mut fleet[1..], "db", "open", tripped);
+        assert!(
+            server
+                .command(&["SET", &version_key, value])
+                .starts_with("+OK")
+        );
+        let mut late = Child::spawn(
+            &format!("late{n}"),
+            &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
+        );
+        assert_eq!(late.ask("state db"), "open", "value {value}");
+        let reset = micros(&late.ask("reset db"));
+        spread(&mut fleet, "db", "closed", reset);
+        let tripped = micros(&fleet[1].ask("trip db"));
+        spread(std::slice::from_mut(&mut late), "db", "open", tripped);
+        assert_eq!(late.ask("connected"), "true", "value {value}");
+        println!("counter {value}: re-based; every transition spread");
+    }
+}

@@ -26,10 +26,10 @@ use crate::breaker_state::BreakerState;
 use crate::{Backoff, Jitter};
 
 use super::budgets::{FleetBudgets, millis};
-use super::message::{Versioned, open_ms, parse_fields, parse_message, state_name};
+use super::message::{MAX_VERSION, Versioned, open_ms, parse_fields, parse_message, state_name};
 use super::options::FleetOptions;
 use super::outbox::Inbox;
-use super::scripts::Scripts;
+use super::scripts::{COUNTER_AHEAD, Scripts};
 use super::{Down, Status, breakers};
 
 /// The link reads Redis's clock and version counter this often (which also notices a server
@@ -72,6 +72,8 @@ pub(super) struct Link {
     counter_seen: u64,
     /// When a version ahead of the fleet's clock was last reported.
     ahead_warned: Option<Instant>,
+    /// When a version counter out of range was last reported.
+    counter_warned: Option<Instant>,
 }
 
 impl Link {
@@ -95,6 +97,7 @@ impl Link {
             clock_offset_us: 0,
             counter_seen: 0,
             ahead_warned: None,
+            counter_warned: None,
         }
     }
 
@@ -261,6 +264,7 @@ impl Link {
                     self.budgets.flush(&mut connection, &self.scripts, &self.options).await?;
                     if last_asked.elapsed() >= PING_EVERY {
                         self.read_fleet_clock(&mut connection).await?;
+                        self.rebase_if_ahead();
                         last_asked = Instant::now();
                     }
                 }
@@ -348,10 +352,64 @@ impl Link {
         let redis_us = seconds.saturating_mul(1_000_000).saturating_add(micros);
         self.clock_offset_us =
             i64::try_from(i128::from(redis_us) - i128::from(wall_micros())).unwrap_or(0);
-        self.counter_seen = counter
-            .and_then(|counter| std::str::from_utf8(&counter).ok()?.parse().ok())
-            .unwrap_or(0);
+        // Range-checked like every value read from Redis: a counter that is not a whole number
+        // within `COUNTER_AHEAD` of Redis's clock is not the fleet's clock (the next publication
+        // re-bases it on Redis's clock), so it makes no version believable.
+        let most = redis_us.saturating_add(micros_of(COUNTER_AHEAD));
+        let read = counter.as_deref().map(|counter| {
+            std::str::from_utf8(counter)
+                .ok()
+                .and_then(|text| text.parse::<u64>().ok())
+                .filter(|counter| *counter <= most)
+                .ok_or_else(|| String::from_utf8_lossy(counter).into_owned())
+        });
+        self.counter_seen = match read {
+            None => 0,
+            Some(Ok(counter)) => counter,
+            Some(Err(shown)) => {
+                self.counter_refused(&shown);
+                0
+            }
+        };
         Ok(())
+    }
+
+    /// The version counter holds a value that is no version: one WARN a minute says so.
+    fn counter_refused(&mut self, shown: &str) {
+        let shown: String = shown.chars().take(48).collect();
+        if self
+            .counter_warned
+            .is_none_or(|warned| warned.elapsed() >= AHEAD_WARN_EVERY)
+        {
+            self.counter_warned = Some(Instant::now());
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                key = self.scripts.version_key(),
+                value = %shown,
+                "fleet link: the version counter holds `{shown}`, not a version within {COUNTER_AHEAD:?} of Redis's clock; the next publication re-bases it on Redis's clock"
+            );
+        } else {
+            ignored("a version counter out of range", &shown);
+        }
+    }
+
+    /// This process knows versions further ahead of the fleet's clock than any it believed
+    /// (Redis's counter was re-based, or Redis went back while the session lasted): it forgets
+    /// them, as at a connection to a Redis behind the fleet, so that new versions order the
+    /// fleet's states again rather than look stale.
+    fn rebase_if_ahead(&mut self) {
+        let known = breakers::highest_version();
+        let fleet_now = self.fleet_now();
+        if known > fleet_now.saturating_add(micros_of(MAX_AHEAD) * 2) {
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                url = %self.status.url,
+                known,
+                fleet_clock = fleet_now,
+                "fleet link: Redis's versions went back behind those this process saw; following Redis's from now on"
+            );
+            breakers::rebase();
+        }
     }
 
     /// The fleet's clock now, as this process sees it: the next version Redis would give out.
@@ -366,9 +424,7 @@ impl Link {
     /// beyond is refused (it would make every state after it look stale), with a WARN at most
     /// every `AHEAD_WARN_EVERY`.
     fn believable(&mut self, said: &Versioned) -> bool {
-        let limit = self
-            .fleet_now()
-            .saturating_add(u64::try_from(MAX_AHEAD.as_micros()).unwrap_or(u64::MAX));
+        let limit = self.fleet_now().saturating_add(micros_of(MAX_AHEAD));
         if said.version <= limit {
             return true;
         }
@@ -461,14 +517,19 @@ impl Link {
                     .unwrap_or_default(),
             )
             .arg(breakers::version_of(name).unwrap_or(0))
+            .arg(micros_of(COUNTER_AHEAD))
             .invoke_async(connection)
             .await?;
         if version.is_empty() && kept_version.is_some() {
             return Ok(()); // a newer state is stored, and published to this process too
         }
+        // The script re-bases a counter out of range, so a version past what versions count is
+        // not its answer.
         let version = version
             .parse::<u64>()
-            .map_err(|_| Down::Unexpected(format!("a version of `{version}`")))?;
+            .ok()
+            .filter(|version| *version <= MAX_VERSION)
+            .ok_or_else(|| Down::Unexpected(format!("a version of `{version}`")))?;
         tracing::debug!(
             target: crate::TRACING_TARGET,
             name,
@@ -480,6 +541,11 @@ impl Link {
         breakers::published(name, version);
         Ok(())
     }
+}
+
+/// Whole microseconds, saturating.
+fn micros_of(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Microseconds since the Unix epoch on this machine's clock.

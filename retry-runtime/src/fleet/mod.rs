@@ -80,6 +80,12 @@
 //!   Redis stores are applied (a snapshot restored on a clock behind is then taken as it is),
 //!   and its own that Redis lacks are republished as new versions, so processes agree again on
 //!   Redis's order rather than each waiting for the clock to catch up.
+//! - **A counter out of range is re-based.** `P:version` is believed only as a whole number
+//!   within an hour of Redis's clock: anything else (written by hand or by another program,
+//!   or past what a Lua double counts exactly: 2^53 + 1, `i64::MAX`, 10^38) makes no version
+//!   believable, and the next publication starts the counter over from Redis's clock (one
+//!   WARN a minute says so). A process that knows versions more than 10 s past the fleet's
+//!   clock then forgets them, as below, so later transitions spread rather than look stale.
 //! - **Catch-up corrects Redis.** After publishing what changed during an outage, a connecting
 //!   process reads the stored states. A state Redis lost (restarted empty) is republished
 //!   unless it is closed; one stored with an older version than this process knows (restored

@@ -5,7 +5,9 @@
 //! Keys under the fleet's prefix `P`:
 //! - `P:version`: the last version given out (no expiry). Versions are Redis's clock in
 //!   microseconds, or one more than the last if that is not ahead, so they only grow, also
-//!   across a restart of a server that kept no data (its clock has moved on).
+//!   across a restart of a server that kept no data (its clock has moved on). A counter that
+//!   is not a whole number within [`COUNTER_AHEAD`] of Redis's clock is re-based on the clock
+//!   by the next publication.
 //! - `P:breaker:<name>`: a hash of the breaker's shared state (`version`, `origin`, `state`,
 //!   `trips`, `deadline` in Redis milliseconds), expiring when the open period ends (plus a
 //!   margin) or, for other states, after the fleet's `state_ttl`.
@@ -36,24 +38,38 @@ use redis::Script;
 /// breaker (ARGV[9]): a transition always supersedes every state its process has seen, even one
 /// whose version ran ahead of Redis's clock.
 ///
+/// The counter, and the newest version the process knows, are believed up to ARGV[10]
+/// microseconds past Redis's clock ([`COUNTER_AHEAD`]); beyond it (a value written by hand or
+/// by something else, or one past what a double counts exactly: 2^53 + 1, `i64::MAX`, 10^38)
+/// the counter is re-based: the version is Redis's clock, which is then stored as the counter.
+///
 /// KEYS: state hash, version counter, names set, last versions hash. ARGV: name, state, trips,
 /// open ms, origin, expiry ms, channel, version to keep ('' for the next one), newest version
-/// known here ('0' if none). Returns '' when a kept version was not written (a newer state was
-/// written, and published to this process too).
+/// known here ('0' if none), the counter's allowance past Redis's clock (µs). Returns '' when a
+/// kept version was not written (a newer state was written, and published to this process
+/// too).
 const PUBLISH: &str = r"
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local most = now_us + tonumber(ARGV[10])
+-- A counter that is not a number, or further past Redis's clock than a counter runs (2^53 + 1,
+-- 1e38, i64::MAX: past what a double counts exactly), is re-based on the clock: kept, it would
+-- hand out versions that no longer grow, or that the processes refuse.
+if not last or last ~= last or last < 0 or last > most then last = 0 end
+local known = tonumber(ARGV[9]) or 0
+if known ~= known or known < 0 or known > most then known = 0 end
 local version = now_us
-if ARGV[8] ~= '' then
-  version = tonumber(ARGV[8])
+local kept = tonumber(ARGV[8])
+if kept and kept <= most then
+  version = kept
+  -- (Versions stored past the allowance were not written by the scripts: they stop nothing.)
   local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '')
-  if stored and stored >= version then return '' end
+  if stored and stored >= version and stored <= most then return '' end
   local written = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '')
-  if written and written >= version then return '' end
+  if written and written >= version and written <= most then return '' end
 else
   if version <= last then version = last + 1 end
-  local known = tonumber(ARGV[9]) or 0
   if version <= known then version = known + 1 end
 end
 local v = string.format('%.0f', version)
@@ -137,6 +153,14 @@ redis.call('HSET', KEYS[1], 'milli', string.format('%.0f', milli), 'at', string.
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 return {string.format('%.0f', lease), string.format('%.0f', milli)}
 ";
+
+/// How far past Redis's clock the version counter is believed: it runs ahead of the clock by a
+/// microsecond per publication within one microsecond, by a believed forward-dated version
+/// (at most 5 s, see `link::MAX_AHEAD`), or by a step back of Redis's clock; further than this
+/// it was not written by the scripts (or Redis's clock stepped back by more), and the next
+/// publication re-bases it on Redis's clock. Far below the room versions have: Redis's clock
+/// in microseconds reaches 2^53, past which a Lua double stops counting, in the year 2255.
+pub(super) const COUNTER_AHEAD: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The scripts and the fleet's key names.
 pub(super) struct Scripts {
