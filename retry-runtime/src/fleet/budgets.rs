@@ -29,7 +29,7 @@ use super::scripts::Scripts;
 /// The link's options while it is up (caught up with the fleet), for budgets created then.
 static LIVE: Mutex<Option<Arc<FleetOptions>>> = Mutex::new(None);
 
-fn live() -> std::sync::MutexGuard<'static, Option<Arc<FleetOptions>>> {
+pub(super) fn live() -> std::sync::MutexGuard<'static, Option<Arc<FleetOptions>>> {
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -104,7 +104,7 @@ impl FleetBudgets {
                 continue;
             }
             let reserve = (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap);
-            let (leased, _fleet_balance): (Vec<u8>, Vec<u8>) = scripts
+            let (leased, _fleet_balance, _members): (Vec<u8>, Vec<u8>, Vec<u8>) = scripts
                 .budget
                 .key(scripts.budget_key(budget.name()))
                 .arg(calls)

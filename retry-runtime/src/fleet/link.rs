@@ -29,6 +29,7 @@ use super::budgets::{FleetBudgets, millis};
 use super::message::{MAX_VERSION, Versioned, open_ms, parse_fields, parse_message, state_name};
 use super::options::FleetOptions;
 use super::outbox::Inbox;
+use super::rate_limits::FleetRateLimits;
 use super::scripts::{COUNTER_AHEAD, Scripts};
 use super::{Down, Status, breakers};
 
@@ -61,6 +62,7 @@ pub(super) struct Link {
     /// Breakers that may have a transition to publish (their flag says whether they do).
     dirty: HashSet<&'static str>,
     budgets: FleetBudgets,
+    rate_limits: FleetRateLimits,
     /// Since when the link has been down, if it is.
     down_since: Option<Instant>,
     ever_up: bool,
@@ -91,6 +93,7 @@ impl Link {
             inbox,
             dirty: HashSet::new(),
             budgets: FleetBudgets::default(),
+            rate_limits: FleetRateLimits::default(),
             down_since: None,
             ever_up: false,
             up_in_session: false,
@@ -146,6 +149,7 @@ impl Link {
     fn stopped(&mut self) {
         super::budgets::set_live(None);
         self.budgets.leave();
+        self.rate_limits.stop();
         breakers::close();
         self.status.set_connected(false);
     }
@@ -162,6 +166,7 @@ impl Link {
         self.status.set_connected(false);
         super::budgets::set_live(None);
         self.budgets.leave();
+        self.rate_limits.down();
         if self.down_since.is_none() {
             self.down_since = Some(Instant::now());
             let what = if self.ever_up { "lost" } else { "not reached" };
@@ -234,10 +239,23 @@ impl Link {
         self.budgets
             .flush(&mut connection, &self.scripts, &self.options)
             .await?;
+        self.rate_limits
+            .flush(
+                &mut connection,
+                &self.scripts,
+                &self.options,
+                self.status.origin,
+            )
+            .await?;
         self.came_up();
         self.status.set_synced();
         let mut tick = tokio::time::interval(self.options.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Rate limiters are topped up at `flush_interval` on average, each time after a random
+        // half to one and a half of it: processes that ask in a fixed phase would split a scarce
+        // limit by who asks first after each permit is earned, always the same one.
+        let rate_tick = tokio::time::sleep(self.rate_limits.next_flush(&self.options));
+        tokio::pin!(rate_tick);
         let mut last_asked = Instant::now();
         loop {
             tokio::select! {
@@ -255,6 +273,13 @@ impl Link {
                         Ok(text) => self.receive(&text),
                         Err(error) => ignored("a publication that is not text", &error),
                     }
+                }
+                () = &mut rate_tick => {
+                    self.rate_limits
+                        .flush(&mut connection, &self.scripts, &self.options, self.status.origin)
+                        .await?;
+                    let next = self.rate_limits.next_flush(&self.options);
+                    rate_tick.as_mut().reset(tokio::time::Instant::now() + next);
                 }
                 _ = tick.tick() => {
                     if self.inbox.take_overflow() {

@@ -152,6 +152,7 @@ mod link;
 mod message;
 mod options;
 mod outbox;
+mod rate_limits;
 mod scripts;
 
 use std::fmt;
@@ -216,6 +217,7 @@ impl Drop for Ended {
             self.0.set_connected(false);
             budgets::set_live(None);
             budgets::leave_all();
+            rate_limits::leave_all();
             breakers::close();
         }
     }
@@ -274,6 +276,8 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
         reason: error.to_string(),
     })?;
     let inbox = outbox::Inbox::claim().ok_or(FleetError::AlreadyConnected)?;
+    // The rate limiter's slot: limiters created while the link is up start leased.
+    let _ = crate::rate_limit::shared::STARTS_SHARED.set(rate_limits::starts_shared);
     let status = Arc::new(Status {
         url: shown,
         origin: origin_id(),

@@ -19,6 +19,11 @@
 //! - `P:breakers:changes`: the pub/sub channel of publications.
 //! - `P:budget:<name>`: a hash of the fleet budget's balance (`milli`, thousandths of a token)
 //!   and when its trickle was last credited (`at`).
+//! - `P:rate:<name>`: a fleet rate limiter's token bucket, the same hash as a budget's (`milli`,
+//!   `at`): `per_second` a second, up to `burst`, starting full.
+//! - `P:rate-members:<name>`: a sorted set of the processes (origin ids) that leased from that
+//!   limiter, scored by when they last asked (Redis ms); the ones older than a few seconds are
+//!   dropped, and the count is each process's share while Redis is down.
 //!
 //! The read script reaches hashes by the names in the set, which a Redis Cluster would not
 //! route: the fleet needs one server (or a primary with replicas), not a cluster.
@@ -117,11 +122,16 @@ return out
 ";
 
 /// Credits a fleet budget with calls and its trickle, then leases up to a batch of whole
-/// tokens. A new (or expired) budget starts with its reserve. Returns the milli-tokens leased
-/// and the fleet's balance after the lease.
+/// tokens. A new (or expired) budget starts with its reserve. Returns the milli-tokens leased,
+/// the fleet's balance after the lease, and the number of members ('0' without a members set).
 ///
-/// KEYS: budget hash. ARGV: calls, share (milli), trickle (milli per second), cap (milli),
-/// reserve (milli), wanted (milli, whole tokens), expiry ms.
+/// A fleet rate limiter is the same bucket with no calls: the trickle is its `per_second`, the
+/// cap and the reserve its `burst`; the process is counted in the members set (KEYS[2]), and
+/// members that have not asked within ARGV[9] ms are dropped.
+///
+/// KEYS: budget hash, members set (optional). ARGV: calls, share (milli), trickle (milli per
+/// second), cap (milli), reserve (milli), wanted (milli, whole tokens), expiry ms, member id,
+/// members' window ms.
 const BUDGET: &str = r"
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -151,7 +161,14 @@ if lease < 0 then lease = 0 end
 milli = milli - lease
 redis.call('HSET', KEYS[1], 'milli', string.format('%.0f', milli), 'at', string.format('%.0f', at))
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
-return {string.format('%.0f', lease), string.format('%.0f', milli)}
+local members = 0
+if KEYS[2] then
+  redis.call('ZADD', KEYS[2], now_ms, ARGV[8])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now_ms - tonumber(ARGV[9]))
+  redis.call('PEXPIRE', KEYS[2], ARGV[7])
+  members = redis.call('ZCARD', KEYS[2])
+end
+return {string.format('%.0f', lease), string.format('%.0f', milli), string.format('%d', members)}
 ";
 
 /// How far past Redis's clock the version counter is believed: it runs ahead of the clock by a
@@ -206,5 +223,13 @@ impl Scripts {
 
     pub(super) fn budget_key(&self, name: &str) -> String {
         format!("{}:budget:{name}", self.prefix)
+    }
+
+    pub(super) fn rate_key(&self, name: &str) -> String {
+        format!("{}:rate:{name}", self.prefix)
+    }
+
+    pub(super) fn rate_members_key(&self, name: &str) -> String {
+        format!("{}:rate-members:{name}", self.prefix)
     }
 }

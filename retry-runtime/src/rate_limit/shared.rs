@@ -1,0 +1,88 @@
+//! The slot a fleet link (feature `redis`) fills to share a rate limiter across processes. The
+//! rate limiter knows nothing of Redis: the link moves a limiter between three modes and hands
+//! it permits, and [`STARTS_SHARED`] is the one function it installs to say whether a limiter
+//! created now is shared from its first call.
+//!
+//! - `LOCAL`: the limiter's own GCRA, at its settings (no link, or a limiter not shared).
+//! - `LEASED`: the link is up. A call takes one of the permits leased to this process (one
+//!   atomic); when none is left, a call that may wait borrows the next one (the pool goes
+//!   below zero, and the next lease repays it) and sleeps for the time this process's share of
+//!   the fleet's rate takes to earn it; one that may not is rejected.
+//! - `SHARE`: the link lost Redis. The limiter's own GCRA runs at this process's last known
+//!   share of the fleet's limit: `per_second / n` with bursts of `burst / n` (at least one),
+//!   `n` being the processes that leased from it lately, as Redis last said.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+pub(crate) const LOCAL: u8 = 0;
+pub(crate) const LEASED: u8 = 1;
+pub(crate) const SHARE: u8 = 2;
+
+/// Whether a rate limiter created now, named by its argument, starts leased (installed by the
+/// fleet link; called under the registry's lock, so a link that goes down either sees the new
+/// limiter when it leaves or was down before it was created).
+pub(crate) static STARTS_SHARED: OnceLock<fn(&str) -> bool> = OnceLock::new();
+
+/// A rate limiter's fleet state.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) mode: AtomicU8,
+    /// Permits leased to this process and not taken yet; below zero, permits borrowed.
+    pub(crate) pool: AtomicI64,
+    /// Processes sharing the limiter, as Redis last said (at least 1).
+    pub(crate) members: AtomicU32,
+    /// In `SHARE` mode: the GCRA's interval and tolerance for this process's share.
+    pub(crate) interval: AtomicU64,
+    pub(crate) tolerance: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(leased: bool) -> Shared {
+        Shared {
+            mode: AtomicU8::new(if leased { LEASED } else { LOCAL }),
+            members: AtomicU32::new(1),
+            ..Shared::default()
+        }
+    }
+
+    /// The mode, for the call path (one relaxed load).
+    #[inline]
+    pub(crate) fn mode(&self) -> u8 {
+        self.mode.load(Ordering::Relaxed)
+    }
+
+    /// Takes a leased permit, or borrows one if the wait for it (`per_permit` each, for this
+    /// process's share) is within `max_wait`: the wait (zero: at once), or the wait it would
+    /// have been.
+    pub(crate) fn take(&self, per_permit: u64, max_wait: u64) -> Result<u64, u64> {
+        let mut pool = self.pool.load(Ordering::Acquire);
+        loop {
+            let wait = if pool > 0 {
+                0
+            } else {
+                per_permit.saturating_mul(pool.unsigned_abs().saturating_add(1))
+            };
+            if wait > max_wait {
+                return Err(wait);
+            }
+            match self.pool.compare_exchange_weak(
+                pool,
+                pool - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(wait),
+                Err(actual) => pool = actual,
+            }
+        }
+    }
+}
+
+/// `burst / members` permits (at least one) and `interval x members`: one process's share.
+pub(crate) fn share_of(interval: u64, burst: u32, members: u32) -> (u64, u64) {
+    let members = members.max(1);
+    let interval = interval.saturating_mul(u64::from(members));
+    let burst = (burst / members).max(1);
+    (interval, interval.saturating_mul(u64::from(burst - 1)))
+}
