@@ -1,5 +1,5 @@
-//! A fleet, not one process (feature `redis`): circuit breakers and retry budgets shared by
-//! every process of a service through Redis.
+//! A fleet, not one process (feature `redis`): circuit breakers, retry budgets and rate
+//! limits shared by every process of a service through Redis.
 //!
 //! Without it, each process learns on its own that a dependency is down (each pays
 //! `failure_threshold` failures), and a retry budget bounds retries per process, so N processes
@@ -55,6 +55,29 @@
 //!   before [`connect`], holds a local reserve until it joins at the next catch-up, so each such
 //!   process may spend one reserve of its own on top. A lease never exceeds what the budget can
 //!   hold (its `cap`).
+//! - **Rate limits.** A shared `#[rate_limit]`'s permits live in Redis, in a token bucket kept
+//!   by the budgets' script (no calls; `per_second` a second, up to `burst`, starting full),
+//!   which leases each process a batch at a time: `max(lease_batch, per_second x
+//!   flush_interval)`, at most `burst`. A call takes a leased permit with one atomic, or is
+//!   rejected when none is left; a call that may wait (`max_wait`) borrows the next one (at
+//!   most one lease ahead) and sleeps for the time its process's share of the rate takes to
+//!   earn it. The link tops pools up every `flush_interval` on average (each wait drawn from
+//!   a half to one and a half of it, so that processes do not ask in a fixed order). Over any
+//!   `t` seconds the fleet admits at most `burst + per_second x t` calls plus the permits its
+//!   processes held when the `t` seconds began (at most one lease each) and, for calls that
+//!   wait, what they borrowed (one more lease each). Only registered limiters are shared
+//!   (not [`RateLimiter::new`](crate::RateLimiter::new)'s); one created while the link is up
+//!   starts with no permits of its own (its calls are rejected, or wait, until the next
+//!   flush); one registered before connecting joins at the first catch-up.
+//!
+//!   While Redis is down, each process admits its **last known share**: `per_second / n`
+//!   calls a second with bursts of `burst / n` (at least one), `n` being the processes that
+//!   asked Redis for that limiter in the last 3 s (each asks at least every second while
+//!   linked), as Redis counted them at the last lease. So a fleet whose processes stay the same
+//!   stays within its limit through an outage; one that grows meanwhile may exceed it, by the
+//!   new processes' shares. A limiter that never had a lease (Redis unreachable since start-up)
+//!   admits its whole limit in each process, as without a link; so does every limiter once the
+//!   link is shut down.
 //!
 //! # Ordering
 //!
@@ -107,8 +130,10 @@
 //!
 //! Nothing is added to a call's path: a closed breaker's call, a success or failure that does
 //! not change its state, a budget's deposit and withdrawal cost what they cost without the
-//! feature, plus one relaxed load for a budget (is it shared?); a shared budget's deposit only
-//! counts the call (Redis credits the share). A transition (rare) adds a flag swap and a
+//! feature, plus one relaxed load for a budget or a rate limiter (is it shared?); a shared
+//! budget's deposit only counts the call (Redis credits the share), and a shared rate
+//! limiter's admission is one compare-and-swap on its leased pool (the local GCRA's is one
+//! too). A transition (rare) adds a flag swap and a
 //! `try_send`. Nothing on a call's path awaits Redis or takes a lock for it; applying a fleet
 //! state happens on the link's thread.
 //!
@@ -117,7 +142,8 @@
 //! Down, slow (no answer within `response_timeout`), restarted or unreachable from the start:
 //! every process goes on with its local state (breakers keep their states and counts, budgets
 //! are the process's own again with the tokens they hold, so during an outage each process
-//! spends its own budget), the link logs one WARN per outage (`fleet link to redis://...
+//! spends its own budget; shared rate limiters admit the process's last known share of the
+//! limit, see [the model](#the-model)), the link logs one WARN per outage (`fleet link to redis://...
 //! lost: ...; local state goes on, reconnecting`) and reconnects with exponential backoff and
 //! jitter (50 ms doubling to 1 s by default), and one INFO when it is back. The link counts as
 //! back ([`Fleet::is_connected`], the INFO, the backoff starting over) only once a session has
@@ -142,8 +168,9 @@
 //! for a breaker that has not registered yet waits for it, no longer than `state_ttl`.
 //!
 //! A fleet needs one Redis server (or a primary): the scripts read keys by name, which Redis
-//! Cluster would not route. Give every process the same breaker and budget settings; each
-//! applies a fleet state with its own limits.
+//! Cluster would not route. Give every process the same breaker, budget and rate limit
+//! settings; each applies a fleet state with its own limits (a rate limiter's bucket in Redis
+//! takes the settings of the process that asks).
 
 mod breakers;
 mod budgets;
@@ -170,7 +197,8 @@ pub use options::FleetOptions;
 pub(crate) use outbox::transitioned;
 
 /// A running fleet link, from [`connect`]. Dropping it (or [`shutdown`](Fleet::shutdown))
-/// stops the link: breakers and budgets are this process's own again, as they are.
+/// stops the link: breakers, budgets and rate limiters are this process's own again, as they
+/// are.
 ///
 /// ```no_run
 /// use retry_runtime::fleet::{self, FleetOptions};

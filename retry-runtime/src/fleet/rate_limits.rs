@@ -131,7 +131,11 @@ impl FleetRateLimits {
                         String::from_utf8_lossy(&members)
                     ))
                 })?;
-            limiter.credit_lease(leased / 1000, members);
+            limiter.credit_lease(
+                leased / 1000,
+                members,
+                u32::try_from(lease).unwrap_or(u32::MAX),
+            );
         }
         Ok(())
     }

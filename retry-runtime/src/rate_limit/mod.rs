@@ -171,6 +171,7 @@ impl RateLimiter {
     /// reservations (as resilience4j's `availablePermissions`). Reads the clock breakers read:
     /// tokio's, or the paused sync clock on a thread that paused it.
     pub fn available_permits(&self) -> i64 {
+        let (interval, tolerance) = self.gcra_now();
         #[cfg(feature = "redis")]
         if self.shared.mode() == shared::LEASED {
             return self.shared.pool.load(std::sync::atomic::Ordering::Relaxed);
@@ -180,9 +181,26 @@ impl RateLimiter {
             Some(origin) => {
                 let now =
                     nanos(crate::breaker::clock::default_now().saturating_duration_since(*origin));
-                self.available_at(now, self.tat.load(Ordering::Relaxed))
+                available_at(now, self.tat.load(Ordering::Relaxed), interval, tolerance)
             }
         }
+    }
+
+    /// The GCRA's interval and tolerance now: the limiter's own, or this process's share of a
+    /// fleet limit while Redis is down.
+    fn gcra_now(&self) -> (u64, u64) {
+        #[cfg(feature = "redis")]
+        if self.shared.mode() == shared::SHARE {
+            return (
+                self.shared
+                    .interval
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                self.shared
+                    .tolerance
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            );
+        }
+        (self.interval, self.tolerance)
     }
 
     /// Back to a new limiter's state: the whole burst available, counts from zero.
@@ -250,7 +268,7 @@ impl RateLimiter {
                     #[cfg(feature = "metrics")]
                     crate::events::rate_limiter_available(
                         &self.source,
-                        self.available_at(now, next),
+                        available_at(now, next, interval, tolerance),
                     );
                     return Ok(Duration::from_nanos(wait));
                 }
@@ -270,7 +288,14 @@ impl RateLimiter {
             let members = u64::from(self.shared.members.load(Relaxed).max(1));
             let per_permit = self.interval.saturating_mul(members);
             return match self.shared.take(per_permit, nanos(max_wait)) {
-                Ok(wait) => Ok(Duration::from_nanos(wait)),
+                Ok(wait) => {
+                    #[cfg(feature = "metrics")]
+                    crate::events::rate_limiter_available(
+                        &self.source,
+                        self.shared.pool.load(Relaxed),
+                    );
+                    Ok(Duration::from_nanos(wait))
+                }
                 Err(wait) => Err(self.reject(wait)),
             };
         }
@@ -300,11 +325,13 @@ impl RateLimiter {
         self.shared.pool.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Permits leased from the fleet, and how many processes share the limiter.
+    /// Permits leased from the fleet, how many processes share the limiter, and the most that
+    /// waiting calls may borrow ahead of the leases (one lease).
     #[cfg(feature = "redis")]
-    pub(crate) fn credit_lease(&self, permits: i64, members: u32) {
+    pub(crate) fn credit_lease(&self, permits: i64, members: u32, lease: u32) {
         use std::sync::atomic::Ordering::Release;
         self.shared.members.store(members.max(1), Release);
+        self.shared.most_borrowed.store(lease, Release);
         self.shared
             .pool
             .fetch_add(permits, std::sync::atomic::Ordering::AcqRel);
@@ -386,13 +413,6 @@ impl RateLimiter {
         S::sleep(wait).await;
     }
 
-    /// Permits a call arriving at `now` could take at once, with the TAT at `tat`.
-    fn available_at(&self, now: u64, tat: u64) -> i64 {
-        let ahead = i128::from(tat) - i128::from(now);
-        let left = i128::from(self.tolerance) + i128::from(self.interval) - ahead.max(0);
-        i64::try_from(left.div_euclid(i128::from(self.interval))).unwrap_or(i64::MIN)
-    }
-
     #[cold]
     fn reject(&self, wait: u64) -> RateLimited {
         self.rejected
@@ -441,6 +461,13 @@ impl fmt::Debug for RateLimiter {
             .field("counts", &self.counts())
             .finish_non_exhaustive()
     }
+}
+
+/// Permits a call arriving at `now` could take at once, with the TAT at `tat`.
+fn available_at(now: u64, tat: u64, interval: u64, tolerance: u64) -> i64 {
+    let ahead = i128::from(tat) - i128::from(now);
+    let left = i128::from(tolerance) + i128::from(interval) - ahead.max(0);
+    i64::try_from(left.div_euclid(i128::from(interval))).unwrap_or(i64::MIN)
 }
 
 fn nanos(duration: Duration) -> u64 {

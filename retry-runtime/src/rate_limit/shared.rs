@@ -6,8 +6,9 @@
 //! - `LOCAL`: the limiter's own GCRA, at its settings (no link, or a limiter not shared).
 //! - `LEASED`: the link is up. A call takes one of the permits leased to this process (one
 //!   atomic); when none is left, a call that may wait borrows the next one (the pool goes
-//!   below zero, and the next lease repays it) and sleeps for the time this process's share of
-//!   the fleet's rate takes to earn it; one that may not is rejected.
+//!   below zero, and the next leases repay it) and sleeps for the time this process's share of
+//!   the fleet's rate takes to earn it, as long as no more than one lease is borrowed; one that
+//!   may not wait is rejected.
 //! - `SHARE`: the link lost Redis. The limiter's own GCRA runs at this process's last known
 //!   share of the fleet's limit: `per_second / n` with bursts of `burst / n` (at least one),
 //!   `n` being the processes that leased from it lately, as Redis last said.
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) pool: AtomicI64,
     /// Processes sharing the limiter, as Redis last said (at least 1).
     pub(crate) members: AtomicU32,
+    /// The most permits calls may borrow ahead of the leases (one lease).
+    pub(crate) most_borrowed: AtomicU32,
     /// In `SHARE` mode: the GCRA's interval and tolerance for this process's share.
     pub(crate) interval: AtomicU64,
     pub(crate) tolerance: AtomicU64,
@@ -56,6 +59,7 @@ impl Shared {
     /// process's share) is within `max_wait`: the wait (zero: at once), or the wait it would
     /// have been.
     pub(crate) fn take(&self, per_permit: u64, max_wait: u64) -> Result<u64, u64> {
+        let most_borrowed = i64::from(self.most_borrowed.load(Ordering::Relaxed));
         let mut pool = self.pool.load(Ordering::Acquire);
         loop {
             let wait = if pool > 0 {
@@ -63,7 +67,7 @@ impl Shared {
             } else {
                 per_permit.saturating_mul(pool.unsigned_abs().saturating_add(1))
             };
-            if wait > max_wait {
+            if wait > max_wait || (wait > 0 && pool <= -most_borrowed) {
                 return Err(wait);
             }
             match self.pool.compare_exchange_weak(
