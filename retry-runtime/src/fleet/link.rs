@@ -254,7 +254,7 @@ impl Link {
         // Rate limiters are topped up at `flush_interval` on average, each time after a random
         // half to one and a half of it: processes that ask in a fixed phase would split a scarce
         // limit by who asks first after each permit is earned, always the same one.
-        let rate_tick = tokio::time::sleep(self.rate_limits.next_flush(&self.options));
+        let rate_tick = tokio::time::sleep(super::rate_limits::next_flush(&self.options));
         tokio::pin!(rate_tick);
         let mut last_asked = Instant::now();
         loop {
@@ -278,7 +278,7 @@ impl Link {
                     self.rate_limits
                         .flush(&mut connection, &self.scripts, &self.options, self.status.origin)
                         .await?;
-                    let next = self.rate_limits.next_flush(&self.options);
+                    let next = super::rate_limits::next_flush(&self.options);
                     rate_tick.as_mut().reset(tokio::time::Instant::now() + next);
                 }
                 _ = tick.tick() => {

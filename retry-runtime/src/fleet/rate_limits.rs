@@ -57,6 +57,13 @@ pub(super) fn lease_of(limiter: &RateLimiter, options: &FleetOptions) -> i64 {
         .min(i64::from(config.burst()))
 }
 
+/// The wait before the next top-up: `flush_interval` x a uniform draw in [0.5, 1.5).
+pub(super) fn next_flush(options: &FleetOptions) -> Duration {
+    options
+        .flush_interval
+        .mul_f64(0.5 + crate::rng::unit_draw())
+}
+
 /// The rate limiters this link shares now, with when each last asked Redis.
 #[derive(Default)]
 pub(super) struct FleetRateLimits {
@@ -64,13 +71,6 @@ pub(super) struct FleetRateLimits {
 }
 
 impl FleetRateLimits {
-    /// The wait before the next flush: `flush_interval` x a uniform draw in [0.5, 1.5).
-    pub(super) fn next_flush(&self, options: &FleetOptions) -> Duration {
-        options
-            .flush_interval
-            .mul_f64(0.5 + crate::rng::unit_draw())
-    }
-
     /// Tops up every shared limiter's pool to one lease (repaying permits borrowed by calls
     /// that wait), and counts this process as a member; a limiter registered since the last
     /// flush joins the fleet now.
