@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use redis::aio::MultiplexedConnection;
+use super::connection::Connection;
 
 use crate::budget::{RESERVE_WINDOW, to_milli};
 
@@ -66,7 +66,7 @@ impl FleetBudgets {
     /// the last flush joins the fleet now. Returns whether Redis was asked anything.
     pub(super) async fn flush(
         &mut self,
-        connection: &mut MultiplexedConnection,
+        connection: &mut Connection,
         scripts: &Scripts,
         options: &FleetOptions,
     ) -> Result<bool, Down> {

@@ -17,9 +17,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::connection::{Connection, Target};
 use futures_util::StreamExt;
-use redis::AsyncConnectionConfig;
-use redis::aio::MultiplexedConnection;
 use tokio::sync::watch;
 
 use crate::breaker_state::BreakerState;
@@ -54,7 +53,9 @@ const MAX_STORED: usize = 10_000;
 const OPEN_MARGIN: Duration = Duration::from_secs(1);
 
 pub(super) struct Link {
-    client: redis::Client,
+    target: Target,
+    /// Sessions started (a cluster's pub/sub connection goes to each node in turn).
+    sessions: usize,
     options: Arc<FleetOptions>,
     status: Arc<Status>,
     scripts: Scripts,
@@ -80,13 +81,14 @@ pub(super) struct Link {
 
 impl Link {
     pub(super) fn new(
-        client: redis::Client,
+        target: Target,
         options: Arc<FleetOptions>,
         status: Arc<Status>,
         inbox: Inbox,
     ) -> Link {
         Link {
-            client,
+            target,
+            sessions: 0,
             scripts: Scripts::new(&options.prefix),
             options,
             status,
@@ -206,14 +208,9 @@ impl Link {
     /// One connection's life; it only ends with the reason it ended.
     async fn session(&mut self) -> Result<Infallible, Down> {
         let timeout = self.options.response_timeout;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout));
-        let mut connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        let mut pubsub = within(timeout, self.client.get_async_pubsub()).await?;
+        self.sessions = self.sessions.wrapping_add(1);
+        let mut connection = self.target.connect(timeout).await?;
+        let mut pubsub = self.target.pubsub(self.sessions, timeout).await?;
         within(timeout, pubsub.subscribe(self.scripts.channel())).await?;
         let mut messages = pubsub.into_on_message();
         self.read_fleet_clock(&mut connection).await?;
@@ -300,7 +297,7 @@ impl Link {
     /// At connection: publish what changed here while the link was down (newer than anything
     /// stored before the outage), take the stored states newer than this process's, and
     /// republish states Redis lost.
-    async fn catch_up(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
+    async fn catch_up(&mut self, connection: &mut Connection) -> Result<(), Down> {
         let _ = self.inbox.take_overflow();
         while let Some(name) = self.inbox.try_recv() {
             self.dirty.insert(name);
@@ -364,16 +361,22 @@ impl Link {
 
     /// Reads Redis's clock and version counter: the fleet's clock, against which versions are
     /// believed.
-    async fn read_fleet_clock(
-        &mut self,
-        connection: &mut MultiplexedConnection,
-    ) -> Result<(), Down> {
-        let ((seconds, micros), counter): ((u64, u64), Option<Vec<u8>>) = redis::pipe()
-            .cmd("TIME")
-            .cmd("GET")
-            .arg(self.scripts.version_key())
-            .query_async(connection)
+    async fn read_fleet_clock(&mut self, connection: &mut Connection) -> Result<(), Down> {
+        let (seconds, micros, counter): (Vec<u8>, Vec<u8>, Vec<u8>) = self
+            .scripts
+            .clock
+            .key(self.scripts.version_key())
+            .invoke_async(connection)
             .await?;
+        let number = |bytes: &[u8]| std::str::from_utf8(bytes).ok()?.parse::<u64>().ok();
+        let (Some(seconds), Some(micros)) = (number(&seconds), number(&micros)) else {
+            return Err(Down::Unexpected(format!(
+                "a time of `{} {}`",
+                String::from_utf8_lossy(&seconds),
+                String::from_utf8_lossy(&micros)
+            )));
+        };
+        let counter = Some(counter).filter(|counter| !counter.is_empty());
         let redis_us = seconds.saturating_mul(1_000_000).saturating_add(micros);
         self.clock_offset_us =
             i64::try_from(i128::from(redis_us) - i128::from(wall_micros())).unwrap_or(0);
@@ -491,7 +494,7 @@ impl Link {
     }
 
     /// Publishes the current state of every breaker that changed; one that fails stays marked.
-    async fn publish_dirty(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
+    async fn publish_dirty(&mut self, connection: &mut Connection) -> Result<(), Down> {
         let names: Vec<&'static str> = self.dirty.iter().copied().collect();
         for name in names {
             if let Some(breaker) = crate::registry::breaker(name)
@@ -511,7 +514,7 @@ impl Link {
 
     async fn publish(
         &self,
-        connection: &mut MultiplexedConnection,
+        connection: &mut Connection,
         name: &str,
         shared: super::message::SharedState,
         kept_version: Option<u64>,
@@ -594,7 +597,7 @@ fn ignored(what: &str, reason: &dyn std::fmt::Display) {
 }
 
 /// `future`, or `Down::TimedOut` after `timeout`.
-async fn within<T>(
+pub(super) async fn within<T>(
     timeout: Duration,
     future: impl Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, Down> {

@@ -167,13 +167,14 @@
 //! states are applied over them, so connect at start-up, before serving. A stored state read
 //! for a breaker that has not registered yet waits for it, no longer than `state_ttl`.
 //!
-//! A fleet needs one Redis server (or a primary): the scripts read keys by name, which Redis
-//! Cluster would not route. Give every process the same breaker, budget and rate limit
+//! A fleet needs one Redis server (or a primary), or a Redis Cluster ([`connect_cluster`]:
+//! every key of a prefix is in one hash slot, `{prefix}:...`). Give every process the same breaker, budget and rate limit
 //! settings; each applies a fleet state with its own limits (a rate limiter's bucket in Redis
 //! takes the settings of the process that asks).
 
 mod breakers;
 mod budgets;
+mod connection;
 mod error;
 mod link;
 mod message;
@@ -299,10 +300,68 @@ impl fmt::Display for Down {
 pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     options.validate()?;
     let shown = without_password(url);
-    let client = redis::Client::open(url).map_err(|error| FleetError::InvalidUrl {
+    let target = connection::Target::server(url).map_err(|error| FleetError::InvalidUrl {
         url: shown.clone(),
         reason: error.to_string(),
     })?;
+    start(target, shown, options)
+}
+
+/// [`connect`] to a Redis Cluster: `urls` name some or all of its nodes
+/// (`redis://[:password@]host:port`; the link learns the others from them). Every key of the
+/// fleet's prefix is in one hash slot (`{prefix}:...`), so its scripts run on the node that
+/// owns it; publications are Redis's classic pub/sub, which a cluster sends to every node, and
+/// the link subscribes on the nodes given, one after the other across sessions.
+///
+/// ```no_run
+/// use retry_runtime::fleet::{self, FleetOptions};
+///
+/// let fleet = fleet::connect_cluster(
+///     ["redis://10.0.0.5:7000/", "redis://10.0.0.6:7000/", "redis://10.0.0.7:7000/"],
+///     FleetOptions::new().prefix("orders"),
+/// )?;
+/// # drop(fleet);
+/// # Ok::<(), retry_runtime::fleet::FleetError>(())
+/// ```
+///
+/// # Errors
+/// As [`connect`]'s; also [`FleetError::InvalidUrl`] when `urls` is empty.
+pub fn connect_cluster<I, S>(urls: I, options: FleetOptions) -> Result<Fleet, FleetError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    options.validate()?;
+    let urls: Vec<String> = urls
+        .into_iter()
+        .map(|url| url.as_ref().to_owned())
+        .collect();
+    let shown = urls
+        .iter()
+        .map(|url| without_password(url))
+        .collect::<Vec<_>>()
+        .join(",");
+    if urls.is_empty() {
+        return Err(FleetError::InvalidUrl {
+            url: shown,
+            reason: "a cluster needs at least one node's URL".to_owned(),
+        });
+    }
+    let target = connection::Target::cluster(&urls, options.response_timeout).map_err(|error| {
+        FleetError::InvalidUrl {
+            url: shown.clone(),
+            reason: error.to_string(),
+        }
+    })?;
+    start(target, shown, options)
+}
+
+/// Starts the link's thread.
+fn start(
+    target: connection::Target,
+    shown: String,
+    options: FleetOptions,
+) -> Result<Fleet, FleetError> {
     let inbox = outbox::Inbox::claim().ok_or(FleetError::AlreadyConnected)?;
     // The rate limiter's slot: limiters created while the link is up start leased.
     let _ = crate::rate_limit::shared::STARTS_SHARED.set(rate_limits::starts_shared);
@@ -316,7 +375,7 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     let options = Arc::new(options);
     breakers::open(Arc::clone(&options), status.origin);
     let (stop, stopped) = watch::channel(false);
-    let link = link::Link::new(client, options, Arc::clone(&status), inbox);
+    let link = link::Link::new(target, options, Arc::clone(&status), inbox);
     let link_status = Arc::clone(&status);
     // The runtime is built (and dropped) on the link's thread, never on the caller's, which
     // may be a runtime's worker where dropping one would panic.

@@ -59,8 +59,9 @@ impl FleetOptions {
         Self::default()
     }
 
-    /// The fleet's namespace: every key and channel starts with it, so that two services (or
-    /// two tests) on one Redis never see each other. 1 to 128 bytes, no whitespace.
+    /// The fleet's namespace: every key and channel starts with it, in braces (`{prefix}:...`,
+    /// one hash slot on a Redis Cluster), so that two services (or two tests) on one Redis
+    /// never see each other. 1 to 128 bytes, no whitespace, no braces.
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
@@ -170,12 +171,15 @@ impl FleetOptions {
         };
         if self.prefix.is_empty()
             || self.prefix.len() > 128
-            || self.prefix.chars().any(char::is_whitespace)
+            || self
+                .prefix
+                .chars()
+                .any(|c| c.is_whitespace() || c == '{' || c == '}')
         {
             return invalid(
                 "prefix",
                 format!(
-                    "`{}` must be 1 to 128 bytes without whitespace",
+                    "`{}` must be 1 to 128 bytes without whitespace or braces (the keys are `{{prefix}}:...`)",
                     self.prefix.escape_debug()
                 ),
             );

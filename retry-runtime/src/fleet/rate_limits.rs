@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
+use super::connection::Connection;
 
 use super::Down;
 use super::budgets::millis;
@@ -76,7 +76,7 @@ impl FleetRateLimits {
     /// flush joins the fleet now.
     pub(super) async fn flush(
         &mut self,
-        connection: &mut MultiplexedConnection,
+        connection: &mut Connection,
         scripts: &Scripts,
         options: &FleetOptions,
         origin: u64,

@@ -2,31 +2,32 @@
 //! the time from Redis (`TIME`), so no process's clock matters, and formats every number it
 //! returns as an integer string (Lua's `tostring` would write `1.7e+15`).
 //!
-//! Keys under the fleet's prefix `P`:
-//! - `P:version`: the last version given out (no expiry). Versions are Redis's clock in
+//! Keys under the fleet's prefix `P`, each starting `{P}` so that a Redis Cluster keeps them
+//! in one hash slot (and runs each script on the node that owns them all):
+//! - `{P}:version`: the last version given out (no expiry). Versions are Redis's clock in
 //!   microseconds, or one more than the last if that is not ahead, so they only grow, also
 //!   across a restart of a server that kept no data (its clock has moved on). A counter that
 //!   is not a whole number within [`COUNTER_AHEAD`] of Redis's clock is re-based on the clock
 //!   by the next publication.
-//! - `P:breaker:<name>`: a hash of the breaker's shared state (`version`, `origin`, `state`,
+//! - `{P}:breaker:<name>`: a hash of the breaker's shared state (`version`, `origin`, `state`,
 //!   `trips`, `deadline` in Redis milliseconds), expiring when the open period ends (plus a
 //!   margin) or, for other states, after the fleet's `state_ttl`.
-//! - `P:versions`: a hash of the last version written for each breaker (no expiry), so that a
+//! - `{P}:versions`: a hash of the last version written for each breaker (no expiry), so that a
 //!   state republished under its old version is refused when a newer one was written, even if
 //!   that one has expired since.
-//! - `P:breakers`: the set of breaker names, so a late process reads every state without
+//! - `{P}:breakers`: the set of breaker names, so a late process reads every state without
 //!   `SCAN`ning; names whose hash has expired are removed as they are found.
-//! - `P:breakers:changes`: the pub/sub channel of publications.
-//! - `P:budget:<name>`: a hash of the fleet budget's balance (`milli`, thousandths of a token)
+//! - `{P}:breakers:changes`: the pub/sub channel of publications.
+//! - `{P}:budget:<name>`: a hash of the fleet budget's balance (`milli`, thousandths of a token)
 //!   and when its trickle was last credited (`at`).
-//! - `P:rate:<name>`: a fleet rate limiter's token bucket, the same hash as a budget's (`milli`,
+//! - `{P}:rate:<name>`: a fleet rate limiter's token bucket, the same hash as a budget's (`milli`,
 //!   `at`): `per_second` a second, up to `burst`, starting full.
-//! - `P:rate-members:<name>`: a sorted set of the processes (origin ids) that leased from that
+//! - `{P}:rate-members:<name>`: a sorted set of the processes (origin ids) that leased from that
 //!   limiter, scored by when they last asked (Redis ms); the ones older than a few seconds are
 //!   dropped, and the count is each process's share while Redis is down.
 //!
-//! The read script reaches hashes by the names in the set, which a Redis Cluster would not
-//! route: the fleet needs one server (or a primary with replicas), not a cluster.
+//! The read script reaches hashes by the names in the set, keys it is not given: on a cluster
+//! that works because they are in the slot of the keys it is given.
 
 use redis::Script;
 
@@ -35,7 +36,7 @@ use redis::Script;
 ///
 /// A state republished after Redis lost it, or over a stale stored state, keeps the version it
 /// had (ARGV[8]), and is only written if it is newer than both the stored state and the last
-/// version written for this breaker (`P:versions`, which outlives the state's expiry): a
+/// version written for this breaker (`{P}:versions`, which outlives the state's expiry): a
 /// process that held a state through an outage must not make it newer than a change another
 /// process made meanwhile, nor bring back a state older than one that expired.
 ///
@@ -93,7 +94,7 @@ return v
 /// Reads every stored breaker state: six strings per breaker (name, version, origin, state,
 /// trips, open ms left on Redis's clock), at most ARGV[2] breakers.
 ///
-/// KEYS: names set. ARGV: the state hashes' key prefix (`P:breaker:`), the limit.
+/// KEYS: names set. ARGV: the state hashes' key prefix (`{P}:breaker:`), the limit.
 const READ: &str = r"
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -179,11 +180,21 @@ return {string.format('%.0f', lease), string.format('%.0f', milli), string.forma
 /// in microseconds reaches 2^53, past which a Lua double stops counting, in the year 2255.
 pub(super) const COUNTER_AHEAD: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// Redis's clock and the version counter, read together (a script, so that a cluster routes it
+/// by the counter's key). Returns the seconds, the microseconds, and the counter ('' if none).
+///
+/// KEYS: version counter.
+const CLOCK: &str = r"
+local t = redis.call('TIME')
+return {t[1], t[2], redis.call('GET', KEYS[1]) or ''}
+";
+
 /// The scripts and the fleet's key names.
 pub(super) struct Scripts {
     pub(super) publish: Script,
     pub(super) read: Script,
     pub(super) budget: Script,
+    pub(super) clock: Script,
     prefix: String,
 }
 
@@ -193,43 +204,44 @@ impl Scripts {
             publish: Script::new(PUBLISH),
             read: Script::new(READ),
             budget: Script::new(BUDGET),
+            clock: Script::new(CLOCK),
             prefix: prefix.to_owned(),
         }
     }
 
     pub(super) fn version_key(&self) -> String {
-        format!("{}:version", self.prefix)
+        format!("{{{}}}:version", self.prefix)
     }
 
     pub(super) fn breaker_key_prefix(&self) -> String {
-        format!("{}:breaker:", self.prefix)
+        format!("{{{}}}:breaker:", self.prefix)
     }
 
     pub(super) fn breaker_key(&self, name: &str) -> String {
-        format!("{}:breaker:{name}", self.prefix)
+        format!("{{{}}}:breaker:{name}", self.prefix)
     }
 
     pub(super) fn versions_key(&self) -> String {
-        format!("{}:versions", self.prefix)
+        format!("{{{}}}:versions", self.prefix)
     }
 
     pub(super) fn names_key(&self) -> String {
-        format!("{}:breakers", self.prefix)
+        format!("{{{}}}:breakers", self.prefix)
     }
 
     pub(super) fn channel(&self) -> String {
-        format!("{}:breakers:changes", self.prefix)
+        format!("{{{}}}:breakers:changes", self.prefix)
     }
 
     pub(super) fn budget_key(&self, name: &str) -> String {
-        format!("{}:budget:{name}", self.prefix)
+        format!("{{{}}}:budget:{name}", self.prefix)
     }
 
     pub(super) fn rate_key(&self, name: &str) -> String {
-        format!("{}:rate:{name}", self.prefix)
+        format!("{{{}}}:rate:{name}", self.prefix)
     }
 
     pub(super) fn rate_members_key(&self, name: &str) -> String {
-        format!("{}:rate-members:{name}", self.prefix)
+        format!("{{{}}}:rate-members:{name}", self.prefix)
     }
 }
