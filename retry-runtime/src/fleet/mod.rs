@@ -571,5 +571,18 @@ mod tests {
         assert!(error.to_string().contains("lease_batch"), "{error}");
         let error = connect("redis://127.0.0.1/", FleetOptions::new().prefix("a b")).unwrap_err();
         assert!(error.to_string().contains("prefix"), "{error}");
+        // Braces would end the keys' hash tag (`{prefix}:...`).
+        let error = connect("redis://127.0.0.1/", FleetOptions::new().prefix("a}b")).unwrap_err();
+        assert!(error.to_string().contains("braces"), "{error}");
+        let none: [&str; 0] = [];
+        let error = connect_cluster(none, FleetOptions::new()).unwrap_err();
+        assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
+        let error = connect_cluster(
+            ["redis://:secret@127.0.0.1:7000/", "http://127.0.0.1:7001/"],
+            FleetOptions::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
+        assert!(!error.to_string().contains("secret"), "{error}");
     }
 }

@@ -90,3 +90,34 @@ pub(crate) fn share_of(interval: u64, burst: u32, members: u32) -> (u64, u64) {
     let burst = (burst / members).max(1);
     (interval, interval.saturating_mul(u64::from(burst - 1)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_is_the_rate_and_burst_divided_at_least_one_permit() {
+        // 50 a second (20 ms apart) with bursts of 10, over 4 processes: 12.5 a second, bursts
+        // of 2 (the tolerance is one interval more).
+        assert_eq!(share_of(20_000_000, 10, 4), (80_000_000, 80_000_000));
+        assert_eq!(share_of(20_000_000, 10, 1), (20_000_000, 180_000_000));
+        assert_eq!(share_of(20_000_000, 3, 8), (160_000_000, 0));
+        assert_eq!(share_of(20_000_000, 3, 0), (20_000_000, 40_000_000));
+    }
+
+    #[test]
+    fn leased_permits_are_taken_then_borrowed_at_most_one_lease_ahead() {
+        let shared = Shared::new(true);
+        shared.pool.store(2, Ordering::Relaxed);
+        shared.most_borrowed.store(2, Ordering::Relaxed);
+        assert_eq!(shared.take(10, 0), Ok(0));
+        assert_eq!(shared.take(10, 0), Ok(0));
+        // None left: rejected unless the call may wait for the next ones.
+        assert_eq!(shared.take(10, 0), Err(10));
+        assert_eq!(shared.take(10, 100), Ok(10));
+        assert_eq!(shared.take(10, 100), Ok(20));
+        // Two borrowed: one lease ahead, no more.
+        assert_eq!(shared.take(10, 100), Err(30));
+        assert_eq!(shared.pool.load(Ordering::Relaxed), -2);
+    }
+}
