@@ -20,7 +20,8 @@ use super::link::within;
 pub(super) enum Target {
     Server(redis::Client),
     Cluster {
-        client: ClusterClient,
+        /// Boxed: it is larger than a server's client, and there is one per link.
+        client: Box<ClusterClient>,
         /// Each node given, for pub/sub.
         nodes: Vec<redis::Client>,
     },
@@ -50,7 +51,10 @@ impl Target {
             .overall_response_timeout(Some(timeout))
             .retries(1)
             .build()?;
-        Ok(Target::Cluster { client, nodes })
+        Ok(Target::Cluster {
+            client: Box::new(client),
+            nodes,
+        })
     }
 
     /// A connection for commands.
