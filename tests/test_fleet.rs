@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use fleet_support::{Child, RedisServer, prefix, quantile, serve, wall_micros};
+use fleet_support::{Child, RedisCluster, RedisServer, prefix, quantile, serve, wall_micros};
 use retry_runtime::fleet::{self, FleetOptions};
 use retry_runtime::hooks::{Event, install_hook};
 use retry_runtime::{BreakerConfig, BreakerState, CircuitOpen, circuit_breaker, register_breaker};
@@ -155,12 +155,15 @@ fn fleet_child() {
             register_breaker(name, config);
         }
     }
-    let url = std::env::var("FLEET_URL").unwrap();
     let mut options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
     if let Ok(seconds) = std::env::var("FLEET_STATE_TTL") {
         options = options.state_ttl(Duration::from_secs(seconds.parse().unwrap()));
     }
-    let link = fleet::connect(&url, options).unwrap();
+    // FLEET_CLUSTER: a Redis Cluster's node URLs, comma-separated; else FLEET_URL, one server.
+    let link = match std::env::var("FLEET_CLUSTER") {
+        Ok(urls) => fleet::connect_cluster(urls.split(','), options).unwrap(),
+        Err(_) => fleet::connect(&std::env::var("FLEET_URL").unwrap(), options).unwrap(),
+    };
     // FLEET_NO_SYNC: a server the link may never sync with.
     assert!(
         std::env::var("FLEET_NO_SYNC").is_ok() || link.wait_synced(Duration::from_secs(30)),
@@ -290,12 +293,31 @@ fn fleet_child() {
 }
 
 fn children(count: usize, server: &RedisServer, prefix: &str) -> Vec<Child> {
-    let url = server.url();
+    children_on(count, &Redis::Server(server), prefix)
+}
+
+/// A server or a cluster, as a child's environment names it.
+enum Redis<'a> {
+    Server(&'a RedisServer),
+    Cluster(&'a RedisCluster),
+}
+
+impl Redis<'_> {
+    fn variable(&self) -> (&'static str, String) {
+        match self {
+            Redis::Server(server) => ("FLEET_URL", server.url()),
+            Redis::Cluster(cluster) => ("FLEET_CLUSTER", cluster.urls().join(",")),
+        }
+    }
+}
+
+fn children_on(count: usize, redis: &Redis<'_>, prefix: &str) -> Vec<Child> {
+    let (variable, value) = redis.variable();
     (0..count)
         .map(|n| {
             Child::spawn(
                 &format!("p{n}"),
-                &[("FLEET_URL", &url), ("FLEET_PREFIX", prefix)],
+                &[(variable, &value), ("FLEET_PREFIX", prefix)],
             )
         })
         .collect()
@@ -324,8 +346,31 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     let Some(server) = RedisServer::start() else {
         return;
     };
+    spread_and_start_late(&Redis::Server(&server), "");
+}
+
+/// The same on a Redis Cluster of three primaries: the fleet's keys share one hash slot, the
+/// scripts run on the node that owns it, and publications reach subscribers on every node.
+#[test]
+fn trips_and_recoveries_spread_on_a_redis_cluster() {
+    let Some(cluster) = RedisCluster::start() else {
+        return;
+    };
+    spread_and_start_late(&Redis::Cluster(&cluster), " (Redis Cluster)");
+    // The keys are all on one node, in one slot.
     let prefix = prefix("spread");
-    let mut fleet = children(3, &server, &prefix);
+    let key = format!("{{{prefix}}}:version");
+    let holders = cluster
+        .nodes()
+        .iter()
+        .filter(|node| node.command(&["EXISTS", &key]).starts_with(":1"))
+        .count();
+    assert_eq!(holders, 1, "the version counter is on one node");
+}
+
+fn spread_and_start_late(redis: &Redis<'_>, on: &str) {
+    let prefix = prefix("spread");
+    let mut fleet = children_on(3, redis, &prefix);
     let (first, others) = fleet.split_first_mut().unwrap();
 
     // Many trips and resets in one process, each seen by the two others.
@@ -341,7 +386,7 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     let (open_p50, open_p99) = (quantile(&mut opened, 0.5), quantile(&mut opened, 0.99));
     let (close_p50, close_p99) = (quantile(&mut closed, 0.5), quantile(&mut closed, 0.99));
     println!(
-        "fleet propagation over {} trips and {} resets on loopback: open p50 {open_p50} us, p99 {open_p99} us; closed p50 {close_p50} us, p99 {close_p99} us",
+        "fleet propagation{on} over {} trips and {} resets on loopback: open p50 {open_p50} us, p99 {open_p99} us; closed p50 {close_p50} us, p99 {close_p99} us",
         opened.len(),
         closed.len()
     );
@@ -379,11 +424,11 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     // when the breaker registers at that call and when it was registered before connecting.
     let tripped = micros(&first.ask("trip db"));
     spread(others, "db", "open", tripped);
-    let url = server.url();
+    let (variable, value) = redis.variable();
     let mut late = Child::spawn(
         "late",
         &[
-            ("FLEET_URL", &url),
+            (variable, &value),
             ("FLEET_PREFIX", &prefix),
             ("FLEET_LAZY", "1"),
         ],
@@ -393,7 +438,7 @@ fn trips_and_recoveries_spread_within_milliseconds_and_a_late_process_starts_ope
     assert_eq!(late.ask("acall db ok"), "rejected open");
     let mut registered = Child::spawn(
         "late-registered",
-        &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
+        &[(variable, &value), ("FLEET_PREFIX", &prefix)],
     );
     assert_eq!(registered.ask("state db"), "open");
     assert_eq!(registered.ask("call db ok"), "rejected open");
@@ -508,7 +553,7 @@ fn stale_crafted_and_malformed_publications_never_undo_a_newer_state() {
         return;
     };
     let prefix = prefix("crafted");
-    let channel = format!("{prefix}:breakers:changes");
+    let channel = format!("{{{prefix}}}:breakers:changes");
     let mut fleet = children(2, &server, &prefix);
     let tripped = micros(&fleet[0].ask("trip db"));
     spread(&mut fleet[1..], "db", "open", tripped);
@@ -690,10 +735,10 @@ fn garbage_stored_in_redis_is_skipped_and_the_link_stays_up() {
         return;
     };
     let prefix = prefix("garbage");
-    let names = format!("{prefix}:breakers");
+    let names = format!("{{{prefix}}}:breakers");
     // A name that is not UTF-8, with its state.
     let bad_name: &[u8] = b"\xff\xfe";
-    let mut bad_key = format!("{prefix}:breaker:").into_bytes();
+    let mut bad_key = format!("{{{prefix}}}:breaker:").into_bytes();
     bad_key.extend_from_slice(bad_name);
     server.command_bytes(&[b"SADD", names.as_bytes(), bad_name]);
     server.command_bytes(&[
@@ -716,7 +761,7 @@ fn garbage_stored_in_redis_is_skipped_and_the_link_stays_up() {
         ("fleet.local", [&b"1"[..], b"1", b"\xff", b"0", b"0"]),
     ] {
         server.command(&["SADD", &names, name]);
-        let key = format!("{prefix}:breaker:{name}");
+        let key = format!("{{{prefix}}}:breaker:{name}");
         server.command_bytes(&[
             b"HSET",
             key.as_bytes(),
@@ -747,7 +792,7 @@ fn garbage_stored_in_redis_is_skipped_and_the_link_stays_up() {
 /// (so the old session ended, and the link counts itself down) and then connected (which it
 /// is only after its catch-up).
 fn caught_up_again(server: &RedisServer, prefix: &str, fleet: &mut [Child]) {
-    let channel = format!("{prefix}:breakers:changes");
+    let channel = format!("{{{prefix}}}:breakers:changes");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let reply = server.command(&["PUBSUB", "NUMSUB", &channel]);
@@ -774,7 +819,7 @@ fn caught_up_again(server: &RedisServer, prefix: &str, fleet: &mut [Child]) {
 
 /// The stored state of `fleet.db` (its `state` field), or an empty string.
 fn stored_state(server: &RedisServer, prefix: &str) -> String {
-    let reply = server.command(&["HGET", &format!("{prefix}:breaker:fleet.db"), "state"]);
+    let reply = server.command(&["HGET", &format!("{{{prefix}}}:breaker:fleet.db"), "state"]);
     reply.lines().nth(1).unwrap_or_default().to_owned()
 }
 
@@ -808,9 +853,14 @@ fn a_stale_stored_state_is_corrected_and_an_expired_newer_one_is_not_undone() {
     // version recorded and the state gone). Reconnecting, it does not write its older one back.
     let forced = micros(&fleet[0].ask("force db"));
     spread(&mut fleet[1..], "db", "forced_open", forced);
-    server.command(&["DEL", &format!("{prefix}:breaker:fleet.db")]);
+    server.command(&["DEL", &format!("{{{prefix}}}:breaker:fleet.db")]);
     let newer = (wall_micros() + 1000).to_string();
-    server.command(&["HSET", &format!("{prefix}:versions"), "fleet.db", &newer]);
+    server.command(&[
+        "HSET",
+        &format!("{{{prefix}}}:versions"),
+        "fleet.db",
+        &newer,
+    ]);
     server.command(&["CLIENT", "KILL", "TYPE", "normal"]);
     server.command(&["CLIENT", "KILL", "TYPE", "pubsub"]);
     caught_up_again(&server, &prefix, &mut fleet);
@@ -823,7 +873,7 @@ fn a_forward_dated_version_is_refused_and_redis_behind_the_fleet_is_followed() {
         return;
     };
     let prefix = prefix("ahead");
-    let channel = format!("{prefix}:breakers:changes");
+    let channel = format!("{{{prefix}}}:breakers:changes");
     let url = server.url();
     let mut fleet = children(2, &server, &prefix);
     // A version 23 h (or a minute) ahead would make every later state of `fleet.db` look stale.
@@ -883,4 +933,89 @@ fn a_forward_dated_version_is_refused_and_redis_behind_the_fleet_is_followed() {
     // against `forced` is not checked: the late process's link may publish before its own
     // hook has noted the time.
     let _ = reached;
+}
+
+/// The version counter's value, parsed (panics on anything else).
+fn counter(server: &RedisServer, prefix: &str) -> u64 {
+    let reply = server.command(&["GET", &format!("{{{prefix}}}:version")]);
+    let value = reply.lines().nth(1).unwrap_or_default();
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("the counter holds {reply:?}"))
+}
+
+#[test]
+fn a_version_counter_past_what_versions_count_is_re_based_and_sharing_goes_on() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    // 2^53 + 1 (a Lua double rounds it, and its successor, to 2^53: versions stop growing),
+    // i64::MAX (past what a version can be), 10^38 (past u64), and garbage.
+    for (n, value) in [
+        "9007199254740993",
+        "9223372036854775807",
+        "100000000000000000000000000000000000000",
+        "not-a-number",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let prefix = prefix(&format!("counter{n}"));
+        let version_key = format!("{{{prefix}}}:version");
+        let mut fleet = children(2, &server, &prefix);
+        let tripped = micros(&fleet[0].ask("trip db"));
+        spread(&mut fleet[1..], "db", "open", tripped);
+        let reset = micros(&fleet[0].ask("reset db"));
+        spread(&mut fleet[1..], "db", "closed", reset);
+
+        // The counter is set while the processes run: every later transition spreads, both
+        // ways, and the counter is a version again.
+        assert!(
+            server
+                .command(&["SET", &version_key, value])
+                .starts_with("+OK")
+        );
+        for round in 0..3 {
+            let (from, to) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+            let tripped = micros(&fleet[from].ask("trip db"));
+            spread(&mut fleet[to..=to], "db", "open", tripped);
+            let reset = micros(&fleet[from].ask("reset db"));
+            spread(&mut fleet[to..=to], "db", "closed", reset);
+        }
+        let forced = micros(&fleet[1].ask("force db"));
+        spread(&mut fleet[..1], "db", "forced_open", forced);
+        let reset = micros(&fleet[1].ask("reset db"));
+        spread(&mut fleet[..1], "db", "closed", reset);
+        let rebased = counter(&server, &prefix);
+        let now = wall_micros();
+        assert!(
+            rebased <= now + 60_000_000 && rebased + 600_000_000 > now,
+            "value {value}: the counter holds {rebased} at {now}"
+        );
+        for child in &mut fleet {
+            assert_eq!(child.ask("connected"), "true", "value {value}");
+        }
+
+        // Set again, then a process starts: it syncs, takes the stored state, and its own
+        // transitions spread.
+        let tripped = micros(&fleet[0].ask("trip db"));
+        spread(&mut fleet[1..], "db", "open", tripped);
+        assert!(
+            server
+                .command(&["SET", &version_key, value])
+                .starts_with("+OK")
+        );
+        let mut late = Child::spawn(
+            &format!("late{n}"),
+            &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
+        );
+        assert_eq!(late.ask("state db"), "open", "value {value}");
+        let reset = micros(&late.ask("reset db"));
+        spread(&mut fleet, "db", "closed", reset);
+        let tripped = micros(&fleet[1].ask("trip db"));
+        spread(std::slice::from_mut(&mut late), "db", "open", tripped);
+        assert_eq!(late.ask("connected"), "true", "value {value}");
+        println!("counter {value}: re-based; every transition spread");
+    }
 }

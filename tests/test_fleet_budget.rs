@@ -9,7 +9,7 @@ mod fleet_support;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use fleet_support::{Child, RedisServer, prefix, serve};
+use fleet_support::{Child, RedisCluster, RedisServer, prefix, serve};
 use retry_runtime::fleet::{self, FleetOptions};
 use retry_runtime::{BudgetConfig, register_budget, retry};
 
@@ -46,12 +46,20 @@ fn fleet_child() {
     if !late {
         register_budget("fleet.storm", config).unwrap();
     }
-    let link = std::env::var("FLEET_URL").ok().map(|url| {
-        let options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
-        let link = fleet::connect(&url, options).unwrap();
-        assert!(link.wait_synced(Duration::from_secs(10)));
-        link
-    });
+    let cluster = std::env::var("FLEET_CLUSTER").ok();
+    let link = std::env::var("FLEET_URL")
+        .ok()
+        .or(cluster.clone())
+        .map(|url| {
+            let options = FleetOptions::new().prefix(std::env::var("FLEET_PREFIX").unwrap());
+            // FLEET_CLUSTER: a Redis Cluster's node URLs, comma-separated.
+            let link = match &cluster {
+                Some(urls) => fleet::connect_cluster(urls.split(','), options).unwrap(),
+                None => fleet::connect(&url, options).unwrap(),
+            };
+            assert!(link.wait_synced(Duration::from_secs(10)));
+            link
+        });
     serve(|command| {
         let words: Vec<&str> = command.split_whitespace().collect();
         match words.as_slice() {
@@ -107,12 +115,27 @@ fn a_storm_across_4_processes_spends_one_budget_not_4() {
     let Some(server) = RedisServer::start() else {
         return;
     };
+    storm_within_bounds(("FLEET_URL", server.url()), "");
+}
+
+/// The same on a Redis Cluster of three primaries.
+#[test]
+fn a_storm_on_a_redis_cluster_spends_one_budget() {
+    let Some(cluster) = RedisCluster::start() else {
+        return;
+    };
+    storm_within_bounds(
+        ("FLEET_CLUSTER", cluster.urls().join(",")),
+        " (Redis Cluster)",
+    );
+}
+
+fn storm_within_bounds(redis: (&str, String), on: &str) {
     let calls_each = 100;
     let calls = 4 * calls_each;
-    let url = server.url();
     let prefix = prefix("storm");
     let (fleet_attempts, fleet_took) = storm(
-        &[("FLEET_URL", &url), ("FLEET_PREFIX", &prefix)],
+        &[(redis.0, &redis.1), ("FLEET_PREFIX", &prefix)],
         calls_each,
     );
     let (local_attempts, local_took) = storm(&[], calls_each);
@@ -124,7 +147,7 @@ fn a_storm_across_4_processes_spends_one_budget_not_4() {
             + processes * (reserve + BUDGET.min_per_second * took.as_secs_f64())
     };
     println!(
-        "storm of {calls} failing calls (max_attempts 5) over 4 processes: \
+        "storm{on} of {calls} failing calls (max_attempts 5) over 4 processes: \
          one fleet budget {fleet_attempts} attempts, processes up {fleet_took:?} (bound {:.0}); \
          4 budgets of their own {local_attempts} attempts, up {local_took:?} (bound {:.0}); \
          without a budget {}",
@@ -191,7 +214,7 @@ fn a_budget_created_after_connecting_spends_no_reserve_of_its_own() {
     let now_ms = (fleet_support::wall_micros() / 1000).to_string();
     server.command(&[
         "HSET",
-        &format!("{prefix}:budget:fleet.storm"),
+        &format!("{{{prefix}}}:budget:fleet.storm"),
         "milli",
         "0",
         "at",

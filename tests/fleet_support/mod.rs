@@ -22,6 +22,8 @@ pub struct RedisServer {
     process: Option<std::process::Child>,
     /// The directory of its RDB file, if it keeps one (removed when dropped).
     dir: Option<std::path::PathBuf>,
+    /// More arguments for `redis-server` (a cluster node's).
+    extra: Vec<String>,
 }
 
 impl RedisServer {
@@ -41,18 +43,7 @@ impl RedisServer {
     }
 
     fn start_in(dir: Option<std::path::PathBuf>) -> Option<RedisServer> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "redis-server not found on PATH; the fleet tests need it (apt-get install redis-server; .ci/run installs it)"
-            );
-            eprintln!("\n*** skipped: redis-server not found (apt-get install redis-server) ***\n");
+        if !installed("redis-server") {
             return None;
         }
         let port = free_port();
@@ -60,6 +51,7 @@ impl RedisServer {
             port,
             process: None,
             dir,
+            extra: Vec::new(),
         };
         server.restart();
         Some(server)
@@ -97,6 +89,7 @@ impl RedisServer {
         command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"]);
+        command.args(&self.extra);
         match &self.dir {
             Some(dir) => command.arg("--dir").arg(dir),
             // No RDB file is ever read from (or written to) the working directory.
@@ -176,6 +169,119 @@ impl Drop for RedisServer {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+}
+
+/// Whether `program` runs (`--version`); says so, loudly, when it does not, and under CI (`CI`
+/// set) fails the test instead.
+fn installed(program: &str) -> bool {
+    if Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{program} not found on PATH; the fleet tests need it (apt-get install redis-server; .ci/run installs it)"
+    );
+    eprintln!("\n*** skipped: {program} not found (apt-get install redis-server) ***\n");
+    false
+}
+
+/// A Redis Cluster of three primaries on loopback (`redis-server --cluster-enabled yes`, joined
+/// by `redis-cli --cluster create`), each node killed when dropped.
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+    dir: std::path::PathBuf,
+}
+
+impl RedisCluster {
+    /// Starts one and waits until every node says the cluster is ok, or returns `None` (after
+    /// saying so) when `redis-server` or `redis-cli` is not installed.
+    pub fn start() -> Option<RedisCluster> {
+        if !installed("redis-server") || !installed("redis-cli") {
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "fleet-cluster-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).expect("a directory for the nodes' files");
+        let mut nodes = Vec::new();
+        while nodes.len() < 3 {
+            // A node also listens on its port + 10000 (the cluster bus).
+            let port = free_port();
+            if port > 55_535 || TcpListener::bind(("127.0.0.1", port + 10_000)).is_err() {
+                continue;
+            }
+            let config = dir.join(format!("nodes-{port}.conf"));
+            let mut node = RedisServer {
+                port,
+                process: None,
+                dir: None,
+                extra: vec![
+                    "--cluster-enabled".to_owned(),
+                    "yes".to_owned(),
+                    "--cluster-config-file".to_owned(),
+                    config.to_string_lossy().into_owned(),
+                    "--cluster-node-timeout".to_owned(),
+                    "2000".to_owned(),
+                ],
+            };
+            node.restart();
+            nodes.push(node);
+        }
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("redis-cli runs");
+        assert!(created.success(), "redis-cli --cluster create failed");
+        let cluster = RedisCluster { nodes, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cluster.nodes.iter().all(|node| {
+            node.command(&["CLUSTER", "INFO"])
+                .contains("cluster_state:ok")
+        }) {
+            assert!(
+                Instant::now() < deadline,
+                "the cluster was not ok within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(cluster)
+    }
+
+    /// Every node's URL.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// The nodes.
+    pub fn nodes(&self) -> &[RedisServer] {
+        &self.nodes
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

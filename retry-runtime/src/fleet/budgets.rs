@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use redis::aio::MultiplexedConnection;
+use super::connection::Connection;
 
 use crate::budget::{RESERVE_WINDOW, to_milli};
 
@@ -29,7 +29,7 @@ use super::scripts::Scripts;
 /// The link's options while it is up (caught up with the fleet), for budgets created then.
 static LIVE: Mutex<Option<Arc<FleetOptions>>> = Mutex::new(None);
 
-fn live() -> std::sync::MutexGuard<'static, Option<Arc<FleetOptions>>> {
+pub(super) fn live() -> std::sync::MutexGuard<'static, Option<Arc<FleetOptions>>> {
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -66,7 +66,7 @@ impl FleetBudgets {
     /// the last flush joins the fleet now. Returns whether Redis was asked anything.
     pub(super) async fn flush(
         &mut self,
-        connection: &mut MultiplexedConnection,
+        connection: &mut Connection,
         scripts: &Scripts,
         options: &FleetOptions,
     ) -> Result<bool, Down> {
@@ -104,7 +104,7 @@ impl FleetBudgets {
                 continue;
             }
             let reserve = (config.min_per_second * RESERVE_WINDOW.as_secs_f64()).min(config.cap);
-            let (leased, _fleet_balance): (Vec<u8>, Vec<u8>) = scripts
+            let (leased, _fleet_balance, _members): (Vec<u8>, Vec<u8>, Vec<u8>) = scripts
                 .budget
                 .key(scripts.budget_key(budget.name()))
                 .arg(calls)

@@ -17,19 +17,19 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::connection::{Connection, Target};
 use futures_util::StreamExt;
-use redis::AsyncConnectionConfig;
-use redis::aio::MultiplexedConnection;
 use tokio::sync::watch;
 
 use crate::breaker_state::BreakerState;
 use crate::{Backoff, Jitter};
 
 use super::budgets::{FleetBudgets, millis};
-use super::message::{Versioned, open_ms, parse_fields, parse_message, state_name};
+use super::message::{MAX_VERSION, Versioned, open_ms, parse_fields, parse_message, state_name};
 use super::options::FleetOptions;
 use super::outbox::Inbox;
-use super::scripts::Scripts;
+use super::rate_limits::FleetRateLimits;
+use super::scripts::{COUNTER_AHEAD, Scripts};
 use super::{Down, Status, breakers};
 
 /// The link reads Redis's clock and version counter this often (which also notices a server
@@ -53,7 +53,9 @@ const MAX_STORED: usize = 10_000;
 const OPEN_MARGIN: Duration = Duration::from_secs(1);
 
 pub(super) struct Link {
-    client: redis::Client,
+    target: Target,
+    /// Sessions started (a cluster's pub/sub connection goes to each node in turn).
+    sessions: usize,
     options: Arc<FleetOptions>,
     status: Arc<Status>,
     scripts: Scripts,
@@ -61,6 +63,7 @@ pub(super) struct Link {
     /// Breakers that may have a transition to publish (their flag says whether they do).
     dirty: HashSet<&'static str>,
     budgets: FleetBudgets,
+    rate_limits: FleetRateLimits,
     /// Since when the link has been down, if it is.
     down_since: Option<Instant>,
     ever_up: bool,
@@ -72,29 +75,34 @@ pub(super) struct Link {
     counter_seen: u64,
     /// When a version ahead of the fleet's clock was last reported.
     ahead_warned: Option<Instant>,
+    /// When a version counter out of range was last reported.
+    counter_warned: Option<Instant>,
 }
 
 impl Link {
     pub(super) fn new(
-        client: redis::Client,
+        target: Target,
         options: Arc<FleetOptions>,
         status: Arc<Status>,
         inbox: Inbox,
     ) -> Link {
         Link {
-            client,
+            target,
+            sessions: 0,
             scripts: Scripts::new(&options.prefix),
             options,
             status,
             inbox,
             dirty: HashSet::new(),
             budgets: FleetBudgets::default(),
+            rate_limits: FleetRateLimits::default(),
             down_since: None,
             ever_up: false,
             up_in_session: false,
             clock_offset_us: 0,
             counter_seen: 0,
             ahead_warned: None,
+            counter_warned: None,
         }
     }
 
@@ -143,6 +151,7 @@ impl Link {
     fn stopped(&mut self) {
         super::budgets::set_live(None);
         self.budgets.leave();
+        self.rate_limits.stop();
         breakers::close();
         self.status.set_connected(false);
     }
@@ -159,6 +168,7 @@ impl Link {
         self.status.set_connected(false);
         super::budgets::set_live(None);
         self.budgets.leave();
+        self.rate_limits.down();
         if self.down_since.is_none() {
             self.down_since = Some(Instant::now());
             let what = if self.ever_up { "lost" } else { "not reached" };
@@ -198,14 +208,9 @@ impl Link {
     /// One connection's life; it only ends with the reason it ended.
     async fn session(&mut self) -> Result<Infallible, Down> {
         let timeout = self.options.response_timeout;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout));
-        let mut connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        let mut pubsub = within(timeout, self.client.get_async_pubsub()).await?;
+        self.sessions = self.sessions.wrapping_add(1);
+        let mut connection = self.target.connect(timeout).await?;
+        let mut pubsub = self.target.pubsub(self.sessions, timeout).await?;
         within(timeout, pubsub.subscribe(self.scripts.channel())).await?;
         let mut messages = pubsub.into_on_message();
         self.read_fleet_clock(&mut connection).await?;
@@ -231,10 +236,23 @@ impl Link {
         self.budgets
             .flush(&mut connection, &self.scripts, &self.options)
             .await?;
+        self.rate_limits
+            .flush(
+                &mut connection,
+                &self.scripts,
+                &self.options,
+                self.status.origin,
+            )
+            .await?;
         self.came_up();
         self.status.set_synced();
         let mut tick = tokio::time::interval(self.options.flush_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Rate limiters are topped up at `flush_interval` on average, each time after a random
+        // half to one and a half of it: processes that ask in a fixed phase would split a scarce
+        // limit by who asks first after each permit is earned, always the same one.
+        let rate_tick = tokio::time::sleep(super::rate_limits::next_flush(&self.options));
+        tokio::pin!(rate_tick);
         let mut last_asked = Instant::now();
         loop {
             tokio::select! {
@@ -253,6 +271,13 @@ impl Link {
                         Err(error) => ignored("a publication that is not text", &error),
                     }
                 }
+                () = &mut rate_tick => {
+                    self.rate_limits
+                        .flush(&mut connection, &self.scripts, &self.options, self.status.origin)
+                        .await?;
+                    let next = super::rate_limits::next_flush(&self.options);
+                    rate_tick.as_mut().reset(tokio::time::Instant::now() + next);
+                }
                 _ = tick.tick() => {
                     if self.inbox.take_overflow() {
                         self.all_queued();
@@ -261,6 +286,7 @@ impl Link {
                     self.budgets.flush(&mut connection, &self.scripts, &self.options).await?;
                     if last_asked.elapsed() >= PING_EVERY {
                         self.read_fleet_clock(&mut connection).await?;
+                        self.rebase_if_ahead();
                         last_asked = Instant::now();
                     }
                 }
@@ -271,7 +297,7 @@ impl Link {
     /// At connection: publish what changed here while the link was down (newer than anything
     /// stored before the outage), take the stored states newer than this process's, and
     /// republish states Redis lost.
-    async fn catch_up(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
+    async fn catch_up(&mut self, connection: &mut Connection) -> Result<(), Down> {
         let _ = self.inbox.take_overflow();
         while let Some(name) = self.inbox.try_recv() {
             self.dirty.insert(name);
@@ -335,23 +361,83 @@ impl Link {
 
     /// Reads Redis's clock and version counter: the fleet's clock, against which versions are
     /// believed.
-    async fn read_fleet_clock(
-        &mut self,
-        connection: &mut MultiplexedConnection,
-    ) -> Result<(), Down> {
-        let ((seconds, micros), counter): ((u64, u64), Option<Vec<u8>>) = redis::pipe()
-            .cmd("TIME")
-            .cmd("GET")
-            .arg(self.scripts.version_key())
-            .query_async(connection)
+    async fn read_fleet_clock(&mut self, connection: &mut Connection) -> Result<(), Down> {
+        let (seconds, micros, counter): (Vec<u8>, Vec<u8>, Vec<u8>) = self
+            .scripts
+            .clock
+            .key(self.scripts.version_key())
+            .invoke_async(connection)
             .await?;
+        let number = |bytes: &[u8]| std::str::from_utf8(bytes).ok()?.parse::<u64>().ok();
+        let (Some(seconds), Some(micros)) = (number(&seconds), number(&micros)) else {
+            return Err(Down::Unexpected(format!(
+                "a time of `{} {}`",
+                String::from_utf8_lossy(&seconds),
+                String::from_utf8_lossy(&micros)
+            )));
+        };
+        let counter = Some(counter).filter(|counter| !counter.is_empty());
         let redis_us = seconds.saturating_mul(1_000_000).saturating_add(micros);
         self.clock_offset_us =
             i64::try_from(i128::from(redis_us) - i128::from(wall_micros())).unwrap_or(0);
-        self.counter_seen = counter
-            .and_then(|counter| std::str::from_utf8(&counter).ok()?.parse().ok())
-            .unwrap_or(0);
+        // Range-checked like every value read from Redis: a counter that is not a whole number
+        // within `COUNTER_AHEAD` of Redis's clock is not the fleet's clock (the next publication
+        // re-bases it on Redis's clock), so it makes no version believable.
+        let most = redis_us.saturating_add(micros_of(COUNTER_AHEAD));
+        let read = counter.as_deref().map(|counter| {
+            std::str::from_utf8(counter)
+                .ok()
+                .and_then(|text| text.parse::<u64>().ok())
+                .filter(|counter| *counter <= most)
+                .ok_or_else(|| String::from_utf8_lossy(counter).into_owned())
+        });
+        self.counter_seen = match read {
+            None => 0,
+            Some(Ok(counter)) => counter,
+            Some(Err(shown)) => {
+                self.counter_refused(&shown);
+                0
+            }
+        };
         Ok(())
+    }
+
+    /// The version counter holds a value that is no version: one WARN a minute says so.
+    fn counter_refused(&mut self, shown: &str) {
+        let shown: String = shown.chars().take(48).collect();
+        if self
+            .counter_warned
+            .is_none_or(|warned| warned.elapsed() >= AHEAD_WARN_EVERY)
+        {
+            self.counter_warned = Some(Instant::now());
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                key = self.scripts.version_key(),
+                value = %shown,
+                "fleet link: the version counter holds `{shown}`, not a version within {COUNTER_AHEAD:?} of Redis's clock; the next publication re-bases it on Redis's clock"
+            );
+        } else {
+            ignored("a version counter out of range", &shown);
+        }
+    }
+
+    /// This process knows versions further ahead of the fleet's clock than any it believed
+    /// (Redis's counter was re-based, or Redis went back while the session lasted): it forgets
+    /// them, as at a connection to a Redis behind the fleet, so that new versions order the
+    /// fleet's states again rather than look stale.
+    fn rebase_if_ahead(&mut self) {
+        let known = breakers::highest_version();
+        let fleet_now = self.fleet_now();
+        if known > fleet_now.saturating_add(micros_of(MAX_AHEAD) * 2) {
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                url = %self.status.url,
+                known,
+                fleet_clock = fleet_now,
+                "fleet link: Redis's versions went back behind those this process saw; following Redis's from now on"
+            );
+            breakers::rebase();
+        }
     }
 
     /// The fleet's clock now, as this process sees it: the next version Redis would give out.
@@ -366,9 +452,7 @@ impl Link {
     /// beyond is refused (it would make every state after it look stale), with a WARN at most
     /// every `AHEAD_WARN_EVERY`.
     fn believable(&mut self, said: &Versioned) -> bool {
-        let limit = self
-            .fleet_now()
-            .saturating_add(u64::try_from(MAX_AHEAD.as_micros()).unwrap_or(u64::MAX));
+        let limit = self.fleet_now().saturating_add(micros_of(MAX_AHEAD));
         if said.version <= limit {
             return true;
         }
@@ -410,7 +494,7 @@ impl Link {
     }
 
     /// Publishes the current state of every breaker that changed; one that fails stays marked.
-    async fn publish_dirty(&mut self, connection: &mut MultiplexedConnection) -> Result<(), Down> {
+    async fn publish_dirty(&mut self, connection: &mut Connection) -> Result<(), Down> {
         let names: Vec<&'static str> = self.dirty.iter().copied().collect();
         for name in names {
             if let Some(breaker) = crate::registry::breaker(name)
@@ -430,7 +514,7 @@ impl Link {
 
     async fn publish(
         &self,
-        connection: &mut MultiplexedConnection,
+        connection: &mut Connection,
         name: &str,
         shared: super::message::SharedState,
         kept_version: Option<u64>,
@@ -461,14 +545,19 @@ impl Link {
                     .unwrap_or_default(),
             )
             .arg(breakers::version_of(name).unwrap_or(0))
+            .arg(micros_of(COUNTER_AHEAD))
             .invoke_async(connection)
             .await?;
         if version.is_empty() && kept_version.is_some() {
             return Ok(()); // a newer state is stored, and published to this process too
         }
+        // The script re-bases a counter out of range, so a version past what versions count is
+        // not its answer.
         let version = version
             .parse::<u64>()
-            .map_err(|_| Down::Unexpected(format!("a version of `{version}`")))?;
+            .ok()
+            .filter(|version| *version <= MAX_VERSION)
+            .ok_or_else(|| Down::Unexpected(format!("a version of `{version}`")))?;
         tracing::debug!(
             target: crate::TRACING_TARGET,
             name,
@@ -480,6 +569,11 @@ impl Link {
         breakers::published(name, version);
         Ok(())
     }
+}
+
+/// Whole microseconds, saturating.
+fn micros_of(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Microseconds since the Unix epoch on this machine's clock.
@@ -503,7 +597,7 @@ fn ignored(what: &str, reason: &dyn std::fmt::Display) {
 }
 
 /// `future`, or `Down::TimedOut` after `timeout`.
-async fn within<T>(
+pub(super) async fn within<T>(
     timeout: Duration,
     future: impl Future<Output = redis::RedisResult<T>>,
 ) -> Result<T, Down> {

@@ -1,5 +1,5 @@
-//! A fleet, not one process (feature `redis`): circuit breakers and retry budgets shared by
-//! every process of a service through Redis.
+//! A fleet, not one process (feature `redis`): circuit breakers, retry budgets and rate
+//! limits shared by every process of a service through Redis.
 //!
 //! Without it, each process learns on its own that a dependency is down (each pays
 //! `failure_threshold` failures), and a retry budget bounds retries per process, so N processes
@@ -55,6 +55,29 @@
 //!   before [`connect`], holds a local reserve until it joins at the next catch-up, so each such
 //!   process may spend one reserve of its own on top. A lease never exceeds what the budget can
 //!   hold (its `cap`).
+//! - **Rate limits.** A shared `#[rate_limit]`'s permits live in Redis, in a token bucket kept
+//!   by the budgets' script (no calls; `per_second` a second, up to `burst`, starting full),
+//!   which leases each process a batch at a time: `max(lease_batch, per_second x
+//!   flush_interval)`, at most `burst`. A call takes a leased permit with one atomic, or is
+//!   rejected when none is left; a call that may wait (`max_wait`) borrows the next one (at
+//!   most one lease ahead) and sleeps for the time its process's share of the rate takes to
+//!   earn it. The link tops pools up every `flush_interval` on average (each wait drawn from
+//!   a half to one and a half of it, so that processes do not ask in a fixed order). Over any
+//!   `t` seconds the fleet admits at most `burst + per_second x t` calls plus the permits its
+//!   processes held when the `t` seconds began (at most one lease each) and, for calls that
+//!   wait, what they borrowed (one more lease each). Only registered limiters are shared
+//!   (not [`RateLimiter::new`](crate::RateLimiter::new)'s); one created while the link is up
+//!   starts with no permits of its own (its calls are rejected, or wait, until the next
+//!   flush); one registered before connecting joins at the first catch-up.
+//!
+//!   While Redis is down, each process admits its **last known share**: `per_second / n`
+//!   calls a second with bursts of `burst / n` (at least one), `n` being the processes that
+//!   asked Redis for that limiter in the last 3 s (each asks at least every second while
+//!   linked), as Redis counted them at the last lease. So a fleet whose processes stay the same
+//!   stays within its limit through an outage; one that grows meanwhile may exceed it, by the
+//!   new processes' shares. A limiter that never had a lease (Redis unreachable since start-up)
+//!   admits its whole limit in each process, as without a link; so does every limiter once the
+//!   link is shut down.
 //!
 //! # Ordering
 //!
@@ -80,6 +103,12 @@
 //!   Redis stores are applied (a snapshot restored on a clock behind is then taken as it is),
 //!   and its own that Redis lacks are republished as new versions, so processes agree again on
 //!   Redis's order rather than each waiting for the clock to catch up.
+//! - **A counter out of range is re-based.** `P:version` is believed only as a whole number
+//!   within an hour of Redis's clock: anything else (written by hand or by another program,
+//!   or past what a Lua double counts exactly: 2^53 + 1, `i64::MAX`, 10^38) makes no version
+//!   believable, and the next publication starts the counter over from Redis's clock (one
+//!   WARN a minute says so). A process that knows versions more than 10 s past the fleet's
+//!   clock then forgets them, as below, so later transitions spread rather than look stale.
 //! - **Catch-up corrects Redis.** After publishing what changed during an outage, a connecting
 //!   process reads the stored states. A state Redis lost (restarted empty) is republished
 //!   unless it is closed; one stored with an older version than this process knows (restored
@@ -101,8 +130,10 @@
 //!
 //! Nothing is added to a call's path: a closed breaker's call, a success or failure that does
 //! not change its state, a budget's deposit and withdrawal cost what they cost without the
-//! feature, plus one relaxed load for a budget (is it shared?); a shared budget's deposit only
-//! counts the call (Redis credits the share). A transition (rare) adds a flag swap and a
+//! feature, plus one relaxed load for a budget or a rate limiter (is it shared?); a shared
+//! budget's deposit only counts the call (Redis credits the share), and a shared rate
+//! limiter's admission is one compare-and-swap on its leased pool (the local GCRA's is one
+//! too). A transition (rare) adds a flag swap and a
 //! `try_send`. Nothing on a call's path awaits Redis or takes a lock for it; applying a fleet
 //! state happens on the link's thread.
 //!
@@ -111,7 +142,8 @@
 //! Down, slow (no answer within `response_timeout`), restarted or unreachable from the start:
 //! every process goes on with its local state (breakers keep their states and counts, budgets
 //! are the process's own again with the tokens they hold, so during an outage each process
-//! spends its own budget), the link logs one WARN per outage (`fleet link to redis://...
+//! spends its own budget; shared rate limiters admit the process's last known share of the
+//! limit, see [the model](#the-model)), the link logs one WARN per outage (`fleet link to redis://...
 //! lost: ...; local state goes on, reconnecting`) and reconnects with exponential backoff and
 //! jitter (50 ms doubling to 1 s by default), and one INFO when it is back. The link counts as
 //! back ([`Fleet::is_connected`], the INFO, the backoff starting over) only once a session has
@@ -135,17 +167,20 @@
 //! states are applied over them, so connect at start-up, before serving. A stored state read
 //! for a breaker that has not registered yet waits for it, no longer than `state_ttl`.
 //!
-//! A fleet needs one Redis server (or a primary): the scripts read keys by name, which Redis
-//! Cluster would not route. Give every process the same breaker and budget settings; each
-//! applies a fleet state with its own limits.
+//! A fleet needs one Redis server (or a primary), or a Redis Cluster ([`connect_cluster`]:
+//! every key of a prefix is in one hash slot, `{prefix}:...`). Give every process the same breaker, budget and rate limit
+//! settings; each applies a fleet state with its own limits (a rate limiter's bucket in Redis
+//! takes the settings of the process that asks).
 
 mod breakers;
 mod budgets;
+mod connection;
 mod error;
 mod link;
 mod message;
 mod options;
 mod outbox;
+mod rate_limits;
 mod scripts;
 
 use std::fmt;
@@ -161,7 +196,8 @@ pub use error::FleetError;
 pub use options::FleetOptions;
 
 /// A running fleet link, from [`connect`]. Dropping it (or [`shutdown`](Fleet::shutdown))
-/// stops the link: breakers and budgets are this process's own again, as they are.
+/// stops the link: breakers, budgets and rate limiters are this process's own again, as they
+/// are.
 ///
 /// ```no_run
 /// use retry_runtime::fleet::{self, FleetOptions};
@@ -208,6 +244,7 @@ impl Drop for Ended {
             self.0.set_connected(false);
             budgets::set_live(None);
             budgets::leave_all();
+            rate_limits::leave_all();
             breakers::close();
         }
     }
@@ -261,14 +298,74 @@ impl fmt::Display for Down {
 pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     options.validate()?;
     let shown = without_password(url);
-    let client = redis::Client::open(url).map_err(|error| FleetError::InvalidUrl {
+    let target = connection::Target::server(url).map_err(|error| FleetError::InvalidUrl {
         url: shown.clone(),
         reason: error.to_string(),
     })?;
+    start(target, shown, options)
+}
+
+/// [`connect`] to a Redis Cluster: `urls` name some or all of its nodes
+/// (`redis://[:password@]host:port`; the link learns the others from them). Every key of the
+/// fleet's prefix is in one hash slot (`{prefix}:...`), so its scripts run on the node that
+/// owns it; publications are Redis's classic pub/sub, which a cluster sends to every node, and
+/// the link subscribes on the nodes given, one after the other across sessions.
+///
+/// ```no_run
+/// use retry_runtime::fleet::{self, FleetOptions};
+///
+/// let fleet = fleet::connect_cluster(
+///     ["redis://10.0.0.5:7000/", "redis://10.0.0.6:7000/", "redis://10.0.0.7:7000/"],
+///     FleetOptions::new().prefix("orders"),
+/// )?;
+/// # drop(fleet);
+/// # Ok::<(), retry_runtime::fleet::FleetError>(())
+/// ```
+///
+/// # Errors
+/// As [`connect`]'s; also [`FleetError::InvalidUrl`] when `urls` is empty.
+pub fn connect_cluster<I, S>(urls: I, options: FleetOptions) -> Result<Fleet, FleetError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    options.validate()?;
+    let urls: Vec<String> = urls
+        .into_iter()
+        .map(|url| url.as_ref().to_owned())
+        .collect();
+    let shown = urls
+        .iter()
+        .map(|url| without_password(url))
+        .collect::<Vec<_>>()
+        .join(",");
+    if urls.is_empty() {
+        return Err(FleetError::InvalidUrl {
+            url: shown,
+            reason: "a cluster needs at least one node's URL".to_owned(),
+        });
+    }
+    let target = connection::Target::cluster(&urls, options.response_timeout).map_err(|error| {
+        FleetError::InvalidUrl {
+            url: shown.clone(),
+            reason: error.to_string(),
+        }
+    })?;
+    start(target, shown, options)
+}
+
+/// Starts the link's thread.
+fn start(
+    target: connection::Target,
+    shown: String,
+    options: FleetOptions,
+) -> Result<Fleet, FleetError> {
     let inbox = outbox::Inbox::claim().ok_or(FleetError::AlreadyConnected)?;
-    // The fleet attaches itself to breakers and budgets through their listener slots.
+    // The fleet attaches itself to breakers, budgets and rate limiters through their slots;
+    // those created while the link is up start shared.
     let _ = crate::breaker::TRANSITION_LISTENER.set(outbox::transitioned);
     let _ = crate::budget::STARTS_SHARED.set(budgets::starts_shared);
+    let _ = crate::rate_limit::shared::STARTS_SHARED.set(rate_limits::starts_shared);
     let status = Arc::new(Status {
         url: shown,
         origin: origin_id(),
@@ -279,7 +376,7 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     let options = Arc::new(options);
     breakers::open(Arc::clone(&options), status.origin);
     let (stop, stopped) = watch::channel(false);
-    let link = link::Link::new(client, options, Arc::clone(&status), inbox);
+    let link = link::Link::new(target, options, Arc::clone(&status), inbox);
     let link_status = Arc::clone(&status);
     // The runtime is built (and dropped) on the link's thread, never on the caller's, which
     // may be a runtime's worker where dropping one would panic.
@@ -475,5 +572,18 @@ mod tests {
         assert!(error.to_string().contains("lease_batch"), "{error}");
         let error = connect("redis://127.0.0.1/", FleetOptions::new().prefix("a b")).unwrap_err();
         assert!(error.to_string().contains("prefix"), "{error}");
+        // Braces would end the keys' hash tag (`{prefix}:...`).
+        let error = connect("redis://127.0.0.1/", FleetOptions::new().prefix("a}b")).unwrap_err();
+        assert!(error.to_string().contains("braces"), "{error}");
+        let none: [&str; 0] = [];
+        let error = connect_cluster(none, FleetOptions::new()).unwrap_err();
+        assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
+        let error = connect_cluster(
+            ["redis://:secret@127.0.0.1:7000/", "http://127.0.0.1:7001/"],
+            FleetOptions::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
+        assert!(!error.to_string().contains("secret"), "{error}");
     }
 }

@@ -15,6 +15,7 @@ use super::FleetError;
 ///     .prefix("orders")                 // the fleet's namespace in Redis
 ///     .breakers(["db", "payments"])     // share only these (default: every breaker)
 ///     .budgets(["api"])                 // and this budget (default: every budget)
+///     .rate_limiters(["partner-api"])   // and this rate limiter (default: every one)
 ///     .lease_batch(5)                   // tokens leased at a time
 ///     .state_ttl(Duration::from_secs(3600));
 /// # let _ = options;
@@ -24,6 +25,7 @@ pub struct FleetOptions {
     pub(super) prefix: String,
     pub(super) breakers: Option<Vec<String>>,
     pub(super) budgets: Option<Vec<String>>,
+    pub(super) rate_limiters: Option<Vec<String>>,
     pub(super) lease_batch: u32,
     pub(super) flush_interval: Duration,
     pub(super) state_ttl: Duration,
@@ -38,6 +40,7 @@ impl Default for FleetOptions {
             prefix: "retry-runtime".to_owned(),
             breakers: None,
             budgets: None,
+            rate_limiters: None,
             lease_batch: 5,
             flush_interval: Duration::from_millis(20),
             state_ttl: Duration::from_secs(3600),
@@ -49,15 +52,16 @@ impl Default for FleetOptions {
 }
 
 impl FleetOptions {
-    /// The defaults: prefix `retry-runtime`, every breaker and budget shared, leases of 5
-    /// tokens, budgets flushed every 20 ms, stored states kept 1 h, reconnecting after 50 ms
+    /// The defaults: prefix `retry-runtime`, every breaker, budget and rate limiter shared,
+    /// leases of 5 tokens or permits, budgets flushed every 20 ms, stored states kept 1 h, reconnecting after 50 ms
     /// doubling to 1 s (with jitter), Redis answers awaited 1 s.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The fleet's namespace: every key and channel starts with it, so that two services (or
-    /// two tests) on one Redis never see each other. 1 to 128 bytes, no whitespace.
+    /// The fleet's namespace: every key and channel starts with it, in braces (`{prefix}:...`,
+    /// one hash slot on a Redis Cluster), so that two services (or two tests) on one Redis
+    /// never see each other. 1 to 128 bytes, no whitespace, no braces.
     #[must_use]
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
@@ -78,8 +82,28 @@ impl FleetOptions {
         self
     }
 
+    /// Shares only the rate limiters named here (registered ones: `#[rate_limit(name = ...)]`
+    /// or [`register_rate_limiter`](crate::register_rate_limiter)); the fleet then admits at
+    /// most `burst + per_second x t` calls to each across every process, plus what is leased
+    /// and not spent yet (at most one lease per process).
+    ///
+    /// ```
+    /// use retry_runtime::fleet::FleetOptions;
+    ///
+    /// // Only the partner's quota is the fleet's; other limiters stay per process.
+    /// let options = FleetOptions::new().rate_limiters(["partner-api"]);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn rate_limiters<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        self.rate_limiters = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Whole tokens a process leases from a fleet budget at a time (1 to 1000): larger batches
-    /// mean fewer trips to Redis, smaller ones a fairer spread of a scarce budget.
+    /// mean fewer trips to Redis, smaller ones a fairer spread of a scarce budget. A fleet rate
+    /// limiter leases `max(lease_batch, per_second x flush_interval)` permits at a time (so a
+    /// process can keep up with the whole rate), never more than its `burst`.
     #[must_use]
     pub fn lease_batch(mut self, tokens: u32) -> Self {
         self.lease_batch = tokens;
@@ -134,18 +158,28 @@ impl FleetOptions {
             .is_none_or(|names| names.iter().any(|shared| shared == name))
     }
 
+    /// Whether the rate limiter named `name` is shared.
+    pub(super) fn shares_rate_limiter(&self, name: &str) -> bool {
+        self.rate_limiters
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|shared| shared == name))
+    }
+
     pub(super) fn validate(&self) -> Result<(), FleetError> {
         let invalid = |option: &'static str, reason: String| {
             Err(FleetError::InvalidOptions { option, reason })
         };
         if self.prefix.is_empty()
             || self.prefix.len() > 128
-            || self.prefix.chars().any(char::is_whitespace)
+            || self
+                .prefix
+                .chars()
+                .any(|c| c.is_whitespace() || c == '{' || c == '}')
         {
             return invalid(
                 "prefix",
                 format!(
-                    "`{}` must be 1 to 128 bytes without whitespace",
+                    "`{}` must be 1 to 128 bytes without whitespace or braces (the keys are `{{prefix}}:...`)",
                     self.prefix.escape_debug()
                 ),
             );

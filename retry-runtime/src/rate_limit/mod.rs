@@ -9,8 +9,15 @@
 //! call that would have to wait reserves its turn the same way (the TAT moves on for it) and
 //! then sleeps until its turn, if that is within its site's `max_wait`; otherwise it is rejected
 //! and the TAT stays as it was. A waiting call whose future is dropped keeps its reservation.
+//!
+//! With feature `redis`, a fleet link may share a registered limiter across processes: it
+//! fills the limiter's slot (`shared`), and admission then takes permits the link leased from
+//! Redis, or runs this GCRA at the process's share while Redis is down. Without a link, the one
+//! extra cost is a relaxed load (is it shared?).
 
 pub(crate) mod registry;
+#[cfg(feature = "redis")]
+pub(crate) mod shared;
 pub(crate) mod site;
 pub(crate) mod sync;
 
@@ -60,6 +67,9 @@ pub struct RateLimiter {
     waiting: Counter,
     waited: Counter,
     rejected: Counter,
+    /// Shared through a fleet link (feature `redis`): filled by the link.
+    #[cfg(feature = "redis")]
+    shared: shared::Shared,
 }
 
 /// A call was rejected because its rate limiter had no permit within the site's `max_wait`.
@@ -113,7 +123,25 @@ impl RateLimiter {
             waiting: Counter::new(0),
             waited: Counter::new(0),
             rejected: Counter::new(0),
+            #[cfg(feature = "redis")]
+            shared: shared::Shared::new(false),
         }
+    }
+
+    /// A limiter of the registry: shared from the start when a fleet link is up and shares it
+    /// (its permits are the fleet's, leased at the link's next flush).
+    pub(crate) fn new_registered(name: &'static str, config: RateLimitConfig) -> RateLimiter {
+        #[allow(unused_mut)]
+        let mut limiter = RateLimiter::new(name, config);
+        #[cfg(feature = "redis")]
+        if crate::scope::current() == 0
+            && shared::STARTS_SHARED
+                .get()
+                .is_some_and(|starts_shared| starts_shared(name))
+        {
+            limiter.shared = shared::Shared::new(true);
+        }
+        limiter
     }
 
     /// The rate limiter's name.
@@ -143,14 +171,36 @@ impl RateLimiter {
     /// reservations (as resilience4j's `availablePermissions`). Reads the clock breakers read:
     /// tokio's, or the paused sync clock on a thread that paused it.
     pub fn available_permits(&self) -> i64 {
+        let (interval, tolerance) = self.gcra_now();
+        #[cfg(feature = "redis")]
+        if self.shared.mode() == shared::LEASED {
+            return self.shared.pool.load(std::sync::atomic::Ordering::Relaxed);
+        }
         match self.origin.get() {
             None => i64::from(self.config.burst()),
             Some(origin) => {
                 let now =
                     nanos(crate::breaker::clock::default_now().saturating_duration_since(*origin));
-                self.available_at(now, self.tat.load(Ordering::Relaxed))
+                available_at(now, self.tat.load(Ordering::Relaxed), interval, tolerance)
             }
         }
+    }
+
+    /// The GCRA's interval and tolerance now: the limiter's own, or this process's share of a
+    /// fleet limit while Redis is down.
+    fn gcra_now(&self) -> (u64, u64) {
+        #[cfg(feature = "redis")]
+        if self.shared.mode() == shared::SHARE {
+            return (
+                self.shared
+                    .interval
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                self.shared
+                    .tolerance
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            );
+        }
+        (self.interval, self.tolerance)
     }
 
     /// Back to a new limiter's state: the whole burst available, counts from zero.
@@ -183,17 +233,33 @@ impl RateLimiter {
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     #[inline]
     pub fn reserve_at(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+        #[cfg(feature = "redis")]
+        if self.shared.mode() != shared::LOCAL {
+            return self.reserve_shared(now, max_wait);
+        }
+        self.reserve_gcra(now, max_wait, self.interval, self.tolerance)
+    }
+
+    /// The GCRA's admission, at `interval` between permits with `tolerance`.
+    #[inline]
+    fn reserve_gcra(
+        &self,
+        now: Instant,
+        max_wait: Duration,
+        interval: u64,
+        tolerance: u64,
+    ) -> Result<Duration, RateLimited> {
         let origin = *self.origin.get_or_init(|| now);
         let now = nanos(now.saturating_duration_since(origin));
         let max_wait = nanos(max_wait);
         let mut tat = self.tat.load(Ordering::Relaxed);
         loop {
             let start = tat.max(now);
-            let wait = (start - now).saturating_sub(self.tolerance);
+            let wait = (start - now).saturating_sub(tolerance);
             if wait > max_wait {
                 return Err(self.reject(wait));
             }
-            let next = start.saturating_add(self.interval);
+            let next = start.saturating_add(interval);
             match self
                 .tat
                 .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
@@ -202,13 +268,96 @@ impl RateLimiter {
                     #[cfg(feature = "metrics")]
                     crate::events::rate_limiter_available(
                         &self.source,
-                        self.available_at(now, next),
+                        available_at(now, next, interval, tolerance),
                     );
                     return Ok(Duration::from_nanos(wait));
                 }
                 Err(actual) => tat = actual,
             }
         }
+    }
+
+    /// Admission of a limiter a fleet link shares: a leased permit (or one borrowed, if the
+    /// call may wait for this process's share to earn it), or, while Redis is down, the GCRA at
+    /// this process's share.
+    #[cfg(feature = "redis")]
+    #[inline(never)]
+    fn reserve_shared(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.shared.mode() == shared::LEASED {
+            let members = u64::from(self.shared.members.load(Relaxed).max(1));
+            let per_permit = self.interval.saturating_mul(members);
+            return match self.shared.take(per_permit, nanos(max_wait)) {
+                Ok(wait) => {
+                    #[cfg(feature = "metrics")]
+                    crate::events::rate_limiter_available(
+                        &self.source,
+                        self.shared.pool.load(Relaxed),
+                    );
+                    Ok(Duration::from_nanos(wait))
+                }
+                Err(wait) => Err(self.reject(wait)),
+            };
+        }
+        let interval = self.shared.interval.load(Relaxed);
+        let tolerance = self.shared.tolerance.load(Relaxed);
+        self.reserve_gcra(now, max_wait, interval, tolerance)
+    }
+
+    /// The fleet link shares this limiter from now on: calls take the permits it leases.
+    #[cfg(feature = "redis")]
+    pub(crate) fn join_fleet(&self) {
+        use std::sync::atomic::Ordering::Release;
+        if self.shared.mode.swap(shared::LEASED, Release) != shared::LEASED {
+            self.shared.pool.store(0, Release);
+        }
+    }
+
+    /// Whether a fleet link leases this limiter's permits now.
+    #[cfg(feature = "redis")]
+    pub(crate) fn is_leased(&self) -> bool {
+        self.shared.mode.load(std::sync::atomic::Ordering::Acquire) == shared::LEASED
+    }
+
+    /// Permits leased to this process and not taken yet (below zero: borrowed).
+    #[cfg(feature = "redis")]
+    pub(crate) fn leased_permits(&self) -> i64 {
+        self.shared.pool.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Permits leased from the fleet, how many processes share the limiter, and the most that
+    /// waiting calls may borrow ahead of the leases (one lease).
+    #[cfg(feature = "redis")]
+    pub(crate) fn credit_lease(&self, permits: i64, members: u32, lease: u32) {
+        use std::sync::atomic::Ordering::Release;
+        self.shared.members.store(members.max(1), Release);
+        self.shared.most_borrowed.store(lease, Release);
+        self.shared
+            .pool
+            .fetch_add(permits, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// The link lost Redis: this process admits its last known share of the fleet's limit
+    /// (`per_second / n`, bursts of `burst / n`, at least one) until the link is back.
+    #[cfg(feature = "redis")]
+    pub(crate) fn share_while_down(&self) {
+        use std::sync::atomic::Ordering::{Relaxed, Release};
+        let members = self.shared.members.load(Relaxed);
+        let (interval, tolerance) = shared::share_of(self.interval, self.config.burst(), members);
+        self.shared.interval.store(interval, Relaxed);
+        self.shared.tolerance.store(tolerance, Relaxed);
+        // Its own GCRA starts with the share's burst; leased permits left are dropped.
+        self.tat.store(0, Ordering::Relaxed);
+        self.shared.pool.store(0, Release);
+        self.shared.mode.store(shared::SHARE, Release);
+    }
+
+    /// The link stopped: the limiter is this process's own again, at its settings.
+    #[cfg(feature = "redis")]
+    pub(crate) fn leave_fleet(&self) {
+        use std::sync::atomic::Ordering::Release;
+        self.shared.mode.store(shared::LOCAL, Release);
+        self.shared.pool.store(0, Release);
     }
 
     /// A permit, waiting up to `max_wait` for it, blocking this thread (on a thread holding
@@ -264,13 +413,6 @@ impl RateLimiter {
         S::sleep(wait).await;
     }
 
-    /// Permits a call arriving at `now` could take at once, with the TAT at `tat`.
-    fn available_at(&self, now: u64, tat: u64) -> i64 {
-        let ahead = i128::from(tat) - i128::from(now);
-        let left = i128::from(self.tolerance) + i128::from(self.interval) - ahead.max(0);
-        i64::try_from(left.div_euclid(i128::from(self.interval))).unwrap_or(i64::MIN)
-    }
-
     #[cold]
     fn reject(&self, wait: u64) -> RateLimited {
         self.rejected
@@ -319,6 +461,13 @@ impl fmt::Debug for RateLimiter {
             .field("counts", &self.counts())
             .finish_non_exhaustive()
     }
+}
+
+/// Permits a call arriving at `now` could take at once, with the TAT at `tat`.
+fn available_at(now: u64, tat: u64, interval: u64, tolerance: u64) -> i64 {
+    let ahead = i128::from(tat) - i128::from(now);
+    let left = i128::from(tolerance) + i128::from(interval) - ahead.max(0);
+    i64::try_from(left.div_euclid(i128::from(interval))).unwrap_or(i64::MIN)
 }
 
 fn nanos(duration: Duration) -> u64 {

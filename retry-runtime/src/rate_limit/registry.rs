@@ -30,7 +30,8 @@ pub fn rate_limiter(name: &str) -> Option<&'static RateLimiter> {
 /// overrides of `[rate_limit.<name>]` apply to `config` first.
 pub fn register_rate_limiter(name: &'static str, config: RateLimitConfig) -> &'static RateLimiter {
     let config = OVERRIDE.applied(name, config);
-    let (limiter, created) = RATE_LIMITERS.get_or_create(name, || RateLimiter::new(name, config));
+    let (limiter, created) =
+        RATE_LIMITERS.get_or_create(name, || RateLimiter::new_registered(name, config));
     if created {
         crate::events::rate_limiter_registered(limiter.source());
     } else if *limiter.config() != config {

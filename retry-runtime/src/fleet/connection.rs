@@ -1,0 +1,119 @@
+//! Where the link connects: one Redis server (or a primary), or a Redis Cluster.
+//!
+//! Commands go through one connection either way: a multiplexed connection to the server, or
+//! a cluster connection that routes each command by its first key. Every key of a fleet shares
+//! one hash slot (`{P}:...`), so each script runs on the node that owns them all. Pub/sub is
+//! Redis's classic kind, which a cluster broadcasts to every node: the link subscribes on one
+//! node given, the next one after each session that ended.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, MultiplexedConnection, PubSub};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
+
+use super::Down;
+use super::link::within;
+
+/// The server or the cluster.
+pub(super) enum Target {
+    Server(redis::Client),
+    Cluster {
+        /// Boxed: it is larger than a server's client, and there is one per link.
+        client: Box<ClusterClient>,
+        /// Each node given, for pub/sub.
+        nodes: Vec<redis::Client>,
+    },
+}
+
+/// A connection for commands.
+pub(super) enum Connection {
+    Server(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl Target {
+    /// A server's URL.
+    pub(super) fn server(url: &str) -> redis::RedisResult<Target> {
+        redis::Client::open(url).map(Target::Server)
+    }
+
+    /// A cluster's nodes (some or all), each answering within `timeout`.
+    pub(super) fn cluster(urls: &[String], timeout: Duration) -> redis::RedisResult<Target> {
+        let nodes = urls
+            .iter()
+            .map(|url| redis::Client::open(url.as_str()))
+            .collect::<redis::RedisResult<Vec<_>>>()?;
+        let client = ClusterClient::builder(urls.iter().map(String::as_str))
+            .connection_timeout(timeout)
+            .response_timeout(timeout)
+            .overall_response_timeout(Some(timeout))
+            .retries(1)
+            .build()?;
+        Ok(Target::Cluster {
+            client: Box::new(client),
+            nodes,
+        })
+    }
+
+    /// A connection for commands.
+    pub(super) async fn connect(&self, timeout: Duration) -> Result<Connection, Down> {
+        match self {
+            Target::Server(client) => {
+                let config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout));
+                Ok(Connection::Server(
+                    client
+                        .get_multiplexed_async_connection_with_config(&config)
+                        .await?,
+                ))
+            }
+            Target::Cluster { client, .. } => Ok(Connection::Cluster(
+                within(timeout, client.get_async_connection()).await?,
+            )),
+        }
+    }
+
+    /// A pub/sub connection: to the server, or to the `session`th node given (in turn).
+    pub(super) async fn pubsub(&self, session: usize, timeout: Duration) -> Result<PubSub, Down> {
+        let client = match self {
+            Target::Server(client) => client,
+            Target::Cluster { nodes, .. } => &nodes[session % nodes.len()],
+        };
+        within(timeout, client.get_async_pubsub()).await
+    }
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Server(connection) => connection.req_packed_command(cmd),
+            Connection::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Server(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+            Connection::Cluster(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Server(connection) => connection.get_db(),
+            Connection::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
