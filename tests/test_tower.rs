@@ -145,10 +145,12 @@ async fn a_client_retries_a_503_and_a_429_with_retry_after_then_gets_the_200() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(text(response).await, "ok");
     assert_eq!(hits.load(Ordering::SeqCst), 3, "503, 429, then 200");
-    // The backoff's 100 ms after the 503, exactly the 2 s of `Retry-After` after the 429.
-    assert_eq!(
-        *delays.lock().unwrap(),
-        [Duration::from_millis(100), Duration::from_secs(2)]
+    // The backoff's 100 ms after the 503, the 2 s of `Retry-After` (to 2.2 s) after the 429.
+    let delays = delays.lock().unwrap().clone();
+    assert_eq!(delays[0], Duration::from_millis(100));
+    assert!(
+        delays[1] >= Duration::from_secs(2) && delays[1] <= Duration::from_millis(2200),
+        "{delays:?}"
     );
     assert!(started.elapsed() >= Duration::from_millis(2100));
 
@@ -398,10 +400,10 @@ async fn a_classifier_decides_what_is_retried_and_hints_how_long_to_wait() {
 
     let started = tokio::time::Instant::now();
     assert_eq!(service.clone().oneshot(false).await, Ok(1));
-    assert_eq!(
-        started.elapsed(),
-        Duration::from_secs(3),
-        "the hint, exactly"
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(3) && waited <= Duration::from_millis(3300),
+        "the hint, at most 10% more: {waited:?}"
     );
     assert_eq!(service.oneshot(true).await, Err("bad request"));
     assert_eq!(calls.load(Ordering::SeqCst), 3, "not retried");

@@ -27,10 +27,11 @@ use crate::hint::{ProvidesRetryHint, RetryHint};
 /// characters, delta-seconds a handful of digits).
 const MAX_HEADER_LEN: usize = 64;
 
-/// The wait a response's `Retry-After` header asks for: delta-seconds (`Retry-After: 120`), or
-/// the time left until an HTTP-date (`Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`; a date in the
-/// past gives zero). `None` when the header is missing, repeated with different values, or not
-/// one of the two forms.
+/// The wait a response's headers ask for: `retry-after-ms` (milliseconds, as several large APIs
+/// send it) when it is present and valid, otherwise `Retry-After` in delta-seconds
+/// (`Retry-After: 120`) or as the time left until an HTTP-date (`Retry-After: Wed, 21 Oct 2015
+/// 07:28:00 GMT`; a date in the past gives zero). `None` when neither is present, a header is
+/// repeated with different values, or a value is not one of those forms.
 ///
 /// ```
 /// use std::time::Duration;
@@ -45,6 +46,10 @@ const MAX_HEADER_LEN: usize = 64;
 /// assert_eq!(retry_after(&headers), Some(Duration::ZERO));
 /// headers.insert("retry-after", "soon".parse().unwrap());
 /// assert_eq!(retry_after(&headers), None);
+/// // Milliseconds are read first: a 250 ms window is not rounded up to a whole second.
+/// headers.insert("retry-after", "1".parse().unwrap());
+/// headers.insert("retry-after-ms", "250".parse().unwrap());
+/// assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
 /// ```
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry_after_at(headers, SystemTime::now())
@@ -52,23 +57,38 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// [`retry_after`] as of `now`: the time left until an HTTP-date is measured from it.
 pub(crate) fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let mut values = headers.get_all(RETRY_AFTER).iter();
+    if let Some(millis) = single_value(headers, RETRY_AFTER_MS).and_then(whole_number) {
+        return Some(Duration::from_millis(millis));
+    }
+    let text = single_value(headers, RETRY_AFTER.as_str())?;
+    if let Some(seconds) = whole_number(text) {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(text).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The header carrying the wait in milliseconds; read before `Retry-After`.
+const RETRY_AFTER_MS: &str = "retry-after-ms";
+
+/// A header's value, trimmed, when it is present once (or repeated with the same value), text,
+/// and of a plausible length.
+fn single_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    let mut values = headers.get_all(name).iter();
     let value = values.next()?;
     if values.any(|other| other != value) {
         return None;
     }
     let text = value.to_str().ok()?.trim();
-    if text.is_empty() || text.len() > MAX_HEADER_LEN {
-        return None;
-    }
-    if text.bytes().all(|byte| byte.is_ascii_digit()) {
-        // delta-seconds: a non-negative integer. Larger than u64 seconds saturates; the engine
-        // then stops rather than sleep that long (it exceeds any `max_delay`).
-        let seconds = text.parse::<u64>().unwrap_or(u64::MAX);
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(text).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    (!text.is_empty() && text.len() <= MAX_HEADER_LEN).then_some(text)
+}
+
+/// A non-negative integer of digits only; larger than `u64` saturates (the engine then stops
+/// rather than sleep that long: it exceeds any `max_delay`).
+fn whole_number(text: &str) -> Option<u64> {
+    text.bytes()
+        .all(|byte| byte.is_ascii_digit())
+        .then(|| text.parse::<u64>().unwrap_or(u64::MAX))
 }
 
 /// Whether a response is worth retrying: 408 Request Timeout, 429 Too Many Requests, 500
@@ -96,8 +116,8 @@ pub fn is_transient<B>(response: &Response<B>) -> bool {
     )
 }
 
-/// A response's `Retry-After`, if it has one, as the wait before the next attempt (waited
-/// exactly, without jitter); otherwise the policy decides.
+/// A response's [`retry_after`] (`retry-after-ms`, then `Retry-After`), if it has one, as the wait
+/// before the next attempt (never shorter, at most 10% longer); otherwise the policy decides.
 impl<B> ProvidesRetryHint for Response<B> {
     fn retry_hint(&self) -> RetryHint {
         retry_after(self.headers()).map_or(RetryHint::FollowPolicy, RetryHint::RetryAfter)
@@ -163,6 +183,35 @@ mod tests {
             retry_after_at(&headers(&["99999999999999999999999"]), now),
             Some(Duration::from_secs(u64::MAX))
         );
+    }
+
+    #[test]
+    fn milliseconds_are_read_before_seconds() {
+        let now = SystemTime::now();
+        let mut both = headers(&["2"]);
+        both.insert(RETRY_AFTER_MS, "1500".parse().unwrap());
+        assert_eq!(
+            retry_after_at(&both, now),
+            Some(Duration::from_millis(1500))
+        );
+        // Alone, too.
+        let mut millis = HeaderMap::new();
+        millis.insert(RETRY_AFTER_MS, "0".parse().unwrap());
+        assert_eq!(retry_after_at(&millis, now), Some(Duration::ZERO));
+        // An unreadable or ambiguous `retry-after-ms` leaves `Retry-After` to decide.
+        for bad in ["1.5", "-3", "soon", ""] {
+            let mut fallback = headers(&["2"]);
+            fallback.insert(RETRY_AFTER_MS, bad.parse().unwrap());
+            assert_eq!(
+                retry_after_at(&fallback, now),
+                Some(Duration::from_secs(2)),
+                "{bad:?}"
+            );
+        }
+        let mut two = headers(&["2"]);
+        two.append(RETRY_AFTER_MS, "100".parse().unwrap());
+        two.append(RETRY_AFTER_MS, "200".parse().unwrap());
+        assert_eq!(retry_after_at(&two, now), Some(Duration::from_secs(2)));
     }
 
     #[test]

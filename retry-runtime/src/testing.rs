@@ -80,8 +80,8 @@ pub fn pause_sync_time() -> PausedTime {
     PausedTime::start()
 }
 
-/// Re-seeds this thread's jitter generator, so the delays drawn after it on this thread are the
-/// same on every run.
+/// Re-seeds this thread's jitter generator, so the delays drawn after it on this thread (jitter,
+/// and the spread of hinted waits over `[hint, hint x 1.1]`) are the same on every run.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;

@@ -145,8 +145,10 @@ where
 }
 
 /// A `503 Service Unavailable` with an empty body and, when the breaker knows when it will
-/// admit a probe, `Retry-After` in whole seconds (rounded up): a server's answer to a rejected
-/// call (feature `http`). Give it to
+/// admit a probe, `Retry-After` in whole seconds (rounded up) and `retry-after-ms` in
+/// milliseconds (rounded up; clients that read it, as `#[retry]` does, come back when the
+/// breaker does, not up to a second late): a server's answer to a rejected call (feature
+/// `http`). Give it to
 /// [`on_rejection`](super::layer::CircuitBreakerLayer::on_rejection).
 ///
 /// ```
@@ -162,6 +164,7 @@ where
 /// let response: http::Response<String> = service_unavailable(open);
 /// assert_eq!(response.status(), 503);
 /// assert_eq!(response.headers()["retry-after"], "2");
+/// assert_eq!(response.headers()["retry-after-ms"], "1500");
 /// ```
 #[cfg(feature = "http")]
 pub fn service_unavailable<B: Default>(open: CircuitOpen) -> http::Response<B> {
@@ -169,9 +172,13 @@ pub fn service_unavailable<B: Default>(open: CircuitOpen) -> http::Response<B> {
     *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
     if let Some(after) = open.retry_after {
         let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-        response
-            .headers_mut()
-            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        let millis = after.as_millis() + u128::from(after.subsec_nanos() % 1_000_000 > 0);
+        let headers = response.headers_mut();
+        headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        headers.insert(
+            "retry-after-ms",
+            http::HeaderValue::from(u64::try_from(millis).unwrap_or(u64::MAX)),
+        );
     }
     response
 }

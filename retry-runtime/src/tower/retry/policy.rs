@@ -89,7 +89,7 @@ impl<Response, Error> RetryClassifier<Response, Error> for EveryError {
 
 /// The classifier of HTTP clients (feature `http`): retries every `Err` (the request never got
 /// an answer) and every response that [`is_transient`](crate::http::is_transient) (408, 429,
-/// 500, 502, 503, 504), waiting exactly what its `Retry-After` asks when it has one; any other
+/// 500, 502, 503, 504), waiting what its `retry-after-ms` or `Retry-After` asks when it has one; any other
 /// response is a success (a 404 is an answer, not a failure to get one).
 ///
 /// ```
