@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{Response, StatusCode};
 use retry_runtime::http::is_transient;
-use retry_runtime::retry;
+use retry_runtime::{CircuitOpen, breaker, circuit_breaker, retry};
 
 /// Answers with the statuses (and `Retry-After` values) scripted, one per call. A value ending
 /// in `ms` is sent as `retry-after-ms` (without the suffix), beside a `Retry-After: 1`.
@@ -229,4 +229,45 @@ async fn a_retry_after_longer_than_max_delay_returns_the_response_at_once() {
     let response = fetch_patiently(&calls, &script).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+#[derive(Debug)]
+enum ClientError {
+    Rejected,
+}
+
+impl From<CircuitOpen> for ClientError {
+    fn from(_: CircuitOpen) -> Self {
+        ClientError::Rejected
+    }
+}
+
+/// The outage: a breaker over a retry of `is_transient` responses.
+#[circuit_breaker(name = "http-outage", failure_threshold = 2)]
+#[retry(max_attempts = 3, delay = "100ms", on_result = is_transient)]
+async fn guarded(
+    calls: &Cell<usize>,
+    script: &[(u16, Option<String>)],
+) -> Result<Response<()>, ClientError> {
+    tokio::task::yield_now().await;
+    Ok(answer(calls, script))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_breaker_over_the_retry_counts_the_final_503_as_a_failure_and_opens() {
+    let calls = Cell::new(0);
+    let script = vec![(503, None); 10];
+    for _ in 0..2 {
+        let response = guarded(&calls, &script).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(calls.get(), 6);
+    let counts = breaker("http-outage").unwrap().counts();
+    assert_eq!((counts.failed, counts.successful), (2, 0));
+    // Open: the server is left alone.
+    assert!(matches!(
+        guarded(&calls, &script).await,
+        Err(ClientError::Rejected)
+    ));
+    assert_eq!(calls.get(), 6);
 }

@@ -201,6 +201,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
             .iter()
             .map(|stacked| Args::parse(stacked.strategy, stacked.arguments.clone(), &mut errors)),
     );
+    inherit_on_result(&mut layers);
     // A retry anywhere in the stack runs the body more than once: its checks apply.
     let kind = if layers
         .iter()
@@ -278,6 +279,32 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         }
         quote!(#(#keep_imports_used)* #declare_flag #wrapped)
     })
+}
+
+/// A `#[circuit_breaker]` or `#[hedge]` that names no `on_result` of its own, stacked with a
+/// `#[retry(on_result = f)]` (in either order), judges values with the same `f`: what the retry
+/// calls a failure (an `Ok(503)`) is one for the breaker and does not win a hedge's race, rather
+/// than counting as a success after the retries ran out.
+fn inherit_on_result(layers: &mut [Args]) {
+    let Some(on_result) = layers.iter().find_map(|layer| match layer {
+        Args::Retry(args) => args.on_result.as_ref().map(|arg| arg.value.clone()),
+        _ => None,
+    }) else {
+        return;
+    };
+    for layer in layers {
+        let own = match layer {
+            Args::Breaker(args) => &mut args.on_result,
+            Args::Hedge(args) => &mut args.on_result,
+            Args::Retry(_) | Args::RateLimit(_) | Args::Bulkhead(_) => continue,
+        };
+        if own.is_none() {
+            *own = Some(crate::keys::Arg {
+                key: Ident::new("on_result", Span::call_site()),
+                value: on_result.clone(),
+            });
+        }
+    }
 }
 
 /// An attribute stacked under the one being expanded, taken off the fn to be expanded with it.
