@@ -84,6 +84,7 @@ pub mod http;
 pub use events::metrics;
 #[cfg(feature = "persist")]
 pub mod persist;
+pub mod returned_value;
 pub mod stats;
 pub mod testing;
 #[cfg(feature = "tower")]

@@ -33,6 +33,9 @@ pub(crate) struct RetryPlan {
     pub recover: Option<(Expr, Vec<proc_macro2::TokenStream>)>,
     /// Whether the fn returns a `Result` (see `FnShape`).
     pub returns_result: bool,
+    /// Where the return type is, when it may be a `Result` behind a type alias: `on_result`
+    /// judging the whole value there says so at the return type.
+    pub hidden_result: Option<proc_macro2::Span>,
 }
 
 pub(crate) enum PolicyPlan {
@@ -148,6 +151,7 @@ pub(crate) fn validate(
         on_result: args.on_result.map(|on_result| on_result.value),
         recover,
         returns_result: shape.returns_result,
+        hidden_result: crate::codegen::hidden_result(shape),
     })
 }
 
