@@ -61,15 +61,18 @@ impl<Response, Error> BreakerClassifier<Response, Error> for EveryError {
     }
 }
 
-/// The breaker classifier of HTTP services (feature `http`): every `Err` and every 5xx response
-/// counts as a failure; any other response (a 404, a 429) is a success, since the service
-/// answered.
+/// The breaker classifier of HTTP services (feature `http`): every `Err`, and every response
+/// [`is_transient`](crate::http::is_transient) calls a failure (408, 429, 500, 502, 503, 504:
+/// what `TransientResponses` retries and `#[retry(on_result = is_transient)]` retries), counts
+/// as a failure; any other response (a 404, a 501 Not Implemented) is a success, since the
+/// service answered the request itself.
 ///
 /// ```
 /// use retry_runtime::tower::{BreakerClassifier, CallOutcome, ServerErrors};
 ///
 /// let response = |status: u16| Ok::<_, std::io::Error>(http::Response::builder().status(status).body(()).unwrap());
 /// assert_eq!(ServerErrors.classify(&response(503)), CallOutcome::Failure);
+/// assert_eq!(ServerErrors.classify(&response(429)), CallOutcome::Failure);
 /// assert_eq!(ServerErrors.classify(&response(404)), CallOutcome::Success);
 /// ```
 #[cfg(feature = "http")]
@@ -80,7 +83,7 @@ pub struct ServerErrors;
 impl<B, Error> BreakerClassifier<http::Response<B>, Error> for ServerErrors {
     fn classify(&self, outcome: &Result<http::Response<B>, Error>) -> CallOutcome {
         match outcome {
-            Ok(response) if response.status().is_server_error() => CallOutcome::Failure,
+            Ok(response) if crate::http::is_transient(response) => CallOutcome::Failure,
             Ok(_) => CallOutcome::Success,
             Err(_) => CallOutcome::Failure,
         }
