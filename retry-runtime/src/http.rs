@@ -91,10 +91,25 @@ fn whole_number(text: &str) -> Option<u64> {
         .then(|| text.parse::<u64>().unwrap_or(u64::MAX))
 }
 
+/// A response whose status [`is_transient`] reads: `http::Response<B>` (of any body `B`) and,
+/// with feature `reqwest`, `reqwest::Response`.
+pub trait HttpResponse<B> {
+    /// The response's status.
+    fn status_code(&self) -> StatusCode;
+}
+
+impl<B> HttpResponse<B> for Response<B> {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+}
+
 /// Whether a response is worth retrying: 408 Request Timeout, 429 Too Many Requests, 500
 /// Internal Server Error, 502 Bad Gateway, 503 Service Unavailable and 504 Gateway Timeout; no
-/// other status. Generic over the body, so its path works as `on_result` for any fn returning
-/// `http::Response<B>`.
+/// other status. Generic over the response ([`HttpResponse`]: `http::Response<B>` for any body
+/// `B`, and `reqwest::Response` with feature `reqwest`), so its path works as `on_result` for
+/// any fn returning one of them, in a `Result` or not; `is_transient::<B>` still names the
+/// body type.
 ///
 /// ```
 /// use retry_runtime::http::is_transient;
@@ -103,10 +118,11 @@ fn whole_number(text: &str) -> Option<u64> {
 /// assert!(is_transient(&status(503)));
 /// assert!(!is_transient(&status(404)));
 /// assert!(!is_transient(&status(501)));
+/// assert!(is_transient::<()>(&status(429)));
 /// ```
-pub fn is_transient<B>(response: &Response<B>) -> bool {
+pub fn is_transient<B>(response: &impl HttpResponse<B>) -> bool {
     matches!(
-        response.status(),
+        response.status_code(),
         StatusCode::REQUEST_TIMEOUT
             | StatusCode::TOO_MANY_REQUESTS
             | StatusCode::INTERNAL_SERVER_ERROR
@@ -122,6 +138,61 @@ impl<B> ProvidesRetryHint for Response<B> {
     fn retry_hint(&self) -> RetryHint {
         retry_after(self.headers()).map_or(RetryHint::FollowPolicy, RetryHint::RetryAfter)
     }
+}
+
+/// A status as a `'static` value, for event texts that must outlive nothing they borrow (a
+/// response's status is returned by value): one table of every valid status (100 to 999),
+/// built on first use.
+#[cfg_attr(
+    not(any(feature = "tower", feature = "reqwest-middleware")),
+    allow(dead_code)
+)]
+pub(crate) fn status_text(status: StatusCode) -> &'static dyn std::fmt::Display {
+    static STATUSES: std::sync::OnceLock<Vec<StatusCode>> = std::sync::OnceLock::new();
+    let statuses = STATUSES.get_or_init(|| {
+        (100..1000)
+            .filter_map(|code| StatusCode::from_u16(code).ok())
+            .collect()
+    });
+    let index = usize::from(status.as_u16()).saturating_sub(100);
+    &statuses[index]
+}
+
+/// A reqwest response's status, for [`is_transient`] (feature `reqwest`).
+#[cfg(feature = "reqwest")]
+impl HttpResponse<reqwest::Body> for reqwest::Response {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+}
+
+/// A reqwest response's [`retry_after`] (`retry-after-ms`, then `Retry-After`), as
+/// `http::Response`'s (feature `reqwest`): `#[retry(on_result = is_transient)]` on a fn
+/// returning `reqwest::Response` waits as the server asked, with no conversion.
+#[cfg(feature = "reqwest")]
+impl ProvidesRetryHint for reqwest::Response {
+    fn retry_hint(&self) -> RetryHint {
+        retry_after(self.headers()).map_or(RetryHint::FollowPolicy, RetryHint::RetryAfter)
+    }
+}
+
+/// Whether a reqwest error is worth retrying (feature `reqwest`): it could not connect, or it
+/// timed out (connecting, or waiting for the answer). Any other error (a malformed URL, a
+/// redirect loop, a body that failed to decode) is about the request, not the moment. Give it
+/// to `when` beside `on_result = is_transient`:
+///
+/// ```no_run
+/// use retry_runtime::http::{is_transient, is_transient_error};
+/// use retry_runtime::retry;
+///
+/// #[retry(max_attempts = 4, on_result = is_transient, when = is_transient_error)]
+/// async fn price(client: &reqwest::Client, url: &str) -> Result<reqwest::Response, reqwest::Error> {
+///     client.get(url).send().await
+/// }
+/// ```
+#[cfg(feature = "reqwest")]
+pub fn is_transient_error(error: &reqwest::Error) -> bool {
+    error.is_connect() || error.is_timeout()
 }
 
 #[cfg(test)]
