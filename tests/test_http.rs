@@ -159,7 +159,8 @@ async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F:
 
 #[tokio::test(start_paused = true)]
 async fn retry_after_as_an_http_date_waits_until_then() {
-    // Five seconds from now, to the second (HTTP-dates have no fraction): between 4 and 5 s.
+    // Five seconds from now, to the second (HTTP-dates have no fraction): between 4 and 5 s,
+    // and up to 10% more.
     let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(5));
     let start = tokio::time::Instant::now();
     let calls = Cell::new(0);
@@ -167,7 +168,7 @@ async fn retry_after_as_an_http_date_waits_until_then() {
     assert_eq!(fetch(&calls, &script).await.status(), StatusCode::OK);
     let waited = start.elapsed();
     assert!(
-        waited > Duration::from_secs(3) && waited <= Duration::from_secs(5),
+        waited > Duration::from_secs(3) && waited <= Duration::from_millis(5500),
         "{waited:?}"
     );
 }

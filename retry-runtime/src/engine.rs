@@ -256,7 +256,7 @@ impl<W: Stopwatch> RetryState<W> {
                     StopReason::OutOfTime
                 });
             }
-            longest = longest.min(budget - elapsed);
+            longest = longest.min(budget.saturating_sub(elapsed));
         }
         // The hint itself decided whether it fits; the spread only takes what is left.
         let delay = if hinted {
@@ -435,7 +435,7 @@ mod tests {
         assert!(*shortest >= Duration::from_secs(1), "{shortest:?}");
         assert!(*longest <= Duration::from_millis(1100), "{longest:?}");
         // Spread over the range, not a handful of values.
-        assert!(*longest - *shortest > Duration::from_millis(80));
+        assert!(longest.saturating_sub(*shortest) > Duration::from_millis(80));
         // The same seed, the same waits.
         crate::rng::seed_thread(3);
         let seeded = first_wait(&roomy, Duration::ZERO);

@@ -90,7 +90,8 @@ where
     let (result, _, was_rejected) = poll_fn(move |cx| {
         race.poll::<S, _, _, _>(
             (primary.as_mut(), timer.as_mut()),
-            (&attempt, (&retryable, &value_fails), S::sleep),
+            (&attempt, S::sleep),
+            (&retryable, &value_fails),
             cx,
         )
     })
@@ -126,6 +127,9 @@ struct Race<Fut, T, E> {
     may_hedge: bool,
 }
 
+/// What judges an attempt's outcome: `on`/`when` for errors, `on_result` for values.
+type Judges<'a, R, V> = (&'a R, &'a V);
+
 /// What one finished attempt means for the call.
 enum Settled<T, E> {
     /// The call returns this: an `Ok` (won by `winner`), or an error `on`/`when` refuse.
@@ -147,7 +151,8 @@ impl<Fut, T, E> Race<Fut, T, E> {
     fn poll<S, R, V, Sl>(
         &mut self,
         (mut primary, mut timer): (Pin<&mut Option<Fut>>, Pin<&mut Option<Sl>>),
-        (attempt, judges, sleep): (&impl Fn() -> Fut, (&R, &V), fn(Duration) -> Sl),
+        (attempt, sleep): (&impl Fn() -> Fut, fn(Duration) -> Sl),
+        judges: Judges<'_, R, V>,
         cx: &mut Context<'_>,
     ) -> Poll<Ended<T, E>>
     where

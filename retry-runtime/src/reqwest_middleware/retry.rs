@@ -95,7 +95,7 @@ impl RetryMiddleware {
             };
             let (retryable, hint) = match &outcome {
                 Ok(response) if !is_transient(response) => {
-                    return Ok(private::succeeded(site, &state, outcome)?);
+                    return private::succeeded(site, &state, outcome);
                 }
                 Ok(response) => (true, response.retry_hint()),
                 Err(Error::Reqwest(error)) => (is_transient_error(error), RetryHint::FollowPolicy),
