@@ -1,5 +1,6 @@
-//! What HTTP responses say about retrying (feature `http`): `Retry-After` in both its forms, and
-//! the statuses worth another try.
+//! What HTTP responses say about retrying (feature `http`): `retry-after-ms`, `Retry-After` in
+//! both its forms, and the statuses worth another try (with feature `reqwest`, of reqwest's
+//! responses and errors too).
 //!
 //! ```
 //! use std::time::Duration;
@@ -13,7 +14,8 @@
 //!     .unwrap();
 //! assert!(is_transient(&response));
 //! assert_eq!(retry_after(response.headers()), Some(Duration::from_secs(2)));
-//! // A response carries that hint, so `#[retry]` waits exactly as long as the server asked.
+//! // A response carries that hint, so `#[retry]` waits as long as the server asked (and up to
+//! // 10% more, so that callers told the same do not come back together).
 //! assert_eq!(response.retry_hint(), RetryHint::RetryAfter(Duration::from_secs(2)));
 //! ```
 
