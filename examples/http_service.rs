@@ -34,7 +34,7 @@ pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
 pub type Script = Arc<Mutex<VecDeque<(u16, Option<&'static str>)>>>;
 
 /// The upstream's price: retried on 408, 429, 500, 502, 503 and 504, up to 4 attempts, waiting
-/// exactly as long as a `Retry-After` says; any other answer is returned at once.
+/// as long as a `Retry-After` says (at most 10% more); any other answer is returned at once.
 #[retry(
     name = "upstream.price",
     max_attempts = 4,

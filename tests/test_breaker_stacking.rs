@@ -1,4 +1,5 @@
-//! `#[circuit_breaker]` and `#[retry]` on one fn, in both orders.
+//! `#[circuit_breaker]` and `#[retry]` on one fn, in both orders; a breaker judges values with
+//! the retry's `on_result` unless it names its own.
 
 use std::cell::Cell;
 
@@ -87,4 +88,130 @@ async fn both_orders_on_async_fns() {
     let runs = Cell::new(0);
     assert_eq!(breaker_inside_async(&runs).await, Err(Error::Rejected));
     assert_eq!(runs.get(), 1);
+}
+
+/// A 503 carried in an `Ok`, as HTTP clients return it: a failure for `on_result`.
+fn unavailable(status: &u16) -> bool {
+    *status == 503
+}
+
+fn answer(runs: &Cell<u32>, status: u16) -> Result<u16, Error> {
+    runs.set(runs.get() + 1);
+    Ok(status)
+}
+
+/// The outage of the issue: every answer a 503 in an `Ok`.
+#[circuit_breaker(name = "outside-values", failure_threshold = 2)]
+#[retry(max_attempts = 3, delay = "1ms", on_result = unavailable)]
+fn breaker_over_judging_retry(runs: &Cell<u32>, status: u16) -> Result<u16, Error> {
+    answer(runs, status)
+}
+
+#[test]
+fn a_breaker_over_a_retry_with_on_result_counts_the_final_503_as_a_failure() {
+    let _paused = pause_sync_time();
+    let runs = Cell::new(0);
+    assert_eq!(breaker_over_judging_retry(&runs, 503), Ok(503));
+    assert_eq!(runs.get(), 3, "retried as a failure");
+    let handle = breaker("outside-values").unwrap();
+    assert_eq!(
+        handle.counts().failed,
+        1,
+        "the last 503 is a failure, not a success"
+    );
+    assert_eq!(breaker_over_judging_retry(&runs, 503), Ok(503));
+    assert_eq!(handle.state(), BreakerState::Open);
+    // Open: the outage costs no more requests.
+    assert_eq!(breaker_over_judging_retry(&runs, 503), Err(Error::Rejected));
+    assert_eq!(runs.get(), 6);
+    handle.reset();
+    assert_eq!(breaker_over_judging_retry(&runs, 200), Ok(200));
+    assert_eq!(handle.counts().successful, 1);
+}
+
+/// Its own `on_result` wins: this breaker only counts a 500 as a failure.
+fn server_error(status: &u16) -> bool {
+    *status == 500
+}
+
+#[circuit_breaker(name = "own-judge", failure_threshold = 1, on_result = server_error)]
+#[retry(max_attempts = 2, delay = "1ms", on_result = unavailable)]
+fn breaker_with_its_own_judge(runs: &Cell<u32>, status: u16) -> Result<u16, Error> {
+    answer(runs, status)
+}
+
+#[test]
+fn a_breaker_that_names_its_own_on_result_keeps_it() {
+    let _paused = pause_sync_time();
+    let runs = Cell::new(0);
+    assert_eq!(breaker_with_its_own_judge(&runs, 503), Ok(503));
+    assert_eq!(runs.get(), 2);
+    let handle = breaker("own-judge").unwrap();
+    assert_eq!((handle.counts().successful, handle.counts().failed), (1, 0));
+    assert_eq!(handle.state(), BreakerState::Closed);
+}
+
+#[retry(max_attempts = 5, delay = "1ms", on_result = unavailable)]
+#[circuit_breaker(name = "inside-values", failure_threshold = 2)]
+async fn judging_retry_over_breaker(runs: &Cell<u32>) -> Result<u16, Error> {
+    tokio::task::yield_now().await;
+    answer(runs, 503)
+}
+
+#[circuit_breaker(name = "outside-values-async", failure_threshold = 1)]
+#[retry(max_attempts = 2, delay = "1ms", on_result = unavailable)]
+async fn breaker_over_judging_retry_async(runs: &Cell<u32>) -> Result<u16, Error> {
+    tokio::task::yield_now().await;
+    answer(runs, 503)
+}
+
+#[tokio::test(start_paused = true)]
+async fn both_orders_judge_values_on_async_fns() {
+    let runs = Cell::new(0);
+    assert_eq!(breaker_over_judging_retry_async(&runs).await, Ok(503));
+    assert_eq!(runs.get(), 2);
+    assert_eq!(
+        breaker_over_judging_retry_async(&runs).await,
+        Err(Error::Rejected)
+    );
+    // Breaker inside: each 503 is a failure; two trip it, and the rejection ends the loop.
+    let runs = Cell::new(0);
+    assert_eq!(
+        judging_retry_over_breaker(&runs).await,
+        Err(Error::Rejected)
+    );
+    assert_eq!(runs.get(), 2);
+    let counts = breaker("inside-values").unwrap().counts();
+    assert_eq!((counts.failed, counts.rejected), (2, 1));
+}
+
+/// A plain value, not a `Result`: `None` is the failure.
+fn missing(value: &Option<u32>) -> bool {
+    value.is_none()
+}
+
+fn stale(_runs: &Cell<u32>) -> Option<u32> {
+    Some(0)
+}
+
+#[circuit_breaker(name = "outside-plain", failure_threshold = 1, fallback = stale)]
+#[retry(max_attempts = 2, delay = "1ms", on_result = missing)]
+fn breaker_over_plain_values(runs: &Cell<u32>) -> Option<u32> {
+    runs.set(runs.get() + 1);
+    None
+}
+
+#[test]
+fn a_plain_value_failure_counts_for_the_breaker_too() {
+    let _paused = pause_sync_time();
+    let runs = Cell::new(0);
+    assert_eq!(breaker_over_plain_values(&runs), None);
+    assert_eq!(runs.get(), 2);
+    assert_eq!(breaker("outside-plain").unwrap().counts().failed, 1);
+    assert_eq!(
+        breaker_over_plain_values(&runs),
+        Some(0),
+        "open: the fallback"
+    );
+    assert_eq!(runs.get(), 2);
 }

@@ -531,3 +531,59 @@ async fn async_trait_methods_and_generic_fns_hedge() {
     assert_eq!(value.unwrap(), "k");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// A 503 carried in an `Ok`: a failure for `on_result`.
+fn unavailable(status: &u32) -> bool {
+    *status == 503
+}
+
+#[retry_runtime::hedge(name = "hedge-values", after = "50ms", max_hedges = 2, on_result = unavailable)]
+async fn hedge_values(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_result_a_failing_value_does_not_win_and_starts_the_next_attempt_at_once() {
+    let stats = retry_runtime::stats::collect();
+    // The primary answers 503 at 10 ms (before `after`): the hedge starts then, and its 200
+    // wins; without `on_result` the 503 would have been returned at 10 ms.
+    let script = Script::new(&[(10, Ok(503)), (10, Ok(200))]);
+    let began = Instant::now();
+    assert_eq!(hedge_values(&script).await, Ok(200));
+    assert_eq!(began.elapsed(), Duration::from_millis(20));
+    assert_eq!(script.counts(), (2, 2, 0));
+    // Every attempt a 503: the last one comes back as it is, and the call counts as failed.
+    let script = Script::new(&[(100, Ok(503)), (30, Ok(503)), (5, Ok(503))]);
+    assert_eq!(hedge_values(&script).await, Ok(503));
+    assert_eq!(script.counts(), (3, 3, 0));
+    let counts = hedge("hedge-values").unwrap().counts();
+    assert_eq!((counts.calls, counts.hedge_won, counts.failed), (2, 1, 1));
+    // The same in `stats`, beside the retry sites.
+    let site = stats.hedge("hedge-values");
+    assert_eq!(
+        (
+            site.calls,
+            site.attempts,
+            site.hedges,
+            site.primary_won,
+            site.hedge_won,
+            site.failed
+        ),
+        (2, 5, 3, 0, 1, 1)
+    );
+}
+
+#[retry_runtime::retry(max_attempts = 2, delay = "0ms", on_result = unavailable)]
+#[retry_runtime::hedge(name = "hedge-inherits", after = "50ms", max_hedges = 1)]
+async fn hedge_under_a_judging_retry(script: &Script) -> Result<u32, StoreError> {
+    script.attempt().await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hedge_under_a_retry_with_on_result_judges_values_with_the_same_fn() {
+    let script = Script::new(&[(10, Ok(503)), (10, Ok(200))]);
+    assert_eq!(hedge_under_a_judging_retry(&script).await, Ok(200));
+    // Inside the first hedged call: the 503 lost, the hedge's 200 won; no retry was needed.
+    let counts = hedge("hedge-inherits").unwrap().counts();
+    assert_eq!((counts.calls, counts.hedge_won), (1, 1));
+}

@@ -1,6 +1,7 @@
 //! Hints and time limits, exactly as the spec states them: no sleep longer than `max_delay` or
-//! ending past `max_elapsed`, a hint waited exactly or not at all, and attempts cut off so that a
-//! call with `attempt_timeout` and `max_elapsed` never outlasts `max_elapsed`. Sync and async.
+//! ending past `max_elapsed`, a hint waited in full (at most 10% more) or not at all, and
+//! attempts cut off so that a call with `attempt_timeout` and `max_elapsed` never outlasts
+//! `max_elapsed`. Sync and async.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,11 +70,17 @@ fn a_hint_longer_than_max_delay_stops_at_once_and_says_why() {
     assert_eq!(calls.load(Ordering::Relaxed), 1);
     assert_eq!(paused.elapsed(), Duration::ZERO, "never slept");
     assert_eq!(*seen.lock().unwrap(), [StopReason::HintTooLong]);
-    // A hint within max_delay is waited exactly, without jitter.
+    // A hint within max_delay is waited in full, each wait at most 10% longer (spread like
+    // jitter, so callers told the same do not return together).
     let calls = AtomicU32::new(0);
     let _ = rate_limited_sync(&calls, 2);
     assert_eq!(calls.load(Ordering::Relaxed), 5);
-    assert_eq!(paused.elapsed(), Duration::from_secs(8));
+    let waited = paused.elapsed();
+    assert!(
+        waited >= Duration::from_secs(8) && waited <= Duration::from_millis(8800),
+        "{waited:?}"
+    );
+    assert_eq!(paused.sleeps(), 4);
 }
 
 #[retry(max_attempts = 5, max_delay = "10s", name = "hint-year-async")]
@@ -110,10 +117,41 @@ async fn a_hint_past_what_is_left_of_max_elapsed_stops_rather_than_sleeping_less
     let start = tokio::time::Instant::now();
     let calls = AtomicU32::new(0);
     assert!(rate_limited_with_deadline(&calls).await.is_err());
-    // 3 s waited once; the second wait of 3 s would end at 6 s, past 5 s.
+    // 3 s (to 3.3 s) waited once; the second wait of 3 s would end past 5 s.
     assert_eq!(calls.load(Ordering::Relaxed), 2);
-    assert_eq!(start.elapsed(), Duration::from_secs(3));
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(3) && waited <= Duration::from_millis(3300),
+        "{waited:?}"
+    );
     assert_eq!(*seen.lock().unwrap(), [StopReason::HintTooLong]);
+}
+
+#[retry(
+    max_attempts = 5,
+    max_delay = "10s",
+    max_elapsed = "4100ms",
+    name = "hint-spread-cut"
+)]
+async fn rate_limited_near_the_deadline(calls: &AtomicU32) -> Result<(), ApiError> {
+    calls.fetch_add(1, Ordering::Relaxed);
+    Err(ApiError::TooManyRequests(4))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hint_that_fits_what_is_left_is_waited_and_its_spread_cut_to_max_elapsed() {
+    for _ in 0..20 {
+        let start = tokio::time::Instant::now();
+        let calls = AtomicU32::new(0);
+        assert!(rate_limited_near_the_deadline(&calls).await.is_err());
+        // 4 s fits in 4.1 s; its spread (up to 4.4 s) is cut at 4.1 s; no second wait fits.
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(4) && waited <= Duration::from_millis(4100),
+            "{waited:?}"
+        );
+    }
 }
 
 #[retry(

@@ -19,6 +19,7 @@ async fn search(&self, query: &str) -> Result<Hits, SearchError> {
             _,
             _,
             _,
+            _,
         >(
                 &__HEDGE_SITE,
                 ::core::option::Option::Some(&__HEDGE_BUDGET),
@@ -40,7 +41,12 @@ async fn search(&self, query: &str) -> Result<Hits, SearchError> {
                     }
                     self.replicas.search(query).await
                 },
-                |hedge_error| ::core::matches!(hedge_error, SearchError::Timeout { .. }),
+                (
+                    |hedge_error| {
+                        ::core::matches!(hedge_error, SearchError::Timeout { .. })
+                    },
+                    |_| false,
+                ),
             )
             .await
     }

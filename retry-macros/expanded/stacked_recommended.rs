@@ -81,16 +81,16 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 { per_mille : 950u16, floor :
                 ::retry_runtime::__private::Duration::from_nanos(10000000u64) }, 2u32),);
                 ::retry_runtime::__private::hedged:: <
-                ::retry_runtime::__private::DefaultSleeper, _, _, _, _, _ > (&
+                ::retry_runtime::__private::DefaultSleeper, _, _, _, _, _, _ > (&
                 __HEDGE_SITE, ::core::option::Option::None, ::core::option::Option::None,
                 || async { #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let
                 retry_fake_return : Result < Rows, DbError > = loop {}; return
-                retry_fake_return; } run(sql). await }, | _ | true,). await } } } } .
-                await; match & breaker_outcome { ::core::result::Result::Ok(_) =>
-                breaker_permit.record_success(),
+                retry_fake_return; } run(sql). await }, (| _ | true, | _ | false),).
+                await } } } } . await; match & breaker_outcome {
+                ::core::result::Result::Ok(_) => breaker_permit.record_success(),
                 ::core::result::Result::Err(breaker_error) => { if ! inner_rejected
                 .load(::core::sync::atomic::Ordering::Relaxed) && true { breaker_permit
                 .record_failure(); } else { breaker_permit.record_ignored(); } } }

@@ -93,6 +93,23 @@ fn complete_pattern(
         other => Some(other.to_token_stream()),
     }
 }
+/// A variant named without its enum's path (`Timeout`, `Io(_)`, `Http { .. }`, in an
+/// or-pattern too), which only the error type written in the return type can complete.
+pub(crate) fn bare_variant(pattern: &Pat) -> Option<&Ident> {
+    match pattern {
+        Pat::Ident(ident)
+            if ident.by_ref.is_none() && ident.mutability.is_none() && ident.subpat.is_none() =>
+        {
+            Some(&ident.ident)
+        }
+        Pat::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Pat::TupleStruct(tuple) if tuple.qself.is_none() => tuple.path.get_ident(),
+        Pat::Struct(fields) if fields.qself.is_none() => fields.path.get_ident(),
+        Pat::Or(or) => or.cases.iter().find_map(bare_variant),
+        _ => None,
+    }
+}
+
 /// A single-segment path that is not the error type itself: a variant written without `E::`.
 fn names_variant_of_error(path: &Path, shape: &FnShape) -> bool {
     let Some(ident) = path.get_ident() else {
@@ -120,15 +137,8 @@ fn error_prefix(
     shape: &FnShape,
     errors: &mut Errors,
 ) -> Option<Path> {
-    let Some(error_type) = &shape.error_type else {
-        errors.push_spanned(
-            variant,
-            format!(
-                "cannot tell which enum `{variant}` belongs to: the return type does not spell out `Result<T, E>` (a type alias hides `E`); write the path, such as `on = [MyError::{variant}]`"
-            ),
-        );
-        return None;
-    };
+    // A return type that hides `E` was reported at the return type before any key is read.
+    let error_type = shape.error_type.as_ref()?;
     if is_type_parameter(&function.sig, error_type) {
         errors.push_spanned(
             variant,

@@ -158,6 +158,73 @@ pub(crate) fn error_type_span(shape: &crate::signature::FnShape) -> Span {
     }
 }
 
+/// The return type's span when `on_result` judges the whole value of a type that may be a
+/// `Result` behind an alias (see [`FnShape::hides_result`](crate::signature::FnShape)).
+pub(crate) fn hidden_result(shape: &crate::signature::FnShape) -> Option<Span> {
+    (!shape.returns_result && shape.hides_result).then(|| return_type_span(shape))
+}
+
+/// Where the return type is reported: its name as written (`Answer`, `Result` in
+/// `io::Result<()>`), else the whole type.
+pub(crate) fn return_type_span(shape: &crate::signature::FnShape) -> Span {
+    use syn::spanned::Spanned;
+    match &shape.output {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |segment| segment.ident.span()),
+        other => other.span(),
+    }
+}
+
+/// `on_result` applied to `value` (an expression of type `&T`). Where the whole return value
+/// is judged and the return type may be a `Result` behind an alias, through a probe that
+/// reports such a `Result` at the return type, naming the fix, instead of a type mismatch at
+/// `on_result`.
+pub(crate) fn judge_value(
+    krate: &syn::Path,
+    value: &TokenStream,
+    on_result: &syn::Expr,
+    hidden_result: Option<Span>,
+) -> TokenStream {
+    use syn::spanned::Spanned;
+    let Some(return_type) = hidden_result else {
+        return quote::quote_spanned! {on_result.span()=>
+            #krate::__private::judge_value(#value, #on_result)
+        };
+    };
+    // The call is located at the return type (keeping each token's hygiene), where a `Result`
+    // behind an alias is reported.
+    let call = located_at(
+        quote::quote!(#krate::returned_value::ReturnedValue(#value).judge),
+        return_type,
+    );
+    quote::quote! {{
+        #[allow(unused_imports)]
+        use #krate::returned_value::JudgeReturnedValue as _;
+        #call(#on_result)
+    }}
+}
+
+/// `tokens` shown at `span`, each resolving names as before.
+fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), located_at(group.stream(), span));
+                inner.set_span(group.span().located_at(span));
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(token.span().located_at(span));
+            }
+            token
+        })
+        .collect()
+}
+
 /// A `Duration` literal for the runtime: `Duration::from_nanos(n)`.
 pub(crate) fn duration_tokens(krate: &syn::Path, duration: std::time::Duration) -> TokenStream {
     let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);

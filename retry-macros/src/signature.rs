@@ -82,6 +82,10 @@ pub(crate) struct FnShape {
     /// with it, the return type must be spelled as a path ending in `Result` to be taken as one,
     /// and any other type is a plain value that `on_result` judges.
     pub returns_result: bool,
+    /// The return type may be a `Result` whose parts the attributes cannot see: a path that
+    /// does not spell `Result<T, E>` out (a type alias such as `Answer`, `io::Result<()>`, a type
+    /// parameter) and is not obviously something else.
+    pub hides_result: bool,
 }
 
 /// Which attribute is asking, for its messages and its checks.
@@ -207,6 +211,7 @@ pub(crate) fn analyze(
         return None;
     }
     let error_type = result_error_type(&written_output);
+    let hides_result = error_type.is_none() && obviously_not_result(&written_output).is_none();
     let mut output = written_output;
     EraseImplTrait.visit_type_mut(&mut output);
     Some(FnShape {
@@ -214,6 +219,7 @@ pub(crate) fn analyze(
         output,
         error_type,
         returns_result,
+        hides_result,
     })
 }
 

@@ -216,6 +216,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
             .iter()
             .map(|stacked| Args::parse(stacked.strategy, stacked.arguments.clone(), &mut errors)),
     );
+    inherit_on_result(&mut layers);
     // A retry anywhere in the stack runs the body more than once: its checks apply.
     let kind = if layers
         .iter()
@@ -234,6 +235,10 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
     };
+    if let Some(error) = result_behind_alias(&layers, &shape) {
+        errors.push(error);
+        return with_original(errors, function, &stacked);
+    }
     if !shape.returns_result
         && layers
             .iter()
@@ -300,6 +305,82 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         }
         quote!(#(#keep_imports_used)* #declare_flag #wrapped)
     })
+}
+
+/// One error at the return type when it hides the `Result<T, E>` that a key needs to see into
+/// (a type alias, `io::Result<()>`): `on` naming a variant without its enum's path needs `E`,
+/// and `on` / `when` beside `on_result` need to tell a `Result` from a plain value. The fix is
+/// the same for every key: write the `Result<T, E>` out.
+fn result_behind_alias(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
+    if !shape.hides_result {
+        return None;
+    }
+    let keys = layers.iter().filter_map(|layer| match layer {
+        Args::Retry(args) => Some((&args.on, &args.when)),
+        Args::Breaker(args) => Some((&args.on, &args.when)),
+        Args::Hedge(args) => Some((&args.on, &args.when)),
+        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) => None,
+    });
+    let written = crate::classify::display_tokens(&shape.output);
+    let output_span = codegen::return_type_span(shape);
+    for (on, when) in keys {
+        if !shape.returns_result {
+            let key = on
+                .as_ref()
+                .map(|on| &on.key)
+                .or(when.as_ref().map(|when| &when.key));
+            if let Some(key) = key {
+                return Some(syn::Error::new(
+                    output_span,
+                    format!(
+                        "`{key}` selects errors, and `{written}` does not spell out `Result<T, E>`, so beside `on_result` it is taken as a plain value; if it is a `Result` through a type alias, write the `Result<T, E>` out here; if it is a plain value, remove `{key}`"
+                    ),
+                ));
+            }
+            continue;
+        }
+        let Some(variant) = on.as_ref().and_then(|on| {
+            on.value
+                .patterns
+                .iter()
+                .find_map(crate::classify::bare_variant)
+        }) else {
+            continue;
+        };
+        return Some(syn::Error::new(
+            output_span,
+            format!(
+                "`on` names `{variant}`, a variant of the error type, and `{written}` does not show which type that is (a type alias hides `E`); write the `Result<T, E>` out here, or give the variant its enum's path in `on`, such as `MyError::{variant}`"
+            ),
+        ));
+    }
+    None
+}
+
+/// A `#[circuit_breaker]` or `#[hedge]` that names no `on_result` of its own, stacked with a
+/// `#[retry(on_result = f)]` (in either order), judges values with the same `f`: what the retry
+/// calls a failure (an `Ok(503)`) is one for the breaker and does not win a hedge's race, rather
+/// than counting as a success after the retries ran out.
+fn inherit_on_result(layers: &mut [Args]) {
+    let Some(on_result) = layers.iter().find_map(|layer| match layer {
+        Args::Retry(args) => args.on_result.as_ref().map(|arg| arg.value.clone()),
+        _ => None,
+    }) else {
+        return;
+    };
+    for layer in layers {
+        let own = match layer {
+            Args::Breaker(args) => &mut args.on_result,
+            Args::Hedge(args) => &mut args.on_result,
+            Args::Retry(_) | Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) => continue,
+        };
+        if own.is_none() {
+            *own = Some(crate::keys::Arg {
+                key: Ident::new("on_result", Span::call_site()),
+                value: on_result.clone(),
+            });
+        }
+    }
 }
 
 /// An attribute stacked under the one being expanded, taken off the fn to be expanded with it.

@@ -195,11 +195,13 @@ impl<W: Stopwatch> RetryState<W> {
     ///
     /// Order: a non-retryable or permanent error stops at once; then `max_attempts`; then the
     /// delay (the hint's `RetryAfter`, or the policy's backoff with jitter); then `max_elapsed`,
-    /// which stops rather than start a sleep that would end past the budget. A hint is waited
-    /// exactly or not at all: one longer than `max_delay`, or than what is left of
-    /// `max_elapsed`, stops with [`StopReason::HintTooLong`]. Last, a deadline in force around
-    /// the call ([`context`](crate::context)) stops with [`StopReason::DeadlineExceeded`] a wait
-    /// that would end at or past it.
+    /// which stops rather than start a sleep that would end past the budget. A hint is never
+    /// cut short: one longer than `max_delay`, or than what is left of `max_elapsed`, stops with
+    /// [`StopReason::HintTooLong`]. A hint that fits is waited for at least its length and at
+    /// most 10% longer, drawn like jitter (so callers given the same hint do not come back
+    /// together), the extra cut to `max_delay` and to what is left of `max_elapsed`. Last, a
+    /// deadline in force around the call ([`context`](crate::context)) stops with
+    /// [`StopReason::DeadlineExceeded`] a wait that would end at or past it.
     pub fn on_failure(
         &mut self,
         policy: &RetryPolicy,
@@ -241,6 +243,8 @@ impl<W: Stopwatch> RetryState<W> {
                 (policy.delay_for(self.attempt - 1, previous, unit), false)
             }
         };
+        // The longest sleep allowed: `max_delay`, and what is left of `max_elapsed`.
+        let mut longest = policy.max_delay();
         if let (Some(budget), Some(started)) = (policy.max_elapsed(), self.stopwatch.started()) {
             let elapsed = now().saturating_duration_since(started);
             // A zero delay never ends past the budget, but an attempt after it is spent would.
@@ -251,7 +255,14 @@ impl<W: Stopwatch> RetryState<W> {
                     StopReason::OutOfTime
                 });
             }
+            longest = longest.min(budget.saturating_sub(elapsed));
         }
+        // The hint itself decided whether it fits; the spread only takes what is left.
+        let delay = if hinted {
+            spread_hint(delay, longest)
+        } else {
+            delay
+        };
         // A deadline around the call (not this loop's own `max_elapsed`): a wait that ends at or
         // past it leaves the next attempt no time.
         if crate::context::current_deadline().is_some_and(|deadline| delay >= deadline.remaining())
@@ -305,6 +316,21 @@ impl<W: Stopwatch> RetryState<W> {
         }
         step
     }
+}
+
+/// The share of a hint added at most: a hinted wait is drawn from `[hint, hint x 1.1]`.
+const HINT_SPREAD: f64 = 0.1;
+
+/// A wait for `hint` (which fits within `longest`): the hint plus up to 10% of it, drawn from
+/// the jitter generator (seeded by `testing::seed_jitter`), never past `longest`. A zero hint
+/// draws nothing.
+fn spread_hint(hint: Duration, longest: Duration) -> Duration {
+    if hint.is_zero() || hint >= longest {
+        return hint;
+    }
+    // `mul_f64` of a factor below 0.1 cannot overflow: the hint fits in `longest`.
+    let extra = hint.mul_f64(HINT_SPREAD * unit_draw());
+    hint.saturating_add(extra).min(longest)
 }
 
 #[cfg(test)]
@@ -366,13 +392,13 @@ mod tests {
         let policy = RetryPolicy::DEFAULT;
         let mut state = RetryState::start(&policy, fixed_clock);
         let after = RetryHint::RetryAfter(Duration::from_secs(4));
-        assert_eq!(
-            state.on_failure(&policy, true, after, fixed_clock),
-            Step::Retry {
-                attempt: 1,
-                delay: Duration::from_secs(4)
-            }
-        );
+        match state.on_failure(&policy, true, after, fixed_clock) {
+            Step::Retry { attempt: 1, delay } => assert!(
+                delay >= Duration::from_secs(4) && delay <= Duration::from_millis(4400),
+                "{delay:?}"
+            ),
+            step => panic!("{step:?}"),
+        }
         assert_eq!(
             state.on_failure(
                 &policy,
@@ -389,6 +415,65 @@ mod tests {
         assert_eq!(
             state.on_failure(&policy, false, after, fixed_clock),
             Step::Stop(StopReason::NotRetryable)
+        );
+    }
+
+    #[test]
+    fn a_hint_spreads_over_a_tenth_more_within_max_delay_and_max_elapsed() {
+        let hint = RetryHint::RetryAfter(Duration::from_secs(1));
+        let first_wait = |policy: &RetryPolicy, elapsed: Duration| {
+            let mut state = RetryState::start(policy, fixed_clock);
+            match state.on_failure(policy, true, hint, || fixed_clock() + elapsed) {
+                Step::Retry { delay, .. } => Some(delay),
+                Step::Stop(_) => None,
+            }
+        };
+        let roomy = RetryPolicy::DEFAULT;
+        let waits: Vec<Duration> = (0..200)
+            .map(|_| first_wait(&roomy, Duration::ZERO).unwrap())
+            .collect();
+        let (shortest, longest) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
+        assert!(*shortest >= Duration::from_secs(1), "{shortest:?}");
+        assert!(*longest <= Duration::from_millis(1100), "{longest:?}");
+        // Spread over the range, not a handful of values.
+        assert!(longest.saturating_sub(*shortest) > Duration::from_millis(80));
+        // The same seed, the same waits.
+        crate::rng::seed_thread(3);
+        let seeded = first_wait(&roomy, Duration::ZERO);
+        crate::rng::seed_thread(3);
+        assert_eq!(first_wait(&roomy, Duration::ZERO), seeded);
+        // `max_delay` of 1.05 s: the hint fits, its spread is cut there.
+        let capped = RetryPolicy::builder()
+            .max_delay(Duration::from_millis(1050))
+            .build()
+            .unwrap();
+        for _ in 0..200 {
+            let wait = first_wait(&capped, Duration::ZERO).unwrap();
+            assert!(wait >= Duration::from_secs(1) && wait <= Duration::from_millis(1050));
+        }
+        // 1.02 s left of `max_elapsed`: the same, and 0.99 s left stops (the hint does not fit).
+        let budgeted = RetryPolicy::builder()
+            .max_elapsed(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        for _ in 0..200 {
+            let wait = first_wait(&budgeted, Duration::from_millis(980)).unwrap();
+            assert!(wait >= Duration::from_secs(1) && wait <= Duration::from_millis(1020));
+        }
+        assert_eq!(first_wait(&budgeted, Duration::from_millis(1010)), None);
+        // A zero hint stays zero.
+        let mut state = RetryState::start(&roomy, fixed_clock);
+        assert_eq!(
+            state.on_failure(
+                &roomy,
+                true,
+                RetryHint::RetryAfter(Duration::ZERO),
+                fixed_clock
+            ),
+            Step::Retry {
+                attempt: 1,
+                delay: Duration::ZERO
+            }
         );
     }
 

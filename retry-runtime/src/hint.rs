@@ -10,7 +10,10 @@ pub enum RetryHint {
     /// No advice: the policy decides (the default).
     #[default]
     FollowPolicy,
-    /// Retry, but wait exactly this long first (an HTTP `Retry-After`, a gRPC `RetryInfo`).
+    /// Retry, but wait this long first (an HTTP `Retry-After`, a gRPC `RetryInfo`): never less,
+    /// and at most 10% more, drawn like jitter so that callers given the same hint do not come
+    /// back together. A hint longer than `max_delay` or than what is left of `max_elapsed`
+    /// stops the loop instead.
     RetryAfter(Duration),
     /// Never retry this error (a 400, a failed validation, "permanent" in a server's reply).
     Permanent,

@@ -53,7 +53,8 @@
 //! with `tokio::time::sleep` (without it, name an [`AsyncSleeper`] with `sleeper = ...`);
 //! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
-//! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
+//! restarts; `http` reads `Retry-After` and transient statuses; `reqwest` makes
+//! `reqwest::Response` and `reqwest::Error` work with them; `tower` adds
 // Links only to what the enabled features build, so `cargo doc` with any features resolves them.
 #![cfg_attr(
     feature = "tower",
@@ -105,6 +106,9 @@ pub mod http;
 pub use events::metrics;
 #[cfg(feature = "persist")]
 pub mod persist;
+#[cfg(feature = "reqwest-middleware")]
+pub mod reqwest_middleware;
+pub mod returned_value;
 pub mod stats;
 pub mod testing;
 #[cfg(feature = "tower")]

@@ -868,28 +868,30 @@ pub use retry_settings::{HedgeConfig, HedgeDelay};
 pub use crate::hedge::run::AttemptOutcome;
 
 /// A `#[hedge]` call: `attempt` makes one attempt's future (the body, borrowing the arguments;
-/// with a strategy stacked inside, paired with whether it rejected the attempt), `retryable`
-/// says whether an error lets the next attempt start (`on`/`when`; `false` ends the call with
-/// that error), and `rejected` is the flag of an outer `#[retry]` or `#[circuit_breaker]`, set
-/// when the call returns a rejection.
-pub fn hedged<'a, S, F, Fut, R, T, E>(
+/// with a strategy stacked inside, paired with whether it rejected the attempt), `judges` are
+/// `retryable`, which says whether an error lets the next attempt start (`on`/`when`; `false`
+/// ends the call with that error), and `value_fails` (`on_result`), which says whether an `Ok`
+/// value is a failure (it then wins nothing, like a retryable error); `rejected` is the flag of
+/// an outer `#[retry]` or `#[circuit_breaker]`, set when the call returns a rejection.
+pub fn hedged<'a, S, F, Fut, R, V, T, E>(
     site: &HedgeSite,
     budget: Option<&BudgetSite>,
     rejected: Option<&'a std::sync::atomic::AtomicBool>,
     attempt: F,
-    retryable: R,
-) -> impl Future<Output = Result<T, E>> + use<'a, S, F, Fut, R, T, E>
+    judges: (R, V),
+) -> impl Future<Output = Result<T, E>> + use<'a, S, F, Fut, R, V, T, E>
 where
     S: AsyncSleeper,
     F: Fn() -> Fut,
     Fut: Future,
     Fut::Output: AttemptOutcome<Value = T, Error = E>,
     R: Fn(&E) -> bool,
+    V: Fn(&T) -> bool,
 {
-    crate::hedge::run::run::<S, F, Fut, R, T, E>(
+    crate::hedge::run::run::<S, F, Fut, R, V, T, E>(
         site.hedge(),
         attempt,
-        retryable,
+        judges,
         budget.map(BudgetSite::budget),
         rejected,
     )

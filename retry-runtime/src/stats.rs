@@ -1,5 +1,5 @@
-//! Snapshots in code: what each retry site and breaker did, for asserting in your own tests
-//! without a metrics backend. Collection is a [hook](crate::hooks), so it costs nothing until
+//! Snapshots in code: what each retry site, hedge site and breaker did, for asserting in your own
+//! tests without a metrics backend. Collection is a [hook](crate::hooks), so it costs nothing until
 //! [`collect`] is called.
 
 use std::collections::HashMap;
@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::breaker::BreakerCounts;
 use crate::breaker_state::BreakerState;
+use crate::events::HedgeOutcome;
 use crate::events::hooks::{Event, HookGuard, install_hook};
 
 /// What one retry site did while a [`Stats`] was collecting. Every call is counted once, in
@@ -29,6 +30,23 @@ pub struct RetryStats {
     pub cancelled: u64,
 }
 
+/// What one `#[hedge]` site did while a [`Stats`] was collecting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HedgeStats {
+    /// Calls that ended: the sum of `primary_won`, `hedge_won` and `failed`.
+    pub calls: u64,
+    /// Attempts started, first attempts included.
+    pub attempts: u64,
+    /// Extra attempts started beside a slow or failed one.
+    pub hedges: u64,
+    /// Calls whose first attempt gave the result.
+    pub primary_won: u64,
+    /// Calls whose result came from an extra attempt.
+    pub hedge_won: u64,
+    /// Calls that returned an error or a value `on_result` calls a failure.
+    pub failed: u64,
+}
+
 /// A breaker as it is now.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BreakerSnapshot {
@@ -40,7 +58,7 @@ pub struct BreakerSnapshot {
     pub failure_rate: Option<f64>,
 }
 
-/// Collects [`RetryStats`] per site until dropped.
+/// Collects [`RetryStats`] per retry site and [`HedgeStats`] per hedge site until dropped.
 ///
 /// ```
 /// use retry_runtime::retry;
@@ -61,7 +79,9 @@ pub struct BreakerSnapshot {
 #[derive(Debug)]
 pub struct Stats {
     sites: Arc<Mutex<HashMap<&'static str, RetryStats>>>,
+    hedges: Arc<Mutex<HashMap<&'static str, HedgeStats>>>,
     _hook: HookGuard,
+    _hedge_hook: HookGuard,
 }
 
 /// Starts collecting; every thread's retries are counted, by site name.
@@ -94,13 +114,73 @@ pub fn collect() -> Stats {
             _ => {}
         }
     });
-    Stats { sites, _hook: hook }
+    let (hedges, hedge_hook) = collect_hedges();
+    Stats {
+        sites,
+        hedges,
+        _hook: hook,
+        _hedge_hook: hedge_hook,
+    }
+}
+
+/// The hedge sites' side of [`collect`]: a hook of its own, counting `HedgeCall` events.
+fn collect_hedges() -> (Arc<Mutex<HashMap<&'static str, HedgeStats>>>, HookGuard) {
+    let hedges: Arc<Mutex<HashMap<&'static str, HedgeStats>>> = Arc::default();
+    let sink = Arc::clone(&hedges);
+    let hook = install_hook(move |event: &Event<'_>| {
+        if let Event::HedgeCall {
+            name,
+            outcome,
+            attempts,
+        } = *event
+        {
+            let mut hedges = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            let site = hedges.entry(name).or_default();
+            site.calls += 1;
+            site.attempts += u64::from(attempts);
+            site.hedges += u64::from(attempts.saturating_sub(1));
+            match outcome {
+                HedgeOutcome::PrimaryWon => site.primary_won += 1,
+                HedgeOutcome::HedgeWon => site.hedge_won += 1,
+                HedgeOutcome::Failed => site.failed += 1,
+            }
+        }
+    });
+    (hedges, hook)
 }
 
 impl Stats {
     /// The site's counts so far (zero if it has not run).
     pub fn retry(&self, name: &str) -> RetryStats {
         self.sites
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The hedge site's counts so far (zero if it has not run): sites are named `module::fn`
+    /// unless `#[hedge(name = ...)]` says otherwise.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use retry_runtime::hedge;
+    ///
+    /// #[hedge(after = "10ms", name = "stats-hedge-doc")]
+    /// async fn search(query: &str) -> Result<usize, String> {
+    ///     Ok(query.len())
+    /// }
+    ///
+    /// let stats = retry_runtime::stats::collect();
+    /// search("rust").await.unwrap();
+    /// let site = stats.hedge("stats-hedge-doc");
+    /// assert_eq!((site.calls, site.attempts, site.primary_won), (1, 1, 1));
+    /// # }
+    /// ```
+    pub fn hedge(&self, name: &str) -> HedgeStats {
+        self.hedges
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)

@@ -86,9 +86,9 @@ pub fn pause_sync_time() -> PausedTime {
     PausedTime::start()
 }
 
-/// Re-seeds this thread's generator, so the jitter delays and the chaos injections (`#[chaos]`'s
-/// `fault_rate` and `latency_rate` draws) drawn after it on this thread are the same on every
-/// run.
+/// Re-seeds this thread's generator, so the delays drawn after it on this thread (jitter, and
+/// the spread of hinted waits over `[hint, hint x 1.1]`) and the chaos injections (`#[chaos]`'s
+/// `fault_rate` and `latency_rate` draws) are the same on every run.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;

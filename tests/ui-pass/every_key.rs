@@ -55,6 +55,7 @@ async fn every_key() -> Result<(), StoreError> {
     max_hedges = 3,
     on = [Timeout, Io(_)],
     when = StoreError::is_transient,
+    on_result = String::is_empty,
     budget = "api",
     name = "store.search",
     sleeper = retry_runtime::TokioSleeper,

@@ -226,15 +226,13 @@ fn record_outcome(
         }
         None => selected,
     };
-    let value_fails = |value: &TokenStream| {
-        plan.on_result.as_ref().map(|on_result| {
-            quote_spanned! {on_result.span()=>
-                #krate::__private::judge_value(#value, #on_result)
-            }
-        })
+    let value_fails = |value: &TokenStream, hidden_result| {
+        plan.on_result
+            .as_ref()
+            .map(|on_result| crate::codegen::judge_value(krate, value, on_result, hidden_result))
     };
     if plan.returns_result {
-        let ok_arm = if let Some(fails) = value_fails(&value.to_token_stream()) {
+        let ok_arm = if let Some(fails) = value_fails(&value.to_token_stream(), None) {
             quote! {
                 ::core::result::Result::Ok(#value) => {
                     if #fails {
@@ -260,7 +258,7 @@ fn record_outcome(
             }
         }
     } else {
-        let fails = value_fails(&quote!(&#outcome));
+        let fails = value_fails(&quote!(&#outcome), plan.hidden_result);
         quote! {
             if #fails {
                 #permit.record_failure();

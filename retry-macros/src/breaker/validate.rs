@@ -29,6 +29,9 @@ pub(crate) struct BreakerPlan {
     pub named_config: Option<Expr>,
     /// Whether the fn returns a `Result` (see `FnShape`).
     pub returns_result: bool,
+    /// Where the return type is, when it may be a `Result` behind a type alias: `on_result`
+    /// judging the whole value there says so at the return type.
+    pub hidden_result: Option<proc_macro2::Span>,
     /// `call_timeout`, and where it was written (for errors about the fn's error type).
     pub call_timeout: Option<(std::time::Duration, Span)>,
     /// `deadline = "refuse"`, where its value was written.
@@ -147,6 +150,7 @@ pub(crate) fn validate(
         call_timeout,
         returns_result: shape.returns_result,
         refuse_past_deadline,
+        hidden_result: crate::codegen::hidden_result(shape),
     })
 }
 

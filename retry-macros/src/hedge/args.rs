@@ -19,6 +19,8 @@ pub(crate) struct HedgeArgs {
     pub max_hedges: Option<Arg<LitInt>>,
     pub on: Option<Arg<OnArg>>,
     pub when: Option<Arg<Expr>>,
+    /// `on_result = path`: an `Ok` value that is a failure (it does not win the race).
+    pub on_result: Option<Arg<Expr>>,
     pub budget: Option<Arg<LitStr>>,
     pub sleeper: Option<Arg<Type>>,
     pub krate: Option<Arg<Path>>,
@@ -33,6 +35,7 @@ pub(crate) const HEDGE_KEYS: &[&str] = &[
     "name",
     "on",
     "when",
+    "on_result",
     "budget",
     "sleeper",
     "crate",
@@ -62,6 +65,11 @@ impl HedgeArgs {
             "name" => set(&mut self.name, key, parse_string(input, "name")?),
             "on" => set(&mut self.on, key, parse_on(input)?),
             "when" => set(&mut self.when, key, parse_path_like(input, "when")?),
+            "on_result" => set(
+                &mut self.on_result,
+                key,
+                parse_path_like(input, "on_result")?,
+            ),
             "budget" => set(&mut self.budget, key, parse_string(input, "budget")?),
             "sleeper" => set(&mut self.sleeper, key, input.parse()?),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),

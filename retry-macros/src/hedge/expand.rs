@@ -3,9 +3,10 @@
 //! starts again beside a slow attempt and races, all inside the call's own future.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use retry_settings::HedgeDelay;
 use syn::Ident;
+use syn::spanned::Spanned;
 
 use crate::classify::selects;
 use crate::codegen::{duration_tokens, fake_return};
@@ -64,6 +65,17 @@ pub(crate) fn wrap_body(
             quote!(|#error| #selected)
         },
     );
+    // Without `on_result`, every `Ok` wins.
+    let value_fails = plan.on_result.as_ref().map_or_else(
+        || quote!(|_| false),
+        |on_result| {
+            let value = name("hedge_value");
+            let judged = quote_spanned! {on_result.span()=>
+                #private::judge_value(#value, #on_result)
+            };
+            quote!(|#value| #judged)
+        },
+    );
     let fake_return = fake_return(&shape.output);
     // Without a strategy inside, the attempt is the body; with one, the body beside its flag.
     let attempt = inner_rejected.map_or_else(
@@ -95,12 +107,12 @@ pub(crate) fn wrap_body(
             #private::HedgeConfig::new_const(#after, #max_hedges),
         );
         #budget_static
-        #private::hedged::<#sleeper, _, _, _, _, _>(
+        #private::hedged::<#sleeper, _, _, _, _, _, _>(
             &#site,
             #budget,
             #rejected,
             || async { #attempt },
-            #retryable,
+            (#retryable, #value_fails),
         )
         .await
     }}

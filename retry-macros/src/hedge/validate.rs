@@ -18,6 +18,8 @@ pub(crate) struct HedgePlan {
     pub after: HedgeDelay,
     pub max_hedges: u32,
     pub classifier: Option<Classifier>,
+    /// `on_result`: which `Ok` values are failures.
+    pub on_result: Option<syn::Expr>,
     pub budget: Option<LitStr>,
     pub sleeper: Option<Type>,
 }
@@ -79,6 +81,7 @@ pub(crate) fn validate(
         after,
         max_hedges,
         classifier,
+        on_result: args.on_result.as_ref().map(|arg| arg.value.clone()),
         budget: args.budget.as_ref().map(|budget| budget.value.clone()),
         sleeper: args.sleeper.as_ref().map(|sleeper| sleeper.value.clone()),
     })

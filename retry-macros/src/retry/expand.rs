@@ -459,16 +459,14 @@ fn outcome_code(
             (&&&#krate::__private::ErrorProbe(#probed)).describe()
         }}
     };
-    let value_fails = |judged: &Ident| {
+    let value_fails = |judged: &Ident, hidden_result| {
         plan.on_result.as_ref().map(|on_result| {
-            quote_spanned! {on_result.span()=>
-                #krate::__private::judge_value(#judged, #on_result)
-            }
+            crate::codegen::judge_value(krate, &judged.to_token_stream(), on_result, hidden_result)
         })
     };
     let on_retry = on_retry_call(names, plan, outcome);
     if !plan.returns_result {
-        let fails = value_fails(outcome);
+        let fails = value_fails(outcome, plan.hidden_result);
         let hint = hint_of(outcome);
         let describe = describe_of(outcome);
         return OutcomeCode {
@@ -485,7 +483,7 @@ fn outcome_code(
         }
         None => selected,
     };
-    let (ok_failed, ok_hint) = match value_fails(value) {
+    let (ok_failed, ok_hint) = match value_fails(value, None) {
         Some(fails) => (
             quote!(if #fails { ::core::option::Option::Some(true) } else { ::core::option::Option::None }),
             hint_of(value),

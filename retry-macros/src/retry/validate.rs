@@ -35,6 +35,9 @@ pub(crate) struct RetryPlan {
     pub returns_result: bool,
     /// `deadline = "refuse"`: a call whose deadline has passed runs no body; the span of the value.
     pub refuse_past_deadline: Option<proc_macro2::Span>,
+    /// Where the return type is, when it may be a `Result` behind a type alias: `on_result`
+    /// judging the whole value there says so at the return type.
+    pub hidden_result: Option<proc_macro2::Span>,
 }
 
 pub(crate) enum PolicyPlan {
@@ -153,6 +156,7 @@ pub(crate) fn validate(
         recover,
         returns_result: shape.returns_result,
         refuse_past_deadline,
+        hidden_result: crate::codegen::hidden_result(shape),
     })
 }
 

@@ -44,17 +44,19 @@ impl<T, E> AttemptOutcome for (Result<T, E>, bool) {
     }
 }
 
-/// Runs `attempt` hedged: returns the first `Ok`; at once an error `retryable` refuses; or, when
-/// no attempt runs and no more may start, the last error. An attempt a strategy inside rejected
+/// Runs `attempt` hedged: returns the first `Ok` that `value_fails` accepts; at once an error
+/// `retryable` refuses; or, when no attempt runs and no more may start, the last failure (an
+/// error, or an `Ok` value `value_fails` called a failure, which is treated like a retryable
+/// error: it wins nothing and the next attempt starts at once). An attempt a strategy inside rejected
 /// starts no attempt at once (more would be rejected too) and ends the call only when no other
 /// runs; when the call returns it, `rejected` (the flag of an outer `#[retry]` or
 /// `#[circuit_breaker]`) is set. The attempts still running are dropped (cancelled) when this
 /// returns. Extra attempts are paid from `budget` when there is one; when it refuses, no more
 /// start and the call waits for those running.
-pub(crate) async fn run<S, F, Fut, R, T, E>(
+pub(crate) async fn run<S, F, Fut, R, V, T, E>(
     hedge: &'static Hedge,
     attempt: F,
-    retryable: R,
+    (retryable, value_fails): (R, V),
     budget: Option<&'static RetryBudget>,
     rejected: Option<&AtomicBool>,
 ) -> Result<T, E>
@@ -64,6 +66,7 @@ where
     Fut: Future,
     Fut::Output: AttemptOutcome<Value = T, Error = E>,
     R: Fn(&E) -> bool,
+    V: Fn(&T) -> bool,
 {
     if let Some(budget) = budget {
         budget.deposit();
@@ -77,7 +80,7 @@ where
         // waits, so a call that answers at once reads none.
         began: hedge.records_latencies().then(S::now),
         extras: Vec::new(),
-        last_error: None,
+        last_failure: None,
         start_now: 0,
         may_hedge: true,
     };
@@ -88,7 +91,8 @@ where
     let (result, _, was_rejected) = poll_fn(move |cx| {
         race.poll::<S, _, _, _>(
             (primary.as_mut(), timer.as_mut()),
-            (&attempt, &retryable, S::sleep),
+            (&attempt, S::sleep),
+            (&retryable, &value_fails),
             cx,
         )
     })
@@ -107,7 +111,7 @@ struct Extra<Fut> {
 }
 
 /// The state of one call between polls.
-struct Race<Fut, E> {
+struct Race<Fut, T, E> {
     hedge: &'static Hedge,
     budget: Option<&'static RetryBudget>,
     max_hedges: u32,
@@ -115,32 +119,41 @@ struct Race<Fut, E> {
     /// When the first attempt started (read at once on quantile sites, else at the first wait).
     began: Option<Instant>,
     extras: Vec<Extra<Fut>>,
-    /// The latest failure, and whether it was a rejection.
-    last_error: Option<(E, bool)>,
+    /// The latest failure (an error, or a value `on_result` called one), and whether it was a
+    /// rejection.
+    last_failure: Option<(Result<T, E>, bool)>,
     /// Attempts to start at once: one per retryable failure.
     start_now: u32,
     /// Cleared when the budget refuses.
     may_hedge: bool,
 }
 
+/// What judges an attempt's outcome: `on`/`when` for errors, `on_result` for values.
+type Judges<'a, R, V> = (&'a R, &'a V);
+
 /// What one finished attempt means for the call.
 enum Settled<T, E> {
     /// The call returns this: an `Ok` (won by `winner`), or an error `on`/`when` refuse.
     Returned(Result<T, E>, HedgeOutcome),
-    /// A retryable error (the next attempt starts at once), or a rejection (it does not).
-    Failed { error: E, rejected: bool },
+    /// A retryable error or failing value (the next attempt starts at once), or a rejection
+    /// (it does not).
+    Failed {
+        failure: Result<T, E>,
+        rejected: bool,
+    },
 }
 
 /// The call's result, how it was won, and whether it is a rejection.
 type Ended<T, E> = (Result<T, E>, HedgeOutcome, bool);
 
-impl<Fut, E> Race<Fut, E> {
+impl<Fut, T, E> Race<Fut, T, E> {
     /// One pass over every running attempt, then over what may start; `Pending` only with an
     /// attempt or the timer registered to wake the call.
-    fn poll<S, T, R, Sl>(
+    fn poll<S, R, V, Sl>(
         &mut self,
         (mut primary, mut timer): (Pin<&mut Option<Fut>>, Pin<&mut Option<Sl>>),
-        (attempt, retryable, sleep): (&impl Fn() -> Fut, &R, fn(Duration) -> Sl),
+        (attempt, sleep): (&impl Fn() -> Fut, fn(Duration) -> Sl),
+        judges: Judges<'_, R, V>,
         cx: &mut Context<'_>,
     ) -> Poll<Ended<T, E>>
     where
@@ -148,6 +161,7 @@ impl<Fut, E> Race<Fut, E> {
         Fut: Future,
         Fut::Output: AttemptOutcome<Value = T, Error = E>,
         R: Fn(&E) -> bool,
+        V: Fn(&T) -> bool,
         Sl: Future<Output = ()>,
     {
         loop {
@@ -160,9 +174,9 @@ impl<Fut, E> Race<Fut, E> {
                 primary.set(None);
                 let began = self.began;
                 self.record::<S>(began);
-                let settled = settle(outcome, retryable, HedgeOutcome::PrimaryWon);
+                let settled = settle(outcome, judges, HedgeOutcome::PrimaryWon);
                 if let Some(ended) = self.settled(settled) {
-                    return Poll::Ready(self.finish::<S, _>(ended, None));
+                    return Poll::Ready(self.finish::<S>(ended, None));
                 }
             }
             let primary_running = primary.is_some();
@@ -183,10 +197,10 @@ impl<Fut, E> Race<Fut, E> {
                 extra.future = None;
                 let started = Some(extra.started);
                 self.record::<S>(started);
-                let settled = settle(outcome, retryable, HedgeOutcome::HedgeWon);
+                let settled = settle(outcome, judges, HedgeOutcome::HedgeWon);
                 if let Some(ended) = self.settled(settled) {
                     let since = primary_running.then_some(self.began).flatten();
-                    return Poll::Ready(self.finish::<S, _>(ended, since));
+                    return Poll::Ready(self.finish::<S>(ended, since));
                 }
             }
             // Past the deadline in force nobody waits for another attempt.
@@ -217,27 +231,25 @@ impl<Fut, E> Race<Fut, E> {
                 return Poll::Pending;
             }
             // Nothing runs and nothing more starts: every attempt failed, each kept in
-            // `last_error` (an attempt that returns ends the call above).
-            let (error, rejected) = self
-                .last_error
+            // `last_failure` (an attempt that returns ends the call above).
+            let (failure, rejected) = self
+                .last_failure
                 .take()
                 .unwrap_or_else(|| unreachable!("a hedged call ended with no attempt's outcome"));
-            return Poll::Ready(
-                self.finish::<S, _>((Err(error), HedgeOutcome::Failed, rejected), None),
-            );
+            return Poll::Ready(self.finish::<S>((failure, HedgeOutcome::Failed, rejected), None));
         }
     }
 
     /// What the call returns now, if anything; a failure that does not end the call becomes the
     /// last error, and a retryable one asks for the next attempt at once.
-    fn settled<T>(&mut self, settled: Settled<T, E>) -> Option<Ended<T, E>> {
+    fn settled(&mut self, settled: Settled<T, E>) -> Option<Ended<T, E>> {
         match settled {
             Settled::Returned(result, outcome) => Some((result, outcome, false)),
-            Settled::Failed { error, rejected } => {
+            Settled::Failed { failure, rejected } => {
                 if !rejected {
                     self.start_now += 1;
                 }
-                self.last_error = Some((error, rejected));
+                self.last_failure = Some((failure, rejected));
                 None
             }
         }
@@ -290,7 +302,7 @@ impl<Fut, E> Race<Fut, E> {
 
     /// The call's end: the latencies of the attempts still running (dropped right after: at
     /// least that long, kept so slow attempts stay in the quantile), and the outcome counted.
-    fn finish<S: AsyncSleeper, T>(
+    fn finish<S: AsyncSleeper>(
         &mut self,
         ended: Ended<T, E>,
         primary_running_since: Option<Instant>,
@@ -315,20 +327,24 @@ fn attempt_number(index: usize) -> u32 {
 /// What a finished attempt's outcome means for the call.
 fn settle<O: AttemptOutcome>(
     outcome: O,
-    retryable: &impl Fn(&O::Error) -> bool,
+    (retryable, value_fails): (&impl Fn(&O::Error) -> bool, &impl Fn(&O::Value) -> bool),
     winner: HedgeOutcome,
 ) -> Settled<O::Value, O::Error> {
     match outcome.into_parts() {
+        (Ok(value), _) if value_fails(&value) => Settled::Failed {
+            failure: Ok(value),
+            rejected: false,
+        },
         (Ok(value), _) => Settled::Returned(Ok(value), winner),
         (Err(error), true) => Settled::Failed {
-            error,
+            failure: Err(error),
             rejected: true,
         },
         (Err(error), false) if !retryable(&error) => {
             Settled::Returned(Err(error), HedgeOutcome::Failed)
         }
         (Err(error), false) => Settled::Failed {
-            error,
+            failure: Err(error),
             rejected: false,
         },
     }

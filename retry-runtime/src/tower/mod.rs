@@ -40,6 +40,13 @@ mod breaker;
 mod deadline;
 mod retry;
 
+/// The error of a [`RetryService`]: the inner service's error, or the
+/// [`AttemptTimeout`](crate::AttemptTimeout) of an attempt cut off by the policy's
+/// `attempt_timeout`, boxed. The same type as `tower::BoxError`, which tower's own middleware
+/// that fails on its own (`Timeout`, `Buffer`, `LoadShed`) returns; find the timeout with
+/// `error.is::<AttemptTimeout>()`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 pub use breaker::CircuitBreakerService;
 pub use breaker::future::ResponseFuture as BreakerResponseFuture;
 pub use breaker::layer::CircuitBreakerLayer;

@@ -61,15 +61,18 @@ impl<Response, Error> BreakerClassifier<Response, Error> for EveryError {
     }
 }
 
-/// The breaker classifier of HTTP services (feature `http`): every `Err` and every 5xx response
-/// counts as a failure; any other response (a 404, a 429) is a success, since the service
-/// answered.
+/// The breaker classifier of HTTP services (feature `http`): every `Err`, and every response
+/// [`is_transient`](crate::http::is_transient) calls a failure (408, 429, 500, 502, 503, 504:
+/// what `TransientResponses` retries and `#[retry(on_result = is_transient)]` retries), counts
+/// as a failure; any other response (a 404, a 501 Not Implemented) is a success, since the
+/// service answered the request itself.
 ///
 /// ```
 /// use retry_runtime::tower::{BreakerClassifier, CallOutcome, ServerErrors};
 ///
 /// let response = |status: u16| Ok::<_, std::io::Error>(http::Response::builder().status(status).body(()).unwrap());
 /// assert_eq!(ServerErrors.classify(&response(503)), CallOutcome::Failure);
+/// assert_eq!(ServerErrors.classify(&response(429)), CallOutcome::Failure);
 /// assert_eq!(ServerErrors.classify(&response(404)), CallOutcome::Success);
 /// ```
 #[cfg(feature = "http")]
@@ -80,7 +83,7 @@ pub struct ServerErrors;
 impl<B, Error> BreakerClassifier<http::Response<B>, Error> for ServerErrors {
     fn classify(&self, outcome: &Result<http::Response<B>, Error>) -> CallOutcome {
         match outcome {
-            Ok(response) if response.status().is_server_error() => CallOutcome::Failure,
+            Ok(response) if crate::http::is_transient(response) => CallOutcome::Failure,
             Ok(_) => CallOutcome::Success,
             Err(_) => CallOutcome::Failure,
         }
@@ -145,8 +148,10 @@ where
 }
 
 /// A `503 Service Unavailable` with an empty body and, when the breaker knows when it will
-/// admit a probe, `Retry-After` in whole seconds (rounded up): a server's answer to a rejected
-/// call (feature `http`). Give it to
+/// admit a probe, `Retry-After` in whole seconds (rounded up) and `retry-after-ms` in
+/// milliseconds (rounded up; clients that read it, as `#[retry]` does, come back when the
+/// breaker does, not up to a second late): a server's answer to a rejected call (feature
+/// `http`). Give it to
 /// [`on_rejection`](super::layer::CircuitBreakerLayer::on_rejection).
 ///
 /// ```
@@ -162,6 +167,7 @@ where
 /// let response: http::Response<String> = service_unavailable(open);
 /// assert_eq!(response.status(), 503);
 /// assert_eq!(response.headers()["retry-after"], "2");
+/// assert_eq!(response.headers()["retry-after-ms"], "1500");
 /// ```
 #[cfg(feature = "http")]
 pub fn service_unavailable<B: Default>(open: CircuitOpen) -> http::Response<B> {
@@ -169,9 +175,13 @@ pub fn service_unavailable<B: Default>(open: CircuitOpen) -> http::Response<B> {
     *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
     if let Some(after) = open.retry_after {
         let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-        response
-            .headers_mut()
-            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        let millis = after.as_millis() + u128::from(after.subsec_nanos() % 1_000_000 > 0);
+        let headers = response.headers_mut();
+        headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        headers.insert(
+            "retry-after-ms",
+            http::HeaderValue::from(u64::try_from(millis).unwrap_or(u64::MAX)),
+        );
     }
     response
 }

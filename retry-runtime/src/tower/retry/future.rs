@@ -1,4 +1,5 @@
-//! The future of one retried call: attempt, decide, sleep, get ready, attempt again.
+//! The future of one retried call: attempt (cut off at the policy's `attempt_timeout`), decide,
+//! sleep, get ready, attempt again.
 
 use std::fmt;
 use std::future::Future;
@@ -12,22 +13,32 @@ use super::Shared;
 use super::policy::{RetryClassifier, RetryOutcome};
 use crate::__private::{self as private, WithBudget};
 use crate::engine::{RetryState, Step};
+use crate::events::ErrorText;
 use crate::hint::RetryHint;
-use crate::sleep::TokioSleeper;
+use crate::sleep::{AsyncSleeper, TokioSleeper};
+use crate::timeout::AttemptTimeout;
+use crate::tower::BoxError;
 
 /// The response future of [`RetryService`](super::RetryService): the outcome of the first
-/// attempt that succeeds, or the last one when the policy stops.
+/// attempt that succeeds, or the last one when the policy stops (an attempt cut off by
+/// `attempt_timeout` is a retryable failure, and the last one comes back as an
+/// [`AttemptTimeout`] in the [`BoxError`]).
 ///
 /// The inner service's future is pinned in one `Box` per call, reused by each attempt (pinning
-/// it in place would need `unsafe` code, which this crate forbids); a call that retries boxes
-/// one tokio `Sleep` too, reset for each wait.
+/// it in place would need `unsafe` code, which this crate forbids); a call that retries or has
+/// an `attempt_timeout` boxes one tokio `Sleep` too, reset for each wait and each deadline (they
+/// never run at once).
 pub struct ResponseFuture<S: Service<Request>, Request, C> {
     shared: Arc<Shared<C>>,
     service: S,
     request: Request,
     state: RetryState<WithBudget>,
-    attempt: Pin<Box<S::Future>>,
+    /// The running attempt; emptied (the attempt dropped) when its deadline cuts it off.
+    attempt: Pin<Box<Option<S::Future>>>,
+    /// The wait before the next attempt, or the running attempt's deadline.
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The running attempt's limit, when it has one (`sleep` is then its deadline).
+    limit: Option<std::time::Duration>,
     phase: Phase,
 }
 
@@ -57,15 +68,37 @@ where
     pub(crate) fn start(shared: Arc<Shared<C>>, mut service: S, request: Request) -> Self {
         let state =
             private::start_async::<TokioSleeper, WithBudget>(&shared.site, shared.budget.as_ref());
-        let attempt = Box::pin(service.call(request.clone()));
-        ResponseFuture {
+        let attempt = Box::pin(Some(service.call(request.clone())));
+        let mut call = ResponseFuture {
             shared,
             service,
             request,
             state,
             attempt,
             sleep: None,
+            limit: None,
             phase: Phase::Attempting,
+        };
+        call.arm_deadline();
+        call
+    }
+}
+
+impl<S: Service<Request>, Request, C> ResponseFuture<S, Request, C> {
+    /// At an attempt's start: its deadline, when the policy has `attempt_timeout` (cut to what
+    /// is left of `max_elapsed`, as `#[retry]` cuts it).
+    fn arm_deadline(&mut self) {
+        let policy = self.shared.site.effective_policy();
+        self.limit = self.state.attempt_limit(policy, TokioSleeper::now);
+        if let Some(limit) = self.limit {
+            self.sleep_until(tokio::time::Instant::now() + limit);
+        }
+    }
+
+    fn sleep_until(&mut self, deadline: tokio::time::Instant) {
+        match &mut self.sleep {
+            Some(sleep) => sleep.as_mut().reset(deadline),
+            None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
         }
     }
 }
@@ -73,16 +106,36 @@ where
 impl<S, Request, C> Future for ResponseFuture<S, Request, C>
 where
     S: Service<Request>,
+    S::Error: Into<BoxError>,
     Request: Clone,
     C: RetryClassifier<S::Response, S::Error>,
 {
-    type Output = Result<S::Response, S::Error>;
+    type Output = Result<S::Response, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         loop {
             let outcome = match this.phase {
-                Phase::Attempting => ready!(this.attempt.as_mut().poll(cx)),
+                Phase::Attempting => match this.attempt.as_mut().as_pin_mut().map(|a| a.poll(cx)) {
+                    Some(Poll::Ready(outcome)) => outcome,
+                    None => unreachable!("an attempt is only emptied as the phase moves on"),
+                    Some(Poll::Pending) => {
+                        // The attempt is polled first, so one ready at its deadline wins.
+                        let timed_out = match (this.limit, &mut this.sleep) {
+                            (Some(_), Some(deadline)) => deadline.as_mut().poll(cx).is_ready(),
+                            _ => false,
+                        };
+                        if !timed_out {
+                            return Poll::Pending;
+                        }
+                        // Cut off: the attempt is dropped (cancelled) before the next one.
+                        this.attempt.set(None);
+                        if let Some(outcome) = this.timed_out() {
+                            return Poll::Ready(outcome);
+                        }
+                        continue;
+                    }
+                },
                 Phase::Sleeping => {
                     if let Some(sleep) = &mut this.sleep {
                         ready!(sleep.as_mut().poll(cx));
@@ -92,8 +145,10 @@ where
                 }
                 Phase::Readying => match ready!(this.service.poll_ready(cx)) {
                     Ok(()) => {
-                        this.attempt.set(this.service.call(this.request.clone()));
+                        this.attempt
+                            .set(Some(this.service.call(this.request.clone())));
                         this.phase = Phase::Attempting;
+                        this.arm_deadline();
                         continue;
                     }
                     // A service that cannot get ready fails the attempt it was readied for.
@@ -104,7 +159,7 @@ where
                 }
             };
             if let Some(outcome) = this.decide(outcome) {
-                return Poll::Ready(outcome);
+                return Poll::Ready(outcome.map_err(Into::into));
             }
         }
     }
@@ -137,24 +192,51 @@ where
             shared.classifier.describe(&outcome),
             shared.budget.as_ref(),
         );
-        match step {
-            Step::Stop(_) => {
-                self.phase = Phase::Done;
-                return Some(outcome);
-            }
-            Step::Retry { delay, .. } if delay.is_zero() => self.phase = Phase::Readying,
-            Step::Retry { delay, .. } => {
-                let deadline = tokio::time::Instant::now() + delay;
-                match &mut self.sleep {
-                    Some(sleep) => sleep.as_mut().reset(deadline),
-                    None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
-                }
-                self.phase = Phase::Sleeping;
-            }
+        if !self.next(step) {
+            return Some(outcome);
         }
         // The failure is dropped before the wait, as in a hand-written loop.
         drop(outcome);
         None
+    }
+
+    /// After an attempt cut off at its deadline (a retryable failure, as in `#[retry]`): the
+    /// timeout to give back, or `None` and the next phase set.
+    fn timed_out(&mut self) -> Option<Result<S::Response, BoxError>> {
+        let timeout = AttemptTimeout {
+            timeout: self.limit.unwrap_or_default(),
+        };
+        let shared = &*self.shared;
+        let step = private::failed_async::<TokioSleeper, WithBudget>(
+            &shared.site,
+            &mut self.state,
+            true,
+            RetryHint::FollowPolicy,
+            ErrorText::Display(&timeout),
+            shared.budget.as_ref(),
+        );
+        if self.next(step) {
+            None
+        } else {
+            Some(Err(Box::new(timeout)))
+        }
+    }
+
+    /// Sets the phase after a failed attempt; `false` when the loop stopped.
+    fn next(&mut self, step: Step) -> bool {
+        self.limit = None;
+        match step {
+            Step::Stop(_) => {
+                self.phase = Phase::Done;
+                return false;
+            }
+            Step::Retry { delay, .. } if delay.is_zero() => self.phase = Phase::Readying,
+            Step::Retry { delay, .. } => {
+                self.sleep_until(tokio::time::Instant::now() + delay);
+                self.phase = Phase::Sleeping;
+            }
+        }
+        true
     }
 }
 

@@ -15,8 +15,12 @@ use crate::policy::RetryPolicy;
 ///
 /// Each call clones the request for every attempt (`Request: Clone`, as tower's own retry
 /// needs) and keeps a clone of the inner service for its retries (`S: Clone`), which it polls
-/// ready before each retry. The policy's `attempt_timeout` is not enforced here: put a timeout
-/// layer inside this one.
+/// ready before each retry. The policy's `attempt_timeout` cuts each attempt off (dropping it)
+/// at `min(attempt_timeout, what is left of max_elapsed)`, as `#[retry]` does; a cut-off attempt
+/// is a retryable failure, and the last one comes back as an
+/// [`AttemptTimeout`](crate::AttemptTimeout). The service's error is therefore a
+/// [`BoxError`](crate::tower::BoxError) (the inner error, boxed, or the timeout), as tower's own
+/// `Timeout` makes it.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;
@@ -34,7 +38,7 @@ use crate::policy::RetryPolicy;
 ///     async move { if call < 3 { Err("busy") } else { Ok(request * 10) } }
 /// });
 /// let service = RetryLayer::new("layer-doc", RetryPolicy::DEFAULT).layer(flaky);
-/// assert_eq!(service.oneshot(4).await, Ok(40));
+/// assert_eq!(service.oneshot(4).await.unwrap(), 40);
 /// assert_eq!(calls.load(Ordering::Relaxed), 3);
 /// # }
 /// ```

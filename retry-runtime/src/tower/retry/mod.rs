@@ -12,6 +12,7 @@ use tower_service::Service;
 
 use self::future::ResponseFuture;
 use self::policy::RetryClassifier;
+use super::BoxError;
 use crate::__private::RetrySite;
 use crate::budget::BudgetSite;
 
@@ -19,7 +20,9 @@ use crate::budget::BudgetSite;
 ///
 /// `poll_ready` is the inner service's. `call` hands the ready inner service to the call (which
 /// keeps it for its retries, polling it ready before each one) and keeps a clone for the next
-/// call, as tower's own retry does.
+/// call, as tower's own retry does. Its error is a [`BoxError`]: the inner service's error, or an
+/// [`AttemptTimeout`](crate::AttemptTimeout) when the policy's `attempt_timeout` cut the last
+/// attempt off (the inner error type only needs `Into<BoxError>`, as for tower's `Timeout`).
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;
@@ -84,15 +87,16 @@ impl<S: fmt::Debug, C> fmt::Debug for RetryService<S, C> {
 impl<S, C, Request> Service<Request> for RetryService<S, C>
 where
     S: Service<Request> + Clone,
+    S::Error: Into<BoxError>,
     Request: Clone,
     C: RetryClassifier<S::Response, S::Error>,
 {
     type Response = S::Response;
-    type Error = S::Error;
+    type Error = BoxError;
     type Future = ResponseFuture<S, Request, C>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {

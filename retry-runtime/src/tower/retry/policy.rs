@@ -89,7 +89,7 @@ impl<Response, Error> RetryClassifier<Response, Error> for EveryError {
 
 /// The classifier of HTTP clients (feature `http`): retries every `Err` (the request never got
 /// an answer) and every response that [`is_transient`](crate::http::is_transient) (408, 429,
-/// 500, 502, 503, 504), waiting exactly what its `Retry-After` asks when it has one; any other
+/// 500, 502, 503, 504), waiting what its `retry-after-ms` or `Retry-After` asks when it has one; any other
 /// response is a success (a 404 is an answer, not a failure to get one).
 ///
 /// ```
@@ -145,16 +145,8 @@ impl<B, Error> RetryClassifier<http::Response<B>, Error> for TransientResponses 
     }
 }
 
-/// The response's status as a `'static` value, so the text outlives nothing it borrows: one
-/// table of every valid status (100 to 999), built on first use.
+/// The response's status as a `'static` value, so the text outlives nothing it borrows.
 #[cfg(feature = "http")]
 fn status_of<B>(response: &http::Response<B>) -> &'static dyn std::fmt::Display {
-    static STATUSES: std::sync::OnceLock<Vec<http::StatusCode>> = std::sync::OnceLock::new();
-    let statuses = STATUSES.get_or_init(|| {
-        (100..1000)
-            .filter_map(|code| http::StatusCode::from_u16(code).ok())
-            .collect()
-    });
-    let index = usize::from(response.status().as_u16()).saturating_sub(100);
-    &statuses[index]
+    crate::http::status_text(response.status())
 }
