@@ -526,4 +526,75 @@ mod deadline_layer {
             assert_eq!(grpc_timeout(&headers), None, "{malformed:?}");
         }
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_layer_tells_each_attempt_its_number_and_the_time_left() {
+        use retry_runtime::RetryPolicy;
+        use retry_runtime::tower::RetryLayer;
+        use std::sync::{Arc, Mutex};
+
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let callee = service_fn(move |request: http::Request<()>| {
+            let headers = request.headers();
+            let attempt = headers["x-attempt"].to_str().unwrap().to_owned();
+            sink.lock()
+                .unwrap()
+                .push((attempt.clone(), grpc_timeout(headers), context::attempt()));
+            async move {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                if attempt == "3" {
+                    Ok("done")
+                } else {
+                    Err("busy")
+                }
+            }
+        });
+        let policy = RetryPolicy::builder()
+            .delay(Duration::from_millis(20))
+            .jitter(retry_runtime::Jitter::None)
+            .backoff(retry_runtime::Backoff::Fixed)
+            .build()
+            .unwrap();
+        let client = RetryLayer::new("layer-context", policy)
+            .attempt_header("x-attempt")
+            .layer(callee);
+        let answer = context::with_deadline(
+            Duration::from_millis(500),
+            client.oneshot(http::Request::new(())),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer, "done");
+        // Attempts start at 0, 30 and 60 ms: 500, 470 and 440 ms left.
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                ("1".to_owned(), Some(Duration::from_millis(500)), 1),
+                ("2".to_owned(), Some(Duration::from_millis(470)), 2),
+                ("3".to_owned(), Some(Duration::from_millis(440)), 3),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_layer_refuses_an_attempt_with_no_time_left() {
+        use retry_runtime::tower::RetryLayer;
+        use retry_runtime::{DeadlineExceeded, RetryPolicy};
+
+        let called = std::sync::Arc::new(AtomicU32::new(0));
+        let counter = std::sync::Arc::clone(&called);
+        let callee = service_fn(move |_: http::Request<()>| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async { Ok::<_, std::io::Error>(()) }
+        });
+        let client = RetryLayer::new("layer-refuses", RetryPolicy::DEFAULT)
+            .propagate_deadline()
+            .layer(callee);
+        let error = context::with_deadline(Duration::ZERO, client.oneshot(http::Request::new(())))
+            .await
+            .unwrap_err();
+        assert!(error.is::<DeadlineExceeded>());
+        assert_eq!(called.load(Ordering::Relaxed), 0);
+    }
 }

@@ -105,11 +105,11 @@ async fn traced_async(calls: &Mutex<u32>) -> Result<u32, Busy> {
 
 fn expected(name: &str) -> Vec<String> {
     vec![
-        format!("span retry_runtime attempt name={name} attempt=1"),
+        format!("span retry_runtime attempt name={name} attempt=1 http.request.resend_count=0"),
         format!(
             "DEBUG retry_runtime message=attempt failed; retrying name={name} attempt=1 delay_ms=10 error=busy"
         ),
-        format!("span retry_runtime attempt name={name} attempt=2"),
+        format!("span retry_runtime attempt name={name} attempt=2 http.request.resend_count=1"),
         format!("INFO retry_runtime message=succeeded after retrying name={name} attempt=2"),
     ]
 }

@@ -263,8 +263,10 @@ where
     }
 }
 
+/// The context of attempt `number` of a retry site: its number and `max_attempts`, and with
+/// `max_elapsed`, the deadline the site sets for what the attempt calls.
 #[inline]
-fn attempt_context<W: Stopwatch>(
+pub(crate) fn attempt_context<W: Stopwatch>(
     site: &RetrySite,
     stopwatch: &W,
     number: u32,
@@ -498,7 +500,14 @@ pub use tracing::Instrument;
 
 /// The span an attempt runs in with `attempt_span = true`.
 pub fn attempt_span(site: &RetrySite, attempt: u32) -> tracing::Span {
-    tracing::info_span!(target: crate::TRACING_TARGET, "attempt", name = site.name(), attempt)
+    // `http.request.resend_count` is OpenTelemetry's name for the retries before this attempt.
+    tracing::info_span!(
+        target: crate::TRACING_TARGET,
+        "attempt",
+        name = site.name(),
+        attempt,
+        http.request.resend_count = attempt.saturating_sub(1),
+    )
 }
 
 /// How long the next async attempt may run: the effective `attempt_timeout`, cut to what is

@@ -61,6 +61,9 @@ pub use deadline::{
 };
 pub use retry::RetryService;
 pub use retry::future::ResponseFuture as RetryResponseFuture;
+#[cfg(feature = "http")]
+pub use retry::headers::HttpAttemptHeaders;
+pub use retry::headers::{AttemptHeaders, NoAttemptHeaders};
 pub use retry::layer::RetryLayer;
 #[cfg(feature = "http")]
 pub use retry::policy::TransientResponses;

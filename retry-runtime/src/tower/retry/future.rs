@@ -10,6 +10,7 @@ use std::task::{Context, Poll, ready};
 use tower_service::Service;
 
 use super::Shared;
+use super::headers::{AttemptHeaders, NoAttemptHeaders};
 use super::policy::{RetryClassifier, RetryOutcome};
 use crate::__private::{self as private, WithBudget};
 use crate::engine::{RetryState, Step};
@@ -28,8 +29,8 @@ use crate::tower::BoxError;
 /// it in place would need `unsafe` code, which this crate forbids); a call that retries or has
 /// an `attempt_timeout` boxes one tokio `Sleep` too, reset for each wait and each deadline (they
 /// never run at once).
-pub struct ResponseFuture<S: Service<Request>, Request, C> {
-    shared: Arc<Shared<C>>,
+pub struct ResponseFuture<S: Service<Request>, Request, C, H = NoAttemptHeaders> {
+    shared: Arc<Shared<C, H>>,
     service: S,
     request: Request,
     state: RetryState<WithBudget>,
@@ -50,41 +51,87 @@ enum Phase {
     Sleeping,
     /// Waiting for the service to be ready for the next attempt.
     Readying,
+    /// The deadline in force had passed before an attempt could start: the call is refused.
+    Refused,
     /// The outcome was given back.
     Done,
 }
 
 // Nothing is pinned in place: the attempt and the sleep are boxed, and the service, the
 // request and the rest are only ever used through `&mut`.
-impl<S: Service<Request>, Request, C> Unpin for ResponseFuture<S, Request, C> {}
+impl<S: Service<Request>, Request, C, H> Unpin for ResponseFuture<S, Request, C, H> {}
 
-impl<S, Request, C> ResponseFuture<S, Request, C>
+impl<S, Request, C, H> ResponseFuture<S, Request, C, H>
 where
     S: Service<Request>,
     Request: Clone,
+    H: AttemptHeaders<Request>,
 {
     /// Starts a call with its first attempt on `service`, which the caller polled ready. A
     /// budgeted layer deposits the call's share.
-    pub(crate) fn start(shared: Arc<Shared<C>>, mut service: S, request: Request) -> Self {
+    pub(crate) fn start(shared: Arc<Shared<C, H>>, service: S, request: Request) -> Self {
         let state =
             private::start_async::<TokioSleeper, WithBudget>(&shared.site, shared.budget.as_ref());
-        let attempt = Box::pin(Some(service.call(request.clone())));
         let mut call = ResponseFuture {
             shared,
             service,
             request,
             state,
-            attempt,
+            attempt: Box::pin(None),
             sleep: None,
             limit: None,
             phase: Phase::Attempting,
         };
-        call.arm_deadline();
+        call.start_attempt();
         call
+    }
+
+    /// Starts the next attempt on the ready service, in its context (its number, and the
+    /// deadline it runs under) and with its request told what `H` writes; or, when the deadline
+    /// in force has passed, refuses it: nobody would wait for its answer.
+    fn start_attempt(&mut self) {
+        if crate::context::deadline_passed() {
+            self.phase = Phase::Refused;
+            return;
+        }
+        let _scope = self.scope();
+        let mut request = self.request.clone();
+        self.shared.headers.write(
+            &mut request,
+            self.state.attempt(),
+            crate::context::remaining(),
+        );
+        self.attempt.set(Some(self.service.call(request)));
+        self.phase = Phase::Attempting;
+        self.arm_deadline();
     }
 }
 
-impl<S: Service<Request>, Request, C> ResponseFuture<S, Request, C> {
+impl<S: Service<Request>, Request, C, H> ResponseFuture<S, Request, C, H> {
+    /// The context the running attempt is in: its number, and the policy's `max_elapsed` as a
+    /// deadline for what it calls.
+    fn scope(&self) -> crate::context::Scope {
+        let (attempt, deadline) = private::attempt_context(
+            &self.shared.site,
+            &self.state.stopwatch(),
+            self.state.attempt(),
+            TokioSleeper::now,
+        );
+        crate::context::Scope::enter(attempt, deadline)
+    }
+
+    /// Polls the running attempt in its context.
+    fn poll_attempt(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Option<Poll<Result<S::Response, S::Error>>> {
+        let _scope = self.scope();
+        self.attempt
+            .as_mut()
+            .as_pin_mut()
+            .map(|attempt| attempt.poll(cx))
+    }
+
     /// At an attempt's start: its deadline, when the policy has `attempt_timeout` (cut to what
     /// is left of `max_elapsed`, as `#[retry]` cuts it).
     fn arm_deadline(&mut self) {
@@ -103,12 +150,13 @@ impl<S: Service<Request>, Request, C> ResponseFuture<S, Request, C> {
     }
 }
 
-impl<S, Request, C> Future for ResponseFuture<S, Request, C>
+impl<S, Request, C, H> Future for ResponseFuture<S, Request, C, H>
 where
     S: Service<Request>,
     S::Error: Into<BoxError>,
     Request: Clone,
     C: RetryClassifier<S::Response, S::Error>,
+    H: AttemptHeaders<Request>,
 {
     type Output = Result<S::Response, BoxError>;
 
@@ -116,7 +164,7 @@ where
         let this = self.get_mut();
         loop {
             let outcome = match this.phase {
-                Phase::Attempting => match this.attempt.as_mut().as_pin_mut().map(|a| a.poll(cx)) {
+                Phase::Attempting => match this.poll_attempt(cx) {
                     Some(Poll::Ready(outcome)) => outcome,
                     None => unreachable!("an attempt is only emptied as the phase moves on"),
                     Some(Poll::Pending) => {
@@ -145,15 +193,17 @@ where
                 }
                 Phase::Readying => match ready!(this.service.poll_ready(cx)) {
                     Ok(()) => {
-                        this.attempt
-                            .set(Some(this.service.call(this.request.clone())));
-                        this.phase = Phase::Attempting;
-                        this.arm_deadline();
+                        this.start_attempt();
                         continue;
                     }
                     // A service that cannot get ready fails the attempt it was readied for.
                     Err(error) => Err(error),
                 },
+                Phase::Refused => {
+                    this.phase = Phase::Done;
+                    let refusal = crate::context::DeadlineExceeded::new(this.shared.site.name());
+                    return Poll::Ready(Err(Box::new(refusal)));
+                }
                 Phase::Done => {
                     panic!("a retry_runtime::tower response future was polled after it completed")
                 }
@@ -165,7 +215,7 @@ where
     }
 }
 
-impl<S, Request, C> ResponseFuture<S, Request, C>
+impl<S, Request, C, H> ResponseFuture<S, Request, C, H>
 where
     S: Service<Request>,
     C: RetryClassifier<S::Response, S::Error>,
@@ -240,7 +290,7 @@ where
     }
 }
 
-impl<S: Service<Request>, Request, C> fmt::Debug for ResponseFuture<S, Request, C> {
+impl<S: Service<Request>, Request, C, H> fmt::Debug for ResponseFuture<S, Request, C, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture")
             .field("name", &self.shared.site.name())

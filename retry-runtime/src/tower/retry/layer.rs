@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
+use super::headers::NoAttemptHeaders;
 use super::policy::EveryError;
 use super::{RetryService, Shared};
 use crate::__private::RetrySite;
@@ -43,11 +44,12 @@ use crate::policy::RetryPolicy;
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct RetryLayer<C = EveryError> {
+pub struct RetryLayer<C = EveryError, H = NoAttemptHeaders> {
     name: &'static str,
     policy: RetryPolicy,
     budget: Option<&'static str>,
     classifier: C,
+    headers: H,
 }
 
 impl RetryLayer {
@@ -70,11 +72,12 @@ impl RetryLayer {
             policy,
             budget: None,
             classifier: EveryError,
+            headers: NoAttemptHeaders,
         }
     }
 }
 
-impl<C> RetryLayer<C> {
+impl<C, H> RetryLayer<C, H> {
     /// Pays for retries from the [`RetryBudget`](crate::RetryBudget) named `name`, the one
     /// `#[retry(budget = "...")]` sites of that name use: each call deposits its share, each
     /// retry withdraws a token, and an empty budget returns the failure at once (the event says
@@ -119,13 +122,96 @@ impl<C> RetryLayer<C> {
     /// # }
     /// ```
     #[must_use]
-    pub fn classify<D>(self, classifier: D) -> RetryLayer<D> {
+    pub fn classify<D>(self, classifier: D) -> RetryLayer<D, H> {
         RetryLayer {
             name: self.name,
             policy: self.policy,
             budget: self.budget,
             classifier,
+            headers: self.headers,
         }
+    }
+
+    /// Writes the time left before the deadline in force into each attempt's request as
+    /// `grpc-timeout` (gRPC's format), so a callee behind a
+    /// [`DeadlineLayer`](crate::tower::DeadlineLayer) stops working when this caller stops
+    /// waiting (feature `http`, for `http::Request`s). The deadline is the sooner of the one in
+    /// force around the call ([`context`](crate::context)) and the policy's `max_elapsed`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use retry_runtime::{RetryPolicy, context};
+    /// use retry_runtime::tower::{RetryLayer, grpc_timeout};
+    /// use tower::{Layer, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let callee = service_fn(|request: http::Request<()>| async move {
+    ///     Ok::<_, std::io::Error>(grpc_timeout(request.headers()))
+    /// });
+    /// let client = RetryLayer::new("propagate-doc", RetryPolicy::DEFAULT)
+    ///     .propagate_deadline()
+    ///     .layer(callee);
+    /// let told = context::with_deadline(Duration::from_millis(300), client.oneshot(http::Request::new(())))
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(told, Some(Duration::from_millis(300)));
+    /// # }
+    /// ```
+    #[cfg(feature = "http")]
+    #[must_use]
+    pub fn propagate_deadline(self) -> RetryLayer<C, super::headers::HttpAttemptHeaders> {
+        RetryLayer {
+            name: self.name,
+            policy: self.policy,
+            budget: self.budget,
+            classifier: self.classifier,
+            headers: super::headers::HttpAttemptHeaders::default(),
+        }
+    }
+
+    /// As [`propagate_deadline`](Self::propagate_deadline), and writes the attempt number (1,
+    /// then 2 on the first retry, ...) into each attempt's request under the header `name`, as
+    /// AWS SDKs send `amz-sdk-request` (feature `http`). A `name` that is not a valid header
+    /// name is reported (a WARN, once, when the layer is made) and no attempt header is written.
+    ///
+    /// ```
+    /// use retry_runtime::RetryPolicy;
+    /// use retry_runtime::tower::RetryLayer;
+    /// use tower::{Layer, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let callee = service_fn(|request: http::Request<()>| async move {
+    ///     let attempt = request.headers()["x-attempt"].to_str().unwrap().to_owned();
+    ///     if attempt == "1" { Err("busy") } else { Ok(attempt) }
+    /// });
+    /// let policy = RetryPolicy::builder().delay(std::time::Duration::ZERO).build().unwrap();
+    /// let client = RetryLayer::new("attempt-header-doc", policy)
+    ///     .attempt_header("x-attempt")
+    ///     .layer(callee);
+    /// assert_eq!(client.oneshot(http::Request::new(())).await.unwrap(), "2");
+    /// # }
+    /// ```
+    #[cfg(feature = "http")]
+    #[must_use]
+    pub fn attempt_header(self, name: &str) -> RetryLayer<C, super::headers::HttpAttemptHeaders> {
+        let attempt = match http::HeaderName::from_bytes(name.as_bytes()) {
+            Ok(header) => Some(header),
+            Err(error) => {
+                tracing::warn!(
+                    target: crate::TRACING_TARGET,
+                    name = self.name,
+                    header = name,
+                    %error,
+                    "not a valid header name; this retry layer writes no attempt header"
+                );
+                None
+            }
+        };
+        let mut layer = self.propagate_deadline();
+        layer.headers.attempt = attempt;
+        layer
     }
 
     /// The name events use.
@@ -144,8 +230,8 @@ impl<C> RetryLayer<C> {
     }
 }
 
-impl<S, C: Clone> Layer<S> for RetryLayer<C> {
-    type Service = RetryService<S, C>;
+impl<S, C: Clone, H: Clone> Layer<S> for RetryLayer<C, H> {
+    type Service = RetryService<S, C, H>;
 
     fn layer(&self, inner: S) -> Self::Service {
         RetryService {
@@ -154,6 +240,7 @@ impl<S, C: Clone> Layer<S> for RetryLayer<C> {
                 site: RetrySite::new(self.name, self.policy),
                 budget: self.budget.map(BudgetSite::new),
                 classifier: self.classifier.clone(),
+                headers: self.headers.clone(),
             }),
         }
     }

@@ -1,6 +1,7 @@
 //! [`RetryService`]: a service whose calls are retried (see [`RetryLayer`](layer::RetryLayer)).
 
 pub(crate) mod future;
+pub(crate) mod headers;
 pub(crate) mod layer;
 pub(crate) mod policy;
 
@@ -11,6 +12,7 @@ use std::task::{Context, Poll};
 use tower_service::Service;
 
 use self::future::ResponseFuture;
+use self::headers::{AttemptHeaders, NoAttemptHeaders};
 use self::policy::RetryClassifier;
 use super::BoxError;
 use crate::__private::RetrySite;
@@ -36,20 +38,22 @@ use crate::budget::BudgetSite;
 /// assert_eq!(service.oneshot("hi".to_string()).await.unwrap(), "hi");
 /// # }
 /// ```
-pub struct RetryService<S, C> {
+pub struct RetryService<S, C, H = NoAttemptHeaders> {
     inner: S,
-    shared: Arc<Shared<C>>,
+    shared: Arc<Shared<C, H>>,
 }
 
 /// What every call of one layered service shares: the site (name, policy, event handles), the
 /// budget's name, the classifier.
-pub(crate) struct Shared<C> {
+pub(crate) struct Shared<C, H> {
     pub(crate) site: RetrySite,
     pub(crate) budget: Option<BudgetSite>,
     pub(crate) classifier: C,
+    /// What each attempt's request is told.
+    pub(crate) headers: H,
 }
 
-impl<S, C> RetryService<S, C> {
+impl<S, C, H> RetryService<S, C, H> {
     /// The inner service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -66,7 +70,7 @@ impl<S, C> RetryService<S, C> {
     }
 }
 
-impl<S: Clone, C> Clone for RetryService<S, C> {
+impl<S: Clone, C, H> Clone for RetryService<S, C, H> {
     fn clone(&self) -> Self {
         RetryService {
             inner: self.inner.clone(),
@@ -75,7 +79,7 @@ impl<S: Clone, C> Clone for RetryService<S, C> {
     }
 }
 
-impl<S: fmt::Debug, C> fmt::Debug for RetryService<S, C> {
+impl<S: fmt::Debug, C, H> fmt::Debug for RetryService<S, C, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryService")
             .field("name", &self.shared.site.name())
@@ -84,16 +88,17 @@ impl<S: fmt::Debug, C> fmt::Debug for RetryService<S, C> {
     }
 }
 
-impl<S, C, Request> Service<Request> for RetryService<S, C>
+impl<S, C, H, Request> Service<Request> for RetryService<S, C, H>
 where
     S: Service<Request> + Clone,
     S::Error: Into<BoxError>,
     Request: Clone,
     C: RetryClassifier<S::Response, S::Error>,
+    H: AttemptHeaders<Request>,
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S, Request, C>;
+    type Future = ResponseFuture<S, Request, C, H>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(Into::into)
