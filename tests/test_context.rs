@@ -598,3 +598,26 @@ mod deadline_layer {
         assert_eq!(called.load(Ordering::Relaxed), 0);
     }
 }
+
+/// The three-tier example over loopback: with propagation, C stops working when A gives up.
+#[cfg(all(feature = "tower", feature = "http"))]
+#[allow(dead_code)]
+#[path = "../examples/deadlines.rs"]
+mod deadlines_example;
+
+#[cfg(all(feature = "tower", feature = "http"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_propagation_no_tier_works_for_a_caller_that_gave_up() {
+    let without = deadlines_example::run(false).await.unwrap();
+    let with = deadlines_example::run(true).await.unwrap();
+    // One request in four is slow: without propagation C finishes each of them for nobody.
+    assert!(
+        without.worked_after_give_up >= deadlines_example::REQUESTS / 4,
+        "{without:?}"
+    );
+    assert_eq!(with.worked_after_give_up, 0, "{with:?}");
+    // The fast three in four succeed either way (a busy machine may lose one or two).
+    let fast = deadlines_example::REQUESTS * 3 / 4;
+    assert!(without.succeeded + 2 >= fast && without.succeeded <= fast, "{without:?}");
+    assert!(with.succeeded + 2 >= fast && with.succeeded <= fast, "{with:?}");
+}
