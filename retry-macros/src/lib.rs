@@ -1,6 +1,6 @@
-//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]` and `#[hedge]` attributes. Use them
-//! through the `retry-runtime` crate, which re-exports them and holds everything the expansions
-//! call; its documentation describes every key.
+//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]`, `#[hedge]` and
+//! `#[throttle]` attributes. Use them through the `retry-runtime` crate, which re-exports them
+//! and holds everything the expansions call; its documentation describes every key.
 //!
 //! Each attribute is a pipeline, one module per stage: `args` (the syntax of each key),
 //! `validate` (every semantic check, errors collected), `expand` (code generation). Shared:
@@ -23,6 +23,7 @@ mod retry;
 mod settings;
 mod signature;
 mod stack;
+mod throttle;
 
 #[cfg(test)]
 mod snapshots;
@@ -64,6 +65,13 @@ pub fn rate_limit(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {
     stack::expand(Strategy::Hedge, args.into(), item.into()).into()
+}
+
+/// Rejects calls locally while the backend accepts too few of them (client-side throttling). See
+/// `retry_runtime::throttle` for every key, with examples.
+#[proc_macro_attribute]
+pub fn throttle(args: TokenStream, item: TokenStream) -> TokenStream {
+    stack::expand(Strategy::Throttle, args.into(), item.into()).into()
 }
 
 /// `#[retry]`, and the attributes stacked under it.

@@ -26,7 +26,9 @@ use crate::rate_limit::validate::RateLimitPlan;
 use crate::retry::args::RetryArgs;
 use crate::retry::validate::RetryPlan;
 use crate::signature::{self, AttributeKind, FnShape, RetryFn};
-use crate::{breaker, bulkhead, codegen, hedge, rate_limit, retry};
+use crate::throttle::args::ThrottleArgs;
+use crate::throttle::validate::ThrottlePlan;
+use crate::{breaker, bulkhead, codegen, hedge, rate_limit, retry, throttle};
 
 /// One of the attributes that stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,15 +38,17 @@ pub(crate) enum Strategy {
     RateLimit,
     Bulkhead,
     Hedge,
+    Throttle,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 5] = [
+    const ALL: [Strategy; 6] = [
         Strategy::Retry,
         Strategy::CircuitBreaker,
         Strategy::RateLimit,
         Strategy::Bulkhead,
         Strategy::Hedge,
+        Strategy::Throttle,
     ];
 
     /// The attribute's name, the last segment of its path.
@@ -55,6 +59,7 @@ impl Strategy {
             Strategy::RateLimit => "rate_limit",
             Strategy::Bulkhead => "bulkhead",
             Strategy::Hedge => "hedge",
+            Strategy::Throttle => "throttle",
         }
     }
 
@@ -65,6 +70,7 @@ impl Strategy {
             Strategy::RateLimit => AttributeKind::RateLimit,
             Strategy::Bulkhead => AttributeKind::Bulkhead,
             Strategy::Hedge => AttributeKind::Hedge,
+            Strategy::Throttle => AttributeKind::Throttle,
         }
     }
 
@@ -74,11 +80,12 @@ impl Strategy {
     }
 
     /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored, a
-    /// hedge starts no attempt at once for it (and keeps one flag per attempt).
+    /// hedge starts no attempt at once for it (and keeps one flag per attempt), a throttle does
+    /// not count it (it never reached the backend).
     fn reads_rejections(self) -> bool {
         matches!(
             self,
-            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge
+            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge | Strategy::Throttle
         )
     }
 }
@@ -89,6 +96,7 @@ enum Args {
     RateLimit(RateLimitArgs),
     Bulkhead(BulkheadArgs),
     Hedge(Box<HedgeArgs>),
+    Throttle(Box<ThrottleArgs>),
 }
 
 impl Args {
@@ -99,6 +107,7 @@ impl Args {
             Strategy::RateLimit => Args::RateLimit(RateLimitArgs::parse(tokens, errors)),
             Strategy::Bulkhead => Args::Bulkhead(BulkheadArgs::parse(tokens, errors)),
             Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
+            Strategy::Throttle => Args::Throttle(Box::new(ThrottleArgs::parse(tokens, errors))),
         }
     }
 
@@ -109,6 +118,7 @@ impl Args {
             Args::RateLimit(_) => Strategy::RateLimit,
             Args::Bulkhead(_) => Strategy::Bulkhead,
             Args::Hedge(_) => Strategy::Hedge,
+            Args::Throttle(_) => Strategy::Throttle,
         }
     }
 
@@ -124,6 +134,8 @@ impl Args {
             Args::Bulkhead(args) => bulkhead::validate::validate(&args, errors).map(Plan::Bulkhead),
             Args::Hedge(args) => hedge::validate::validate(&args, function, shape, errors)
                 .map(|plan| Plan::Hedge(Box::new(plan))),
+            Args::Throttle(args) => throttle::validate::validate(&args, function, shape, errors)
+                .map(|plan| Plan::Throttle(Box::new(plan))),
         }
     }
 }
@@ -134,6 +146,7 @@ enum Plan {
     RateLimit(RateLimitPlan),
     Bulkhead(BulkheadPlan),
     Hedge(Box<HedgePlan>),
+    Throttle(Box<ThrottlePlan>),
 }
 
 /// What wrapping one layer needs besides its plan.
@@ -155,6 +168,7 @@ impl Plan {
             Plan::RateLimit(_) => Strategy::RateLimit,
             Plan::Bulkhead(_) => Strategy::Bulkhead,
             Plan::Hedge(_) => Strategy::Hedge,
+            Plan::Throttle(_) => Strategy::Throttle,
         }
     }
 
@@ -181,6 +195,9 @@ impl Plan {
             }
             Plan::Hedge(plan) => {
                 hedge::expand::wrap_body(plan, shape, fn_name, body, (rejected, inner_rejected))
+            }
+            Plan::Throttle(plan) => {
+                throttle::expand::wrap_body(plan, shape, body, is_async, rejected, inner_rejected)
             }
         }
     }
@@ -214,7 +231,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let judges_values = layers.iter().any(|layer| match layer {
         Args::Retry(args) => args.on_result.is_some(),
         Args::Breaker(args) => args.on_result.is_some(),
-        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) => false,
+        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) | Args::Throttle(_) => false,
     });
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
@@ -227,6 +244,17 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
+        ));
+        return with_original(errors, function, &stacked);
+    }
+    if !shape.returns_result
+        && layers
+            .iter()
+            .any(|layer| matches!(layer, Args::Throttle(_)))
+    {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[throttle]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
         ));
         return with_original(errors, function, &stacked);
     }
@@ -298,7 +326,7 @@ impl Stacked {
 }
 
 /// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`,
-/// `bulkhead` or `hedge`), in the order written.
+/// `bulkhead`, `hedge` or `throttle`), in the order written.
 fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {

@@ -42,6 +42,8 @@
 //!   the calls started per second, and [`hedge`](macro@hedge) starts another attempt beside a slow
 //!   one; each names a shared [`Bulkhead`], [`RateLimiter`] or [`Hedge`]. Stacked, they apply in
 //!   the order written.
+//! - [`throttle`](macro@throttle) rejects calls locally while the backend accepts too few of
+//!   them (the SRE book's client-side throttling), through a shared [`Throttle`].
 //! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
 //!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
@@ -71,6 +73,7 @@ mod registry;
 mod rng;
 mod scope;
 mod sleep;
+mod throttle;
 mod timeout;
 
 #[cfg(feature = "config")]
@@ -116,6 +119,8 @@ pub use registry::{breaker, breakers_snapshot, register_breaker};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, PausedTime};
+pub use throttle::registry::{register_throttle, throttle};
+pub use throttle::{Throttle, ThrottleCounts, ThrottlePermit, Throttled};
 pub use timeout::{AttemptTimeout, CallTimeout};
 
 // The settings model (values, bounds, checks, the delay math), shared with the attributes'
@@ -128,6 +133,8 @@ pub use retry_settings::{
     MAX_HEDGES, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig,
     RateLimitConfigError,
 };
+#[doc(inline)]
+pub use retry_settings::{ThrottleConfig, ThrottleConfigBuilder, ThrottleConfigError};
 
 #[cfg(feature = "macros")]
 #[doc(inline)]
@@ -153,3 +160,8 @@ pub use retry_macros::rate_limit;
 #[doc(inline)]
 #[doc = include_str!("../docs/hedge.md")]
 pub use retry_macros::hedge;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/throttle.md")]
+pub use retry_macros::throttle;

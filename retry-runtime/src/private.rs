@@ -624,6 +624,32 @@ pub fn rate_limit_rejected<T, E: RateLimitRejection>(limited: RateLimited) -> Re
     Err(E::from_limited(limited))
 }
 
+pub use crate::throttle::site::ThrottleSite;
+pub use crate::throttle::{ThrottlePermit, Throttled};
+pub use retry_settings::ThrottleConfig;
+
+/// An error type a throttle's rejection converts into: any `E: From<Throttled>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[throttle]` needs the fn's error type `{Self}` to implement `From<retry_runtime::Throttled>`",
+    label = "a call rejected by the throttle is returned as this error type",
+    note = "add `impl From<retry_runtime::Throttled> for {Self}`, which a rejected call is converted with"
+)]
+pub trait ThrottleRejection: Sized {
+    /// `E::from(throttled)`.
+    fn from_throttled(throttled: Throttled) -> Self;
+}
+
+impl<E: From<Throttled>> ThrottleRejection for E {
+    fn from_throttled(throttled: Throttled) -> Self {
+        E::from(throttled)
+    }
+}
+
+/// A throttle's rejection as the fn's `Result`.
+pub fn throttle_rejected<T, E: ThrottleRejection>(throttled: Throttled) -> Result<T, E> {
+    Err(E::from_throttled(throttled))
+}
+
 pub use crate::hedge::site::HedgeSite;
 pub use retry_settings::{HedgeConfig, HedgeDelay};
 

@@ -31,8 +31,8 @@ pub fn scope() -> NameScope {
 }
 
 /// Resets every breaker (to closed, failures forgotten), every retry budget (to its reserve,
-/// counts from zero), every rate limiter (to its whole burst) and every hedge site (counts and
-/// latencies forgotten) of this thread's scope: the process-wide ones outside a [`scope`].
+/// counts from zero), every rate limiter (to its whole burst), every hedge site (counts and
+/// latencies forgotten) and every throttle (nothing counted) of this thread's scope: the process-wide ones outside a [`scope`].
 ///
 /// ```
 /// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
@@ -54,6 +54,9 @@ pub fn reset_all() {
     }
     for hedge in crate::hedge::registry::hedges_snapshot() {
         hedge.reset();
+    }
+    for throttle in crate::throttle::registry::throttles_snapshot() {
+        throttle.reset();
     }
 }
 
@@ -81,7 +84,8 @@ pub fn pause_sync_time() -> PausedTime {
 }
 
 /// Re-seeds this thread's jitter generator, so the delays drawn after it on this thread are the
-/// same on every run.
+/// same on every run. Throttles draw from the same generator, so the calls a throttle rejects
+/// on this thread are the same on every run too.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;

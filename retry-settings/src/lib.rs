@@ -18,6 +18,7 @@
 //!   with its [`Kind`], bounds, default, one line of documentation, an example, and the builder
 //!   method that sets it.
 //! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
+//! - [`ThrottleConfig`] and [`THROTTLE_KEYS`]: `#[throttle]`'s `k` and `window`.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -50,6 +51,7 @@ mod keys;
 mod names;
 mod policy;
 mod rate_limit;
+mod throttle;
 mod wait;
 
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
@@ -67,4 +69,5 @@ pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::{
     MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigBuilder, RateLimitConfigError,
 };
+pub use throttle::{THROTTLE_KEYS, ThrottleConfig, ThrottleConfigBuilder, ThrottleConfigError};
 pub use wait::{MAX_WAIT, MaxWaitError, max_wait};

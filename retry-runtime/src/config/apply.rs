@@ -8,7 +8,7 @@ use super::Overrides;
 use super::error::ConfigError;
 use super::keys::{
     BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
-    RetryOverride,
+    RetryOverride, ThrottleOverride,
 };
 use super::settings::{Name, Section, environment_form};
 use retry_settings::{
@@ -33,6 +33,7 @@ pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
     crate::bulkhead::registry::OVERRIDE.install(bulkhead_config);
     crate::rate_limit::registry::OVERRIDE.install(rate_limit_config);
     crate::hedge::registry::OVERRIDE.install(hedge_config);
+    crate::throttle::registry::OVERRIDE.install(throttle_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",
@@ -59,6 +60,7 @@ pub fn unmatched() -> Vec<String> {
         (Section::Bulkhead, overrides.bulkhead.keys().collect()),
         (Section::RateLimit, overrides.rate_limit.keys().collect()),
         (Section::Hedge, overrides.hedge.keys().collect()),
+        (Section::Throttle, overrides.throttle.keys().collect()),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {
@@ -294,6 +296,30 @@ pub(crate) fn hedge_config(name: &'static str, compiled: HedgeConfig) -> HedgeCo
         tracing::warn!(target: crate::TRACING_TARGET, name, reason = %error, "the configured hedge override does not fit this site; keeping the site's settings");
         compiled
     })
+}
+
+/// The settings a throttle is created with: the site's (or `register_throttle`'s), with any
+/// override applied.
+pub(crate) fn throttle_config(
+    name: &'static str,
+    compiled: retry_settings::ThrottleConfig,
+) -> retry_settings::ThrottleConfig {
+    let Some(found) = overrides_for(
+        Section::Throttle,
+        |overrides| &overrides.throttle,
+        name,
+        ThrottleOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    // Every value is within the builder's bounds, its only checks.
+    set_all(
+        retry_settings::THROTTLE_KEYS,
+        compiled.to_builder(),
+        found.values(),
+    )
+    .build()
+    .unwrap_or(compiled)
 }
 
 /// The settings a budget is created with.

@@ -23,6 +23,10 @@
 //! [hedge."search::query"]      # a hedge site, by its name (`name = ...`, or `module::fn`)
 //! after = "p99"
 //! max_hedges = 2
+//!
+//! [throttle.search]            # a client-side throttle, by name
+//! k = 1.5
+//! window = "1m"
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -32,8 +36,9 @@
 //!
 //! Overrides are partial: the keys given replace the compiled-in values, the others stay (a
 //! `factor` alone changes the factor of an exponential backoff, a `backoff` alone the kind). Each
-//! site, breaker, budget, bulkhead, rate limiter and hedge applies its override when it first runs (or
-//! is registered by name), so [`install`] them at start-up, before the first call.
+//! site, breaker, budget, bulkhead, rate limiter, hedge and throttle applies its override when it
+//! first runs (or is registered by name), so [`install`] them at start-up, before the first
+//! call.
 //!
 //! A breaker's `window` is a count of calls (`window = 20`) or a duration (`window = "10s"`):
 //! either replaces the site's window, whichever kind it was, and a `min_calls` that followed
@@ -79,6 +84,8 @@
 //! | `hedge` | `after` | a duration, `"0s"` to `"1h"`, or a quantile, `"p50"` to `"p99.9"` |
 //! | | `floor` | a duration, `"0s"` to `"1h"`; for a quantile `after` only (checked by the site) |
 //! | | `max_hedges` | 1 to [`MAX_HEDGES`](crate::MAX_HEDGES) (10) |
+//! | `throttle` | `k` | 1 to 10 |
+//! | | `window` | a duration, `"1s"` to `"1h"` |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -111,7 +118,7 @@ pub use file::MAX_FILE_BYTES;
 
 use keys::{
     BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
-    RetryOverride,
+    RetryOverride, ThrottleOverride,
 };
 use settings::{Group, Name, Section};
 
@@ -124,6 +131,7 @@ pub struct Overrides {
     bulkhead: BTreeMap<Name, BulkheadOverride>,
     rate_limit: BTreeMap<Name, RateLimitOverride>,
     hedge: BTreeMap<Name, HedgeOverride>,
+    throttle: BTreeMap<Name, ThrottleOverride>,
 }
 
 impl Overrides {
@@ -282,6 +290,12 @@ impl Overrides {
                     HedgeOverride::read(&settings, origin)?,
                     HedgeOverride::merged_with,
                 ),
+                Section::Throttle => add(
+                    &mut overrides.throttle,
+                    name,
+                    ThrottleOverride::read(&settings, origin)?,
+                    ThrottleOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -295,6 +309,7 @@ impl Overrides {
             && self.bulkhead.is_empty()
             && self.rate_limit.is_empty()
             && self.hedge.is_empty()
+            && self.throttle.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -329,6 +344,14 @@ impl Overrides {
         for (name, found) in later.hedge {
             add(&mut self.hedge, name, found, HedgeOverride::merged_with);
         }
+        for (name, found) in later.throttle {
+            add(
+                &mut self.throttle,
+                name,
+                found,
+                ThrottleOverride::merged_with,
+            );
+        }
         self
     }
 }
@@ -355,6 +378,7 @@ mod tests {
             .chain(super::BulkheadOverride::KEYS)
             .chain(super::RateLimitOverride::KEYS)
             .chain(super::HedgeOverride::KEYS)
+            .chain(super::ThrottleOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

@@ -5,7 +5,7 @@
 //! Levels: a scheduled retry is `DEBUG`, a success after retries `INFO`, a loop that gave up
 //! `WARN`, and an error returned at once (not retryable, permanent) `DEBUG`, since the caller sees
 //! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`, and
-//! so is a rejection by a bulkhead or a rate limiter.
+//! so is a rejection by a bulkhead, a rate limiter or a throttle.
 //!
 //! In an outage every call gives up, so a site's `WARN` is written at most once per
 //! [`WARN_INTERVAL`]; the ones in between go to `DEBUG`, and the next `WARN` says how many there
@@ -154,7 +154,10 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             state = state.name(),
             "call rejected by circuit breaker"
         ),
-        Event::BulkheadFull { .. } | Event::RateLimited { .. } | Event::HedgeStarted { .. } => {
+        Event::BulkheadFull { .. }
+        | Event::RateLimited { .. }
+        | Event::HedgeStarted { .. }
+        | Event::Throttled { .. } => {
             on_limit_event(event);
         }
         Event::AttemptFailed { .. }
@@ -164,7 +167,7 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     }
 }
 
-/// The events of the bulkhead, the rate limiter and the hedge, all at DEBUG.
+/// The events of the bulkhead, the rate limiter, the hedge and the throttle, all at DEBUG.
 fn on_limit_event(event: &Event<'_>) {
     match *event {
         Event::BulkheadFull {
@@ -183,6 +186,12 @@ fn on_limit_event(event: &Event<'_>) {
             name,
             retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             "call rejected by rate limiter"
+        ),
+        Event::Throttled { name, probability } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            probability,
+            "call rejected by throttle"
         ),
         Event::HedgeStarted {
             name,

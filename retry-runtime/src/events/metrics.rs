@@ -17,6 +17,8 @@
 //! | `ratelimiter_available_permissions` | gauge, negative while waiting calls hold reservations | `name` |
 //! | `ratelimiter_waiting_threads` | gauge | `name` |
 //! | `hedge_calls_total` | counter | `name`, `kind` = `primary_won`, `hedge_won`, `failed` |
+//! | `throttle_rejection_probability` | gauge, 0 to 1, as the last call saw it | `name` |
+//! | `throttle_calls_total` | counter | `name`, `kind` = `accepted`, `failed`, `rejected` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -60,6 +62,8 @@ struct Names {
     rate_limiter_available: &'static str,
     rate_limiter_waiting: &'static str,
     hedge_calls: &'static str,
+    throttle_probability: &'static str,
+    throttle_calls: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -128,6 +132,8 @@ fn names() -> &'static Names {
             rate_limiter_available: name("ratelimiter_available_permissions"),
             rate_limiter_waiting: name("ratelimiter_waiting_threads"),
             hedge_calls: name("hedge_calls_total"),
+            throttle_probability: name("throttle_rejection_probability"),
+            throttle_calls: name("throttle_calls_total"),
         };
         describe_names(&names);
         names
@@ -207,6 +213,17 @@ fn describe_names(names: &Names) {
         counter(
             names.hedge_calls,
             "Hedged calls, by which attempt's outcome was returned",
+        );
+        counter(
+            names.throttle_calls,
+            "Calls through a client-side throttle: accepted or failed by the backend, or rejected locally",
+        );
+        recorder.describe_gauge(
+            KeyName::from_const_str(names.throttle_probability),
+            Some(Unit::Percent),
+            SharedString::const_str(
+                "The probability that a client-side throttle rejects a call, 0 to 1, as the last call saw it",
+            ),
         );
     });
 }
@@ -291,6 +308,7 @@ enum Kind {
         burst: u32,
     },
     Hedge,
+    Throttle,
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -332,7 +350,15 @@ enum Series {
         /// In [`HEDGE_KINDS`]' order.
         calls: [Counter; 3],
     },
+    Throttle {
+        probability: Gauge,
+        /// In [`THROTTLE_KINDS`]' order.
+        calls: [Counter; 3],
+    },
 }
+
+/// The `kind` labels of `throttle_calls_total`.
+const THROTTLE_KINDS: [&str; 3] = ["accepted", "failed", "rejected"];
 
 const RETRY_KINDS: [&str; 4] = [
     "successful_without_retry",
@@ -373,6 +399,10 @@ impl Handles {
 
     pub(crate) const fn hedge() -> Handles {
         Handles::new(Kind::Hedge)
+    }
+
+    pub(crate) const fn throttle() -> Handles {
+        Handles::new(Kind::Throttle)
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -440,6 +470,16 @@ impl Resolved {
                 available,
                 waiting: gauge(names.rate_limiter_waiting, name_only),
             }
+        } else if kind == Kind::Throttle {
+            let probability = gauge(names.throttle_probability, name_only);
+            // Until a call says otherwise, nothing is rejected.
+            probability.set(0.0);
+            Series::Throttle {
+                probability,
+                calls: THROTTLE_KINDS.map(|kind| {
+                    counter(names.throttle_calls, [("name", name), ("kind", kind), NONE])
+                }),
+            }
         } else if kind == Kind::Hedge {
             Series::Hedge {
                 calls: HEDGE_KINDS.map(|kind| {
@@ -493,8 +533,8 @@ pub(crate) fn breaker_registered(source: &Source) {
     let _ = source.metrics.series(source.name);
 }
 
-/// A bulkhead's or a rate limiter's series exist from its registration: set when its handles
-/// are resolved, or here for a recorder that keeps none.
+/// A bulkhead's, a rate limiter's or a throttle's series exist from its registration: set when
+/// its handles are resolved, or here for a recorder that keeps none.
 pub(crate) fn limiter_registered(source: &Source) {
     if source.metrics.series(source.name).is_some() {
         return;
@@ -510,6 +550,7 @@ pub(crate) fn limiter_registered(source: &Source) {
             gauge(names.rate_limiter_available, name_only).set(f64::from(burst));
             gauge(names.rate_limiter_waiting, name_only).set(0.0);
         }
+        Kind::Throttle => gauge(names.throttle_probability, name_only).set(0.0),
         _ => {}
     }
 }
@@ -560,6 +601,36 @@ pub(super) fn rate_limiter_waiting(source: &Source, started: bool) {
             names().rate_limiter_waiting,
             [("name", source.name), NONE, NONE],
         )),
+    }
+}
+
+/// A throttle's rejection probability as a call saw it: one store on a cached handle.
+#[inline]
+pub(super) fn throttle_probability(source: &Source, value: f64) {
+    match source.metrics.series(source.name) {
+        Some(Series::Throttle { probability, .. }) => probability.set(value),
+        Some(_) => {}
+        None => gauge(
+            names().throttle_probability,
+            [("name", source.name), NONE, NONE],
+        )
+        .set(value),
+    }
+}
+
+/// A call through a throttle ended, accepted by the backend or not: one increment on a cached
+/// handle.
+#[inline]
+pub(super) fn throttle_call(source: &Source, accepted: bool) {
+    let index = usize::from(!accepted);
+    match source.metrics.series(source.name) {
+        Some(Series::Throttle { calls, .. }) => calls[index].increment(1),
+        Some(_) => {}
+        None => counter(
+            names().throttle_calls,
+            [("name", source.name), ("kind", THROTTLE_KINDS[index]), NONE],
+        )
+        .increment(1),
     }
 }
 
@@ -668,6 +739,9 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
                 calls[index].increment(1);
             }
         }
+        (Event::Throttled { probability, .. }, Some(series @ Series::Throttle { .. })) => {
+            throttle_rejected(series, probability);
+        }
         (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
             not_permitted.increment(1);
         }
@@ -706,6 +780,14 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         }
         (event, None) => uncached(&event),
         _ => {}
+    }
+}
+
+/// A throttle's rejection: counted, and its probability shown.
+fn throttle_rejected(series: &Series, value: f64) {
+    if let Series::Throttle { probability, calls } = series {
+        calls[2].increment(1);
+        probability.set(value);
     }
 }
 
@@ -762,6 +844,14 @@ fn uncached(event: &Event<'_>) {
                 [("name", name), ("kind", outcome.name()), NONE],
             )
             .increment(1);
+        }
+        Event::Throttled { name, probability } => {
+            counter(
+                names.throttle_calls,
+                [("name", name), ("kind", THROTTLE_KINDS[2]), NONE],
+            )
+            .increment(1);
+            gauge(names.throttle_probability, [("name", name), NONE, NONE]).set(probability);
         }
         Event::BreakerTransition { .. }
         | Event::AttemptFailed { .. }
