@@ -13,7 +13,9 @@
 #   N=200000 benches/instructions.sh    # another loop length (default 100000)
 #
 # Targets (docs: product spec section 6): `#[retry]` adds at most 5 instructions to a sync
-# success, at most 10 to an async success polled once; `#[circuit_breaker]` at most 20.
+# success, at most 10 to an async success polled once; `#[circuit_breaker]` at most 20;
+# `#[throttle]` (which reads the clock on each call) at most 30 (spec section 12), shown beside
+# a bare fn after one clock read, its floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,6 +94,10 @@ section "async, same, polled once"
 row flaky-async-twice "bare async fn polled twice" ""
 row retry-async-once "#[retry]" ""
 row backon-async-once "backon, no-op sleeper" ""
+section "throttle admission, success, 1 thread"
+row bare "bare fn" ""
+row bare-after-clock "bare fn after Instant::now()" ""
+row throttle "#[throttle]" ""
 if [ ${#features[@]} -gt 0 ]; then
   section "success, Prometheus recorder installed"
   row bare "bare fn" ""

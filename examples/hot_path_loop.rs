@@ -43,6 +43,37 @@ fn ready(poll: Poll<Result<u64, Failed>>) -> u64 {
     }
 }
 
+/// The success body of `hot_fns`, for the fns defined here.
+#[inline(always)]
+fn body(x: u64) -> Result<u64, Failed> {
+    let x = black_box(x);
+    if x == hot_fns::FAILING_INPUT {
+        Err(Failed)
+    } else {
+        Ok(x)
+    }
+}
+
+/// The floor of a limiter that reads the time: the bare fn after one clock read.
+#[inline(never)]
+fn bare_after_clock_read(x: u64) -> Result<u64, Failed> {
+    black_box(std::time::Instant::now());
+    body(x)
+}
+
+impl From<retry_runtime::Throttled> for Failed {
+    fn from(_: retry_runtime::Throttled) -> Self {
+        Failed
+    }
+}
+
+/// The body behind a throttle that never rejects (every call is accepted).
+#[retry_runtime::throttle(name = "bench")]
+#[inline(never)]
+fn throttled(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
+
 const PATHS: &[&str] = &[
     "empty",
     "bare",
@@ -61,6 +92,8 @@ const PATHS: &[&str] = &[
     "flaky-async-twice",
     "retry-async-once",
     "backon-async-once",
+    "bare-after-clock",
+    "throttle",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
@@ -78,6 +111,7 @@ fn main() {
     let calls = &calls;
     // The first call registers the breaker, outside the counted difference.
     let _ = guarded(0);
+    let _ = throttled(0);
     let recloser = recloser::Recloser::default();
     let failsafe = failsafe_consecutive();
     let sink = match path.as_str() {
@@ -114,6 +148,8 @@ fn main() {
         "backon-async-once" => run(iterations, |_| {
             ready(poll_once(backon_async_flaky_no_sleep(black_box(calls))))
         }),
+        "bare-after-clock" => run(iterations, |i| value(bare_after_clock_read(i))),
+        "throttle" => run(iterations, |i| value(throttled(i))),
         #[cfg(feature = "metrics")]
         "retry-metrics" => {
             hot_fns::install_prometheus_recorder();

@@ -942,3 +942,83 @@ mod tower_layer {
         );
     }
 }
+
+/// The expansion is lint-clean in strict user code: rustc's and clippy's pedantic lints denied
+/// (clippy runs on this file in CI through `--all-targets`), every key and both fn flavours.
+#[deny(
+    warnings,
+    clippy::all,
+    clippy::pedantic,
+    unused_qualifications,
+    missing_docs
+)]
+pub mod strict {
+    use retry_runtime::{Throttled, throttle};
+
+    /// A user's error type.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum StrictError {
+        /// Counts against the throttle.
+        Overloaded,
+        /// The backend answered.
+        NotFound,
+        /// Rejected locally.
+        Throttled,
+    }
+
+    impl StrictError {
+        /// Whether the backend was overloaded.
+        #[must_use]
+        pub fn is_overload(&self) -> bool {
+            matches!(self, StrictError::Overloaded)
+        }
+    }
+
+    impl From<Throttled> for StrictError {
+        fn from(_: Throttled) -> Self {
+            StrictError::Throttled
+        }
+    }
+
+    /// Whether a status says the backend is overloaded.
+    #[must_use]
+    pub fn overloaded(status: &u16) -> bool {
+        matches!(*status, 429 | 503)
+    }
+
+    /// Every key.
+    ///
+    /// # Errors
+    /// The backend's, or a rejection.
+    #[throttle(
+        name = "strict",
+        k = 1.5,
+        window = "1m",
+        on = [Overloaded],
+        when = StrictError::is_overload,
+        on_result = overloaded,
+        crate = retry_runtime
+    )]
+    pub fn every_key(status: u16) -> Result<u16, StrictError> {
+        if status == 404 {
+            return Err(StrictError::NotFound);
+        }
+        Ok(status)
+    }
+
+    /// The defaults, async.
+    ///
+    /// # Errors
+    /// The backend's, or a rejection.
+    #[throttle(name = "strict-async")]
+    pub async fn defaults(key: &str) -> Result<usize, StrictError> {
+        Ok(key.len())
+    }
+}
+
+#[tokio::test]
+async fn the_strict_shapes_run() {
+    assert_eq!(strict::every_key(200), Ok(200));
+    assert_eq!(strict::every_key(404), Err(strict::StrictError::NotFound));
+    assert_eq!(strict::defaults("ab").await, Ok(2));
+}

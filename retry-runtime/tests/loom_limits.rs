@@ -277,7 +277,10 @@ fn calls_racing_a_sweep_are_each_counted_once_and_leave_with_the_window() {
             thread.join().unwrap();
         }
         let counts = throttle.counts_at(later);
-        assert_eq!((counts.requests, counts.accepts, counts.rejected), (3, 3, 0));
+        assert_eq!(
+            (counts.requests, counts.accepts, counts.rejected),
+            (3, 3, 0)
+        );
         // The sweeping flag was released: a later sweep empties the window.
         let counts = throttle.counts_at(start + Duration::from_secs(20));
         assert_eq!((counts.requests, counts.accepts), (0, 0));

@@ -99,14 +99,20 @@ fn record_outcome(
     inner_rejected: Option<&Ident>,
 ) -> TokenStream {
     let krate = &plan.krate;
-    let selected = selects(plan.classifier.as_ref(), &error.to_token_stream());
-    let on_error = quote! {
-        if #selected {
-            #permit.record_failed();
-        } else {
-            #permit.record_accepted();
-        }
-    };
+    // Without `on` / `when`, every error is a failure.
+    let on_error = plan.classifier.as_ref().map_or_else(
+        || quote!({ #permit.record_failed(); }),
+        |classifier| {
+            let selected = selects(Some(classifier), &error.to_token_stream());
+            quote! {
+                if #selected {
+                    #permit.record_failed();
+                } else {
+                    #permit.record_accepted();
+                }
+            }
+        },
+    );
     let on_error = match inner_rejected {
         Some(flag) => quote! {
             if #flag.load(::core::sync::atomic::Ordering::Relaxed) {
@@ -131,10 +137,15 @@ fn record_outcome(
     } else {
         quote!(::core::result::Result::Ok(_) => #permit.record_accepted(),)
     };
+    let error_pattern = if plan.classifier.is_some() {
+        error.to_token_stream()
+    } else {
+        quote!(_)
+    };
     quote! {
         match &#outcome {
             #ok_arm
-            ::core::result::Result::Err(#error) => #on_error
+            ::core::result::Result::Err(#error_pattern) => #on_error
         }
     }
 }

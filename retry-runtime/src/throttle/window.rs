@@ -73,6 +73,11 @@ impl Window {
         nanos / self.bucket_nanos
     }
 
+    /// A bucket's length.
+    pub(crate) fn bucket_nanos(&self) -> u64 {
+        self.bucket_nanos
+    }
+
     /// Moves the window on to `bucket` if it is newer than the one swept last.
     #[inline]
     pub(crate) fn advance(&self, bucket: u64) {
