@@ -19,8 +19,8 @@ use std::time::Duration;
 use retry_runtime::hooks::{Event, install_hook};
 use retry_runtime::testing::{PausedTime, pause_sync_time, scope, seed_jitter};
 use retry_runtime::{
-    BulkheadFull, CircuitOpen, Throttle, ThrottleConfig, Throttled, bulkhead, circuit_breaker,
-    register_throttle, retry, throttle,
+    BulkheadFull, CircuitOpen, RateLimited, Throttle, ThrottleConfig, Throttled, bulkhead,
+    circuit_breaker, rate_limit, register_throttle, retry, throttle,
 };
 
 #[derive(Debug, PartialEq)]
@@ -53,6 +53,12 @@ impl From<BulkheadFull> for SearchError {
 impl From<CircuitOpen> for SearchError {
     fn from(_: CircuitOpen) -> Self {
         SearchError::Open
+    }
+}
+
+impl From<RateLimited> for SearchError {
+    fn from(_: RateLimited) -> Self {
+        SearchError::Full
     }
 }
 
@@ -588,6 +594,47 @@ fn a_call_an_inner_bulkhead_rejects_is_not_counted() {
     assert_eq!((counts.requests, counts.accepts), (4, 4));
 }
 
+#[retry(max_attempts = 3, delay = "10ms")]
+#[circuit_breaker(name = "recommended")]
+#[rate_limit(name = "recommended", per_second = 1000)]
+#[throttle(name = "recommended")]
+#[bulkhead(name = "recommended", max_concurrent = 4)]
+async fn recommended(backend: &Backend) -> Result<(), SearchError> {
+    backend.call()
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_the_recommended_order_each_retry_is_a_request() {
+    let _scope = scope();
+    seed_jitter(8);
+    // Accepts one call in ten: each attempt is a request, and fails; after the first, R > k A,
+    // so an attempt may be rejected instead, which the retry returns at once.
+    let backend = Backend::default();
+    let outcome = recommended(&backend).await;
+    let counts = throttle("recommended").unwrap().counts();
+    match outcome {
+        Err(SearchError::Overloaded) => assert_eq!(counts.requests, 3),
+        Err(SearchError::Throttled(_)) => assert!(counts.requests <= 3),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(counts.accepts, 0);
+    backend.heal();
+    let mut outcomes = Vec::new();
+    for _ in 0..20 {
+        outcomes.push(recommended(&backend).await);
+    }
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| matches!(outcome, Ok(()) | Err(SearchError::Throttled(_))))
+    );
+    assert!(outcomes.iter().any(Result::is_ok));
+    assert_eq!(
+        throttle("recommended").unwrap().rejection_probability(),
+        0.0
+    );
+}
+
 struct Index {
     backend: Backend,
 }
@@ -610,6 +657,24 @@ async fn methods_and_settings_work_as_on_fns() {
     let handle = throttle("method").unwrap();
     assert_eq!(handle.config().k(), 1.5);
     assert_eq!(handle.config().window(), Duration::from_secs(30));
+}
+
+#[test]
+fn reset_all_forgets_what_a_throttle_counted() {
+    let _scope = scope();
+    let handle = overloaded("reset", 50);
+    assert!(handle.rejection_probability() > 0.9);
+    retry_runtime::testing::reset_all();
+    assert_eq!(handle.rejection_probability(), 0.0);
+    assert_eq!(handle.counts(), retry_runtime::ThrottleCounts::default());
+}
+
+#[test]
+fn an_async_throttled_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let backend = Backend::default();
+    let future = search_async(&backend);
+    assert_send(&future);
 }
 
 // Allocations: none per call, admitted or rejected, sync or async.
