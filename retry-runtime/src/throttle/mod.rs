@@ -13,7 +13,7 @@
 //! is sent receives a fraction of the load, and what it does accept keeps the throttle open.
 //! Counting the rejected requests in `R` is what the book prescribes and what makes the
 //! throttle recover: when the backend heals, the few requests sent are accepted, each raises
-//! `A`, and the probability falls back to zero within a window or two; once the failures leave
+//! `A`, and the probability falls back to zero within a few windows; once the failures leave
 //! the window it is zero again whatever happened before.
 //!
 //! Admission is one clock read, a comparison with the end of the calling thread's last bucket
