@@ -24,4 +24,9 @@ fn without_value(query: &str) -> Result<usize, SearchError> {
     Ok(query.len())
 }
 
+#[throttle(name = "search", window = two_minutes)]
+fn not_a_literal(query: &str) -> Result<usize, SearchError> {
+    Ok(query.len())
+}
+
 fn main() {}

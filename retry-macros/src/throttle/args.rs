@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use retry_settings::{THROTTLE_KEYS, find};
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
-use syn::{Expr, Ident, LitStr, Path, Token};
+use syn::{Expr, Ident, Lit, LitStr, Path, Token};
 
 use crate::errors::Errors;
 use crate::keys::{
@@ -57,6 +57,12 @@ impl ThrottleArgs {
             ));
         }
         let (key, name) = parse_key(input, &known_keys())?;
+        if name == "window" && !input.peek(Lit) {
+            return Err(syn::Error::new(
+                input.span(),
+                "`window` is a duration string: `window = \"2m\"`",
+            ));
+        }
         if let Some(model) = find(THROTTLE_KEYS, &name) {
             return self.config_keys.parse(key, model, input);
         }

@@ -17,14 +17,14 @@
 //! the window it is zero again whatever happened before.
 //!
 //! Admission is one clock read, a comparison with the end of the calling thread's last bucket
-//! (kept per thread, so that the time since the origin is worked out once a bucket, not on each
-//! call), one load and comparison (has time entered a new tenth of the window?), four loads for
+//! (kept per thread, so that the time since the origin is worked out, and the window moved on,
+//! once a bucket, not on each call), four loads for
 //! `R` and `A`, a comparison of `R` with `k A` in integers, and one `fetch_add` for the request;
 //! an accept is one more `fetch_add`. No lock, no allocation, and no random draw while
 //! `R <= k A`; the draw, from the runtime's generator (seeded by
 //! [`testing::seed_jitter`](crate::testing::seed_jitter)), only when a call may be rejected.
 //! Measured with callgrind (`benches/instructions.sh`): a bare fn 11 instructions, the same
-//! after one clock read 47, under `#[throttle]` 111.
+//! after one clock read 47, under `#[throttle]` 107.
 //! See [`window`] for the counting.
 
 pub(crate) mod registry;
@@ -168,7 +168,7 @@ impl Throttle {
 
     /// [`rejection_probability`](Self::rejection_probability) at `now`.
     pub fn rejection_probability_at(&self, now: Instant) -> f64 {
-        self.window.advance(self.bucket_at(now));
+        self.enter(now);
         let (requests, accepts) = self.window.counts();
         self.probability(requests, accepts)
     }
@@ -181,7 +181,7 @@ impl Throttle {
 
     /// [`counts`](Self::counts) with the window ending at `now`.
     pub fn counts_at(&self, now: Instant) -> ThrottleCounts {
-        self.window.advance(self.bucket_at(now));
+        self.enter(now);
         let (requests, accepts) = self.window.counts();
         ThrottleCounts {
             requests,
@@ -211,7 +211,7 @@ impl Throttle {
     /// [`Throttled`] when the call is rejected, with the probability it was drawn against.
     #[inline]
     pub fn try_acquire_at(&self, now: Instant) -> Result<ThrottlePermit<'_>, Throttled> {
-        self.window.advance(self.bucket_at(now));
+        self.enter(now);
         let (requests, accepts) = self.window.counts();
         // In 128 bits: no product of two 64-bit counts overflows.
         if u128::from(requests) * u128::from(K_SCALE)
@@ -230,29 +230,36 @@ impl Throttle {
         &self.source
     }
 
-    /// The bucket of the window `now` falls in: this thread's last one of this throttle if
-    /// `now` is before its end (one comparison of instants), else worked out from the origin. A
-    /// time before that bucket (a thread switching between clocks, paused and not) counts in
-    /// it, as the window has moved on to it anyway.
+    /// Moves the window on to the bucket `now` falls in. Nothing to do while `now` is before
+    /// the end of this thread's last bucket of this throttle (one comparison of instants), which
+    /// the window had already reached; otherwise the bucket is worked out from the origin. A
+    /// time before that bucket (a thread switching between clocks, paused and not) counts in it,
+    /// as the window has moved on to it anyway.
     #[inline]
-    fn bucket_at(&self, now: Instant) -> u64 {
+    fn enter(&self, now: Instant) {
         if let Ok(Some(last)) = LAST_BUCKET.try_with(Cell::get)
             && last.throttle == self.id
             && now < last.ends
         {
-            return last.bucket;
+            return;
         }
-        self.bucket_of(now)
+        self.enter_bucket(now);
     }
 
-    /// The bucket `now` falls in, from the time since the origin; kept as this thread's last.
+    /// Works out the bucket `now` falls in from the time since the origin, moves the window on
+    /// to it, and keeps it as this thread's last once the window is there (a sweep skipped
+    /// because another was under way leaves it to the next call).
     #[cold]
     #[inline(never)]
-    fn bucket_of(&self, now: Instant) -> u64 {
+    fn enter_bucket(&self, now: Instant) {
         let origin = *self.origin.get_or_init(|| now);
         let bucket = self
             .window
             .bucket(nanos(now.saturating_duration_since(origin)));
+        self.window.advance(bucket);
+        if self.window.swept() < bucket {
+            return;
+        }
         let length = self.window.bucket_nanos();
         let ends = bucket
             .checked_add(1)
@@ -262,12 +269,10 @@ impl Throttle {
             let _ = LAST_BUCKET.try_with(|last| {
                 last.set(Some(LastBucket {
                     throttle: self.id,
-                    bucket,
                     ends,
                 }));
             });
         }
-        bucket
     }
 
     fn probability(&self, requests: u64, accepts: u64) -> f64 {
@@ -353,11 +358,10 @@ impl fmt::Debug for ThrottlePermit<'_> {
 const K_SCALE: u64 = 1024;
 const K_SCALE_32: u32 = 1024;
 
-/// A thread's last bucket: of which throttle, its number, and when it ends.
+/// A thread's last bucket: of which throttle, and when it ends.
 #[derive(Clone, Copy)]
 struct LastBucket {
     throttle: u64,
-    bucket: u64,
     ends: Instant,
 }
 

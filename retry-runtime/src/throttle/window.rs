@@ -78,6 +78,11 @@ impl Window {
         self.bucket_nanos
     }
 
+    /// The newest bucket the window has moved on to.
+    pub(crate) fn swept(&self) -> u64 {
+        self.swept.load(Ordering::Acquire)
+    }
+
     /// Moves the window on to `bucket` if it is newer than the one swept last.
     #[inline]
     pub(crate) fn advance(&self, bucket: u64) {
