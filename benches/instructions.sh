@@ -13,7 +13,9 @@
 #   N=200000 benches/instructions.sh    # another loop length (default 100000)
 #
 # Targets (docs: product spec section 6): `#[retry]` adds at most 5 instructions to a sync
-# success, at most 10 to an async success polled once; `#[circuit_breaker]` at most 20.
+# success, at most 10 to an async success polled once; `#[circuit_breaker]` at most 20;
+# `#[throttle]` (which reads the clock on each call) at most 30 (spec section 12), shown beside
+# a bare fn after one clock read, its floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -99,6 +101,10 @@ row chaos-armed "#[chaos], another point configured" ""
 section "chaos, async success, polled once"
 row bare-async "bare async fn" ""
 row chaos-async "#[chaos], no point configured" "one load"
+section "throttle admission, success, 1 thread"
+row bare "bare fn" ""
+row bare-after-clock "bare fn after Instant::now()" ""
+row throttle "#[throttle]" ""
 if [ ${#features[@]} -gt 0 ]; then
   section "success, Prometheus recorder installed"
   row bare "bare fn" ""

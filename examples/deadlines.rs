@@ -71,7 +71,8 @@ where
         while let Ok((stream, _)) = listener.accept().await {
             let service = service.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| service.clone().oneshot(request));
+                let service =
+                    hyper::service::service_fn(move |request| service.clone().oneshot(request));
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
@@ -157,7 +158,11 @@ async fn start_b(propagate: bool, c: SocketAddr) -> std::io::Result<SocketAddr> 
         let layer = layer.clone();
         async move {
             let answer = if propagate {
-                layer.propagate_deadline().layer(http).oneshot(request).await
+                layer
+                    .propagate_deadline()
+                    .layer(http)
+                    .oneshot(request)
+                    .await
             } else {
                 layer.layer(http).oneshot(request).await
             };
@@ -214,17 +219,19 @@ pub async fn run(propagate: bool) -> std::io::Result<Report> {
         calls.push(tokio::spawn(async move {
             let call = async {
                 if propagate {
-                    layer.propagate_deadline().layer(http).oneshot(request).await
+                    layer
+                        .propagate_deadline()
+                        .layer(http)
+                        .oneshot(request)
+                        .await
                 } else {
                     layer.layer(http).oneshot(request).await
                 }
             };
             // A gives up after 300 ms either way; with propagation everything it calls knows.
-            let answer = tokio::time::timeout(
-                CALLER_TIMEOUT,
-                context::with_deadline(CALLER_TIMEOUT, call),
-            )
-            .await;
+            let answer =
+                tokio::time::timeout(CALLER_TIMEOUT, context::with_deadline(CALLER_TIMEOUT, call))
+                    .await;
             matches!(answer, Ok(Ok(response)) if response.status() == StatusCode::OK)
         }));
     }

@@ -45,6 +45,37 @@ fn ready(poll: Poll<Result<u64, Failed>>) -> u64 {
     }
 }
 
+/// The success body of `hot_fns`, for the fns defined here.
+#[inline(always)]
+fn body(x: u64) -> Result<u64, Failed> {
+    let x = black_box(x);
+    if x == hot_fns::FAILING_INPUT {
+        Err(Failed)
+    } else {
+        Ok(x)
+    }
+}
+
+/// The floor of a limiter that reads the time: the bare fn after one clock read.
+#[inline(never)]
+fn bare_after_clock_read(x: u64) -> Result<u64, Failed> {
+    black_box(std::time::Instant::now());
+    body(x)
+}
+
+impl From<retry_runtime::Throttled> for Failed {
+    fn from(_: retry_runtime::Throttled) -> Self {
+        Failed
+    }
+}
+
+/// The body behind a throttle that never rejects (every call is accepted).
+#[retry_runtime::throttle(name = "bench")]
+#[inline(never)]
+fn throttled(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
+
 const PATHS: &[&str] = &[
     "empty",
     "bare",
@@ -66,6 +97,8 @@ const PATHS: &[&str] = &[
     "chaos",
     "chaos-async",
     "chaos-armed",
+    "bare-after-clock",
+    "throttle",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
@@ -83,6 +116,7 @@ fn main() {
     let calls = &calls;
     // The first call registers the breaker, outside the counted difference.
     let _ = guarded(0);
+    let _ = throttled(0);
     let recloser = recloser::Recloser::default();
     let failsafe = failsafe_consecutive();
     let sink = match path.as_str() {
@@ -130,6 +164,8 @@ fn main() {
             let _ = hot_fns::chaotic(0);
             run(iterations, |i| value(hot_fns::chaotic(i)))
         }
+        "bare-after-clock" => run(iterations, |i| value(bare_after_clock_read(i))),
+        "throttle" => run(iterations, |i| value(throttled(i))),
         #[cfg(feature = "metrics")]
         "retry-metrics" => {
             hot_fns::install_prometheus_recorder();

@@ -618,6 +618,12 @@ async fn with_propagation_no_tier_works_for_a_caller_that_gave_up() {
     assert_eq!(with.worked_after_give_up, 0, "{with:?}");
     // The fast three in four succeed either way (a busy machine may lose one or two).
     let fast = deadlines_example::REQUESTS * 3 / 4;
-    assert!(without.succeeded + 2 >= fast && without.succeeded <= fast, "{without:?}");
-    assert!(with.succeeded + 2 >= fast && with.succeeded <= fast, "{with:?}");
+    assert!(
+        without.succeeded + 2 >= fast && without.succeeded <= fast,
+        "{without:?}"
+    );
+    assert!(
+        with.succeeded + 2 >= fast && with.succeeded <= fast,
+        "{with:?}"
+    );
 }

@@ -221,6 +221,7 @@ pub(crate) fn example_for(key: &str) -> String {
         "after" => "`after = \"50ms\"`, or a quantile of recent latencies: `after = \"p95\"`",
         "floor" => "`floor = \"20ms\"`",
         "max_hedges" => "`max_hedges = 2`",
+        "k" => "`k = 2.0`",
         _ => "",
     }
     .to_owned()

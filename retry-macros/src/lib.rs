@@ -1,7 +1,6 @@
-//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]`, `#[hedge]` and `#[chaos]`
-//! attributes. Use them
-//! through the `retry-runtime` crate, which re-exports them and holds everything the expansions
-//! call; its documentation describes every key.
+//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]`, `#[hedge]`, `#[chaos]`
+//! and `#[throttle]` attributes. Use them through the `retry-runtime` crate, which re-exports them
+//! and holds everything the expansions call; its documentation describes every key.
 //!
 //! Each attribute is a pipeline, one module per stage: `args` (the syntax of each key),
 //! `validate` (every semantic check, errors collected), `expand` (code generation). Shared:
@@ -26,6 +25,7 @@ mod retry;
 mod settings;
 mod signature;
 mod stack;
+mod throttle;
 
 #[cfg(test)]
 mod snapshots;
@@ -74,6 +74,12 @@ pub fn hedge(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn chaos(args: TokenStream, item: TokenStream) -> TokenStream {
     stack::expand(Strategy::Chaos, args.into(), item.into()).into()
+}
+/// Rejects calls locally while the backend accepts too few of them (client-side throttling). See
+/// `retry_runtime::throttle` for every key, with examples.
+#[proc_macro_attribute]
+pub fn throttle(args: TokenStream, item: TokenStream) -> TokenStream {
+    stack::expand(Strategy::Throttle, args.into(), item.into()).into()
 }
 
 /// `#[retry]`, and the attributes stacked under it.

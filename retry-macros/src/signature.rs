@@ -97,6 +97,7 @@ pub(crate) enum AttributeKind {
     RateLimit,
     Hedge,
     Chaos,
+    Throttle,
 }
 
 impl AttributeKind {
@@ -106,7 +107,7 @@ impl AttributeKind {
             AttributeKind::Retry | AttributeKind::CircuitBreaker => {
                 "only an `Err` can say that a call failed"
             }
-            AttributeKind::Bulkhead | AttributeKind::RateLimit => {
+            AttributeKind::Bulkhead | AttributeKind::RateLimit | AttributeKind::Throttle => {
                 "a rejected call is returned as an `Err`"
             }
             AttributeKind::Hedge => "only an `Err` can say that an attempt failed",
@@ -124,6 +125,7 @@ impl AttributeKind {
             | AttributeKind::RateLimit
             | AttributeKind::Hedge
             | AttributeKind::Chaos => "",
+            AttributeKind::Throttle => "",
         }
     }
 
@@ -135,6 +137,7 @@ impl AttributeKind {
             AttributeKind::RateLimit => "`#[rate_limit]`",
             AttributeKind::Hedge => "`#[hedge]`",
             AttributeKind::Chaos => "`#[chaos]`",
+            AttributeKind::Throttle => "`#[throttle]`",
         }
     }
 }

@@ -355,3 +355,36 @@ fn chaos_on_a_sync_method_and_an_async_fn() {
         },
     );
 }
+fn throttle_on_a_sync_fn_with_defaults() {
+    check_strategy(
+        "throttle_sync_fn",
+        crate::stack::Strategy::Throttle,
+        quote!(name = "search"),
+        quote! {
+            fn search(query: &str) -> Result<Hits, SearchError> {
+                lookup(query)
+            }
+        },
+    );
+}
+
+#[test]
+fn throttle_on_an_async_method_with_on_and_on_result_over_a_bulkhead() {
+    check_strategy(
+        "throttle_async_method",
+        crate::stack::Strategy::Throttle,
+        quote!(
+            name = "search",
+            k = 1.5,
+            window = "1m",
+            on = [Overloaded],
+            on_result = is_unavailable
+        ),
+        quote! {
+            #[bulkhead(name = "search", max_concurrent = 10)]
+            async fn search(&self, query: &str) -> Result<Response, SearchError> {
+                self.client.get(query).await
+            }
+        },
+    );
+}

@@ -29,7 +29,10 @@ use crate::rate_limit::validate::RateLimitPlan;
 use crate::retry::args::RetryArgs;
 use crate::retry::validate::RetryPlan;
 use crate::signature::{self, AttributeKind, FnShape, RetryFn};
-use crate::{breaker, bulkhead, chaos, codegen, hedge, rate_limit, retry};
+
+use crate::throttle::args::ThrottleArgs;
+use crate::throttle::validate::ThrottlePlan;
+use crate::{breaker, bulkhead, chaos, codegen, hedge, rate_limit, retry, throttle};
 
 /// One of the attributes that stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,16 +43,18 @@ pub(crate) enum Strategy {
     Bulkhead,
     Hedge,
     Chaos,
+    Throttle,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 6] = [
+    const ALL: [Strategy; 7] = [
         Strategy::Retry,
         Strategy::CircuitBreaker,
         Strategy::RateLimit,
         Strategy::Bulkhead,
         Strategy::Hedge,
         Strategy::Chaos,
+        Strategy::Throttle,
     ];
 
     /// The attribute's name, the last segment of its path.
@@ -61,6 +66,7 @@ impl Strategy {
             Strategy::Bulkhead => "bulkhead",
             Strategy::Hedge => "hedge",
             Strategy::Chaos => "chaos",
+            Strategy::Throttle => "throttle",
         }
     }
 
@@ -72,6 +78,7 @@ impl Strategy {
             Strategy::Bulkhead => AttributeKind::Bulkhead,
             Strategy::Hedge => AttributeKind::Hedge,
             Strategy::Chaos => AttributeKind::Chaos,
+            Strategy::Throttle => AttributeKind::Throttle,
         }
     }
 
@@ -82,11 +89,12 @@ impl Strategy {
     }
 
     /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored, a
-    /// hedge starts no attempt at once for it (and keeps one flag per attempt).
+    /// hedge starts no attempt at once for it (and keeps one flag per attempt), a throttle does
+    /// not count it (it never reached the backend).
     fn reads_rejections(self) -> bool {
         matches!(
             self,
-            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge
+            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge | Strategy::Throttle
         )
     }
 }
@@ -98,6 +106,7 @@ enum Args {
     Bulkhead(BulkheadArgs),
     Hedge(Box<HedgeArgs>),
     Chaos(ChaosArgs),
+    Throttle(Box<ThrottleArgs>),
 }
 
 impl Args {
@@ -109,6 +118,7 @@ impl Args {
             Strategy::Bulkhead => Args::Bulkhead(BulkheadArgs::parse(tokens, errors)),
             Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
             Strategy::Chaos => Args::Chaos(ChaosArgs::parse(tokens, errors)),
+            Strategy::Throttle => Args::Throttle(Box::new(ThrottleArgs::parse(tokens, errors))),
         }
     }
 
@@ -120,6 +130,7 @@ impl Args {
             Args::Bulkhead(_) => Strategy::Bulkhead,
             Args::Hedge(_) => Strategy::Hedge,
             Args::Chaos(_) => Strategy::Chaos,
+            Args::Throttle(_) => Strategy::Throttle,
         }
     }
 
@@ -136,6 +147,8 @@ impl Args {
             Args::Hedge(args) => hedge::validate::validate(&args, function, shape, errors)
                 .map(|plan| Plan::Hedge(Box::new(plan))),
             Args::Chaos(args) => chaos::validate::validate(&args, errors).map(Plan::Chaos),
+            Args::Throttle(args) => throttle::validate::validate(&args, function, shape, errors)
+                .map(|plan| Plan::Throttle(Box::new(plan))),
         }
     }
 }
@@ -147,6 +160,7 @@ enum Plan {
     Bulkhead(BulkheadPlan),
     Hedge(Box<HedgePlan>),
     Chaos(ChaosPlan),
+    Throttle(Box<ThrottlePlan>),
 }
 
 /// What wrapping one layer needs besides its plan.
@@ -169,6 +183,7 @@ impl Plan {
             Plan::Bulkhead(_) => Strategy::Bulkhead,
             Plan::Hedge(_) => Strategy::Hedge,
             Plan::Chaos(_) => Strategy::Chaos,
+            Plan::Throttle(_) => Strategy::Throttle,
         }
     }
 
@@ -197,6 +212,9 @@ impl Plan {
                 hedge::expand::wrap_body(plan, shape, fn_name, body, (rejected, inner_rejected))
             }
             Plan::Chaos(plan) => chaos::expand::wrap_body(plan, shape, body, is_async),
+            Plan::Throttle(plan) => {
+                throttle::expand::wrap_body(plan, shape, body, is_async, rejected, inner_rejected)
+            }
         }
     }
 }
@@ -230,7 +248,11 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let judges_values = layers.iter().any(|layer| match layer {
         Args::Retry(args) => args.on_result.is_some(),
         Args::Breaker(args) => args.on_result.is_some(),
-        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) | Args::Chaos(_) => false,
+        Args::RateLimit(_)
+        | Args::Bulkhead(_)
+        | Args::Hedge(_)
+        | Args::Chaos(_)
+        | Args::Throttle(_) => false,
     });
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
@@ -254,6 +276,17 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[chaos]` returns an injected fault as an `Err`, and this fn does not return a `Result`",
+        ));
+        return with_original(errors, function, &stacked);
+    }
+    if !shape.returns_result
+        && layers
+            .iter()
+            .any(|layer| matches!(layer, Args::Throttle(_)))
+    {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[throttle]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
         ));
         return with_original(errors, function, &stacked);
     }
@@ -319,6 +352,7 @@ fn result_behind_alias(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
         Args::Retry(args) => Some((&args.on, &args.when)),
         Args::Breaker(args) => Some((&args.on, &args.when)),
         Args::Hedge(args) => Some((&args.on, &args.when)),
+        Args::Throttle(args) => Some((&args.on, &args.when)),
         Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) => None,
     });
     let written = crate::classify::display_tokens(&shape.output);
@@ -372,6 +406,7 @@ fn inherit_on_result(layers: &mut [Args]) {
         let own = match layer {
             Args::Breaker(args) => &mut args.on_result,
             Args::Hedge(args) => &mut args.on_result,
+            Args::Throttle(args) => &mut args.on_result,
             Args::Retry(_) | Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) => continue,
         };
         if own.is_none() {
@@ -401,7 +436,7 @@ impl Stacked {
 }
 
 /// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`,
-/// `bulkhead`, `hedge` or `chaos`), in the order written.
+/// `bulkhead`, `hedge`, `chaos` or `throttle`), in the order written.
 fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {

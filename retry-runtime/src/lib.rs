@@ -45,6 +45,8 @@
 //! - [`chaos`](macro@chaos) injects faults and latency where the real ones happen, inert until
 //!   its name is configured (at run time through [`chaos`](fn@chaos), or from a config file or
 //!   the environment), to rehearse the other strategies.
+//! - [`throttle`](macro@throttle) rejects calls locally while the backend accepts too few of
+//!   them (the SRE book's client-side throttling), through a shared [`Throttle`].
 //! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
 //!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
@@ -92,6 +94,7 @@ mod rng;
 mod scope;
 mod sleep;
 mod step;
+mod throttle;
 mod timeout;
 
 #[cfg(feature = "config")]
@@ -122,7 +125,7 @@ pub mod __private;
 #[doc(hidden)]
 pub use __private::{
     FromAttemptTimeout, FromBulkheadFull, FromCallTimeout, FromCircuitOpen, FromDeadlineExceeded,
-    FromInjectedFault, FromRateLimited, JudgesValue, judge_value,
+    FromInjectedFault, FromRateLimited, FromThrottled, JudgesValue, judge_value,
 };
 
 pub use breaker::clock::BreakerClock;
@@ -152,6 +155,8 @@ pub use registry::{breaker, breakers_snapshot, register_breaker};
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, PausedTime};
 pub use step::{Step, StopReason};
+pub use throttle::registry::{register_throttle, throttle};
+pub use throttle::{Throttle, ThrottleCounts, ThrottlePermit, Throttled};
 pub use timeout::{AttemptTimeout, CallTimeout};
 
 // The settings model (values, bounds, checks, the delay math), shared with the attributes'
@@ -164,6 +169,8 @@ pub use retry_settings::{
     MAX_CHAOS_LATENCY, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER, MAX_HEDGES,
     MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig, RateLimitConfigError,
 };
+#[doc(inline)]
+pub use retry_settings::{ThrottleConfig, ThrottleConfigBuilder, ThrottleConfigError};
 
 #[cfg(feature = "macros")]
 #[doc(inline)]
@@ -194,3 +201,5 @@ pub use retry_macros::hedge;
 #[doc(inline)]
 #[doc = include_str!("../docs/chaos.md")]
 pub use retry_macros::chaos;
+#[doc = include_str!("../docs/throttle.md")]
+pub use retry_macros::throttle;

@@ -871,6 +871,28 @@ impl<E: From<InjectedFault>> FromInjectedFault for E {
     }
 }
 
+pub use crate::throttle::site::ThrottleSite;
+pub use crate::throttle::{ThrottlePermit, Throttled};
+pub use retry_settings::ThrottleConfig;
+
+/// An error type a throttle's rejection converts into: any `E: From<Throttled>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[throttle]` needs the fn's error type `{Self}` to implement `From<retry_runtime::Throttled>`",
+    label = "a call rejected by the throttle is returned as this error type",
+    note = "add `impl From<retry_runtime::Throttled> for {Self}`, which a rejected call is converted with"
+)]
+pub trait FromThrottled: Sized {
+    /// `E::from(throttled)`.
+    fn convert(throttled: Throttled) -> Self;
+}
+
+impl<E: From<Throttled>> FromThrottled for E {
+    #[inline]
+    fn convert(throttled: Throttled) -> Self {
+        E::from(throttled)
+    }
+}
+
 pub use crate::hedge::site::HedgeSite;
 pub use retry_settings::{HedgeConfig, HedgeDelay};
 

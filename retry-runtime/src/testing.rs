@@ -36,6 +36,7 @@ pub fn scope() -> NameScope {
 /// latencies forgotten) and every chaos point (back to the installed config's settings, or
 /// unconfigured; counts from zero) of this thread's scope: the process-wide ones outside a
 /// [`scope`].
+/// latencies forgotten) and every throttle (nothing counted) of this thread's scope: the process-wide ones outside a [`scope`].
 ///
 /// ```
 /// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
@@ -60,6 +61,9 @@ pub fn reset_all() {
     }
     for chaos in crate::chaos::registry::chaos_snapshot() {
         chaos.reset();
+    }
+    for throttle in crate::throttle::registry::throttles_snapshot() {
+        throttle.reset();
     }
 }
 
@@ -89,6 +93,9 @@ pub fn pause_sync_time() -> PausedTime {
 /// Re-seeds this thread's generator, so the delays drawn after it on this thread (jitter, and
 /// the spread of hinted waits over `[hint, hint x 1.1]`) and the chaos injections (`#[chaos]`'s
 /// `fault_rate` and `latency_rate` draws) are the same on every run.
+/// Re-seeds this thread's jitter generator, so the delays drawn after it on this thread are the
+/// same on every run. Throttles draw from the same generator, so the calls a throttle rejects
+/// on this thread are the same on every run too.
 ///
 /// ```
 /// use retry_runtime::RetryPolicy;

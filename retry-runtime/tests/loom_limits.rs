@@ -1,6 +1,6 @@
-//! Model checks of the bulkhead's permits and the rate limiter's compare-and-swap with loom: every
-//! interleaving of the racing threads is explored (up to a preemption bound), and the invariants
-//! hold in all of them.
+//! Model checks of the bulkhead's permits, the rate limiter's compare-and-swap and the throttle's
+//! window with loom: every interleaving of the racing threads is explored (up to a preemption
+//! bound), and the invariants hold in all of them.
 //!
 //! Run with: `RUSTFLAGS="--cfg loom" cargo test -p retry-runtime --test loom_limits --release`
 #![cfg(loom)]
@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering};
 use loom::thread;
-use retry_runtime::{AsyncSleeper, Bulkhead, BulkheadConfig, RateLimitConfig, RateLimiter};
+use retry_runtime::{
+    AsyncSleeper, Bulkhead, BulkheadConfig, RateLimitConfig, RateLimiter, Throttle, ThrottleConfig,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -236,5 +238,73 @@ fn concurrent_reservations_each_get_their_own_turn() {
         assert_eq!(waits, [interval, 2 * interval]);
         let limited = limiter.reserve_at(start, 2 * interval).unwrap_err();
         assert_eq!(limited.retry_after, 3 * interval);
+    });
+}
+
+/// A throttle over ten seconds (buckets of a second) that lives for the rest of the model
+/// iteration, with one accepted call at `start` (which sets its origin).
+fn throttle(start: Instant) -> &'static Throttle {
+    let config = ThrottleConfig::new(2.0, Duration::from_secs(10)).unwrap();
+    let throttle: &'static Throttle = Box::leak(Box::new(Throttle::new("loom", config)));
+    throttle.try_acquire_at(start).unwrap().record_accepted();
+    throttle
+}
+
+/// One call at `now`, admitted (the window never lets `R` exceed `k A` here), recorded as
+/// accepted or failed.
+fn throttled_call(throttle: &Throttle, now: Instant, accepted: bool) {
+    let permit = throttle
+        .try_acquire_at(now)
+        .expect("R <= k A: nothing is rejected");
+    if accepted {
+        permit.record_accepted();
+    } else {
+        permit.record_failed();
+    }
+}
+
+#[test]
+fn calls_racing_a_sweep_are_each_counted_once_and_leave_with_the_window() {
+    model(|| {
+        let start = Instant::now();
+        let throttle = throttle(start);
+        // Both enter the window's second bucket: one sweeps, the other counts beside it.
+        let later = start + Duration::from_secs(1);
+        let threads: Vec<_> = (0..2)
+            .map(|_| thread::spawn(move || throttled_call(throttle, later, true)))
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let counts = throttle.counts_at(later);
+        assert_eq!(
+            (counts.requests, counts.accepts, counts.rejected),
+            (3, 3, 0)
+        );
+        // The sweeping flag was released: a later sweep empties the window.
+        let counts = throttle.counts_at(start + Duration::from_secs(20));
+        assert_eq!((counts.requests, counts.accepts), (0, 0));
+    });
+}
+
+#[test]
+fn sweeps_for_two_buckets_racing_keep_every_count() {
+    model(|| {
+        let start = Instant::now();
+        let throttle = throttle(start);
+        let first = thread::spawn(move || {
+            throttled_call(throttle, start + Duration::from_secs(1), true);
+        });
+        let second = thread::spawn(move || {
+            throttled_call(throttle, start + Duration::from_secs(2), false);
+        });
+        first.join().unwrap();
+        second.join().unwrap();
+        // Whichever swept, and whichever skipped: all three calls are in the window.
+        let counts = throttle.counts_at(start + Duration::from_secs(2));
+        assert_eq!((counts.requests, counts.accepts), (3, 2));
+        assert!(throttle.rejection_probability_at(start + Duration::from_secs(2)) == 0.0);
+        let counts = throttle.counts_at(start + Duration::from_secs(12));
+        assert_eq!((counts.requests, counts.accepts), (0, 0));
     });
 }

@@ -19,6 +19,7 @@
 //!   method that sets it.
 //! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
 //! - [`ChaosConfig`]: what a `#[chaos]` site injects once configured, and [`CHAOS_KEYS`].
+//! - [`ThrottleConfig`] and [`THROTTLE_KEYS`]: `#[throttle]`'s `k` and `window`.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -52,6 +53,7 @@ mod keys;
 mod names;
 mod policy;
 mod rate_limit;
+mod throttle;
 mod wait;
 
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
@@ -73,4 +75,5 @@ pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::{
     MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigBuilder, RateLimitConfigError,
 };
+pub use throttle::{THROTTLE_KEYS, ThrottleConfig, ThrottleConfigBuilder, ThrottleConfigError};
 pub use wait::{MAX_WAIT, MaxWaitError, max_wait};

@@ -8,7 +8,7 @@ use super::Overrides;
 use super::error::ConfigError;
 use super::keys::{
     BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride, HedgeOverride,
-    RateLimitOverride, RetryOverride,
+    RateLimitOverride, RetryOverride, ThrottleOverride,
 };
 use super::settings::{Name, Section, environment_form};
 use retry_settings::{
@@ -41,6 +41,7 @@ pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
         .chaos
         .values()
         .any(|section| section.enabled != Some(false));
+    crate::throttle::registry::OVERRIDE.install(throttle_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",
@@ -72,6 +73,7 @@ pub fn unmatched() -> Vec<String> {
         (Section::RateLimit, overrides.rate_limit.keys().collect()),
         (Section::Hedge, overrides.hedge.keys().collect()),
         (Section::Chaos, overrides.chaos.keys().collect()),
+        (Section::Throttle, overrides.throttle.keys().collect()),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {
@@ -338,6 +340,29 @@ pub(crate) fn chaos_config(
         .enabled
         .map_or(builder, |enabled| builder.enabled(enabled));
     builder.build().map_or(compiled, Some)
+}
+/// The settings a throttle is created with: the site's (or `register_throttle`'s), with any
+/// override applied.
+pub(crate) fn throttle_config(
+    name: &'static str,
+    compiled: retry_settings::ThrottleConfig,
+) -> retry_settings::ThrottleConfig {
+    let Some(found) = overrides_for(
+        Section::Throttle,
+        |overrides| &overrides.throttle,
+        name,
+        ThrottleOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    // Every value is within the builder's bounds, its only checks.
+    set_all(
+        retry_settings::THROTTLE_KEYS,
+        compiled.to_builder(),
+        found.values(),
+    )
+    .build()
+    .unwrap_or(compiled)
 }
 
 /// The settings a budget is created with.

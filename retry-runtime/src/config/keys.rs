@@ -15,9 +15,10 @@ use retry_settings::{
     BulkheadConfigBuilder, CHAOS_RATE_RULE, HedgeDelay, JITTER_NAMES, Jitter, Key, MAX_HEDGES,
     RATE_LIMIT_KEYS, RETRY_KEYS, RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
 };
+use retry_settings::{THROTTLE_KEYS, ThrottleConfig, ThrottleConfigBuilder};
 
 use super::error::ConfigError;
-use super::rules::{After, Choice, Count, CountOrSpan, Flag, Number, Span, UpToAnHour};
+use super::rules::{After, Choice, Count, CountOrSpan, Flag, Number, Span, SpanWithin, UpToAnHour};
 use super::settings::Setting;
 use crate::budget::{MAX_TOKENS, MIN_SHARE};
 
@@ -185,6 +186,16 @@ overrides! {
         latency_rate: f64 = CHAOS_RATE,
         enabled: bool = Flag,
     }
+    /// `[throttle.name]`: a throttle's settings, shared by every site that names it.
+    ThrottleOverride in "throttle" {
+        k: f64 = Number::of(throttle("k"), K_RULE, K_RULE),
+        // The builder's bounds; the table's kind only says a duration.
+        window: Duration = SpanWithin {
+            min: ThrottleConfig::MIN_WINDOW,
+            max: ThrottleConfig::MAX_WINDOW,
+            rule: "a throttle counts over a second to an hour, such as \"2m\"",
+        },
+    }
 
     /// `[rate_limit.name]`: a rate limiter's settings, shared by every site that names it.
     RateLimitOverride in "rate_limit" per site "max_wait" {
@@ -263,6 +274,17 @@ const fn rate_limit(name: &str) -> &'static Key<RateLimitConfigBuilder> {
     }
 }
 
+/// The settings model's throttle key `name`; a name it does not have fails the build.
+const fn throttle(name: &str) -> &'static Key<ThrottleConfigBuilder> {
+    match find(THROTTLE_KEYS, name) {
+        Some(key) => key,
+        None => panic!("not a throttle key of the settings model"),
+    }
+}
+
+/// What is said of a throttle's `k` out of its bounds.
+const K_RULE: &str = "`k` is from 1 to 10 requests per accepted one";
+
 /// What is said of a rate out of its bounds.
 const RATE_RULE: &str = "a rate is above 0 and at most 1";
 
@@ -328,6 +350,38 @@ mod tests {
         assert_eq!(BreakerOverride::KEYS, names(BREAKER_KEYS));
         assert_eq!(BulkheadOverride::KEYS, names(BULKHEAD_KEYS));
         assert_eq!(RateLimitOverride::KEYS, names(RATE_LIMIT_KEYS));
+        assert_eq!(ThrottleOverride::KEYS, names(THROTTLE_KEYS));
+    }
+
+    #[test]
+    fn throttle_bounds_are_the_builders() {
+        let read = |key: &str, value: Value| ThrottleOverride::read(&[setting(key, value)], "test");
+        for k in [1.0, 2.5, 10.0] {
+            assert!(read("k", Value::Float(k)).is_ok(), "{k}");
+            assert!(ThrottleConfig::builder().k(k).build().is_ok());
+        }
+        assert!(read("k", Value::Integer(3)).is_ok());
+        for k in [0.99, 10.01, f64::NAN, f64::INFINITY] {
+            assert!(read("k", Value::Float(k)).is_err(), "{k}");
+            assert!(ThrottleConfig::builder().k(k).build().is_err(), "{k}");
+        }
+        let text = |text: &str| Value::Text(text.to_owned());
+        for (window, valid) in [("1s", true), ("1h", true), ("999ms", false), ("61m", false)] {
+            assert_eq!(read("window", text(window)).is_ok(), valid, "{window}");
+            let length = retry_settings::duration::parse(window).unwrap();
+            let built = ThrottleConfig::builder().window(length).build();
+            assert_eq!(built.is_ok(), valid, "{window}");
+        }
+        let error = read("window", text("2h")).unwrap_err();
+        assert_eq!(
+            error.reason,
+            "2h is out of range: a throttle counts over a second to an hour, such as \"2m\""
+        );
+        let error = read("k", Value::Float(0.5)).unwrap_err();
+        assert_eq!(
+            error.reason,
+            "0.5 is out of range: `k` is from 1 to 10 requests per accepted one"
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@
 //! fault_rate = 0.05
 //! latency = "200ms"
 //! latency_rate = 0.1
+//! [throttle.search]            # a client-side throttle, by name
+//! k = 1.5
+//! window = "1m"
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -37,8 +40,9 @@
 //!
 //! Overrides are partial: the keys given replace the compiled-in values, the others stay (a
 //! `factor` alone changes the factor of an exponential backoff, a `backoff` alone the kind). Each
-//! site, breaker, budget, bulkhead, rate limiter and hedge applies its override when it first runs (or
-//! is registered by name), so [`install`] them at start-up, before the first call.
+//! site, breaker, budget, bulkhead, rate limiter, hedge and throttle applies its override when it
+//! first runs (or is registered by name), so [`install`] them at start-up, before the first
+//! call.
 //!
 //! A `[chaos.NAME]` section is different: a `#[chaos]` site has no compiled-in settings, and is
 //! inert until configured, so the section is the chaos point's whole configuration (keys not
@@ -95,6 +99,8 @@
 //! | `chaos` | `fault_rate`, `latency_rate` | 0 to 1 (0.05: one call in 20) |
 //! | | `latency` | a duration, `"0s"` to `"1h"` ([`MAX_CHAOS_LATENCY`](crate::MAX_CHAOS_LATENCY)) |
 //! | | `enabled` | `true` or `false` (from the environment, `true` or `false` in any case) |
+//! | `throttle` | `k` | 1 to 10 |
+//! | | `window` | a duration, `"1s"` to `"1h"` |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -127,7 +133,7 @@ pub use file::MAX_FILE_BYTES;
 
 use keys::{
     BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride, HedgeOverride,
-    RateLimitOverride, RetryOverride,
+    RateLimitOverride, RetryOverride, ThrottleOverride,
 };
 use settings::{Group, Name, Section};
 
@@ -141,6 +147,7 @@ pub struct Overrides {
     rate_limit: BTreeMap<Name, RateLimitOverride>,
     hedge: BTreeMap<Name, HedgeOverride>,
     chaos: BTreeMap<Name, ChaosOverride>,
+    throttle: BTreeMap<Name, ThrottleOverride>,
 }
 
 impl Overrides {
@@ -305,6 +312,12 @@ impl Overrides {
                     ChaosOverride::read(&settings, origin)?,
                     ChaosOverride::merged_with,
                 ),
+                Section::Throttle => add(
+                    &mut overrides.throttle,
+                    name,
+                    ThrottleOverride::read(&settings, origin)?,
+                    ThrottleOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -319,6 +332,7 @@ impl Overrides {
             && self.rate_limit.is_empty()
             && self.hedge.is_empty()
             && self.chaos.is_empty()
+            && self.throttle.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -356,6 +370,14 @@ impl Overrides {
         for (name, found) in later.chaos {
             add(&mut self.chaos, name, found, ChaosOverride::merged_with);
         }
+        for (name, found) in later.throttle {
+            add(
+                &mut self.throttle,
+                name,
+                found,
+                ThrottleOverride::merged_with,
+            );
+        }
         self
     }
 }
@@ -383,6 +405,7 @@ mod tests {
             .chain(super::RateLimitOverride::KEYS)
             .chain(super::HedgeOverride::KEYS)
             .chain(super::ChaosOverride::KEYS)
+            .chain(super::ThrottleOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

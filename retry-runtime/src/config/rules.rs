@@ -201,6 +201,28 @@ impl Rule for Flag {
         }
     }
 }
+/// A duration string from `min` to `max` (a throttle's `window`).
+pub(super) struct SpanWithin {
+    pub(super) min: Duration,
+    pub(super) max: Duration,
+    /// The rule in words, said when the value is out of bounds.
+    pub(super) rule: &'static str,
+}
+
+impl Rule for SpanWithin {
+    type Output = Duration;
+
+    fn read(&self, value: &Value) -> Result<Duration, String> {
+        match (Span { zero: true }).read(value)? {
+            duration if duration < self.min || duration > self.max => Err(format!(
+                "{} is out of range: {}",
+                duration::describe(duration),
+                self.rule
+            )),
+            duration => Ok(duration),
+        }
+    }
+}
 
 /// The hedge's `after`: a duration of at most an hour, or a quantile from `"p50"` to `"p99.9"`.
 pub(super) struct After;

@@ -26,6 +26,7 @@ pub(super) enum Section {
     RateLimit,
     Hedge,
     Chaos,
+    Throttle,
 }
 
 impl Section {
@@ -39,6 +40,7 @@ impl Section {
             Section::RateLimit,
             Section::Hedge,
             Section::Chaos,
+            Section::Throttle,
         ]
         .into_iter()
         .find(|section| section.name() == name)
@@ -54,6 +56,7 @@ impl Section {
             Section::RateLimit => "rate_limit",
             Section::Hedge => "hedge",
             Section::Chaos => "chaos",
+            Section::Throttle => "throttle",
         }
     }
 
@@ -61,7 +64,7 @@ impl Section {
         ConfigError::new(
             origin,
             key,
-            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge` and `chaos`",
+            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos` and `throttle`",
         )
     }
 }

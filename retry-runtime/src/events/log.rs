@@ -6,6 +6,7 @@
 //! `WARN`, and an error returned at once (not retryable, permanent) `DEBUG`, since the caller sees
 //! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`, and
 //! so is a rejection by a bulkhead or a rate limiter, and a fault or latency chaos injected.
+//! so is a rejection by a bulkhead, a rate limiter or a throttle.
 //!
 //! In an outage every call gives up, so a site's `WARN` is written at most once per
 //! [`WARN_INTERVAL`]; the ones in between go to `DEBUG`, and the next `WARN` says how many there
@@ -163,7 +164,8 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         Event::BulkheadFull { .. }
         | Event::RateLimited { .. }
         | Event::HedgeStarted { .. }
-        | Event::ChaosInjected { .. } => {
+        | Event::ChaosInjected { .. }
+        | Event::Throttled { .. } => {
             on_limit_event(event);
         }
         Event::AttemptFailed { .. }
@@ -174,6 +176,7 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
 }
 
 /// The events of the bulkhead, the rate limiter, the hedge and chaos, all at DEBUG.
+/// The events of the bulkhead, the rate limiter, the hedge and the throttle, all at DEBUG.
 fn on_limit_event(event: &Event<'_>) {
     match *event {
         Event::BulkheadFull {
@@ -192,6 +195,12 @@ fn on_limit_event(event: &Event<'_>) {
             name,
             retry_after_ms = u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX),
             "call rejected by rate limiter"
+        ),
+        Event::Throttled { name, probability } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            probability,
+            "call rejected by throttle"
         ),
         Event::HedgeStarted {
             name,

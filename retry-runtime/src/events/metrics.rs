@@ -18,6 +18,8 @@
 //! | `ratelimiter_waiting_threads` | gauge | `name` |
 //! | `hedge_calls_total` | counter | `name`, `kind` = `primary_won`, `hedge_won`, `failed` |
 //! | `chaos_injections_total` | counter | `name`, `kind` = `fault`, `latency` |
+//! | `throttle_rejection_probability` | gauge, 0 to 1, as the last call saw it | `name` |
+//! | `throttle_calls_total` | counter | `name`, `kind` = `accepted`, `failed`, `rejected` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -62,6 +64,8 @@ struct Names {
     rate_limiter_waiting: &'static str,
     hedge_calls: &'static str,
     chaos_injections: &'static str,
+    throttle_probability: &'static str,
+    throttle_calls: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -131,6 +135,8 @@ fn names() -> &'static Names {
             rate_limiter_waiting: name("ratelimiter_waiting_threads"),
             hedge_calls: name("hedge_calls_total"),
             chaos_injections: name("chaos_injections_total"),
+            throttle_probability: name("throttle_rejection_probability"),
+            throttle_calls: name("throttle_calls_total"),
         };
         describe_names(&names);
         names
@@ -214,6 +220,17 @@ fn describe_names(names: &Names) {
         counter(
             names.chaos_injections,
             "Faults and latencies injected by chaos, by kind",
+        );
+        counter(
+            names.throttle_calls,
+            "Calls through a client-side throttle: accepted or failed by the backend, or rejected locally",
+        );
+        recorder.describe_gauge(
+            KeyName::from_const_str(names.throttle_probability),
+            Some(Unit::Percent),
+            SharedString::const_str(
+                "The probability that a client-side throttle rejects a call, 0 to 1, as the last call saw it",
+            ),
         );
     });
 }
@@ -299,6 +316,7 @@ enum Kind {
     },
     Hedge,
     Chaos,
+    Throttle,
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -344,7 +362,15 @@ enum Series {
         /// In [`CHAOS_KINDS`]' order.
         injections: [Counter; 2],
     },
+    Throttle {
+        probability: Gauge,
+        /// In [`THROTTLE_KINDS`]' order.
+        calls: [Counter; 3],
+    },
 }
+
+/// The `kind` labels of `throttle_calls_total`.
+const THROTTLE_KINDS: [&str; 3] = ["accepted", "failed", "rejected"];
 
 const RETRY_KINDS: [&str; 4] = [
     "successful_without_retry",
@@ -391,6 +417,9 @@ impl Handles {
 
     pub(crate) const fn chaos() -> Handles {
         Handles::new(Kind::Chaos)
+    }
+    pub(crate) const fn throttle() -> Handles {
+        Handles::new(Kind::Throttle)
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -458,6 +487,16 @@ impl Resolved {
                 available,
                 waiting: gauge(names.rate_limiter_waiting, name_only),
             }
+        } else if kind == Kind::Throttle {
+            let probability = gauge(names.throttle_probability, name_only);
+            // Until a call says otherwise, nothing is rejected.
+            probability.set(0.0);
+            Series::Throttle {
+                probability,
+                calls: THROTTLE_KINDS.map(|kind| {
+                    counter(names.throttle_calls, [("name", name), ("kind", kind), NONE])
+                }),
+            }
         } else if kind == Kind::Hedge {
             Series::Hedge {
                 calls: HEDGE_KINDS.map(|kind| {
@@ -520,8 +559,8 @@ pub(crate) fn breaker_registered(source: &Source) {
     let _ = source.metrics.series(source.name);
 }
 
-/// A bulkhead's or a rate limiter's series exist from its registration: set when its handles
-/// are resolved, or here for a recorder that keeps none.
+/// A bulkhead's, a rate limiter's or a throttle's series exist from its registration: set when
+/// its handles are resolved, or here for a recorder that keeps none.
 pub(crate) fn limiter_registered(source: &Source) {
     if source.metrics.series(source.name).is_some() {
         return;
@@ -537,6 +576,7 @@ pub(crate) fn limiter_registered(source: &Source) {
             gauge(names.rate_limiter_available, name_only).set(f64::from(burst));
             gauge(names.rate_limiter_waiting, name_only).set(0.0);
         }
+        Kind::Throttle => gauge(names.throttle_probability, name_only).set(0.0),
         _ => {}
     }
 }
@@ -587,6 +627,36 @@ pub(super) fn rate_limiter_waiting(source: &Source, started: bool) {
             names().rate_limiter_waiting,
             [("name", source.name), NONE, NONE],
         )),
+    }
+}
+
+/// A throttle's rejection probability as a call saw it: one store on a cached handle.
+#[inline]
+pub(super) fn throttle_probability(source: &Source, value: f64) {
+    match source.metrics.series(source.name) {
+        Some(Series::Throttle { probability, .. }) => probability.set(value),
+        Some(_) => {}
+        None => gauge(
+            names().throttle_probability,
+            [("name", source.name), NONE, NONE],
+        )
+        .set(value),
+    }
+}
+
+/// A call through a throttle ended, accepted by the backend or not: one increment on a cached
+/// handle.
+#[inline]
+pub(super) fn throttle_call(source: &Source, accepted: bool) {
+    let index = usize::from(!accepted);
+    match source.metrics.series(source.name) {
+        Some(Series::Throttle { calls, .. }) => calls[index].increment(1),
+        Some(_) => {}
+        None => counter(
+            names().throttle_calls,
+            [("name", source.name), ("kind", THROTTLE_KINDS[index]), NONE],
+        )
+        .increment(1),
     }
 }
 
@@ -700,6 +770,9 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
                 injections[index].increment(1);
             }
         }
+        (Event::Throttled { probability, .. }, Some(series @ Series::Throttle { .. })) => {
+            throttle_rejected(series, probability);
+        }
         (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
             not_permitted.increment(1);
         }
@@ -738,6 +811,14 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         }
         (event, None) => uncached(&event),
         _ => {}
+    }
+}
+
+/// A throttle's rejection: counted, and its probability shown.
+fn throttle_rejected(series: &Series, value: f64) {
+    if let Series::Throttle { probability, calls } = series {
+        calls[2].increment(1);
+        probability.set(value);
     }
 }
 
@@ -801,6 +882,14 @@ fn uncached(event: &Event<'_>) {
                 [("name", name), ("kind", kind.name()), NONE],
             )
             .increment(1);
+        }
+        Event::Throttled { name, probability } => {
+            counter(
+                names.throttle_calls,
+                [("name", name), ("kind", THROTTLE_KINDS[2]), NONE],
+            )
+            .increment(1);
+            gauge(names.throttle_probability, [("name", name), NONE, NONE]).set(probability);
         }
         Event::BreakerTransition { .. }
         | Event::AttemptFailed { .. }

@@ -184,6 +184,14 @@ pub enum Event<'a> {
         /// How long after the call began it started.
         elapsed: Duration,
     },
+    /// A throttle rejected a call locally: the backend accepted too few recent requests.
+    #[non_exhaustive]
+    Throttled {
+        /// The throttle.
+        name: &'static str,
+        /// The probability of rejection the call was drawn against.
+        probability: f64,
+    },
     /// A hedged call finished.
     #[non_exhaustive]
     HedgeCall {
@@ -347,6 +355,16 @@ impl Source {
             log: log::Throttle::new(),
             #[cfg(feature = "metrics")]
             metrics: metrics::Handles::chaos(),
+        }
+    }
+
+    /// The source of a throttle.
+    pub(crate) const fn throttle(name: &'static str) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::throttle(),
         }
     }
 
@@ -661,4 +679,37 @@ pub(crate) fn chaos_injected(source: &Source, kind: ChaosKind, latency: Duration
             latency,
         },
     );
+}
+/// A throttle was registered by name: its series exist from now on.
+pub(crate) fn throttle_registered(source: &Source) {
+    #[cfg(feature = "metrics")]
+    metrics::limiter_registered(source);
+    #[cfg(not(feature = "metrics"))]
+    let _ = source;
+}
+
+/// A throttle rejected a call.
+#[cold]
+pub(crate) fn throttled(source: &Source, throttled: &crate::Throttled) {
+    emit(
+        source,
+        &Event::Throttled {
+            name: source.name,
+            probability: throttled.probability,
+        },
+    );
+}
+
+/// A throttle's rejection probability as a call saw it: its gauge.
+#[cfg(feature = "metrics")]
+#[inline]
+pub(crate) fn throttle_probability(source: &Source, probability: f64) {
+    metrics::throttle_probability(source, probability);
+}
+
+/// A call a throttle let through ended: accepted by the backend or not.
+#[cfg(feature = "metrics")]
+#[inline]
+pub(crate) fn throttle_call(source: &Source, accepted: bool) {
+    metrics::throttle_call(source, accepted);
 }

@@ -1,5 +1,6 @@
-//! Tower middleware (feature `tower`): [`RetryLayer`] and [`CircuitBreakerLayer`], for tower
-//! clients (hyper-util, tonic, reqwest's tower stack) and for axum, hyper and tonic servers.
+//! Tower middleware (feature `tower`): [`RetryLayer`], [`CircuitBreakerLayer`] and
+//! [`ThrottleLayer`], for tower clients (hyper-util, tonic, reqwest's tower stack) and for axum,
+//! hyper and tonic servers.
 //!
 //! Both run the machinery of the attributes, not a copy of it:
 //!
@@ -11,6 +12,8 @@
 //! - [`CircuitBreakerLayer`] guards a service with the breaker registered under its name
 //!   ([`breaker`](crate::breaker)), so a `#[circuit_breaker(name = "db")]` fn and a layer named
 //!   `"db"` trip, reject and recover together.
+//! - [`ThrottleLayer`] throttles a client with the throttle registered under its name
+//!   ([`throttle`](crate::throttle())), shared the same way with `#[throttle]` sites.
 //!
 //! ```
 //! use retry_runtime::RetryPolicy;
@@ -39,6 +42,7 @@ mod breaker;
 #[cfg(feature = "http")]
 mod deadline;
 mod retry;
+mod throttle;
 
 /// The error of a [`RetryService`]: the inner service's error, or the
 /// [`AttemptTimeout`](crate::AttemptTimeout) of an attempt cut off by the policy's
@@ -68,3 +72,7 @@ pub use retry::layer::RetryLayer;
 #[cfg(feature = "http")]
 pub use retry::policy::TransientResponses;
 pub use retry::policy::{EveryError, RetryClassifier, RetryOutcome};
+pub use throttle::ThrottleService;
+pub use throttle::future::ResponseFuture as ThrottleResponseFuture;
+pub use throttle::layer::ThrottleLayer;
+pub use throttle::policy::ThrottleClassifier;
