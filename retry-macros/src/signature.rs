@@ -92,6 +92,7 @@ pub(crate) enum AttributeKind {
     Bulkhead,
     RateLimit,
     Hedge,
+    AdaptiveLimit,
 }
 
 impl AttributeKind {
@@ -101,7 +102,7 @@ impl AttributeKind {
             AttributeKind::Retry | AttributeKind::CircuitBreaker => {
                 "only an `Err` can say that a call failed"
             }
-            AttributeKind::Bulkhead | AttributeKind::RateLimit => {
+            AttributeKind::Bulkhead | AttributeKind::RateLimit | AttributeKind::AdaptiveLimit => {
                 "a rejected call is returned as an `Err`"
             }
             AttributeKind::Hedge => "only an `Err` can say that an attempt failed",
@@ -114,7 +115,10 @@ impl AttributeKind {
             AttributeKind::Retry | AttributeKind::CircuitBreaker => {
                 ", or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
             }
-            AttributeKind::Bulkhead | AttributeKind::RateLimit | AttributeKind::Hedge => "",
+            AttributeKind::Bulkhead
+            | AttributeKind::RateLimit
+            | AttributeKind::Hedge
+            | AttributeKind::AdaptiveLimit => "",
         }
     }
 
@@ -125,6 +129,7 @@ impl AttributeKind {
             AttributeKind::Bulkhead => "`#[bulkhead]`",
             AttributeKind::RateLimit => "`#[rate_limit]`",
             AttributeKind::Hedge => "`#[hedge]`",
+            AttributeKind::AdaptiveLimit => "`#[adaptive_limit]`",
         }
     }
 }

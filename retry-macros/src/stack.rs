@@ -1,19 +1,23 @@
 //! Attributes stacked on one fn, expanded together by the outermost one, in the order written
 //! (outermost first): `#[retry] #[circuit_breaker] #[rate_limit] #[bulkhead] fn ..` runs the
 //! retry loop around the breaker, the breaker around the rate limiter, the rate limiter around
-//! the bulkhead, and the bulkhead around the body. When rustc expands the outermost attribute
+//! the bulkhead, and the bulkhead around the body (`#[adaptive_limit]` goes next to the
+//! bulkhead, outside it). When rustc expands the outermost attribute
 //! the others are still on the fn: it takes them off, parses and validates each (all errors
 //! reported together), and wraps the body in each, innermost first.
 //!
 //! A call rejected by a strategy inside a `#[retry]` or a `#[circuit_breaker]` sets a flag they
 //! read: the retry returns the rejection at once, never retrying it, and the breaker counts it
-//! as ignored, since it says nothing of the dependency. The flag is an `AtomicBool`, so an async
+//! as ignored, since it says nothing of the dependency; an adaptive limit takes no latency
+//! sample from it. The flag is an `AtomicBool`, so an async
 //! fn's future stays `Send`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Attribute, Ident};
 
+use crate::adaptive_limit::args::AdaptiveLimitArgs;
+use crate::adaptive_limit::validate::AdaptiveLimitPlan;
 use crate::breaker::args::BreakerArgs;
 use crate::breaker::validate::BreakerPlan;
 use crate::bulkhead::args::BulkheadArgs;
@@ -26,7 +30,7 @@ use crate::rate_limit::validate::RateLimitPlan;
 use crate::retry::args::RetryArgs;
 use crate::retry::validate::RetryPlan;
 use crate::signature::{self, AttributeKind, FnShape, RetryFn};
-use crate::{breaker, bulkhead, codegen, hedge, rate_limit, retry};
+use crate::{adaptive_limit, breaker, bulkhead, codegen, hedge, rate_limit, retry};
 
 /// One of the attributes that stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,15 +40,17 @@ pub(crate) enum Strategy {
     RateLimit,
     Bulkhead,
     Hedge,
+    AdaptiveLimit,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 5] = [
+    const ALL: [Strategy; 6] = [
         Strategy::Retry,
         Strategy::CircuitBreaker,
         Strategy::RateLimit,
         Strategy::Bulkhead,
         Strategy::Hedge,
+        Strategy::AdaptiveLimit,
     ];
 
     /// The attribute's name, the last segment of its path.
@@ -55,6 +61,7 @@ impl Strategy {
             Strategy::RateLimit => "rate_limit",
             Strategy::Bulkhead => "bulkhead",
             Strategy::Hedge => "hedge",
+            Strategy::AdaptiveLimit => "adaptive_limit",
         }
     }
 
@@ -65,6 +72,7 @@ impl Strategy {
             Strategy::RateLimit => AttributeKind::RateLimit,
             Strategy::Bulkhead => AttributeKind::Bulkhead,
             Strategy::Hedge => AttributeKind::Hedge,
+            Strategy::AdaptiveLimit => AttributeKind::AdaptiveLimit,
         }
     }
 
@@ -74,11 +82,12 @@ impl Strategy {
     }
 
     /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored, a
-    /// hedge starts no attempt at once for it (and keeps one flag per attempt).
+    /// hedge starts no attempt at once for it (and keeps one flag per attempt), an adaptive
+    /// limit takes no latency sample from it.
     fn reads_rejections(self) -> bool {
         matches!(
             self,
-            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge
+            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge | Strategy::AdaptiveLimit
         )
     }
 }
@@ -89,6 +98,7 @@ enum Args {
     RateLimit(RateLimitArgs),
     Bulkhead(BulkheadArgs),
     Hedge(Box<HedgeArgs>),
+    AdaptiveLimit(Box<AdaptiveLimitArgs>),
 }
 
 impl Args {
@@ -99,6 +109,9 @@ impl Args {
             Strategy::RateLimit => Args::RateLimit(RateLimitArgs::parse(tokens, errors)),
             Strategy::Bulkhead => Args::Bulkhead(BulkheadArgs::parse(tokens, errors)),
             Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
+            Strategy::AdaptiveLimit => {
+                Args::AdaptiveLimit(Box::new(AdaptiveLimitArgs::parse(tokens, errors)))
+            }
         }
     }
 
@@ -109,6 +122,7 @@ impl Args {
             Args::RateLimit(_) => Strategy::RateLimit,
             Args::Bulkhead(_) => Strategy::Bulkhead,
             Args::Hedge(_) => Strategy::Hedge,
+            Args::AdaptiveLimit(_) => Strategy::AdaptiveLimit,
         }
     }
 
@@ -124,6 +138,8 @@ impl Args {
             Args::Bulkhead(args) => bulkhead::validate::validate(&args, errors).map(Plan::Bulkhead),
             Args::Hedge(args) => hedge::validate::validate(&args, function, shape, errors)
                 .map(|plan| Plan::Hedge(Box::new(plan))),
+            Args::AdaptiveLimit(args) => adaptive_limit::validate::validate(&args, errors)
+                .map(|plan| Plan::AdaptiveLimit(Box::new(plan))),
         }
     }
 }
@@ -134,6 +150,7 @@ enum Plan {
     RateLimit(RateLimitPlan),
     Bulkhead(BulkheadPlan),
     Hedge(Box<HedgePlan>),
+    AdaptiveLimit(Box<AdaptiveLimitPlan>),
 }
 
 /// What wrapping one layer needs besides its plan.
@@ -155,6 +172,7 @@ impl Plan {
             Plan::RateLimit(_) => Strategy::RateLimit,
             Plan::Bulkhead(_) => Strategy::Bulkhead,
             Plan::Hedge(_) => Strategy::Hedge,
+            Plan::AdaptiveLimit(_) => Strategy::AdaptiveLimit,
         }
     }
 
@@ -182,6 +200,14 @@ impl Plan {
             Plan::Hedge(plan) => {
                 hedge::expand::wrap_body(plan, shape, fn_name, body, (rejected, inner_rejected))
             }
+            Plan::AdaptiveLimit(plan) => adaptive_limit::expand::wrap_body(
+                plan,
+                shape,
+                body,
+                is_async,
+                rejected,
+                inner_rejected,
+            ),
         }
     }
 }
@@ -214,7 +240,7 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let judges_values = layers.iter().any(|layer| match layer {
         Args::Retry(args) => args.on_result.is_some(),
         Args::Breaker(args) => args.on_result.is_some(),
-        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) => false,
+        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Hedge(_) | Args::AdaptiveLimit(_) => false,
     });
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
@@ -227,6 +253,17 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
+        ));
+        return with_original(errors, function, &stacked);
+    }
+    if !shape.returns_result
+        && layers
+            .iter()
+            .any(|layer| matches!(layer, Args::AdaptiveLimit(_)))
+    {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[adaptive_limit]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
         ));
         return with_original(errors, function, &stacked);
     }
@@ -298,7 +335,7 @@ impl Stacked {
 }
 
 /// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`,
-/// `bulkhead` or `hedge`), in the order written.
+/// `bulkhead`, `hedge` or `adaptive_limit`), in the order written.
 fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {

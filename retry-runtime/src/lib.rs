@@ -42,6 +42,8 @@
 //!   the calls started per second, and [`hedge`](macro@hedge) starts another attempt beside a slow
 //!   one; each names a shared [`Bulkhead`], [`RateLimiter`] or [`Hedge`]. Stacked, they apply in
 //!   the order written.
+//! - [`adaptive_limit`](macro@adaptive_limit) caps the calls running at once with a limit it
+//!   finds from their latencies (Vegas, Gradient2 or AIMD), as a named [`AdaptiveLimiter`].
 //! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
 //!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
@@ -54,6 +56,7 @@
 //! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);
 //! `redis` shares breakers and retry budgets across processes ([`fleet`]).
 
+mod adaptive_limit;
 mod breaker;
 mod breaker_state;
 mod budget;
@@ -93,6 +96,8 @@ pub mod tower;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use adaptive_limit::registry::{adaptive_limiter, register_adaptive_limiter};
+pub use adaptive_limit::{AdaptiveLimitCounts, AdaptiveLimiter, AdaptivePermit, LimitExceeded};
 pub use breaker::clock::BreakerClock;
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
@@ -122,11 +127,12 @@ pub use timeout::{AttemptTimeout, CallTimeout};
 // compile-time validation through the `retry-settings` crate.
 #[doc(inline)]
 pub use retry_settings::{
+    ALGORITHM_NAMES, AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, AdaptiveLimitConfigError,
     Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, BulkheadConfig,
     BulkheadConfigError, CustomBackoff, DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError,
     HedgeDelay, Jitter, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER,
-    MAX_HEDGES, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig,
-    RateLimitConfigError,
+    LimitAlgorithm, MAX_HEDGES, MAX_LIMIT, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError,
+    RateLimitConfig, RateLimitConfigError,
 };
 
 #[cfg(feature = "macros")]
@@ -153,3 +159,8 @@ pub use retry_macros::rate_limit;
 #[doc(inline)]
 #[doc = include_str!("../docs/hedge.md")]
 pub use retry_macros::hedge;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+#[doc = include_str!("../docs/adaptive_limit.md")]
+pub use retry_macros::adaptive_limit;

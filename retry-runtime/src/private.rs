@@ -656,3 +656,31 @@ where
         rejected,
     )
 }
+
+pub use crate::adaptive_limit::site::{AdaptiveLimitSite, record_async, record_sync};
+pub use crate::adaptive_limit::{AdaptivePermit, LimitExceeded};
+pub use retry_settings::{AdaptiveLimitConfig, LimitAlgorithm};
+
+/// An error type an adaptive limiter's rejection converts into: any `E: From<LimitExceeded>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[adaptive_limit]` needs the fn's error type `{Self}` to implement `From<retry_runtime::LimitExceeded>`",
+    label = "a call rejected by the adaptive limit is returned as this error type",
+    note = "add `impl From<retry_runtime::LimitExceeded> for {Self}`, which a rejected call is converted with"
+)]
+pub trait AdaptiveLimitRejection: Sized {
+    /// `E::from(exceeded)`.
+    fn from_exceeded(exceeded: LimitExceeded) -> Self;
+}
+
+impl<E: From<LimitExceeded>> AdaptiveLimitRejection for E {
+    fn from_exceeded(exceeded: LimitExceeded) -> Self {
+        E::from(exceeded)
+    }
+}
+
+/// An adaptive limiter's rejection as the fn's `Result`.
+pub fn adaptive_limit_rejected<T, E: AdaptiveLimitRejection>(
+    exceeded: LimitExceeded,
+) -> Result<T, E> {
+    Err(E::from_exceeded(exceeded))
+}

@@ -31,8 +31,9 @@ pub fn scope() -> NameScope {
 }
 
 /// Resets every breaker (to closed, failures forgotten), every retry budget (to its reserve,
-/// counts from zero), every rate limiter (to its whole burst) and every hedge site (counts and
-/// latencies forgotten) of this thread's scope: the process-wide ones outside a [`scope`].
+/// counts from zero), every rate limiter (to its whole burst), every hedge site (counts and
+/// latencies forgotten) and every adaptive limiter (to its initial limit) of this thread's
+/// scope: the process-wide ones outside a [`scope`].
 ///
 /// ```
 /// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
@@ -54,6 +55,9 @@ pub fn reset_all() {
     }
     for hedge in crate::hedge::registry::hedges_snapshot() {
         hedge.reset();
+    }
+    for limiter in crate::adaptive_limit::registry::adaptive_limiters_snapshot() {
+        limiter.reset();
     }
 }
 

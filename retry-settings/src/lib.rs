@@ -18,6 +18,8 @@
 //!   with its [`Kind`], bounds, default, one line of documentation, an example, and the builder
 //!   method that sets it.
 //! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
+//! - [`AdaptiveLimitConfig`], [`LimitAlgorithm`] and [`ADAPTIVE_LIMIT_KEYS`]: how
+//!   `#[adaptive_limit]` finds its limit, and the bounds it keeps it in.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -40,6 +42,7 @@
 //! Examples of the items `retry-runtime` re-exports are written as its users write them,
 //! `use retry_runtime::...`; in this crate's own tests that name stands for this crate.
 
+mod adaptive_limit;
 mod backoff;
 mod breaker;
 mod bulkhead;
@@ -52,6 +55,10 @@ mod policy;
 mod rate_limit;
 mod wait;
 
+pub use adaptive_limit::{
+    ALGORITHM_NAMES, AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, AdaptiveLimitConfigError,
+    LimitAlgorithm, MAX_LIMIT,
+};
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
 pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
@@ -61,7 +68,10 @@ pub use hedge::{
     DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, MAX_HEDGE_AFTER, MAX_HEDGES,
 };
 pub use jitter::Jitter;
-pub use keys::{BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value, find};
+pub use keys::{
+    ADAPTIVE_LIMIT_KEYS, BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value,
+    find,
+};
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::{

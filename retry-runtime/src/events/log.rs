@@ -5,7 +5,8 @@
 //! Levels: a scheduled retry is `DEBUG`, a success after retries `INFO`, a loop that gave up
 //! `WARN`, and an error returned at once (not retryable, permanent) `DEBUG`, since the caller sees
 //! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`, and
-//! so is a rejection by a bulkhead or a rate limiter.
+//! so is a rejection by a bulkhead, a rate limiter or an adaptive limiter, and an adaptive
+//! limit's change.
 //!
 //! In an outage every call gives up, so a site's `WARN` is written at most once per
 //! [`WARN_INTERVAL`]; the ones in between go to `DEBUG`, and the next `WARN` says how many there
@@ -154,7 +155,11 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
             state = state.name(),
             "call rejected by circuit breaker"
         ),
-        Event::BulkheadFull { .. } | Event::RateLimited { .. } | Event::HedgeStarted { .. } => {
+        Event::BulkheadFull { .. }
+        | Event::RateLimited { .. }
+        | Event::HedgeStarted { .. }
+        | Event::AdaptiveLimitChanged { .. }
+        | Event::LimitExceeded { .. } => {
             on_limit_event(event);
         }
         Event::AttemptFailed { .. }
@@ -164,7 +169,8 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     }
 }
 
-/// The events of the bulkhead, the rate limiter and the hedge, all at DEBUG.
+/// The events of the bulkhead, the rate limiter, the hedge and the adaptive limiter, all at
+/// DEBUG.
 fn on_limit_event(event: &Event<'_>) {
     match *event {
         Event::BulkheadFull {
@@ -194,6 +200,24 @@ fn on_limit_event(event: &Event<'_>) {
             hedge,
             elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             "attempt still running; started a hedge beside it"
+        ),
+        Event::AdaptiveLimitChanged { name, from, to } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            from,
+            to,
+            "adaptive limit changed"
+        ),
+        Event::LimitExceeded {
+            name,
+            limit,
+            waited,
+        } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            limit,
+            waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+            "call rejected by adaptive limit"
         ),
         _ => {}
     }

@@ -17,6 +17,9 @@
 //! | `ratelimiter_available_permissions` | gauge, negative while waiting calls hold reservations | `name` |
 //! | `ratelimiter_waiting_threads` | gauge | `name` |
 //! | `hedge_calls_total` | counter | `name`, `kind` = `primary_won`, `hedge_won`, `failed` |
+//! | `adaptive_limit_limit` | gauge | `name` |
+//! | `adaptive_limit_inflight` | gauge | `name` |
+//! | `adaptive_limit_rejected_calls_total` | counter | `name` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -60,6 +63,9 @@ struct Names {
     rate_limiter_available: &'static str,
     rate_limiter_waiting: &'static str,
     hedge_calls: &'static str,
+    adaptive_limit: &'static str,
+    adaptive_inflight: &'static str,
+    adaptive_rejected: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -128,6 +134,9 @@ fn names() -> &'static Names {
             rate_limiter_available: name("ratelimiter_available_permissions"),
             rate_limiter_waiting: name("ratelimiter_waiting_threads"),
             hedge_calls: name("hedge_calls_total"),
+            adaptive_limit: name("adaptive_limit_limit"),
+            adaptive_inflight: name("adaptive_limit_inflight"),
+            adaptive_rejected: name("adaptive_limit_rejected_calls_total"),
         };
         describe_names(&names);
         names
@@ -207,6 +216,18 @@ fn describe_names(names: &Names) {
         counter(
             names.hedge_calls,
             "Hedged calls, by which attempt's outcome was returned",
+        );
+        gauge(
+            names.adaptive_limit,
+            "The limit an adaptive limiter enforces now",
+        );
+        gauge(
+            names.adaptive_inflight,
+            "Calls an adaptive limiter admitted that have not finished",
+        );
+        counter(
+            names.adaptive_rejected,
+            "Calls an adaptive limiter rejected: its limit reached for the site's max_wait",
         );
     });
 }
@@ -291,6 +312,10 @@ enum Kind {
         burst: u32,
     },
     Hedge,
+    /// An adaptive limiter, with its initial limit.
+    AdaptiveLimiter {
+        limit: u32,
+    },
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -331,6 +356,11 @@ enum Series {
     Hedge {
         /// In [`HEDGE_KINDS`]' order.
         calls: [Counter; 3],
+    },
+    AdaptiveLimiter {
+        limit: Gauge,
+        inflight: Gauge,
+        rejected: Counter,
     },
 }
 
@@ -373,6 +403,10 @@ impl Handles {
 
     pub(crate) const fn hedge() -> Handles {
         Handles::new(Kind::Hedge)
+    }
+
+    pub(crate) const fn adaptive_limiter(limit: u32) -> Handles {
+        Handles::new(Kind::AdaptiveLimiter { limit })
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -439,6 +473,17 @@ impl Resolved {
             Series::RateLimiter {
                 available,
                 waiting: gauge(names.rate_limiter_waiting, name_only),
+            }
+        } else if let Kind::AdaptiveLimiter { limit } = kind {
+            let gauge_of = |metric| gauge(metric, name_only);
+            let (limit_gauge, inflight) = (gauge_of(names.adaptive_limit), gauge_of(names.adaptive_inflight));
+            // Until a window says otherwise, the initial limit, and nothing in flight.
+            limit_gauge.set(f64::from(limit));
+            inflight.set(0.0);
+            Series::AdaptiveLimiter {
+                limit: limit_gauge,
+                inflight,
+                rejected: counter(names.adaptive_rejected, name_only),
             }
         } else if kind == Kind::Hedge {
             Series::Hedge {
@@ -510,6 +555,10 @@ pub(crate) fn limiter_registered(source: &Source) {
             gauge(names.rate_limiter_available, name_only).set(f64::from(burst));
             gauge(names.rate_limiter_waiting, name_only).set(0.0);
         }
+        Kind::AdaptiveLimiter { limit } => {
+            gauge(names.adaptive_limit, name_only).set(f64::from(limit));
+            gauge(names.adaptive_inflight, name_only).set(0.0);
+        }
         _ => {}
     }
 }
@@ -541,6 +590,30 @@ pub(super) fn rate_limiter_available(source: &Source, permits: i64) {
             [("name", source.name), NONE, NONE],
         )
         .set(permits),
+    }
+}
+
+/// An adaptive limiter's calls in flight: one store on a cached handle.
+#[inline]
+pub(super) fn adaptive_inflight(source: &Source, calls: u32) {
+    match source.metrics.series(source.name) {
+        Some(Series::AdaptiveLimiter { inflight, .. }) => inflight.set(f64::from(calls)),
+        Some(_) => {}
+        None => gauge(
+            names().adaptive_inflight,
+            [("name", source.name), NONE, NONE],
+        )
+        .set(f64::from(calls)),
+    }
+}
+
+/// An adaptive limiter's limit.
+pub(super) fn adaptive_limit(source: &Source, to: u32) {
+    match source.metrics.series(source.name) {
+        Some(Series::AdaptiveLimiter { limit, .. }) => limit.set(f64::from(to)),
+        Some(_) => {}
+        None => gauge(names().adaptive_limit, [("name", source.name), NONE, NONE])
+            .set(f64::from(to)),
     }
 }
 
@@ -671,6 +744,12 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
             not_permitted.increment(1);
         }
+        (Event::LimitExceeded { .. }, Some(Series::AdaptiveLimiter { rejected, .. })) => {
+            rejected.increment(1);
+        }
+        (Event::AdaptiveLimitChanged { to, .. }, Some(Series::AdaptiveLimiter { limit, .. })) => {
+            limit.set(f64::from(to));
+        }
         (
             Event::BreakerTransition {
                 name,
@@ -762,6 +841,12 @@ fn uncached(event: &Event<'_>) {
                 [("name", name), ("kind", outcome.name()), NONE],
             )
             .increment(1);
+        }
+        Event::LimitExceeded { name, .. } => {
+            counter(names.adaptive_rejected, [("name", name), NONE, NONE]).increment(1);
+        }
+        Event::AdaptiveLimitChanged { name, to, .. } => {
+            gauge(names.adaptive_limit, [("name", name), NONE, NONE]).set(f64::from(to));
         }
         Event::BreakerTransition { .. }
         | Event::AttemptFailed { .. }
