@@ -23,6 +23,10 @@
 //! [hedge."search::query"]      # a hedge site, by its name (`name = ...`, or `module::fn`)
 //! after = "p99"
 //! max_hedges = 2
+//!
+//! [adaptive_limit.db]          # an adaptive limiter, by name
+//! algorithm = "gradient2"
+//! max_limit = 500
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -79,6 +83,8 @@
 //! | `hedge` | `after` | a duration, `"0s"` to `"1h"`, or a quantile, `"p50"` to `"p99.9"` |
 //! | | `floor` | a duration, `"0s"` to `"1h"`; for a quantile `after` only (checked by the site) |
 //! | | `max_hedges` | 1 to [`MAX_HEDGES`](crate::MAX_HEDGES) (10) |
+//! | `adaptive_limit` | `algorithm` | `"vegas"`, `"gradient2"`, `"aimd"` |
+//! | | `initial_limit`, `min_limit`, `max_limit` | 1 to [`MAX_LIMIT`](crate::MAX_LIMIT) (1000000); their order, `min_limit <= initial_limit <= max_limit`, with the site's own values, is checked when the limiter is created (a warning, and the site's settings, if not) |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -110,8 +116,8 @@ pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 
 use keys::{
-    BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride, RateLimitOverride,
-    RetryOverride,
+    AdaptiveLimitOverride, BreakerOverride, BudgetOverride, BulkheadOverride, HedgeOverride,
+    RateLimitOverride, RetryOverride,
 };
 use settings::{Group, Name, Section};
 
@@ -124,6 +130,7 @@ pub struct Overrides {
     bulkhead: BTreeMap<Name, BulkheadOverride>,
     rate_limit: BTreeMap<Name, RateLimitOverride>,
     hedge: BTreeMap<Name, HedgeOverride>,
+    adaptive_limit: BTreeMap<Name, AdaptiveLimitOverride>,
 }
 
 impl Overrides {
@@ -282,6 +289,12 @@ impl Overrides {
                     HedgeOverride::read(&settings, origin)?,
                     HedgeOverride::merged_with,
                 ),
+                Section::AdaptiveLimit => add(
+                    &mut overrides.adaptive_limit,
+                    name,
+                    AdaptiveLimitOverride::read(&settings, origin)?,
+                    AdaptiveLimitOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -295,6 +308,7 @@ impl Overrides {
             && self.bulkhead.is_empty()
             && self.rate_limit.is_empty()
             && self.hedge.is_empty()
+            && self.adaptive_limit.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -329,6 +343,14 @@ impl Overrides {
         for (name, found) in later.hedge {
             add(&mut self.hedge, name, found, HedgeOverride::merged_with);
         }
+        for (name, found) in later.adaptive_limit {
+            add(
+                &mut self.adaptive_limit,
+                name,
+                found,
+                AdaptiveLimitOverride::merged_with,
+            );
+        }
         self
     }
 }
@@ -355,6 +377,7 @@ mod tests {
             .chain(super::BulkheadOverride::KEYS)
             .chain(super::RateLimitOverride::KEYS)
             .chain(super::HedgeOverride::KEYS)
+            .chain(super::AdaptiveLimitOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

@@ -24,6 +24,7 @@ pub(super) enum Section {
     Bulkhead,
     RateLimit,
     Hedge,
+    AdaptiveLimit,
 }
 
 impl Section {
@@ -36,6 +37,7 @@ impl Section {
             Section::Bulkhead,
             Section::RateLimit,
             Section::Hedge,
+            Section::AdaptiveLimit,
         ]
         .into_iter()
         .find(|section| section.name() == name)
@@ -50,6 +52,7 @@ impl Section {
             Section::Bulkhead => "bulkhead",
             Section::RateLimit => "rate_limit",
             Section::Hedge => "hedge",
+            Section::AdaptiveLimit => "adaptive_limit",
         }
     }
 
@@ -57,7 +60,7 @@ impl Section {
         ConfigError::new(
             origin,
             key,
-            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit` and `hedge`",
+            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge` and `adaptive_limit`",
         )
     }
 }
