@@ -12,7 +12,8 @@ use retry_settings::AdaptiveLimitConfig;
 #[derive(Debug)]
 pub struct AdaptiveLimitSite {
     name: &'static str,
-    config: AdaptiveLimitConfig,
+    /// `None`: the limiter as another site registered it, or the default settings.
+    config: Option<AdaptiveLimitConfig>,
     limiter: std::sync::OnceLock<&'static AdaptiveLimiter>,
 }
 
@@ -21,7 +22,17 @@ impl AdaptiveLimitSite {
     pub const fn new(name: &'static str, config: AdaptiveLimitConfig) -> Self {
         AdaptiveLimitSite {
             name,
-            config,
+            config: Some(config),
+            limiter: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A site that names its limiter and nothing else (a tower layer without settings): it
+    /// uses the limiter as registered, or registers it with the default settings.
+    pub const fn untuned(name: &'static str) -> Self {
+        AdaptiveLimitSite {
+            name,
+            config: None,
             limiter: std::sync::OnceLock::new(),
         }
     }
@@ -38,12 +49,20 @@ impl AdaptiveLimitSite {
     #[cold]
     #[inline(never)]
     fn register(&self) -> &'static AdaptiveLimiter {
+        let register = || match self.config {
+            Some(config) => super::registry::register_adaptive_limiter(self.name, config),
+            None => super::registry::adaptive_limiter(self.name).unwrap_or_else(|| {
+                super::registry::register_adaptive_limiter(
+                    self.name,
+                    AdaptiveLimitConfig::DEFAULT,
+                )
+            }),
+        };
         if crate::scope::current() != 0 {
             // A test's scope: its own limiter, never cached in the site.
-            return super::registry::register_adaptive_limiter(self.name, self.config);
+            return register();
         }
-        self.limiter
-            .get_or_init(|| super::registry::register_adaptive_limiter(self.name, self.config))
+        self.limiter.get_or_init(register)
     }
 
     /// A sync call's slot: free now, or after waiting up to `max_wait`; its latency is read on

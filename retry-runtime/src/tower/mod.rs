@@ -1,5 +1,6 @@
-//! Tower middleware (feature `tower`): [`RetryLayer`] and [`CircuitBreakerLayer`], for tower
-//! clients (hyper-util, tonic, reqwest's tower stack) and for axum, hyper and tonic servers.
+//! Tower middleware (feature `tower`): [`RetryLayer`], [`CircuitBreakerLayer`] and
+//! [`AdaptiveLimitLayer`], for tower clients (hyper-util, tonic, reqwest's tower stack) and for
+//! axum, hyper and tonic servers.
 //!
 //! Both run the machinery of the attributes, not a copy of it:
 //!
@@ -35,9 +36,13 @@
 //! `unsafe` code, which this crate forbids. The response futures are named types, `Send`
 //! whenever the service's future, the request and the classifier are.
 
+mod adaptive_limit;
 mod breaker;
 mod retry;
 
+pub use adaptive_limit::AdaptiveLimitService;
+pub use adaptive_limit::future::ResponseFuture as AdaptiveLimitResponseFuture;
+pub use adaptive_limit::layer::AdaptiveLimitLayer;
 pub use breaker::CircuitBreakerService;
 pub use breaker::future::ResponseFuture as BreakerResponseFuture;
 pub use breaker::layer::CircuitBreakerLayer;
