@@ -1,4 +1,5 @@
-//! Model checks of the bulkhead's permits and the rate limiter's compare-and-swap with loom: every
+//! Model checks of the bulkhead's permits, the rate limiter's compare-and-swap and the adaptive
+//! limiter's admission word with loom: every
 //! interleaving of the racing threads is explored (up to a preemption bound), and the invariants
 //! hold in all of them.
 //!
@@ -11,7 +12,10 @@ use std::time::{Duration, Instant};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering};
 use loom::thread;
-use retry_runtime::{AsyncSleeper, Bulkhead, BulkheadConfig, RateLimitConfig, RateLimiter};
+use retry_runtime::{
+    AdaptiveLimitConfig, AdaptiveLimiter, AdaptivePermit, AsyncSleeper, Bulkhead, BulkheadConfig,
+    RateLimitConfig, RateLimiter,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -236,5 +240,112 @@ fn concurrent_reservations_each_get_their_own_turn() {
         assert_eq!(waits, [interval, 2 * interval]);
         let limited = limiter.reserve_at(start, 2 * interval).unwrap_err();
         assert_eq!(limited.retry_after, 3 * interval);
+    });
+}
+
+/// An adaptive limiter starting at `limit` (within 1 to 4), leaked like the bulkheads above.
+fn adaptive(limit: u32) -> &'static AdaptiveLimiter {
+    let config = AdaptiveLimitConfig::builder()
+        .initial_limit(limit)
+        .max_limit(4)
+        .build()
+        .unwrap();
+    Box::leak(Box::new(AdaptiveLimiter::new("loom", config)))
+}
+
+/// Counts the calls holding a slot while `permit` is held, checking them against `most`; the
+/// permit is dropped (its slot freed without a sample, as a cancelled call's).
+fn hold_slot(permit: AdaptivePermit<'_>, running: &AtomicU32, most: u32) {
+    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+    assert!(now <= most, "{now} calls hold a slot");
+    running.fetch_sub(1, Ordering::SeqCst);
+    drop(permit);
+}
+
+#[test]
+fn adaptive_admission_never_exceeds_the_limit() {
+    model(|| {
+        let limiter = adaptive(2);
+        let running = Arc::new(AtomicU32::new(0));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let running = running.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = limiter.try_acquire() {
+                        hold_slot(permit, &running, 2);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!((limiter.inflight(), limiter.limit()), (0, 2));
+        let counts = limiter.counts();
+        assert_eq!(counts.admitted + counts.rejected, 3);
+    });
+}
+
+#[test]
+fn a_lowered_limit_racing_admissions_admits_no_call_over_the_limit_it_read() {
+    model(|| {
+        let limiter = adaptive(2);
+        let running = Arc::new(AtomicU32::new(0));
+        let callers: Vec<_> = (0..2)
+            .map(|_| {
+                let running = running.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = limiter.try_acquire() {
+                        // Admitted against the word's limit: 2 before the change, 1 after.
+                        hold_slot(permit, &running, 2);
+                    }
+                })
+            })
+            .collect();
+        limiter.set_limit(1);
+        for caller in callers {
+            caller.join().unwrap();
+        }
+        assert_eq!((limiter.inflight(), limiter.limit()), (0, 1));
+        let first = limiter.try_acquire().expect("one slot");
+        assert!(limiter.try_acquire().is_err(), "no slot beyond the new limit");
+        drop(first);
+    });
+}
+
+#[test]
+fn a_raised_limit_hands_a_slot_to_a_blocked_waiter() {
+    model(|| {
+        let limiter = adaptive(1);
+        let held = limiter.try_acquire().unwrap();
+        let waiter = thread::spawn(move || {
+            // Parks until woken: loom fails the model if the wake-up can be lost.
+            let permit = limiter.acquire_blocking(HOUR).expect("handed a slot");
+            drop(permit);
+        });
+        limiter.set_limit(2);
+        waiter.join().unwrap();
+        assert_eq!(limiter.counts().rejected, 0);
+        drop(held);
+        assert_eq!(limiter.inflight(), 0);
+    });
+}
+
+#[test]
+fn an_adaptive_waiter_giving_up_while_a_release_hands_it_a_slot_loses_no_slot() {
+    model(|| {
+        let limiter = adaptive(1);
+        let held = limiter.try_acquire().unwrap();
+        let waiter = thread::spawn(move || {
+            loom::future::block_on(limiter.acquire_with::<Elapsed>(HOUR)).is_ok()
+        });
+        drop(held);
+        let admitted = waiter.join().unwrap();
+        let counts = limiter.counts();
+        assert_eq!(counts.rejected, u64::from(!admitted));
+        assert_eq!(limiter.inflight(), 0);
+        let permit = limiter.try_acquire().expect("the slot is free");
+        assert!(limiter.try_acquire().is_err());
+        drop(permit);
     });
 }
