@@ -11,7 +11,9 @@
 //! that ends otherwise (its future dropped, a panic, or a rejection by a strategy inside it)
 //! frees its slot without a sample. A window closes once it holds at least [`MIN_SAMPLES`]
 //! calls and has lasted at least [`MIN_WINDOW`] and twice its fastest call (so it spans a
-//! couple of round trips), at most [`MAX_WINDOW`] beyond that: the call that closes it takes a
+//! couple of round trips), at most [`MAX_WINDOW`] beyond that (checked every eighth sample once
+//! the window is full, since reading how long it has lasted costs more than the sample): the
+//! call that closes it takes a
 //! lock no other call waits for (`try_lock`; a call that finds it taken goes on), summarises the
 //! window (average latency, most calls in flight) and feeds it to the algorithm
 //! ([`vegas`], [`gradient2`], [`aimd`]), whose limit the word then enforces.
@@ -49,6 +51,9 @@ pub(crate) const MIN_SAMPLES: u64 = 20;
 /// `concurrency_update_interval`), ten limit updates a second at most.
 pub(crate) const MIN_WINDOW: Duration = Duration::from_millis(100);
 
+/// A full window checks whether its time is up at every this many samples.
+const CHECK_EVERY: u64 = 8;
+
 /// The longest a window lasts once it holds [`MIN_SAMPLES`] calls (Netflix's
 /// `maxWindowTime`), however slow they are.
 pub(crate) const MAX_WINDOW: Duration = Duration::from_secs(1);
@@ -80,8 +85,8 @@ pub struct AdaptiveLimiter {
     slots: Slots,
     samples: Samples,
     control: Mutex<Control>,
-    /// The first sample's time, on the clock of the call that took it: windows are measured
-    /// from it.
+    /// The time the first window was checked, on the clock of the call that checked it:
+    /// windows are measured from it.
     origin: OnceLock<Instant>,
     dropped: AtomicU64,
     waited: AtomicU64,
@@ -477,8 +482,6 @@ impl AdaptiveLimiter {
         self.slots.release();
         self.report_inflight();
         let latency = nanos(now.saturating_duration_since(started)).max(1);
-        let origin = *self.origin.get_or_init(|| now);
-        let now = nanos(now.saturating_duration_since(origin));
         let samples = &self.samples;
         let count = samples.count.fetch_add(1, Ordering::Relaxed) + 1;
         samples.sum.fetch_add(latency, Ordering::Relaxed);
@@ -488,9 +491,23 @@ impl AdaptiveLimiter {
         if inflight > samples.max_inflight.load(Ordering::Relaxed) {
             samples.max_inflight.fetch_max(inflight, Ordering::Relaxed);
         }
-        if now >= samples.end.load(Ordering::Relaxed)
-            && count - samples.first.load(Ordering::Relaxed) >= MIN_SAMPLES
+        // Whether the window is due: once it holds enough samples, and then only every
+        // `CHECK_EVERY`-th sample, since turning an `Instant` into nanoseconds costs more than the
+        // rest of the sample (a window closes at most `CHECK_EVERY - 1` samples late).
+        if count - samples.first.load(Ordering::Relaxed) >= MIN_SAMPLES
+            && count.is_multiple_of(CHECK_EVERY)
         {
+            self.window_due(now);
+        }
+    }
+
+    /// Closes the window if its time has come.
+    #[cold]
+    #[inline(never)]
+    fn window_due(&self, now: Instant) {
+        let origin = *self.origin.get_or_init(|| now);
+        let now = nanos(now.saturating_duration_since(origin));
+        if now >= self.samples.end.load(Ordering::Relaxed) {
             self.close_window(now);
         }
     }
