@@ -142,26 +142,30 @@ fn main() {
             // The limiter's admission, release and sample on a fixed instant: no clock read.
             let limiter = retry_runtime::AdaptiveLimiter::new("admission", adaptive_config());
             let now = std::time::Instant::now();
-            run(iterations, |i| match limiter.try_acquire_at(black_box(now)) {
-                Ok(permit) => {
-                    let result = value(bare(i));
-                    permit.record_at(black_box(now));
-                    result
+            run(iterations, |i| {
+                match limiter.try_acquire_at(black_box(now)) {
+                    Ok(permit) => {
+                        let result = value(bare(i));
+                        permit.record_at(black_box(now));
+                        result
+                    }
+                    Err(_) => 0,
                 }
-                Err(_) => 0,
             })
         }
         "adaptive-dropped" => {
             // Admission and release alone: the permit dropped, without a sample.
             let limiter = retry_runtime::AdaptiveLimiter::new("dropped", adaptive_config());
             let now = std::time::Instant::now();
-            run(iterations, |i| match limiter.try_acquire_at(black_box(now)) {
-                Ok(permit) => {
-                    let result = value(bare(i));
-                    drop(permit);
-                    result
+            run(iterations, |i| {
+                match limiter.try_acquire_at(black_box(now)) {
+                    Ok(permit) => {
+                        let result = value(bare(i));
+                        drop(permit);
+                        result
+                    }
+                    Err(_) => 0,
                 }
-                Err(_) => 0,
             })
         }
         "bare-two-clock-reads" => run(iterations, |i| {

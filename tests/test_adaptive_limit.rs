@@ -13,7 +13,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use retry_runtime::testing::{pause_sync_time, scope};
-use retry_runtime::{BulkheadFull, LimitExceeded, adaptive_limit, adaptive_limiter, bulkhead, retry};
+use retry_runtime::{
+    BulkheadFull, LimitExceeded, adaptive_limit, adaptive_limiter, bulkhead, retry,
+};
 
 // The example's model; the test reads only some of what the example prints.
 #[allow(dead_code)]
@@ -52,7 +54,11 @@ fn exceeded(result: Result<(), DbError>) -> LimitExceeded {
 #[adaptive_limit(name = "nested", initial_limit = 2)]
 fn nested(depth: u32, deepest: &Cell<u32>) -> Result<(), DbError> {
     deepest.set(deepest.get().max(depth));
-    if depth > 0 { nested(depth - 1, deepest) } else { Ok(()) }
+    if depth > 0 {
+        nested(depth - 1, deepest)
+    } else {
+        Ok(())
+    }
 }
 
 #[test]
@@ -60,12 +66,18 @@ fn a_sync_call_over_the_limit_is_rejected_at_once() {
     let _scope = scope();
     let deepest = Cell::new(0);
     let rejected = exceeded(nested(2, &deepest));
-    assert_eq!((rejected.name, rejected.limit, rejected.waited), ("nested", 2, Duration::ZERO));
+    assert_eq!(
+        (rejected.name, rejected.limit, rejected.waited),
+        ("nested", 2, Duration::ZERO)
+    );
     // The third call never ran its body.
     assert_eq!(deepest.get(), 2);
     let limiter = adaptive_limiter("nested").unwrap();
     let counts = limiter.counts();
-    assert_eq!((limiter.inflight(), counts.completed, counts.rejected), (0, 2, 1));
+    assert_eq!(
+        (limiter.inflight(), counts.completed, counts.rejected),
+        (0, 2, 1)
+    );
     assert_eq!(counts.admitted, 2);
     assert_eq!(nested(1, &deepest), Ok(()));
 }
@@ -107,12 +119,19 @@ async fn an_async_call_waits_for_a_slot_on_paused_time() {
     assert_eq!(first, Ok(()));
     assert_eq!(exceeded(second).waited, Duration::from_millis(50));
     let counts = adaptive_limiter("waits").unwrap().counts();
-    assert_eq!((counts.waited, counts.rejected, counts.completed), (1, 1, 3));
+    assert_eq!(
+        (counts.waited, counts.rejected, counts.completed),
+        (1, 1, 3)
+    );
 }
 
 #[adaptive_limit(name = "sync-waits", initial_limit = 1, max_wait = "20ms")]
 fn sync_waits(depth: u32) -> Result<(), DbError> {
-    if depth > 0 { sync_waits(depth - 1) } else { Ok(()) }
+    if depth > 0 {
+        sync_waits(depth - 1)
+    } else {
+        Ok(())
+    }
 }
 
 #[test]
@@ -196,13 +215,19 @@ async fn the_limit_grows_under_low_latency_and_shrinks_as_latency_rises() {
     load(&DEPENDENCY, 150, Duration::from_secs(5)).await;
     let limiter = adaptive_limiter("follows").unwrap();
     let grown = limiter.limit();
-    assert!((90..=130).contains(&grown), "limit {grown} after 5 s at capacity 100");
+    assert!(
+        (90..=130).contains(&grown),
+        "limit {grown} after 5 s at capacity 100"
+    );
     assert!(limiter.counts().increases > 0);
     // The capacity drops to 30: calls queue, latency rises, and the limit follows it down.
     DEPENDENCY.capacity.store(30, Ordering::SeqCst);
     load(&DEPENDENCY, 150, Duration::from_secs(5)).await;
     let shrunk = limiter.limit();
-    assert!((27..=40).contains(&shrunk), "limit {shrunk} after 5 s at capacity 30");
+    assert!(
+        (27..=40).contains(&shrunk),
+        "limit {shrunk} after 5 s at capacity 30"
+    );
     assert!(limiter.counts().decreases > 0);
     assert_eq!(limiter.inflight(), 0);
 }
@@ -261,7 +286,10 @@ fn errors_panics_and_dropped_futures_free_their_slot() {
     let counts = limiter.counts();
     assert_eq!(limiter.inflight(), 0);
     // The error is a latency sample; the panic and the dropped future are not.
-    assert_eq!((counts.completed, counts.dropped, counts.admitted), (1, 2, 3));
+    assert_eq!(
+        (counts.completed, counts.dropped, counts.admitted),
+        (1, 2, 3)
+    );
 }
 
 // Stacking.
@@ -272,13 +300,21 @@ static ATTEMPTS: AtomicU32 = AtomicU32::new(0);
 #[adaptive_limit(name = "stacked", initial_limit = 1)]
 fn retried(depth: u32) -> Result<(), DbError> {
     ATTEMPTS.fetch_add(1, Ordering::SeqCst);
-    if depth > 0 { retried(depth - 1) } else { Ok(()) }
+    if depth > 0 {
+        retried(depth - 1)
+    } else {
+        Ok(())
+    }
 }
 
 #[adaptive_limit(name = "over-bulkhead", initial_limit = 10)]
 #[bulkhead(name = "under", max_concurrent = 1)]
 fn over_bulkhead(depth: u32) -> Result<(), DbError> {
-    if depth > 0 { over_bulkhead(depth - 1) } else { Ok(()) }
+    if depth > 0 {
+        over_bulkhead(depth - 1)
+    } else {
+        Ok(())
+    }
 }
 
 #[test]
@@ -289,7 +325,11 @@ fn a_rejection_is_not_retried_and_an_inner_one_is_no_latency_sample() {
     // the rejection at once, so each of the outer call's three attempts sees one rejection (an
     // inner retry would have asked three times each).
     assert!(matches!(retried(1), Err(DbError::Exceeded(_))));
-    assert_eq!(ATTEMPTS.load(Ordering::SeqCst), 3, "only the outer body ran");
+    assert_eq!(
+        ATTEMPTS.load(Ordering::SeqCst),
+        3,
+        "only the outer body ran"
+    );
     assert_eq!(adaptive_limiter("stacked").unwrap().counts().rejected, 3);
     // The bulkhead inside rejects the inner call: the adaptive limiter frees that call's slot
     // without a sample (it never reached the dependency).
@@ -353,7 +393,14 @@ mod config {
         let limiter = adaptive_limiter("configured").unwrap();
         let config = limiter.config();
         assert_eq!(limiter.limit(), 7);
-        assert_eq!((config.algorithm().name(), config.min_limit(), config.max_limit()), ("aimd", 1, 9));
+        assert_eq!(
+            (
+                config.algorithm().name(),
+                config.min_limit(),
+                config.max_limit()
+            ),
+            ("aimd", 1, 9)
+        );
     }
 }
 
@@ -377,11 +424,15 @@ mod tower_layer {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             Ok::<_, BoxError>(millis)
         }));
-        let (first, second) = tokio::join!(service.clone().oneshot(10), service.clone().oneshot(10));
+        let (first, second) =
+            tokio::join!(service.clone().oneshot(10), service.clone().oneshot(10));
         assert_eq!(first.unwrap(), 10);
         assert!(second.unwrap_err().is::<LimitExceeded>());
         let limiter = adaptive_limiter("tower-db").unwrap();
         let counts = limiter.counts();
-        assert_eq!((counts.completed, counts.rejected, limiter.inflight()), (1, 1, 0));
+        assert_eq!(
+            (counts.completed, counts.rejected, limiter.inflight()),
+            (1, 1, 0)
+        );
     }
 }

@@ -208,8 +208,8 @@ impl<'a> Simulation<'a> {
                 }
                 Event::Arrival if at < end => {
                     self.arrive();
-                    let gap = -self.rng.random::<f64>().max(f64::MIN_POSITIVE).ln()
-                        / ARRIVALS_PER_SECOND;
+                    let gap =
+                        -self.rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / ARRIVALS_PER_SECOND;
                     self.schedule(at + (gap * 1e9) as u64, Event::Arrival);
                 }
                 Event::Arrival => {}
@@ -245,7 +245,14 @@ impl<'a> Simulation<'a> {
                 let call = self.next_call;
                 self.next_call += 1;
                 let sent = self.now;
-                self.calls.insert(call, Call { permit, sent, phase });
+                self.calls.insert(
+                    call,
+                    Call {
+                        permit,
+                        sent,
+                        phase,
+                    },
+                );
                 if self.serving < self.capacity {
                     self.start(call);
                 } else {
@@ -264,13 +271,17 @@ impl<'a> Simulation<'a> {
             self.rng.random(),
         );
         let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-        let millis = (SERVICE_MEAN_MS + SERVICE_STD_DEV_MS * normal).abs().max(0.1);
+        let millis = (SERVICE_MEAN_MS + SERVICE_STD_DEV_MS * normal)
+            .abs()
+            .max(0.1);
         self.schedule(self.now + (millis * 1e6) as u64, Event::Done(call));
     }
 
     fn serve_queued(&mut self) {
         while self.serving < self.capacity {
-            let Some(call) = self.queue.pop_front() else { break };
+            let Some(call) = self.queue.pop_front() else {
+                break;
+            };
             self.start(call);
         }
     }

@@ -130,8 +130,8 @@ pub use retry_settings::{
     ALGORITHM_NAMES, AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, AdaptiveLimitConfigError,
     Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, BulkheadConfig,
     BulkheadConfigError, CustomBackoff, DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError,
-    HedgeDelay, Jitter, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER,
-    LimitAlgorithm, MAX_HEDGES, MAX_LIMIT, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError,
+    HedgeDelay, Jitter, LimitAlgorithm, MAX_BURST, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS,
+    MAX_HEDGE_AFTER, MAX_HEDGES, MAX_LIMIT, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError,
     RateLimitConfig, RateLimitConfigError,
 };
 

@@ -308,7 +308,10 @@ fn a_lowered_limit_racing_admissions_admits_no_call_over_the_limit_it_read() {
         }
         assert_eq!((limiter.inflight(), limiter.limit()), (0, 1));
         let first = limiter.try_acquire().expect("one slot");
-        assert!(limiter.try_acquire().is_err(), "no slot beyond the new limit");
+        assert!(
+            limiter.try_acquire().is_err(),
+            "no slot beyond the new limit"
+        );
         drop(first);
     });
 }

@@ -406,16 +406,23 @@ mod tests {
         assert_eq!(build(0, 1, 10).unwrap_err().field(), "initial_limit");
         assert_eq!(build(5, 0, 10).unwrap_err().field(), "min_limit");
         assert_eq!(build(5, 1, MAX_LIMIT + 1).unwrap_err().field(), "max_limit");
-        assert_eq!(build(5, 6, 10).unwrap_err().fields(), ["min_limit", "initial_limit"]);
-        assert_eq!(build(11, 1, 10).unwrap_err().fields(), ["initial_limit", "max_limit"]);
-        assert_eq!(build(5, 20, 10).unwrap_err().fields(), ["min_limit", "max_limit"]);
+        assert_eq!(
+            build(5, 6, 10).unwrap_err().fields(),
+            ["min_limit", "initial_limit"]
+        );
+        assert_eq!(
+            build(11, 1, 10).unwrap_err().fields(),
+            ["initial_limit", "max_limit"]
+        );
+        assert_eq!(
+            build(5, 20, 10).unwrap_err().fields(),
+            ["min_limit", "max_limit"]
+        );
     }
 
     #[test]
     fn errors_lists_every_range_error_then_the_order() {
-        let builder = AdaptiveLimitConfig::builder()
-            .initial_limit(0)
-            .max_limit(0);
+        let builder = AdaptiveLimitConfig::builder().initial_limit(0).max_limit(0);
         let fields: Vec<_> = builder.errors().iter().map(|e| e.field()).collect();
         assert_eq!(fields, ["initial_limit", "max_limit"]);
         let builder = AdaptiveLimitConfig::builder().min_limit(30).max_limit(10);

@@ -69,8 +69,8 @@ pub use hedge::{
 };
 pub use jitter::Jitter;
 pub use keys::{
-    ADAPTIVE_LIMIT_KEYS, BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value,
-    find,
+    ADAPTIVE_LIMIT_KEYS, BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS,
+    Value, find,
 };
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};

@@ -48,11 +48,7 @@ impl AdaptiveLimitArgs {
                 self.name_written = true;
                 set(&mut self.name, key, parse_string(input, "name")?)
             }
-            "algorithm" => set(
-                &mut self.algorithm,
-                key,
-                parse_string(input, "algorithm")?,
-            ),
+            "algorithm" => set(&mut self.algorithm, key, parse_string(input, "algorithm")?),
             "initial_limit" => set(
                 &mut self.initial_limit,
                 key,

@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use retry_settings::{
-    ADAPTIVE_LIMIT_KEYS, ALGORITHM_NAMES, AdaptiveLimitConfig, LimitAlgorithm,
-};
+use retry_settings::{ADAPTIVE_LIMIT_KEYS, ALGORITHM_NAMES, AdaptiveLimitConfig, LimitAlgorithm};
 use syn::{LitStr, Path};
 
 use crate::adaptive_limit::args::AdaptiveLimitArgs;
@@ -77,12 +75,20 @@ pub(crate) fn validate(args: &AdaptiveLimitArgs, errors: &mut Errors) -> Option<
     }
     // Every error the builder finds, on the key written for it; an order error on the first of
     // its two keys that was written (the defaults are in order, so one was).
-    let builder_errors = if readable { builder.errors() } else { Vec::new() };
+    let builder_errors = if readable {
+        builder.errors()
+    } else {
+        Vec::new()
+    };
     for error in &builder_errors {
         let field = error
             .fields()
             .into_iter()
-            .find(|field| written.iter().any(|(key, arg)| key == field && arg.is_some()))
+            .find(|field| {
+                written
+                    .iter()
+                    .any(|(key, arg)| key == field && arg.is_some())
+            })
             .unwrap_or(error.field());
         limits::report(&written, field, error.reason(), errors);
     }

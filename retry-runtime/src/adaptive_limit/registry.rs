@@ -32,8 +32,7 @@ pub fn register_adaptive_limiter(
     config: AdaptiveLimitConfig,
 ) -> &'static AdaptiveLimiter {
     let config = OVERRIDE.applied(name, config);
-    let (limiter, created) =
-        LIMITERS.get_or_create(name, || AdaptiveLimiter::new(name, config));
+    let (limiter, created) = LIMITERS.get_or_create(name, || AdaptiveLimiter::new(name, config));
     if created {
         crate::events::adaptive_limiter_registered(limiter.source());
     } else if *limiter.config() != config {

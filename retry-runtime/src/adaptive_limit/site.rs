@@ -52,10 +52,7 @@ impl AdaptiveLimitSite {
         let register = || match self.config {
             Some(config) => super::registry::register_adaptive_limiter(self.name, config),
             None => super::registry::adaptive_limiter(self.name).unwrap_or_else(|| {
-                super::registry::register_adaptive_limiter(
-                    self.name,
-                    AdaptiveLimitConfig::DEFAULT,
-                )
+                super::registry::register_adaptive_limiter(self.name, AdaptiveLimitConfig::DEFAULT)
             }),
         };
         if crate::scope::current() != 0 {

@@ -61,7 +61,10 @@ pub fn unmatched() -> Vec<String> {
         (Section::Bulkhead, overrides.bulkhead.keys().collect()),
         (Section::RateLimit, overrides.rate_limit.keys().collect()),
         (Section::Hedge, overrides.hedge.keys().collect()),
-        (Section::AdaptiveLimit, overrides.adaptive_limit.keys().collect()),
+        (
+            Section::AdaptiveLimit,
+            overrides.adaptive_limit.keys().collect(),
+        ),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {

@@ -331,7 +331,10 @@ mod tests {
         assert_eq!(RateLimitOverride::KEYS, names(RATE_LIMIT_KEYS));
         // The algorithm first, then the table's limits.
         assert_eq!(AdaptiveLimitOverride::KEYS[0], "algorithm");
-        assert_eq!(&AdaptiveLimitOverride::KEYS[1..], names(ADAPTIVE_LIMIT_KEYS));
+        assert_eq!(
+            &AdaptiveLimitOverride::KEYS[1..],
+            names(ADAPTIVE_LIMIT_KEYS)
+        );
     }
 
     #[test]

@@ -476,7 +476,10 @@ impl Resolved {
             }
         } else if let Kind::AdaptiveLimiter { limit } = kind {
             let gauge_of = |metric| gauge(metric, name_only);
-            let (limit_gauge, inflight) = (gauge_of(names.adaptive_limit), gauge_of(names.adaptive_inflight));
+            let (limit_gauge, inflight) = (
+                gauge_of(names.adaptive_limit),
+                gauge_of(names.adaptive_inflight),
+            );
             // Until a window says otherwise, the initial limit, and nothing in flight.
             limit_gauge.set(f64::from(limit));
             inflight.set(0.0);
@@ -612,8 +615,9 @@ pub(super) fn adaptive_limit(source: &Source, to: u32) {
     match source.metrics.series(source.name) {
         Some(Series::AdaptiveLimiter { limit, .. }) => limit.set(f64::from(to)),
         Some(_) => {}
-        None => gauge(names().adaptive_limit, [("name", source.name), NONE, NONE])
-            .set(f64::from(to)),
+        None => {
+            gauge(names().adaptive_limit, [("name", source.name), NONE, NONE]).set(f64::from(to))
+        }
     }
 }
 

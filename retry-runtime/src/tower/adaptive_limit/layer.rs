@@ -5,8 +5,8 @@ use std::sync::Arc;
 use tower_layer::Layer;
 
 use super::AdaptiveLimitService;
-use crate::AdaptiveLimitConfig;
 use crate::__private::AdaptiveLimitSite;
+use crate::AdaptiveLimitConfig;
 
 /// Sends a service's calls through the adaptive limiter registered under a name: the one
 /// `#[adaptive_limit(name = "...")]` sites and [`adaptive_limiter`](crate::adaptive_limiter())

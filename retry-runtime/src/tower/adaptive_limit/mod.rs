@@ -11,8 +11,8 @@ use std::task::{Context, Poll};
 use tower_service::Service;
 
 use self::future::ResponseFuture;
-use crate::LimitExceeded;
 use crate::__private::AdaptiveLimitSite;
+use crate::LimitExceeded;
 
 /// A service whose calls go through a named adaptive limiter; made by
 /// [`AdaptiveLimitLayer`](layer::AdaptiveLimitLayer).
