@@ -88,6 +88,15 @@ async fn query(millis: u64) -> Result<(), DbError> {
     Ok(())
 }
 
+#[test]
+fn the_futures_stay_send_and_the_rejection_is_send_sync_static() {
+    fn send<T: Send>(_: &T) {}
+    fn shareable<T: Send + Sync + 'static + std::error::Error>() {}
+    send(&query(1));
+    send(&waits(1));
+    shareable::<LimitExceeded>();
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_async_call_over_the_limit_is_rejected_at_once() {
     let _scope = scope();
