@@ -365,17 +365,15 @@ impl AdaptiveLimitConfigError {
     /// adaptive limit: ` of [`Display`](fmt::Display): for a caller that shows the key's place
     /// itself.
     pub fn reason(&self) -> String {
-        match self.above {
-            Some((other, bound)) => format!(
+        if let Some((other, bound)) = self.above {
+            return format!(
                 "`{}` ({}) is above `{other}` ({bound}); lower `{}` or raise `{other}`",
                 self.field, self.value, self.field
-            ),
-            None => {
-                let written = self.value.to_string();
-                find(ADAPTIVE_LIMIT_KEYS, self.field)
-                    .map_or(written.clone(), |key| key.out_of_range(&written))
-            }
+            );
         }
+        let written = self.value.to_string();
+        find(ADAPTIVE_LIMIT_KEYS, self.field)
+            .map_or(written.clone(), |key| key.out_of_range(&written))
     }
 }
 
@@ -423,7 +421,11 @@ mod tests {
     #[test]
     fn errors_lists_every_range_error_then_the_order() {
         let builder = AdaptiveLimitConfig::builder().initial_limit(0).max_limit(0);
-        let fields: Vec<_> = builder.errors().iter().map(|e| e.field()).collect();
+        let fields: Vec<_> = builder
+            .errors()
+            .iter()
+            .map(AdaptiveLimitConfigError::field)
+            .collect();
         assert_eq!(fields, ["initial_limit", "max_limit"]);
         let builder = AdaptiveLimitConfig::builder().min_limit(30).max_limit(10);
         let errors = builder.errors();

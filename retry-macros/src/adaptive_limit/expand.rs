@@ -50,7 +50,6 @@ pub(crate) fn wrap_body(
         config.min_limit(),
         config.max_limit(),
     );
-    let max_wait = duration_tokens(krate, plan.max_wait);
     let span = error_type_span(shape);
     let rejection = respanned(quote!(#krate::__private::adaptive_limit_rejected), span);
     let rejection = quote_spanned!(span=> #rejection(#exceeded));
@@ -60,7 +59,64 @@ pub(crate) fn wrap_body(
         #mark_rejected
         return #rejection;
     });
-    let acquire = if !is_async {
+    let acquire = acquire(plan, (&site, &permit, &exceeded), &reject, is_async);
+    let output = &shape.output;
+    let fake_return = fake_return(output);
+    let run = if is_async {
+        quote!(async { #fake_return #body }.await)
+    } else {
+        quote! {{
+            #[allow(unused_mut)]
+            let mut #call = || { #fake_return #body };
+            #call()
+        }}
+    };
+    let record = if is_async {
+        quote!(#private::record_async(#permit))
+    } else {
+        quote!(#private::record_sync(#permit))
+    };
+    let finish = inner_rejected.map_or_else(
+        || quote!(#record;),
+        |flag| {
+            quote! {
+                if #flag.load(::core::sync::atomic::Ordering::Relaxed) {
+                    ::core::mem::drop(#permit);
+                } else {
+                    #record;
+                }
+            }
+        },
+    );
+    quote! {{
+        static #site: #private::AdaptiveLimitSite = #private::AdaptiveLimitSite::new(
+            #limiter_name,
+            #private::AdaptiveLimitConfig::new_const(
+                #private::LimitAlgorithm::#algorithm,
+                #initial,
+                #min,
+                #max,
+            ),
+        );
+        let #permit = #acquire;
+        let #outcome: #output = #run;
+        #finish
+        #outcome
+    }}
+}
+
+/// Taking a slot: at once or after waiting (sync), at once (async without `max_wait`), or at
+/// once else after waiting on tokio's clock (async).
+fn acquire(
+    plan: &AdaptiveLimitPlan,
+    (site, permit, exceeded): (&Ident, &Ident, &Ident),
+    reject: &TokenStream,
+    is_async: bool,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let private = quote!(#krate::__private);
+    let max_wait = duration_tokens(krate, plan.max_wait);
+    if !is_async {
         quote! {
             match #site.acquire_sync(#max_wait) {
                 ::core::result::Result::Ok(#permit) => #permit,
@@ -89,46 +145,5 @@ pub(crate) fn wrap_body(
                 }
             }
         }
-    };
-    let output = &shape.output;
-    let fake_return = fake_return(output);
-    let run = if is_async {
-        quote!(async { #fake_return #body }.await)
-    } else {
-        quote! {{
-            #[allow(unused_mut)]
-            let mut #call = || { #fake_return #body };
-            #call()
-        }}
-    };
-    let record = if is_async {
-        quote!(#private::record_async(#permit))
-    } else {
-        quote!(#private::record_sync(#permit))
-    };
-    let finish = match inner_rejected {
-        Some(flag) => quote! {
-            if #flag.load(::core::sync::atomic::Ordering::Relaxed) {
-                ::core::mem::drop(#permit);
-            } else {
-                #record;
-            }
-        },
-        None => quote!(#record;),
-    };
-    quote! {{
-        static #site: #private::AdaptiveLimitSite = #private::AdaptiveLimitSite::new(
-            #limiter_name,
-            #private::AdaptiveLimitConfig::new_const(
-                #private::LimitAlgorithm::#algorithm,
-                #initial,
-                #min,
-                #max,
-            ),
-        );
-        let #permit = #acquire;
-        let #outcome: #output = #run;
-        #finish
-        #outcome
-    }}
+    }
 }
