@@ -39,6 +39,7 @@ impl Aimd {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "the values compared are exact")]
 mod tests {
     use super::*;
     use crate::adaptive_limit::algorithm::tests::window;

@@ -137,6 +137,7 @@ impl Controller {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "the values compared are exact")]
 pub(crate) mod tests {
     use super::*;
 

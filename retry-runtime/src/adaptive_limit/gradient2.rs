@@ -62,6 +62,7 @@ impl Gradient2 {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "the values compared are exact")]
 mod tests {
     use super::*;
     use crate::adaptive_limit::algorithm::tests::window;

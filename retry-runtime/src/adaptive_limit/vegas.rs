@@ -59,6 +59,7 @@ impl Vegas {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "the values compared are exact")]
 mod tests {
     use super::*;
     use crate::adaptive_limit::algorithm::tests::window;

@@ -616,7 +616,7 @@ pub(super) fn adaptive_limit(source: &Source, to: u32) {
         Some(Series::AdaptiveLimiter { limit, .. }) => limit.set(f64::from(to)),
         Some(_) => {}
         None => {
-            gauge(names().adaptive_limit, [("name", source.name), NONE, NONE]).set(f64::from(to))
+            gauge(names().adaptive_limit, [("name", source.name), NONE, NONE]).set(f64::from(to));
         }
     }
 }
@@ -690,6 +690,9 @@ pub(super) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Optio
 /// Turns one event into its metrics.
 pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     let series = source.metrics.series(source.name);
+    if adaptive_limiter_event(event, series) {
+        return;
+    }
     match (*event, series) {
         (
             Event::Succeeded { attempts, .. },
@@ -748,12 +751,6 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         (Event::CallRejected { .. }, Some(Series::Breaker { not_permitted, .. })) => {
             not_permitted.increment(1);
         }
-        (Event::LimitExceeded { .. }, Some(Series::AdaptiveLimiter { rejected, .. })) => {
-            rejected.increment(1);
-        }
-        (Event::AdaptiveLimitChanged { to, .. }, Some(Series::AdaptiveLimiter { limit, .. })) => {
-            limit.set(f64::from(to));
-        }
         (
             Event::BreakerTransition {
                 name,
@@ -790,6 +787,22 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         (event, None) => uncached(&event),
         _ => {}
     }
+}
+
+/// An adaptive limiter's event on its cached handles; `false` for any other source or event.
+fn adaptive_limiter_event(event: &Event<'_>, series: Option<&Series>) -> bool {
+    let Some(Series::AdaptiveLimiter {
+        limit, rejected, ..
+    }) = series
+    else {
+        return false;
+    };
+    match *event {
+        Event::LimitExceeded { .. } => rejected.increment(1),
+        Event::AdaptiveLimitChanged { to, .. } => limit.set(f64::from(to)),
+        _ => return false,
+    }
+    true
 }
 
 fn show_state(states: &[Gauge; 6], current: BreakerState) {
