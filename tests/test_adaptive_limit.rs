@@ -2,7 +2,8 @@
 //! wait up to `max_wait`, on paused time), the limit grows while latency stays low and shrinks
 //! as it rises, sites share a limiter by name, errors, panics and dropped futures give their slot
 //! back, stacked strategies see its rejections as rejections, config overrides apply, the tower
-//! layer admits and rejects; and the simulation of `examples/adaptive_limit_sim` keeps its
+//! layer admits and rejects, the metrics show the limit, the calls in flight and the rejections;
+//! and the simulation of `examples/adaptive_limit_sim` keeps its
 //! shape. Each test runs in its own name scope, so names can repeat across tests.
 
 use std::cell::Cell;
@@ -443,5 +444,87 @@ mod tower_layer {
             (counts.completed, counts.rejected, limiter.inflight()),
             (1, 1, 0)
         );
+    }
+}
+
+#[cfg(feature = "metrics")]
+mod metrics_series {
+    use super::*;
+    use metrics_util::CompositeKey;
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+
+    /// Every series of the limiter `name` now: its metric name and value.
+    fn series(snapshotter: &Snapshotter, name: &str) -> Vec<(String, DebugValue)> {
+        let snapshot: Vec<(CompositeKey, _, _, DebugValue)> = snapshotter.snapshot().into_vec();
+        snapshot
+            .into_iter()
+            .filter(|(key, ..)| {
+                key.key()
+                    .labels()
+                    .any(|label| label.key() == "name" && label.value() == name)
+            })
+            .map(|(key, _, _, value)| (key.key().name().to_owned(), value))
+            .collect()
+    }
+
+    fn gauge(series: &[(String, DebugValue)], metric: &str) -> Option<f64> {
+        series.iter().find_map(|(name, value)| match value {
+            DebugValue::Gauge(value) if name == metric => Some(value.into_inner()),
+            _ => None,
+        })
+    }
+
+    #[adaptive_limit(name = "metered", initial_limit = 1)]
+    fn metered(
+        depth: u32,
+        snapshotter: &Snapshotter,
+        during: &mut Vec<(String, DebugValue)>,
+    ) -> Result<(), DbError> {
+        if depth == 0 {
+            *during = series(snapshotter, "metered");
+            return Ok(());
+        }
+        metered(depth - 1, snapshotter, during)
+    }
+
+    #[test]
+    fn the_limit_and_inflight_gauges_and_the_rejection_counter() {
+        let _scope = scope();
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, || {
+            let mut during = Vec::new();
+            assert_eq!(metered(0, &snapshotter, &mut during), Ok(()));
+            assert_eq!(
+                gauge(&during, "resilience4j_adaptive_limit_limit"),
+                Some(1.0)
+            );
+            assert_eq!(
+                gauge(&during, "resilience4j_adaptive_limit_inflight"),
+                Some(1.0)
+            );
+            // The nested call finds the only slot taken.
+            assert!(metered(1, &snapshotter, &mut during).is_err());
+            let after = series(&snapshotter, "metered");
+            assert_eq!(
+                gauge(&after, "resilience4j_adaptive_limit_inflight"),
+                Some(0.0)
+            );
+            let rejected = after.iter().find_map(|(name, value)| match value {
+                DebugValue::Counter(count)
+                    if name == "resilience4j_adaptive_limit_rejected_calls_total" =>
+                {
+                    Some(*count)
+                }
+                _ => None,
+            });
+            assert_eq!(rejected, Some(1));
+            adaptive_limiter("metered").unwrap().set_limit(5);
+            let after = series(&snapshotter, "metered");
+            assert_eq!(
+                gauge(&after, "resilience4j_adaptive_limit_limit"),
+                Some(5.0)
+            );
+        });
     }
 }
