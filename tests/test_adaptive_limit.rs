@@ -3,8 +3,8 @@
 //! as it rises, sites share a limiter by name, errors, panics and dropped futures give their slot
 //! back, stacked strategies see its rejections as rejections, config overrides apply, the tower
 //! layer admits and rejects, the metrics show the limit, the calls in flight and the rejections;
-//! and the simulation of `examples/adaptive_limit_sim` keeps its
-//! shape. Each test runs in its own name scope, so names can repeat across tests.
+//! and the simulation of `examples/adaptive_limit_sim` keeps its shape. Each test runs in its own
+//! name scope, so names can repeat across tests.
 
 use std::cell::Cell;
 use std::future::Future;
