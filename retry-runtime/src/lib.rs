@@ -53,7 +53,8 @@
 //! `metrics` reports through the `metrics` facade with resilience4j's names; `config` overrides
 //! compiled-in settings from files and the environment; `persist` keeps breaker state across
 //! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
-//! [`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);
+//! [`RetryLayer`](tower::RetryLayer), [`CircuitBreakerLayer`](tower::CircuitBreakerLayer) and
+//! [`AdaptiveLimitLayer`](tower::AdaptiveLimitLayer);
 //! `redis` shares breakers and retry budgets across processes ([`fleet`]).
 
 mod adaptive_limit;
