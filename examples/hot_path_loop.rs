@@ -99,11 +99,24 @@ const PATHS: &[&str] = &[
     "chaos-armed",
     "bare-after-clock",
     "throttle",
+    "adaptive-limit",
+    "adaptive-admission",
+    "adaptive-dropped",
+    "bare-two-clock-reads",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
     "breaker-metrics",
 ];
+
+/// An adaptive limit that never runs out.
+fn adaptive_config() -> retry_runtime::AdaptiveLimitConfig {
+    retry_runtime::AdaptiveLimitConfig::builder()
+        .initial_limit(1_000_000)
+        .max_limit(1_000_000)
+        .build()
+        .expect("valid limits")
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -176,6 +189,43 @@ fn main() {
             hot_fns::install_prometheus_recorder();
             run(iterations, |i| value(hot_fns::guarded_metrics(i)))
         }
+        "adaptive-limit" => run(iterations, |i| value(hot_fns::adaptive_limited(i))),
+        "adaptive-admission" => {
+            // The limiter's admission, release and sample on a fixed instant: no clock read.
+            let limiter = retry_runtime::AdaptiveLimiter::new("admission", adaptive_config());
+            let now = std::time::Instant::now();
+            run(iterations, |i| {
+                match limiter.try_acquire_at(black_box(now)) {
+                    Ok(permit) => {
+                        let result = value(bare(i));
+                        permit.record_at(black_box(now));
+                        result
+                    }
+                    Err(_) => 0,
+                }
+            })
+        }
+        "adaptive-dropped" => {
+            // Admission and release alone: the permit dropped, without a sample.
+            let limiter = retry_runtime::AdaptiveLimiter::new("dropped", adaptive_config());
+            let now = std::time::Instant::now();
+            run(iterations, |i| {
+                match limiter.try_acquire_at(black_box(now)) {
+                    Ok(permit) => {
+                        let result = value(bare(i));
+                        drop(permit);
+                        result
+                    }
+                    Err(_) => 0,
+                }
+            })
+        }
+        "bare-two-clock-reads" => run(iterations, |i| {
+            black_box(std::time::Instant::now());
+            let result = value(bare(i));
+            black_box(std::time::Instant::now());
+            result
+        }),
         other => panic!("unknown path {other}; one of: {}", PATHS.join(" ")),
     };
     assert!(

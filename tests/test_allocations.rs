@@ -277,6 +277,41 @@ async fn admitted_async(fail: bool) -> Result<u32, Busy> {
     if fail { Err(Busy) } else { Ok(1) }
 }
 
+impl From<retry_runtime::LimitExceeded> for Busy {
+    fn from(_: retry_runtime::LimitExceeded) -> Self {
+        Busy
+    }
+}
+
+#[retry_runtime::adaptive_limit(name = "allocation-count-adaptive")]
+fn adaptively_limited(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[retry_runtime::adaptive_limit(name = "allocation-count-adaptive-async", max_wait = "1s")]
+async fn adaptively_limited_async(fail: bool) -> Result<u32, Busy> {
+    if fail { Err(Busy) } else { Ok(1) }
+}
+
+#[test]
+fn adaptive_limit_admissions_and_samples_allocate_nothing() {
+    // Enough calls to close windows too: a window's close allocates nothing either.
+    let (result, allocations) = allocations_during(|| {
+        (0..100)
+            .map(|i| adaptively_limited(i % 3 == 0))
+            .filter(Result::is_ok)
+            .count()
+    });
+    assert_eq!((result, allocations), (66, 0), "adaptive limit");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let (result, allocations) =
+        allocations_during(|| runtime.block_on(adaptively_limited_async(false)));
+    assert_eq!((result, allocations), (Ok(1), 0), "async adaptive limit");
+}
+
 #[test]
 fn bulkhead_and_rate_limiter_admissions_allocate_nothing() {
     let (result, allocations) = allocations_during(|| in_a_slot(false));

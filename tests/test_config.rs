@@ -196,7 +196,7 @@ fn every_bad_input_names_the_origin_the_key_and_the_reason() {
     let cases = [
         (
             toml("[retries.fetch]\nmax_attempts = 3"),
-            "app.toml: `retries`: unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos` and `throttle`",
+            "app.toml: `retries`: unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos`, `throttle` and `adaptive_limit`",
         ),
         (
             toml("[retry.fetch]\nmax_atempts = 3"),

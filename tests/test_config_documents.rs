@@ -118,12 +118,12 @@ fn an_unknown_key_lists_the_valid_ones() {
 fn an_unknown_section_is_rejected_even_when_empty() {
     assert_eq!(
         toml("[retries]\n"),
-        "app.toml: `retries`: unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos` and `throttle`",
+        "app.toml: `retries`: unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos`, `throttle` and `adaptive_limit`",
     );
     // An empty part of a path still shows.
     assert_eq!(
         json(r#"{"": {}}"#),
-        "app.json: `\"\"`: unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos` and `throttle`",
+        "app.json: `\"\"`: unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos`, `throttle` and `adaptive_limit`",
     );
     assert_eq!(
         json(r#"{"retry": {"": {"": 1}}}"#),

@@ -112,7 +112,7 @@ fn malformed_names_say_what_to_write() {
     assert_eq!(error.key, "RETRY_RUNTIME__RETRIES__FETCH__MAX_ATTEMPTS");
     assert_eq!(
         error.reason,
-        "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos` and `throttle`"
+        "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos`, `throttle` and `adaptive_limit`"
     );
 }
 

@@ -552,3 +552,93 @@ mod chaotic {
         assert_eq!(store.read("k"), Err(StoreError::Injected));
     }
 }
+
+/// `#[adaptive_limit]` in the strict crate: every key, sync and async, and in the recommended
+/// stack next to the bulkhead.
+mod adaptive {
+    use retry_runtime::{
+        BulkheadFull, CircuitOpen, LimitExceeded, adaptive_limit, bulkhead, circuit_breaker, retry,
+    };
+
+    /// A user's error type.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum PoolError {
+        /// Rejected.
+        Busy,
+    }
+
+    impl From<LimitExceeded> for PoolError {
+        fn from(_: LimitExceeded) -> Self {
+            PoolError::Busy
+        }
+    }
+
+    impl From<BulkheadFull> for PoolError {
+        fn from(_: BulkheadFull) -> Self {
+            PoolError::Busy
+        }
+    }
+
+    impl From<CircuitOpen> for PoolError {
+        fn from(_: CircuitOpen) -> Self {
+            PoolError::Busy
+        }
+    }
+
+    /// A pool of connections.
+    pub struct Pool {
+        /// Calls made.
+        pub calls: u32,
+    }
+
+    impl Pool {
+        /// Every key, sync.
+        ///
+        /// # Errors
+        /// A rejection.
+        #[adaptive_limit(
+            name = "strict-adaptive",
+            algorithm = "aimd",
+            initial_limit = 5,
+            min_limit = 2,
+            max_limit = 50,
+            max_wait = "10ms",
+            crate = retry_runtime
+        )]
+        pub fn get(&mut self, key: &str) -> Result<usize, PoolError> {
+            self.calls += 1;
+            Ok(key.len())
+        }
+
+        /// The defaults, async.
+        ///
+        /// # Errors
+        /// A rejection.
+        #[adaptive_limit(name = "strict-adaptive-async")]
+        pub async fn get_async(&self) -> Result<u32, PoolError> {
+            tokio::task::yield_now().await;
+            Ok(self.calls)
+        }
+
+        /// The recommended stack, waiting.
+        ///
+        /// # Errors
+        /// The last error, or a rejection.
+        #[retry(max_attempts = 2, delay = "1ms")]
+        #[circuit_breaker(name = "strict-adaptive-stack")]
+        #[adaptive_limit(name = "strict-adaptive-stack", max_wait = "1s")]
+        #[bulkhead(name = "strict-adaptive-stack", max_concurrent = 4)]
+        pub async fn stacked(&mut self) -> Result<u32, PoolError> {
+            self.calls += 1;
+            Ok(self.calls)
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn strict_crate_adaptive_limits() {
+    let mut pool = adaptive::Pool { calls: 0 };
+    assert_eq!(pool.get("abc"), Ok(3));
+    assert_eq!(pool.get_async().await, Ok(1));
+    assert_eq!(pool.stacked().await, Ok(2));
+}

@@ -38,6 +38,11 @@ impl From<InjectedFault> for Failed {
         Failed
     }
 }
+impl From<retry_runtime::LimitExceeded> for Failed {
+    fn from(_: retry_runtime::LimitExceeded) -> Self {
+        Failed
+    }
+}
 
 /// The input on which the success bodies fail; the measuring loops pass other values.
 pub const FAILING_INPUT: u64 = u64::MAX;
@@ -210,6 +215,18 @@ pub fn tokio_retry2_async_flaky(calls: &Cell<u64>) -> impl Future<Output = Resul
 }
 
 // Breakers, closed, success.
+
+/// The body under an adaptive limit that never runs out (a million slots): admission, release
+/// and the latency sample, with its two clock reads.
+#[retry_runtime::adaptive_limit(
+    name = "hot-path",
+    initial_limit = 1_000_000,
+    max_limit = 1_000_000
+)]
+#[inline(never)]
+pub fn adaptive_limited(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
 
 /// The body behind a breaker that trips after 5 failures in a row.
 #[circuit_breaker(name = "hot-path", failure_threshold = 5)]

@@ -222,6 +222,10 @@ pub(crate) fn example_for(key: &str) -> String {
         "floor" => "`floor = \"20ms\"`",
         "max_hedges" => "`max_hedges = 2`",
         "k" => "`k = 2.0`",
+        "algorithm" => "`algorithm = \"vegas\"` (or \"gradient2\", \"aimd\")",
+        "initial_limit" => "`initial_limit = 20`",
+        "min_limit" => "`min_limit = 1`",
+        "max_limit" => "`max_limit = 200`",
         _ => "",
     }
     .to_owned()

@@ -1,15 +1,20 @@
 //! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]`, `#[hedge]`, `#[chaos]`
 //! and `#[throttle]` attributes. Use them through the `retry-runtime` crate, which re-exports them
 //! and holds everything the expansions call; its documentation describes every key.
+//! The `#[retry]`, `#[circuit_breaker]`, `#[rate_limit]`, `#[bulkhead]`, `#[hedge]` and
+//! `#[adaptive_limit]` attributes. Use them through the `retry-runtime` crate, which re-exports
+//! them and holds everything the expansions call; its documentation describes every key.
 //!
 //! Each attribute is a pipeline, one module per stage: `args` (the syntax of each key),
 //! `validate` (every semantic check, errors collected), `expand` (code generation). Shared:
 //! `signature` (the fn's shape), `keys` (entry parsing), `settings` (the keys of the settings
 //! model, `retry-settings`: read by their kind, validated by its builders, quoted back),
-//! `classify` (`on` and `when`), `limits` (the checks `#[rate_limit]` and `#[bulkhead]` share),
+//! `classify` (`on` and `when`), `limits` (the checks `#[rate_limit]`, `#[bulkhead]` and
+//! `#[adaptive_limit]` share),
 //! `codegen` (wrapping a body in any fn shape). Stacked attributes are expanded together, in
 //! `stack`.
 
+mod adaptive_limit;
 mod breaker;
 mod bulkhead;
 mod chaos;
@@ -80,6 +85,12 @@ pub fn chaos(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn throttle(args: TokenStream, item: TokenStream) -> TokenStream {
     stack::expand(Strategy::Throttle, args.into(), item.into()).into()
+}
+/// Limits how many calls of the fn run at once, with a limit found from their latencies. See
+/// `retry_runtime::adaptive_limit` for every key, with examples.
+#[proc_macro_attribute]
+pub fn adaptive_limit(args: TokenStream, item: TokenStream) -> TokenStream {
+    stack::expand(Strategy::AdaptiveLimit, args.into(), item.into()).into()
 }
 
 /// `#[retry]`, and the attributes stacked under it.

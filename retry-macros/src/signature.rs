@@ -98,6 +98,7 @@ pub(crate) enum AttributeKind {
     Hedge,
     Chaos,
     Throttle,
+    AdaptiveLimit,
 }
 
 impl AttributeKind {
@@ -107,9 +108,10 @@ impl AttributeKind {
             AttributeKind::Retry | AttributeKind::CircuitBreaker => {
                 "only an `Err` can say that a call failed"
             }
-            AttributeKind::Bulkhead | AttributeKind::RateLimit | AttributeKind::Throttle => {
-                "a rejected call is returned as an `Err`"
-            }
+            AttributeKind::Bulkhead
+            | AttributeKind::RateLimit
+            | AttributeKind::Throttle
+            | AttributeKind::AdaptiveLimit => "a rejected call is returned as an `Err`",
             AttributeKind::Hedge => "only an `Err` can say that an attempt failed",
             AttributeKind::Chaos => "an injected fault is returned as an `Err`",
         }
@@ -126,6 +128,7 @@ impl AttributeKind {
             | AttributeKind::Hedge
             | AttributeKind::Chaos => "",
             AttributeKind::Throttle => "",
+            AttributeKind::AdaptiveLimit => "",
         }
     }
 
@@ -138,6 +141,7 @@ impl AttributeKind {
             AttributeKind::Hedge => "`#[hedge]`",
             AttributeKind::Chaos => "`#[chaos]`",
             AttributeKind::Throttle => "`#[throttle]`",
+            AttributeKind::AdaptiveLimit => "`#[adaptive_limit]`",
         }
     }
 }

@@ -265,6 +265,35 @@ fn bulkhead_on_an_async_fn_without_waiting() {
 }
 
 #[test]
+fn adaptive_limit_on_a_sync_method() {
+    check_strategy(
+        "adaptive_limit_sync_method",
+        crate::stack::Strategy::AdaptiveLimit,
+        quote!(name = "db", algorithm = "gradient2", max_limit = 500),
+        quote! {
+            fn query(&self, sql: &str) -> Result<Rows, DbError> {
+                self.pool.run(sql)
+            }
+        },
+    );
+}
+
+#[test]
+fn adaptive_limit_on_an_async_fn_over_a_bulkhead() {
+    check_strategy(
+        "adaptive_limit_async_over_bulkhead",
+        crate::stack::Strategy::AdaptiveLimit,
+        quote!(name = "db", max_wait = "50ms"),
+        quote! {
+            #[bulkhead(name = "db", max_concurrent = 10)]
+            async fn query(sql: &str) -> Result<Rows, DbError> {
+                run(sql).await
+            }
+        },
+    );
+}
+
+#[test]
 fn rate_limit_on_an_async_method_with_max_wait() {
     check_strategy(
         "rate_limit_async_method",

@@ -1,7 +1,8 @@
 //! Attributes stacked on one fn, expanded together by the outermost one, in the order written
 //! (outermost first): `#[retry] #[circuit_breaker] #[rate_limit] #[bulkhead] #[chaos] fn ..`
 //! runs the retry loop around the breaker, the breaker around the rate limiter, the rate limiter
-//! around the bulkhead, the bulkhead around the chaos point, and that around the body. When rustc expands the outermost attribute
+//! around the bulkhead, the bulkhead around the chaos point, and that around the body
+//! (`#[adaptive_limit]` goes next to the bulkhead, outside it; `#[throttle]` next to the breaker). When rustc expands the outermost attribute
 //! the others are still on the fn: it takes them off, parses and validates each (all errors
 //! reported together), and wraps the body in each, innermost first.
 //!
@@ -30,9 +31,13 @@ use crate::retry::args::RetryArgs;
 use crate::retry::validate::RetryPlan;
 use crate::signature::{self, AttributeKind, FnShape, RetryFn};
 
+use crate::adaptive_limit::args::AdaptiveLimitArgs;
+use crate::adaptive_limit::validate::AdaptiveLimitPlan;
 use crate::throttle::args::ThrottleArgs;
 use crate::throttle::validate::ThrottlePlan;
-use crate::{breaker, bulkhead, chaos, codegen, hedge, rate_limit, retry, throttle};
+use crate::{
+    adaptive_limit, breaker, bulkhead, chaos, codegen, hedge, rate_limit, retry, throttle,
+};
 
 /// One of the attributes that stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -44,10 +49,11 @@ pub(crate) enum Strategy {
     Hedge,
     Chaos,
     Throttle,
+    AdaptiveLimit,
 }
 
 impl Strategy {
-    const ALL: [Strategy; 7] = [
+    const ALL: [Strategy; 8] = [
         Strategy::Retry,
         Strategy::CircuitBreaker,
         Strategy::RateLimit,
@@ -55,6 +61,7 @@ impl Strategy {
         Strategy::Hedge,
         Strategy::Chaos,
         Strategy::Throttle,
+        Strategy::AdaptiveLimit,
     ];
 
     /// The attribute's name, the last segment of its path.
@@ -67,6 +74,7 @@ impl Strategy {
             Strategy::Hedge => "hedge",
             Strategy::Chaos => "chaos",
             Strategy::Throttle => "throttle",
+            Strategy::AdaptiveLimit => "adaptive_limit",
         }
     }
 
@@ -79,6 +87,7 @@ impl Strategy {
             Strategy::Hedge => AttributeKind::Hedge,
             Strategy::Chaos => AttributeKind::Chaos,
             Strategy::Throttle => AttributeKind::Throttle,
+            Strategy::AdaptiveLimit => AttributeKind::AdaptiveLimit,
         }
     }
 
@@ -94,7 +103,11 @@ impl Strategy {
     fn reads_rejections(self) -> bool {
         matches!(
             self,
-            Strategy::Retry | Strategy::CircuitBreaker | Strategy::Hedge | Strategy::Throttle
+            Strategy::Retry
+                | Strategy::CircuitBreaker
+                | Strategy::Hedge
+                | Strategy::Throttle
+                | Strategy::AdaptiveLimit
         )
     }
 }
@@ -107,6 +120,7 @@ enum Args {
     Hedge(Box<HedgeArgs>),
     Chaos(ChaosArgs),
     Throttle(Box<ThrottleArgs>),
+    AdaptiveLimit(Box<AdaptiveLimitArgs>),
 }
 
 impl Args {
@@ -119,6 +133,9 @@ impl Args {
             Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
             Strategy::Chaos => Args::Chaos(ChaosArgs::parse(tokens, errors)),
             Strategy::Throttle => Args::Throttle(Box::new(ThrottleArgs::parse(tokens, errors))),
+            Strategy::AdaptiveLimit => {
+                Args::AdaptiveLimit(Box::new(AdaptiveLimitArgs::parse(tokens, errors)))
+            }
         }
     }
 
@@ -131,6 +148,7 @@ impl Args {
             Args::Hedge(_) => Strategy::Hedge,
             Args::Chaos(_) => Strategy::Chaos,
             Args::Throttle(_) => Strategy::Throttle,
+            Args::AdaptiveLimit(_) => Strategy::AdaptiveLimit,
         }
     }
 
@@ -149,6 +167,8 @@ impl Args {
             Args::Chaos(args) => chaos::validate::validate(&args, errors).map(Plan::Chaos),
             Args::Throttle(args) => throttle::validate::validate(&args, function, shape, errors)
                 .map(|plan| Plan::Throttle(Box::new(plan))),
+            Args::AdaptiveLimit(args) => adaptive_limit::validate::validate(&args, errors)
+                .map(|plan| Plan::AdaptiveLimit(Box::new(plan))),
         }
     }
 }
@@ -161,6 +181,7 @@ enum Plan {
     Hedge(Box<HedgePlan>),
     Chaos(ChaosPlan),
     Throttle(Box<ThrottlePlan>),
+    AdaptiveLimit(Box<AdaptiveLimitPlan>),
 }
 
 /// What wrapping one layer needs besides its plan.
@@ -184,6 +205,7 @@ impl Plan {
             Plan::Hedge(_) => Strategy::Hedge,
             Plan::Chaos(_) => Strategy::Chaos,
             Plan::Throttle(_) => Strategy::Throttle,
+            Plan::AdaptiveLimit(_) => Strategy::AdaptiveLimit,
         }
     }
 
@@ -215,6 +237,14 @@ impl Plan {
             Plan::Throttle(plan) => {
                 throttle::expand::wrap_body(plan, shape, body, is_async, rejected, inner_rejected)
             }
+            Plan::AdaptiveLimit(plan) => adaptive_limit::expand::wrap_body(
+                plan,
+                shape,
+                body,
+                is_async,
+                rejected,
+                inner_rejected,
+            ),
         }
     }
 }
@@ -252,7 +282,8 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         | Args::Bulkhead(_)
         | Args::Hedge(_)
         | Args::Chaos(_)
-        | Args::Throttle(_) => false,
+        | Args::Throttle(_)
+        | Args::AdaptiveLimit(_) => false,
     });
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
@@ -287,6 +318,17 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[throttle]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
+        ));
+        return with_original(errors, function, &stacked);
+    }
+    if !shape.returns_result
+        && layers
+            .iter()
+            .any(|layer| matches!(layer, Args::AdaptiveLimit(_)))
+    {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[adaptive_limit]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
         ));
         return with_original(errors, function, &stacked);
     }
@@ -353,7 +395,7 @@ fn result_behind_alias(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
         Args::Breaker(args) => Some((&args.on, &args.when)),
         Args::Hedge(args) => Some((&args.on, &args.when)),
         Args::Throttle(args) => Some((&args.on, &args.when)),
-        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) => None,
+        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) | Args::AdaptiveLimit(_) => None,
     });
     let written = crate::classify::display_tokens(&shape.output);
     let output_span = codegen::return_type_span(shape);
@@ -407,7 +449,11 @@ fn inherit_on_result(layers: &mut [Args]) {
             Args::Breaker(args) => &mut args.on_result,
             Args::Hedge(args) => &mut args.on_result,
             Args::Throttle(args) => &mut args.on_result,
-            Args::Retry(_) | Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) => continue,
+            Args::Retry(_)
+            | Args::RateLimit(_)
+            | Args::Bulkhead(_)
+            | Args::Chaos(_)
+            | Args::AdaptiveLimit(_) => continue,
         };
         if own.is_none() {
             *own = Some(crate::keys::Arg {
@@ -436,7 +482,7 @@ impl Stacked {
 }
 
 /// Removes every strategy attribute (a path ending in `retry`, `circuit_breaker`, `rate_limit`,
-/// `bulkhead`, `hedge`, `chaos` or `throttle`), in the order written.
+/// `bulkhead`, `hedge`, `chaos`, `throttle` or `adaptive_limit`), in the order written.
 fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {

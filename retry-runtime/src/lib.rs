@@ -47,6 +47,8 @@
 //!   the environment), to rehearse the other strategies.
 //! - [`throttle`](macro@throttle) rejects calls locally while the backend accepts too few of
 //!   them (the SRE book's client-side throttling), through a shared [`Throttle`].
+//! - [`adaptive_limit`](macro@adaptive_limit) caps the calls running at once with a limit it
+//!   finds from their latencies (Vegas, Gradient2 or AIMD), as a named [`AdaptiveLimiter`].
 //! - [`hooks`] deliver every event; [`stats`] turns them into snapshots for tests; `tracing`
 //!   events go to the target [`TRACING_TARGET`].
 //! - [`testing`] makes sync retries instant and jitter reproducible in tests.
@@ -74,7 +76,12 @@
     not(feature = "redis"),
     doc = "`redis` shares breakers and retry budgets across processes (`fleet`)."
 )]
+//! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
+//! [`RetryLayer`](tower::RetryLayer), [`CircuitBreakerLayer`](tower::CircuitBreakerLayer) and
+//! [`AdaptiveLimitLayer`](tower::AdaptiveLimitLayer);
+//! `redis` shares breakers and retry budgets across processes ([`fleet`]).
 
+mod adaptive_limit;
 mod breaker;
 mod breaker_state;
 mod budget;
@@ -125,9 +132,11 @@ pub mod __private;
 #[doc(hidden)]
 pub use __private::{
     FromAttemptTimeout, FromBulkheadFull, FromCallTimeout, FromCircuitOpen, FromDeadlineExceeded,
-    FromInjectedFault, FromRateLimited, FromThrottled, JudgesValue, judge_value,
+    FromInjectedFault, FromLimitExceeded, FromRateLimited, FromThrottled, JudgesValue, judge_value,
 };
 
+pub use adaptive_limit::registry::{adaptive_limiter, register_adaptive_limiter};
+pub use adaptive_limit::{AdaptiveLimitCounts, AdaptiveLimiter, AdaptivePermit, LimitExceeded};
 pub use breaker::clock::BreakerClock;
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
@@ -163,11 +172,13 @@ pub use timeout::{AttemptTimeout, CallTimeout};
 // compile-time validation through the `retry-settings` crate.
 #[doc(inline)]
 pub use retry_settings::{
+    ALGORITHM_NAMES, AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, AdaptiveLimitConfigError,
     Backoff, BreakerConfig, BreakerConfigBuilder, BreakerConfigError, BulkheadConfig,
     BulkheadConfigError, ChaosConfig, ChaosConfigBuilder, ChaosConfigError, CustomBackoff,
-    DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, Jitter, MAX_BURST,
-    MAX_CHAOS_LATENCY, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER, MAX_HEDGES,
-    MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig, RateLimitConfigError,
+    DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, Jitter, LimitAlgorithm,
+    MAX_BURST, MAX_CHAOS_LATENCY, MAX_CONCURRENT, MAX_HALF_OPEN_CALLS, MAX_HEDGE_AFTER, MAX_HEDGES,
+    MAX_LIMIT, MAX_PER_SECOND, MAX_WAIT, MAX_WINDOW, PolicyError, RateLimitConfig,
+    RateLimitConfigError,
 };
 #[doc(inline)]
 pub use retry_settings::{ThrottleConfig, ThrottleConfigBuilder, ThrottleConfigError};
@@ -197,6 +208,8 @@ pub use retry_macros::rate_limit;
 #[doc = include_str!("../docs/hedge.md")]
 pub use retry_macros::hedge;
 
+#[doc = include_str!("../docs/adaptive_limit.md")]
+pub use retry_macros::adaptive_limit;
 #[cfg(feature = "macros")]
 #[doc(inline)]
 #[doc = include_str!("../docs/chaos.md")]

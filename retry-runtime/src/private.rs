@@ -927,3 +927,25 @@ where
         rejected,
     )
 }
+
+pub use crate::adaptive_limit::site::{AdaptiveLimitSite, record_async, record_sync};
+pub use crate::adaptive_limit::{AdaptivePermit, LimitExceeded};
+pub use retry_settings::{AdaptiveLimitConfig, LimitAlgorithm};
+
+/// An error type an adaptive limiter's rejection converts into: any `E: From<LimitExceeded>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[adaptive_limit]` needs the fn's error type `{Self}` to implement `From<retry_runtime::LimitExceeded>`",
+    label = "a call rejected by the adaptive limit is returned as this error type",
+    note = "add `impl From<retry_runtime::LimitExceeded> for {Self}`, which a rejected call is converted with"
+)]
+pub trait FromLimitExceeded: Sized {
+    /// `E::from(exceeded)`.
+    fn convert(exceeded: LimitExceeded) -> Self;
+}
+
+impl<E: From<LimitExceeded>> FromLimitExceeded for E {
+    #[inline]
+    fn convert(exceeded: LimitExceeded) -> Self {
+        E::from(exceeded)
+    }
+}

@@ -37,6 +37,8 @@ pub fn scope() -> NameScope {
 /// unconfigured; counts from zero) of this thread's scope: the process-wide ones outside a
 /// [`scope`].
 /// latencies forgotten) and every throttle (nothing counted) of this thread's scope: the process-wide ones outside a [`scope`].
+/// latencies forgotten) and every adaptive limiter (to its initial limit) of this thread's
+/// scope: the process-wide ones outside a [`scope`].
 ///
 /// ```
 /// use retry_runtime::{BreakerConfig, BreakerState, register_breaker};
@@ -64,6 +66,9 @@ pub fn reset_all() {
     }
     for throttle in crate::throttle::registry::throttles_snapshot() {
         throttle.reset();
+    }
+    for limiter in crate::adaptive_limit::registry::adaptive_limiters_snapshot() {
+        limiter.reset();
     }
 }
 

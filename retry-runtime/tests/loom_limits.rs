@@ -12,7 +12,8 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering};
 use loom::thread;
 use retry_runtime::{
-    AsyncSleeper, Bulkhead, BulkheadConfig, RateLimitConfig, RateLimiter, Throttle, ThrottleConfig,
+    AdaptiveLimitConfig, AdaptiveLimiter, AdaptivePermit, AsyncSleeper, Bulkhead, BulkheadConfig,
+    RateLimitConfig, RateLimiter, Throttle, ThrottleConfig,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -306,5 +307,115 @@ fn sweeps_for_two_buckets_racing_keep_every_count() {
         assert!(throttle.rejection_probability_at(start + Duration::from_secs(2)) == 0.0);
         let counts = throttle.counts_at(start + Duration::from_secs(12));
         assert_eq!((counts.requests, counts.accepts), (0, 0));
+    });
+}
+
+/// An adaptive limiter starting at `limit` (within 1 to 4), leaked like the bulkheads above.
+fn adaptive(limit: u32) -> &'static AdaptiveLimiter {
+    let config = AdaptiveLimitConfig::builder()
+        .initial_limit(limit)
+        .max_limit(4)
+        .build()
+        .unwrap();
+    Box::leak(Box::new(AdaptiveLimiter::new("loom", config)))
+}
+
+/// Counts the calls holding a slot while `permit` is held, checking them against `most`; the
+/// permit is dropped (its slot freed without a sample, as a cancelled call's).
+fn hold_slot(permit: AdaptivePermit<'_>, running: &AtomicU32, most: u32) {
+    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+    assert!(now <= most, "{now} calls hold a slot");
+    running.fetch_sub(1, Ordering::SeqCst);
+    drop(permit);
+}
+
+#[test]
+fn adaptive_admission_never_exceeds_the_limit() {
+    model(|| {
+        let limiter = adaptive(2);
+        let running = Arc::new(AtomicU32::new(0));
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let running = running.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = limiter.try_acquire() {
+                        hold_slot(permit, &running, 2);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!((limiter.inflight(), limiter.limit()), (0, 2));
+        let counts = limiter.counts();
+        assert_eq!(counts.admitted + counts.rejected, 3);
+    });
+}
+
+#[test]
+fn a_lowered_limit_racing_admissions_admits_no_call_over_the_limit_it_read() {
+    model(|| {
+        let limiter = adaptive(2);
+        let running = Arc::new(AtomicU32::new(0));
+        let callers: Vec<_> = (0..2)
+            .map(|_| {
+                let running = running.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = limiter.try_acquire() {
+                        // Admitted against the word's limit: 2 before the change, 1 after.
+                        hold_slot(permit, &running, 2);
+                    }
+                })
+            })
+            .collect();
+        limiter.set_limit(1);
+        for caller in callers {
+            caller.join().unwrap();
+        }
+        assert_eq!((limiter.inflight(), limiter.limit()), (0, 1));
+        let first = limiter.try_acquire().expect("one slot");
+        assert!(
+            limiter.try_acquire().is_err(),
+            "no slot beyond the new limit"
+        );
+        drop(first);
+    });
+}
+
+#[test]
+fn a_raised_limit_hands_a_slot_to_a_blocked_waiter() {
+    model(|| {
+        let limiter = adaptive(1);
+        let held = limiter.try_acquire().unwrap();
+        let waiter = thread::spawn(move || {
+            // Parks until woken: loom fails the model if the wake-up can be lost.
+            let permit = limiter.acquire_blocking(HOUR).expect("handed a slot");
+            drop(permit);
+        });
+        limiter.set_limit(2);
+        waiter.join().unwrap();
+        assert_eq!(limiter.counts().rejected, 0);
+        drop(held);
+        assert_eq!(limiter.inflight(), 0);
+    });
+}
+
+#[test]
+fn an_adaptive_waiter_giving_up_while_a_release_hands_it_a_slot_loses_no_slot() {
+    model(|| {
+        let limiter = adaptive(1);
+        let held = limiter.try_acquire().unwrap();
+        let waiter = thread::spawn(move || {
+            loom::future::block_on(limiter.acquire_with::<Elapsed>(HOUR)).is_ok()
+        });
+        drop(held);
+        let admitted = waiter.join().unwrap();
+        let counts = limiter.counts();
+        assert_eq!(counts.rejected, u64::from(!admitted));
+        assert_eq!(limiter.inflight(), 0);
+        let permit = limiter.try_acquire().expect("the slot is free");
+        assert!(limiter.try_acquire().is_err());
+        drop(permit);
     });
 }

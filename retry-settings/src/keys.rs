@@ -1,4 +1,5 @@
-//! Every key of `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]` and `#[rate_limit]` that
+//! Every key of `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]`, `#[rate_limit]` and
+//! `#[adaptive_limit]` (its limits) that
 //! configuration files can override too, in a table per attribute: its name, its kind and
 //! bounds, its default, one line of documentation, an example, and the builder method that sets
 //! it. A bulkhead's or rate limiter's `max_wait` belongs to each site and is not in a table (see
@@ -31,6 +32,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::adaptive_limit::{AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, MAX_LIMIT};
 use crate::backoff::{Backoff, DEFAULT_FACTOR};
 use crate::breaker::{
     BreakerConfig, BreakerConfigBuilder, MAX_HALF_OPEN_CALLS, MAX_WINDOW, MIN_TIME_WINDOW,
@@ -682,6 +684,56 @@ pub const RATE_LIMIT_KEYS: &[Key<RateLimitConfigBuilder>] = &[
     },
 ];
 
+const ADAPTIVE: AdaptiveLimitConfig = AdaptiveLimitConfig::DEFAULT;
+
+/// The limit keys of an adaptive limiter, in the order documentation and messages list them.
+/// Its `algorithm` is a name of [`ALGORITHM_NAMES`](crate::ALGORITHM_NAMES), set with
+/// [`AdaptiveLimitConfigBuilder::algorithm`]; `max_wait`, as a bulkhead's, belongs to each site.
+///
+/// ```
+/// use retry_settings::{ADAPTIVE_LIMIT_KEYS, AdaptiveLimitConfig, Value, find};
+///
+/// let max_limit = find(ADAPTIVE_LIMIT_KEYS, "max_limit").unwrap();
+/// let builder = max_limit.apply(AdaptiveLimitConfig::builder(), Value::Count(500)).unwrap();
+/// assert_eq!(builder.build()?.max_limit(), 500);
+/// # Ok::<(), retry_settings::AdaptiveLimitConfigError>(())
+/// ```
+pub const ADAPTIVE_LIMIT_KEYS: &[Key<AdaptiveLimitConfigBuilder>] = &[
+    Key {
+        name: "initial_limit",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_LIMIT,
+            set: AdaptiveLimitConfigBuilder::initial_limit,
+        },
+        default: Some(Value::Count(ADAPTIVE.initial_limit())),
+        doc: "the limit before any latency is measured; from `min_limit` to `max_limit`",
+        example: "initial_limit = 20",
+    },
+    Key {
+        name: "min_limit",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_LIMIT,
+            set: AdaptiveLimitConfigBuilder::min_limit,
+        },
+        default: Some(Value::Count(ADAPTIVE.min_limit())),
+        doc: "the lowest the limit goes",
+        example: "min_limit = 1",
+    },
+    Key {
+        name: "max_limit",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_LIMIT,
+            set: AdaptiveLimitConfigBuilder::max_limit,
+        },
+        default: Some(Value::Count(ADAPTIVE.max_limit())),
+        doc: "the highest the limit goes",
+        example: "max_limit = 200",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -729,6 +781,12 @@ mod tests {
             let builder = key.apply(BulkheadConfig::builder(), value).unwrap();
             assert!(builder.build().is_ok(), "{}", key.name);
         }
+        for key in ADAPTIVE_LIMIT_KEYS {
+            let value = example_value(key);
+            assert!(key.kind.admits(value), "{}", key.name);
+            let builder = key.apply(AdaptiveLimitConfig::builder(), value).unwrap();
+            assert!(builder.build().is_ok(), "{}", key.name);
+        }
         for key in RATE_LIMIT_KEYS {
             let value = example_value(key);
             assert!(key.kind.admits(value), "{}", key.name);
@@ -768,6 +826,10 @@ mod tests {
         for key in BULKHEAD_KEYS {
             let set = key.apply(BulkheadConfig::builder(), key.default.unwrap());
             assert_eq!(set.unwrap().build(), Ok(BulkheadConfig::DEFAULT));
+        }
+        for key in ADAPTIVE_LIMIT_KEYS {
+            let set = key.apply(AdaptiveLimitConfig::builder(), key.default.unwrap());
+            assert_eq!(set.unwrap().build(), Ok(AdaptiveLimitConfig::DEFAULT));
         }
         // A rate limiter has no defaults: `per_second` is required, `burst` follows it.
         assert!(RATE_LIMIT_KEYS.iter().all(|key| key.default.is_none()));
@@ -815,6 +877,21 @@ mod tests {
             let build = |value| {
                 let builder = key.apply(BulkheadConfig::builder(), value).unwrap();
                 builder.build().is_ok()
+            };
+            check_bounds(key.name, &key.kind, build, beyond);
+        }
+        for key in ADAPTIVE_LIMIT_KEYS {
+            // The other two at the extremes that let this one take any value in range.
+            let build = |value| {
+                let base = AdaptiveLimitConfig::builder()
+                    .min_limit(1)
+                    .max_limit(MAX_LIMIT);
+                let base = match key.name {
+                    "min_limit" => base.initial_limit(MAX_LIMIT),
+                    "max_limit" => base.initial_limit(1),
+                    _ => base,
+                };
+                key.apply(base, value).unwrap().build().is_ok()
             };
             check_bounds(key.name, &key.kind, build, beyond);
         }

@@ -20,6 +20,8 @@
 //! - [`HedgeConfig`] and [`HedgeDelay`]: when `#[hedge]` starts another attempt, and how many.
 //! - [`ChaosConfig`]: what a `#[chaos]` site injects once configured, and [`CHAOS_KEYS`].
 //! - [`ThrottleConfig`] and [`THROTTLE_KEYS`]: `#[throttle]`'s `k` and `window`.
+//! - [`AdaptiveLimitConfig`], [`LimitAlgorithm`] and [`ADAPTIVE_LIMIT_KEYS`]: how
+//!   `#[adaptive_limit]` finds its limit, and the bounds it keeps it in.
 //! - [`duration`]: the grammar of `"250ms"`, `"1m30s"`, ...
 //!
 //! ```
@@ -42,6 +44,7 @@
 //! Examples of the items `retry-runtime` re-exports are written as its users write them,
 //! `use retry_runtime::...`; in this crate's own tests that name stands for this crate.
 
+mod adaptive_limit;
 mod backoff;
 mod breaker;
 mod bulkhead;
@@ -56,6 +59,10 @@ mod rate_limit;
 mod throttle;
 mod wait;
 
+pub use adaptive_limit::{
+    ALGORITHM_NAMES, AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, AdaptiveLimitConfigError,
+    LimitAlgorithm, MAX_LIMIT,
+};
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
 pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
@@ -69,7 +76,10 @@ pub use hedge::{
     DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, MAX_HEDGE_AFTER, MAX_HEDGES,
 };
 pub use jitter::Jitter;
-pub use keys::{BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS, Value, find};
+pub use keys::{
+    ADAPTIVE_LIMIT_KEYS, BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS,
+    Value, find,
+};
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::{

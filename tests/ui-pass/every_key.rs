@@ -69,4 +69,33 @@ fn main() {
     let _ = bare();
     let _ = every_key();
     let _ = every_hedge_key("a");
+    let _ = every_adaptive_limit_key();
+    let _ = adaptive_limit_defaults();
+}
+
+#[derive(Debug)]
+struct Busy;
+
+impl From<retry_runtime::LimitExceeded> for Busy {
+    fn from(_: retry_runtime::LimitExceeded) -> Self {
+        Busy
+    }
+}
+
+#[retry_runtime::adaptive_limit(
+    name = "db",
+    algorithm = "gradient2",
+    initial_limit = 10,
+    min_limit = 2,
+    max_limit = 1_000_000,
+    max_wait = "1h",
+    crate = retry_runtime,
+)]
+async fn every_adaptive_limit_key() -> Result<(), Busy> {
+    Ok(())
+}
+
+#[retry_runtime::adaptive_limit(name = "db")]
+fn adaptive_limit_defaults() -> Result<(), Busy> {
+    Ok(())
 }

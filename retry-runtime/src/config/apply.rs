@@ -7,10 +7,11 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use super::Overrides;
 use super::error::ConfigError;
 use super::keys::{
-    BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride, HedgeOverride,
-    RateLimitOverride, RetryOverride, ThrottleOverride,
+    AdaptiveLimitOverride, BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride,
+    HedgeOverride, RateLimitOverride, RetryOverride, ThrottleOverride,
 };
 use super::settings::{Name, Section, environment_form};
+use retry_settings::{ADAPTIVE_LIMIT_KEYS, AdaptiveLimitConfig};
 use retry_settings::{
     BREAKER_KEYS, BULKHEAD_KEYS, ChaosConfig, HedgeConfig, HedgeDelay, Key, RATE_LIMIT_KEYS,
     RETRY_KEYS, RateLimitConfig, Value, find,
@@ -42,6 +43,7 @@ pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
         .values()
         .any(|section| section.enabled != Some(false));
     crate::throttle::registry::OVERRIDE.install(throttle_config);
+    crate::adaptive_limit::registry::OVERRIDE.install(adaptive_limit_config);
     INSTALLED.set(overrides).map_err(|_| {
         ConfigError::new(
             "install",
@@ -74,6 +76,10 @@ pub fn unmatched() -> Vec<String> {
         (Section::Hedge, overrides.hedge.keys().collect()),
         (Section::Chaos, overrides.chaos.keys().collect()),
         (Section::Throttle, overrides.throttle.keys().collect()),
+        (
+            Section::AdaptiveLimit,
+            overrides.adaptive_limit.keys().collect(),
+        ),
     ];
     let mut unmatched = Vec::new();
     for (section, names) in sections {
@@ -277,6 +283,38 @@ pub(crate) fn rate_limit_config(name: &'static str, compiled: RateLimitConfig) -
     set_all(RATE_LIMIT_KEYS, compiled.to_builder(), found.values())
         .build()
         .unwrap_or(compiled)
+}
+
+/// The settings an adaptive limiter is created with: the site's (or
+/// `register_adaptive_limiter`'s), with any override applied. Limits out of order with the
+/// site's own (a `min_limit` above its `initial_limit`) are a warning, and the site keeps its
+/// settings.
+pub(crate) fn adaptive_limit_config(
+    name: &'static str,
+    compiled: AdaptiveLimitConfig,
+) -> AdaptiveLimitConfig {
+    let Some(found) = overrides_for(
+        Section::AdaptiveLimit,
+        |overrides| &overrides.adaptive_limit,
+        name,
+        AdaptiveLimitOverride::merged_with,
+    ) else {
+        return compiled;
+    };
+    let start = compiled
+        .to_builder()
+        .algorithm(found.algorithm.unwrap_or(compiled.algorithm()));
+    set_all(ADAPTIVE_LIMIT_KEYS, start, found.values())
+        .build()
+        .unwrap_or_else(|error| {
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                name,
+                %error,
+                "the configured override does not fit this adaptive limiter; it keeps its compiled-in settings"
+            );
+            compiled
+        })
 }
 
 /// The settings a hedge site is created with: the site's, with any override applied. A

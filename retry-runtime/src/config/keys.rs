@@ -11,6 +11,9 @@
 use std::time::Duration;
 
 use retry_settings::{
+    ADAPTIVE_LIMIT_KEYS, ALGORITHM_NAMES, AdaptiveLimitConfigBuilder, LimitAlgorithm,
+};
+use retry_settings::{
     BACKOFF_NAMES, BREAKER_KEYS, BULKHEAD_KEYS, Backoff, BreakerConfigBuilder,
     BulkheadConfigBuilder, CHAOS_RATE_RULE, HedgeDelay, JITTER_NAMES, Jitter, Key, MAX_HEDGES,
     RATE_LIMIT_KEYS, RETRY_KEYS, RateLimitConfigBuilder, RetryPolicyBuilder, Value, find,
@@ -196,6 +199,15 @@ overrides! {
             rule: "a throttle counts over a second to an hour, such as \"2m\"",
         },
     }
+    /// `[adaptive_limit.name]`: an adaptive limiter's settings, shared by every site that names
+    /// it.
+    AdaptiveLimitOverride in "adaptive_limit" per site "max_wait" {
+        algorithm: LimitAlgorithm = Choice { noun: "algorithm", options: ALGORITHM_NAMES },
+        // Their order (`min_limit <= initial_limit <= max_limit`) is checked with the site's.
+        initial_limit: u32 = Count::of(adaptive_limit("initial_limit")),
+        min_limit: u32 = Count::of(adaptive_limit("min_limit")),
+        max_limit: u32 = Count::of(adaptive_limit("max_limit")),
+    }
 
     /// `[rate_limit.name]`: a rate limiter's settings, shared by every site that names it.
     RateLimitOverride in "rate_limit" per site "max_wait" {
@@ -235,6 +247,13 @@ impl AsModelValue for Value {
     }
 }
 
+/// The adaptive limiter's algorithm is set by its own builder method, not through the table.
+impl AsModelValue for LimitAlgorithm {
+    fn as_model_value(self) -> Option<Value> {
+        None
+    }
+}
+
 /// The hedge's `after` has no key table: its site sets it.
 impl AsModelValue for HedgeDelay {
     fn as_model_value(self) -> Option<Value> {
@@ -263,6 +282,14 @@ const fn bulkhead(name: &str) -> &'static Key<BulkheadConfigBuilder> {
     match find(BULKHEAD_KEYS, name) {
         Some(key) => key,
         None => panic!("not a bulkhead key of the settings model"),
+    }
+}
+
+/// The settings model's adaptive limit key `name`; a name it does not have fails the build.
+const fn adaptive_limit(name: &str) -> &'static Key<AdaptiveLimitConfigBuilder> {
+    match find(ADAPTIVE_LIMIT_KEYS, name) {
+        Some(key) => key,
+        None => panic!("not an adaptive limit key of the settings model"),
     }
 }
 
@@ -381,6 +408,12 @@ mod tests {
         assert_eq!(
             error.reason,
             "0.5 is out of range: `k` is from 1 to 10 requests per accepted one"
+        );
+        // The algorithm first, then the table's limits.
+        assert_eq!(AdaptiveLimitOverride::KEYS[0], "algorithm");
+        assert_eq!(
+            &AdaptiveLimitOverride::KEYS[1..],
+            names(ADAPTIVE_LIMIT_KEYS)
         );
     }
 

@@ -31,6 +31,9 @@
 //! [throttle.search]            # a client-side throttle, by name
 //! k = 1.5
 //! window = "1m"
+//! [adaptive_limit.db]          # an adaptive limiter, by name
+//! algorithm = "gradient2"
+//! max_limit = 500
 //! ```
 //!
 //! Environment variables say the same as `RETRY_RUNTIME__<SECTION>__<NAME>__<KEY>=<value>`, the
@@ -101,6 +104,8 @@
 //! | | `enabled` | `true` or `false` (from the environment, `true` or `false` in any case) |
 //! | `throttle` | `k` | 1 to 10 |
 //! | | `window` | a duration, `"1s"` to `"1h"` |
+//! | `adaptive_limit` | `algorithm` | `"vegas"`, `"gradient2"`, `"aimd"` |
+//! | | `initial_limit`, `min_limit`, `max_limit` | 1 to [`MAX_LIMIT`](crate::MAX_LIMIT) (1000000); their order, `min_limit <= initial_limit <= max_limit`, with the site's own values, is checked when the limiter is created (a warning, and the site's settings, if not) |
 //!
 //! And the document: a section, a name or a key written twice is an error (in TOML, JSON and
 //! the environment alike, where two variables name the same key when their names match after
@@ -132,8 +137,8 @@ pub use error::ConfigError;
 pub use file::MAX_FILE_BYTES;
 
 use keys::{
-    BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride, HedgeOverride,
-    RateLimitOverride, RetryOverride, ThrottleOverride,
+    AdaptiveLimitOverride, BreakerOverride, BudgetOverride, BulkheadOverride, ChaosOverride,
+    HedgeOverride, RateLimitOverride, RetryOverride, ThrottleOverride,
 };
 use settings::{Group, Name, Section};
 
@@ -148,6 +153,7 @@ pub struct Overrides {
     hedge: BTreeMap<Name, HedgeOverride>,
     chaos: BTreeMap<Name, ChaosOverride>,
     throttle: BTreeMap<Name, ThrottleOverride>,
+    adaptive_limit: BTreeMap<Name, AdaptiveLimitOverride>,
 }
 
 impl Overrides {
@@ -318,6 +324,12 @@ impl Overrides {
                     ThrottleOverride::read(&settings, origin)?,
                     ThrottleOverride::merged_with,
                 ),
+                Section::AdaptiveLimit => add(
+                    &mut overrides.adaptive_limit,
+                    name,
+                    AdaptiveLimitOverride::read(&settings, origin)?,
+                    AdaptiveLimitOverride::merged_with,
+                ),
             }
         }
         Ok(overrides)
@@ -333,6 +345,7 @@ impl Overrides {
             && self.hedge.is_empty()
             && self.chaos.is_empty()
             && self.throttle.is_empty()
+            && self.adaptive_limit.is_empty()
     }
 
     /// Both sets of overrides; where both set a key, `later`'s value wins (file, then
@@ -378,6 +391,14 @@ impl Overrides {
                 ThrottleOverride::merged_with,
             );
         }
+        for (name, found) in later.adaptive_limit {
+            add(
+                &mut self.adaptive_limit,
+                name,
+                found,
+                AdaptiveLimitOverride::merged_with,
+            );
+        }
         self
     }
 }
@@ -406,6 +427,7 @@ mod tests {
             .chain(super::HedgeOverride::KEYS)
             .chain(super::ChaosOverride::KEYS)
             .chain(super::ThrottleOverride::KEYS)
+            .chain(super::AdaptiveLimitOverride::KEYS)
         {
             assert!(
                 documentation.contains(&format!("`{key}`")),

@@ -27,6 +27,7 @@ pub(super) enum Section {
     Hedge,
     Chaos,
     Throttle,
+    AdaptiveLimit,
 }
 
 impl Section {
@@ -41,6 +42,7 @@ impl Section {
             Section::Hedge,
             Section::Chaos,
             Section::Throttle,
+            Section::AdaptiveLimit,
         ]
         .into_iter()
         .find(|section| section.name() == name)
@@ -57,6 +59,7 @@ impl Section {
             Section::Hedge => "hedge",
             Section::Chaos => "chaos",
             Section::Throttle => "throttle",
+            Section::AdaptiveLimit => "adaptive_limit",
         }
     }
 
@@ -64,7 +67,7 @@ impl Section {
         ConfigError::new(
             origin,
             key,
-            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos` and `throttle`",
+            "unknown section; the sections are `retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`, `chaos`, `throttle` and `adaptive_limit`",
         )
     }
 }

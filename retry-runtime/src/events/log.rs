@@ -7,6 +7,8 @@
 //! it anyway. A breaker opening is `WARN`, its other transitions `INFO`, a rejection `DEBUG`, and
 //! so is a rejection by a bulkhead or a rate limiter, and a fault or latency chaos injected.
 //! so is a rejection by a bulkhead, a rate limiter or a throttle.
+//! so is a rejection by a bulkhead, a rate limiter or an adaptive limiter, and an adaptive
+//! limit's change.
 //!
 //! In an outage every call gives up, so a site's `WARN` is written at most once per
 //! [`WARN_INTERVAL`]; the ones in between go to `DEBUG`, and the next `WARN` says how many there
@@ -168,6 +170,9 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         | Event::Throttled { .. } => {
             on_limit_event(event);
         }
+        Event::AdaptiveLimitChanged { .. } | Event::LimitExceeded { .. } => {
+            on_limit_event(event);
+        }
         Event::AttemptFailed { .. }
         | Event::Succeeded { .. }
         | Event::BreakerCall { .. }
@@ -177,6 +182,8 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
 
 /// The events of the bulkhead, the rate limiter, the hedge and chaos, all at DEBUG.
 /// The events of the bulkhead, the rate limiter, the hedge and the throttle, all at DEBUG.
+/// The events of the bulkhead, the rate limiter, the hedge and the adaptive limiter, all at
+/// DEBUG.
 fn on_limit_event(event: &Event<'_>) {
     match *event {
         Event::BulkheadFull {
@@ -227,6 +234,24 @@ fn on_limit_event(event: &Event<'_>) {
                 crate::events::ChaosKind::Fault => "fault injected by chaos",
                 _ => "latency injected by chaos",
             }
+        ),
+        Event::AdaptiveLimitChanged { name, from, to } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            from,
+            to,
+            "adaptive limit changed"
+        ),
+        Event::LimitExceeded {
+            name,
+            limit,
+            waited,
+        } => tracing::debug!(
+            target: TRACING_TARGET,
+            name,
+            limit,
+            waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+            "call rejected by adaptive limit"
         ),
         _ => {}
     }

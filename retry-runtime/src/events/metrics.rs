@@ -20,6 +20,9 @@
 //! | `chaos_injections_total` | counter | `name`, `kind` = `fault`, `latency` |
 //! | `throttle_rejection_probability` | gauge, 0 to 1, as the last call saw it | `name` |
 //! | `throttle_calls_total` | counter | `name`, `kind` = `accepted`, `failed`, `rejected` |
+//! | `adaptive_limit_limit` | gauge | `name` |
+//! | `adaptive_limit_inflight` | gauge | `name` |
+//! | `adaptive_limit_rejected_calls_total` | counter | `name` |
 //!
 //! `circuitbreaker_calls_total` also has `kind = cancelled`, for calls whose future was dropped.
 //!
@@ -66,6 +69,9 @@ struct Names {
     chaos_injections: &'static str,
     throttle_probability: &'static str,
     throttle_calls: &'static str,
+    adaptive_limit: &'static str,
+    adaptive_inflight: &'static str,
+    adaptive_rejected: &'static str,
 }
 
 /// [`set_prefix`] was called after the first metric was recorded, or twice.
@@ -137,6 +143,9 @@ fn names() -> &'static Names {
             chaos_injections: name("chaos_injections_total"),
             throttle_probability: name("throttle_rejection_probability"),
             throttle_calls: name("throttle_calls_total"),
+            adaptive_limit: name("adaptive_limit_limit"),
+            adaptive_inflight: name("adaptive_limit_inflight"),
+            adaptive_rejected: name("adaptive_limit_rejected_calls_total"),
         };
         describe_names(&names);
         names
@@ -232,6 +241,18 @@ fn describe_names(names: &Names) {
                 "The probability that a client-side throttle rejects a call, 0 to 1, as the last call saw it",
             ),
         );
+        gauge(
+            names.adaptive_limit,
+            "The limit an adaptive limiter enforces now",
+        );
+        gauge(
+            names.adaptive_inflight,
+            "Calls an adaptive limiter admitted that have not finished",
+        );
+        counter(
+            names.adaptive_rejected,
+            "Calls an adaptive limiter rejected: its limit reached for the site's max_wait",
+        );
     });
 }
 
@@ -317,6 +338,10 @@ enum Kind {
     Hedge,
     Chaos,
     Throttle,
+    /// An adaptive limiter, with its initial limit.
+    AdaptiveLimiter {
+        limit: u32,
+    },
     /// The closure API's per-call sources: nothing kept.
     Transient,
 }
@@ -366,6 +391,11 @@ enum Series {
         probability: Gauge,
         /// In [`THROTTLE_KINDS`]' order.
         calls: [Counter; 3],
+    },
+    AdaptiveLimiter {
+        limit: Gauge,
+        inflight: Gauge,
+        rejected: Counter,
     },
 }
 
@@ -420,6 +450,9 @@ impl Handles {
     }
     pub(crate) const fn throttle() -> Handles {
         Handles::new(Kind::Throttle)
+    }
+    pub(crate) const fn adaptive_limiter(limit: u32) -> Handles {
+        Handles::new(Kind::AdaptiveLimiter { limit })
     }
 
     pub(crate) const fn transient() -> Handles {
@@ -496,6 +529,20 @@ impl Resolved {
                 calls: THROTTLE_KINDS.map(|kind| {
                     counter(names.throttle_calls, [("name", name), ("kind", kind), NONE])
                 }),
+            }
+        } else if let Kind::AdaptiveLimiter { limit } = kind {
+            let gauge_of = |metric| gauge(metric, name_only);
+            let (limit_gauge, inflight) = (
+                gauge_of(names.adaptive_limit),
+                gauge_of(names.adaptive_inflight),
+            );
+            // Until a window says otherwise, the initial limit, and nothing in flight.
+            limit_gauge.set(f64::from(limit));
+            inflight.set(0.0);
+            Series::AdaptiveLimiter {
+                limit: limit_gauge,
+                inflight,
+                rejected: counter(names.adaptive_rejected, name_only),
             }
         } else if kind == Kind::Hedge {
             Series::Hedge {
@@ -577,6 +624,10 @@ pub(crate) fn limiter_registered(source: &Source) {
             gauge(names.rate_limiter_waiting, name_only).set(0.0);
         }
         Kind::Throttle => gauge(names.throttle_probability, name_only).set(0.0),
+        Kind::AdaptiveLimiter { limit } => {
+            gauge(names.adaptive_limit, name_only).set(f64::from(limit));
+            gauge(names.adaptive_inflight, name_only).set(0.0);
+        }
         _ => {}
     }
 }
@@ -608,6 +659,31 @@ pub(super) fn rate_limiter_available(source: &Source, permits: i64) {
             [("name", source.name), NONE, NONE],
         )
         .set(permits),
+    }
+}
+
+/// An adaptive limiter's calls in flight: one store on a cached handle.
+#[inline]
+pub(super) fn adaptive_inflight(source: &Source, calls: u32) {
+    match source.metrics.series(source.name) {
+        Some(Series::AdaptiveLimiter { inflight, .. }) => inflight.set(f64::from(calls)),
+        Some(_) => {}
+        None => gauge(
+            names().adaptive_inflight,
+            [("name", source.name), NONE, NONE],
+        )
+        .set(f64::from(calls)),
+    }
+}
+
+/// An adaptive limiter's limit.
+pub(super) fn adaptive_limit(source: &Source, to: u32) {
+    match source.metrics.series(source.name) {
+        Some(Series::AdaptiveLimiter { limit, .. }) => limit.set(f64::from(to)),
+        Some(_) => {}
+        None => {
+            gauge(names().adaptive_limit, [("name", source.name), NONE, NONE]).set(f64::from(to));
+        }
     }
 }
 
@@ -710,6 +786,9 @@ pub(super) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Optio
 /// Turns one event into its metrics.
 pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     let series = source.metrics.series(source.name);
+    if adaptive_limiter_event(event, series) {
+        return;
+    }
     match (*event, series) {
         (
             Event::Succeeded { attempts, .. },
@@ -821,6 +900,21 @@ fn throttle_rejected(series: &Series, value: f64) {
         probability.set(value);
     }
 }
+/// An adaptive limiter's event on its cached handles; `false` for any other source or event.
+fn adaptive_limiter_event(event: &Event<'_>, series: Option<&Series>) -> bool {
+    let Some(Series::AdaptiveLimiter {
+        limit, rejected, ..
+    }) = series
+    else {
+        return false;
+    };
+    match *event {
+        Event::LimitExceeded { .. } => rejected.increment(1),
+        Event::AdaptiveLimitChanged { to, .. } => limit.set(f64::from(to)),
+        _ => return false,
+    }
+    true
+}
 
 fn show_state(states: &[Gauge; 6], current: BreakerState) {
     for (state, gauge) in BreakerState::ALL.iter().zip(states) {
@@ -890,6 +984,12 @@ fn uncached(event: &Event<'_>) {
             )
             .increment(1);
             gauge(names.throttle_probability, [("name", name), NONE, NONE]).set(probability);
+        }
+        Event::LimitExceeded { name, .. } => {
+            counter(names.adaptive_rejected, [("name", name), NONE, NONE]).increment(1);
+        }
+        Event::AdaptiveLimitChanged { name, to, .. } => {
+            gauge(names.adaptive_limit, [("name", name), NONE, NONE]).set(f64::from(to));
         }
         Event::BreakerTransition { .. }
         | Event::AttemptFailed { .. }

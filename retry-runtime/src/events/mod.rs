@@ -213,6 +213,27 @@ pub enum Event<'a> {
         /// none).
         latency: Duration,
     },
+    /// An adaptive limiter's algorithm moved its limit, at the end of a window of calls.
+    #[non_exhaustive]
+    AdaptiveLimitChanged {
+        /// The adaptive limiter.
+        name: &'static str,
+        /// The limit before.
+        from: u32,
+        /// The limit now.
+        to: u32,
+    },
+    /// An adaptive limiter rejected a call: its limit was reached and no slot was freed within
+    /// the site's `max_wait`.
+    #[non_exhaustive]
+    LimitExceeded {
+        /// The adaptive limiter.
+        name: &'static str,
+        /// The limit in force.
+        limit: u32,
+        /// How long the call waited (zero: rejected at once).
+        waited: Duration,
+    },
 }
 
 /// What a `#[chaos]` site injected.
@@ -335,6 +356,17 @@ impl Source {
             log: log::Throttle::new(),
             #[cfg(feature = "metrics")]
             metrics: metrics::Handles::rate_limiter(burst),
+        }
+    }
+
+    /// The source of an adaptive limiter starting at `limit`.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) const fn adaptive_limiter(name: &'static str, limit: u32) -> Source {
+        Source {
+            name,
+            log: log::Throttle::new(),
+            #[cfg(feature = "metrics")]
+            metrics: metrics::Handles::adaptive_limiter(limit),
         }
     }
 
@@ -687,6 +719,13 @@ pub(crate) fn throttle_registered(source: &Source) {
     #[cfg(not(feature = "metrics"))]
     let _ = source;
 }
+/// An adaptive limiter was registered by name: its series exist from now on.
+pub(crate) fn adaptive_limiter_registered(source: &Source) {
+    #[cfg(feature = "metrics")]
+    metrics::limiter_registered(source);
+    #[cfg(not(feature = "metrics"))]
+    let _ = source;
+}
 
 /// A throttle rejected a call.
 #[cold]
@@ -696,6 +735,18 @@ pub(crate) fn throttled(source: &Source, throttled: &crate::Throttled) {
         &Event::Throttled {
             name: source.name,
             probability: throttled.probability,
+        },
+    );
+}
+/// An adaptive limiter rejected a call.
+#[cold]
+pub(crate) fn limit_exceeded(source: &Source, exceeded: &crate::LimitExceeded) {
+    emit(
+        source,
+        &Event::LimitExceeded {
+            name: source.name,
+            limit: exceeded.limit,
+            waited: exceeded.waited,
         },
     );
 }
@@ -712,4 +763,29 @@ pub(crate) fn throttle_probability(source: &Source, probability: f64) {
 #[inline]
 pub(crate) fn throttle_call(source: &Source, accepted: bool) {
     metrics::throttle_call(source, accepted);
+}
+/// An adaptive limiter's limit moved from `from` to `to`.
+#[cold]
+pub(crate) fn adaptive_limit_changed(source: &Source, from: u32, to: u32) {
+    emit(
+        source,
+        &Event::AdaptiveLimitChanged {
+            name: source.name,
+            from,
+            to,
+        },
+    );
+}
+
+/// An adaptive limiter's calls in flight changed: its gauge.
+#[cfg(feature = "metrics")]
+#[inline]
+pub(crate) fn adaptive_inflight(source: &Source, inflight: u32) {
+    metrics::adaptive_inflight(source, inflight);
+}
+
+/// An adaptive limiter's limit was set without an event (a reset): its gauge.
+#[cfg(feature = "metrics")]
+pub(crate) fn adaptive_limit_gauge(source: &Source, limit: u32) {
+    metrics::adaptive_limit(source, limit);
 }

@@ -1,6 +1,8 @@
 //! Tower middleware (feature `tower`): [`RetryLayer`], [`CircuitBreakerLayer`] and
 //! [`ThrottleLayer`], for tower clients (hyper-util, tonic, reqwest's tower stack) and for axum,
 //! hyper and tonic servers.
+//! [`AdaptiveLimitLayer`], for tower clients (hyper-util, tonic, reqwest's tower stack) and for
+//! axum, hyper and tonic servers.
 //!
 //! Both run the machinery of the attributes, not a copy of it:
 //!
@@ -38,6 +40,7 @@
 //! `unsafe` code, which this crate forbids. The response futures are named types, `Send`
 //! whenever the service's future, the request and the classifier are.
 
+mod adaptive_limit;
 mod breaker;
 #[cfg(feature = "http")]
 mod deadline;
@@ -51,6 +54,9 @@ mod throttle;
 /// `error.is::<AttemptTimeout>()`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+pub use adaptive_limit::AdaptiveLimitService;
+pub use adaptive_limit::future::ResponseFuture as AdaptiveLimitResponseFuture;
+pub use adaptive_limit::layer::AdaptiveLimitLayer;
 pub use breaker::CircuitBreakerService;
 pub use breaker::future::ResponseFuture as BreakerResponseFuture;
 pub use breaker::layer::CircuitBreakerLayer;

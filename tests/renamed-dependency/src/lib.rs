@@ -28,6 +28,12 @@ impl From<resilience::RateLimited> for Flaky {
     }
 }
 
+impl From<resilience::LimitExceeded> for Flaky {
+    fn from(_: resilience::LimitExceeded) -> Self {
+        Flaky::Busy
+    }
+}
+
 /// Fails once, then succeeds.
 ///
 /// # Errors
@@ -76,9 +82,33 @@ pub async fn limited_async_through_renamed(value: u32) -> Result<u32, Flaky> {
     Ok(value)
 }
 
+/// An adaptive limit through the renamed crate, sync and async.
+///
+/// # Errors
+/// [`Flaky::Busy`] when rejected.
+#[resilience::adaptive_limit(crate = resilience, name = "renamed-adaptive", max_wait = "1s")]
+pub fn adaptive_through_renamed(value: u32) -> Result<u32, Flaky> {
+    Ok(value)
+}
+
+/// The same, async.
+///
+/// # Errors
+/// [`Flaky::Busy`] when rejected.
+#[resilience::adaptive_limit(crate = resilience, name = "renamed-adaptive-async", max_wait = "1s")]
+pub async fn adaptive_async_through_renamed(value: u32) -> Result<u32, Flaky> {
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn adaptive_limits_expand_through_the_renamed_crate() {
+        assert_eq!(adaptive_through_renamed(1), Ok(1));
+        assert_eq!(adaptive_async_through_renamed(2).await, Ok(2));
+    }
 
     #[test]
     fn sync_fn_expands_through_the_renamed_crate() {
