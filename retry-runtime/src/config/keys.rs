@@ -377,6 +377,12 @@ mod tests {
         assert_eq!(BreakerOverride::KEYS, names(BREAKER_KEYS));
         assert_eq!(BulkheadOverride::KEYS, names(BULKHEAD_KEYS));
         assert_eq!(RateLimitOverride::KEYS, names(RATE_LIMIT_KEYS));
+        // The algorithm first, then the table's limits.
+        assert_eq!(AdaptiveLimitOverride::KEYS[0], "algorithm");
+        assert_eq!(
+            &AdaptiveLimitOverride::KEYS[1..],
+            names(ADAPTIVE_LIMIT_KEYS)
+        );
         assert_eq!(ThrottleOverride::KEYS, names(THROTTLE_KEYS));
     }
 
@@ -408,12 +414,6 @@ mod tests {
         assert_eq!(
             error.reason,
             "0.5 is out of range: `k` is from 1 to 10 requests per accepted one"
-        );
-        // The algorithm first, then the table's limits.
-        assert_eq!(AdaptiveLimitOverride::KEYS[0], "algorithm");
-        assert_eq!(
-            &AdaptiveLimitOverride::KEYS[1..],
-            names(ADAPTIVE_LIMIT_KEYS)
         );
     }
 
