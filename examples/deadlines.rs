@@ -37,8 +37,10 @@ pub const CALLER_TIMEOUT: Duration = Duration::from_millis(300);
 /// How long C takes on a slow call, and on the others.
 const SLOW: Duration = Duration::from_millis(800);
 const FAST: Duration = Duration::from_millis(20);
-/// How late after A's give-up C's work still counts as on time: a timer tick, with margin.
-const TICK: Duration = Duration::from_millis(5);
+/// How late after A's give-up C's work still counts as stopping with it: tokio's timers fire on
+/// the millisecond, and a loaded machine adds scheduling delays; work that goes on longer is
+/// work nobody waits for.
+const LAG: Duration = Duration::from_millis(100);
 /// Requests A sends, all at once.
 pub const REQUESTS: u32 = 40;
 
@@ -47,9 +49,9 @@ pub const REQUESTS: u32 = 40;
 pub struct Report {
     /// Requests A got a 200 for within its 300 ms.
     pub succeeded: u32,
-    /// Requests C was still working on after A had given up on them (more than a timer tick
-    /// later: tokio's timers fire on the millisecond, so a tier cut off at the same deadline as
-    /// its caller may stop up to a millisecond after it).
+    /// Requests C was still working on well after A had given up on them (more than `LAG`: a
+    /// tier cut off at its caller's deadline stops a timer tick, or on a loaded machine a few
+    /// scheduling delays, after it).
     pub worked_after_give_up: u32,
     /// C's working time after A had given up, summed over the requests, in milliseconds.
     pub wasted_ms: u64,
@@ -110,7 +112,7 @@ impl Drop for Work {
     fn drop(&mut self) {
         let give_up = self.give_ups.lock().unwrap().get(&self.id).copied();
         let overrun = give_up.map_or(Duration::ZERO, |give_up| Instant::now() - give_up);
-        if overrun > TICK {
+        if overrun > LAG {
             self.worked_after_give_up.fetch_add(1, Ordering::Relaxed);
         }
         let micros = u64::try_from(overrun.as_micros()).unwrap_or(u64::MAX);

@@ -616,6 +616,11 @@ async fn with_propagation_no_tier_works_for_a_caller_that_gave_up() {
         "{without:?}"
     );
     assert_eq!(with.worked_after_give_up, 0, "{with:?}");
+    // What C still did after A gave up is scheduling lag with propagation, whole lookups without.
+    assert!(
+        with.wasted_ms * 10 < without.wasted_ms,
+        "{with:?} {without:?}"
+    );
     // The fast three in four succeed either way (a busy machine may lose one or two).
     let fast = deadlines_example::REQUESTS * 3 / 4;
     assert!(
