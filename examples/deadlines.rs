@@ -125,7 +125,7 @@ impl Drop for Work {
 /// spent; without one they go on for nobody.
 #[retry(max_attempts = 100, delay = "25ms", backoff = "fixed", jitter = "none")]
 async fn lookup(id: u32, started: Instant) -> Result<(), String> {
-    if id % 4 == 0 && started.elapsed() < SLOW {
+    if id.is_multiple_of(4) && started.elapsed() < SLOW {
         return Err("row locked".to_owned());
     }
     tokio::time::sleep(FAST).await;

@@ -7,7 +7,9 @@ fn search(query: &str) -> Result<Hits, SearchError> {
         let throttle_permit = match __THROTTLE_SITE.admit_sync() {
             ::core::result::Result::Ok(throttle_permit) => throttle_permit,
             ::core::result::Result::Err(throttled) => {
-                return ::retry_runtime::__private::throttle_rejected(throttled);
+                return ::core::result::Result::Err(
+                    <_ as ::retry_runtime::__private::FromThrottled>::convert(throttled),
+                );
             }
         };
         let throttle_outcome: Result<Hits, SearchError> = {

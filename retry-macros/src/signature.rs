@@ -126,9 +126,9 @@ impl AttributeKind {
             AttributeKind::Bulkhead
             | AttributeKind::RateLimit
             | AttributeKind::Hedge
-            | AttributeKind::Chaos => "",
-            AttributeKind::Throttle => "",
-            AttributeKind::AdaptiveLimit => "",
+            | AttributeKind::Chaos
+            | AttributeKind::Throttle
+            | AttributeKind::AdaptiveLimit => "",
         }
     }
 

@@ -384,6 +384,8 @@ fn chaos_on_a_sync_method_and_an_async_fn() {
         },
     );
 }
+
+#[test]
 fn throttle_on_a_sync_fn_with_defaults() {
     check_strategy(
         "throttle_sync_fn",

@@ -292,51 +292,8 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(error);
         return with_original(errors, function, &stacked);
     }
-    if !shape.returns_result
-        && layers
-            .iter()
-            .any(|layer| matches!(layer, Args::RateLimit(_) | Args::Bulkhead(_)))
-    {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
-        ));
-        return with_original(errors, function, &stacked);
-    }
-    if !shape.returns_result && layers.iter().any(|layer| matches!(layer, Args::Chaos(_))) {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "`#[chaos]` returns an injected fault as an `Err`, and this fn does not return a `Result`",
-        ));
-        return with_original(errors, function, &stacked);
-    }
-    if !shape.returns_result
-        && layers
-            .iter()
-            .any(|layer| matches!(layer, Args::Throttle(_)))
-    {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "`#[throttle]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
-        ));
-        return with_original(errors, function, &stacked);
-    }
-    if !shape.returns_result
-        && layers
-            .iter()
-            .any(|layer| matches!(layer, Args::AdaptiveLimit(_)))
-    {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "`#[adaptive_limit]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
-        ));
-        return with_original(errors, function, &stacked);
-    }
-    if !shape.returns_result && layers.iter().any(|layer| matches!(layer, Args::Hedge(_))) {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "`#[hedge]` returns the first attempt that succeeds, and only an `Err` can say that one failed; this fn does not return a `Result`",
-        ));
+    if let Some(error) = needs_result(&layers, &shape) {
+        errors.push(error);
         return with_original(errors, function, &stacked);
     }
     let plans: Option<Vec<Plan>> = layers
@@ -462,6 +419,33 @@ fn inherit_on_result(layers: &mut [Args]) {
             });
         }
     }
+}
+
+/// One error when the fn returns values and a layer can only answer with an `Err` (a rejection,
+/// an injected fault, a hedge's failure).
+fn needs_result(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
+    if shape.returns_result {
+        return None;
+    }
+    let why = layers.iter().find_map(|layer| match layer {
+        Args::RateLimit(_) | Args::Bulkhead(_) => Some(
+            "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
+        ),
+        Args::Chaos(_) => Some(
+            "`#[chaos]` returns an injected fault as an `Err`, and this fn does not return a `Result`",
+        ),
+        Args::Throttle(_) => Some(
+            "`#[throttle]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
+        ),
+        Args::AdaptiveLimit(_) => Some(
+            "`#[adaptive_limit]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
+        ),
+        Args::Hedge(_) => Some(
+            "`#[hedge]` returns the first attempt that succeeds, and only an `Err` can say that one failed; this fn does not return a `Result`",
+        ),
+        Args::Retry(_) | Args::Breaker(_) => None,
+    })?;
+    Some(syn::Error::new(Span::call_site(), why))
 }
 
 /// An attribute stacked under the one being expanded, taken off the fn to be expanded with it.

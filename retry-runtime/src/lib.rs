@@ -208,11 +208,17 @@ pub use retry_macros::rate_limit;
 #[doc = include_str!("../docs/hedge.md")]
 pub use retry_macros::hedge;
 
+#[cfg(feature = "macros")]
+#[doc(inline)]
 #[doc = include_str!("../docs/adaptive_limit.md")]
 pub use retry_macros::adaptive_limit;
+
 #[cfg(feature = "macros")]
 #[doc(inline)]
 #[doc = include_str!("../docs/chaos.md")]
 pub use retry_macros::chaos;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
 #[doc = include_str!("../docs/throttle.md")]
 pub use retry_macros::throttle;

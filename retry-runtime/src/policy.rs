@@ -253,6 +253,12 @@ impl fmt::Debug for RetryPolicyBuilder {
     }
 }
 
+/// The policy a `#[retry]` site runs with when overrides are installed: filled by the `config`
+/// module, so the retry engine never imports it.
+#[cfg(feature = "config")]
+pub(crate) static OVERRIDE: crate::named::SettingsOverride<RetryPolicy> =
+    crate::named::SettingsOverride::new();
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,8 +303,3 @@ mod tests {
     }
 }
 
-/// The policy a `#[retry]` site runs with when overrides are installed: filled by the `config`
-/// module, so the retry engine never imports it.
-#[cfg(feature = "config")]
-pub(crate) static OVERRIDE: crate::named::SettingsOverride<RetryPolicy> =
-    crate::named::SettingsOverride::new();

@@ -24,7 +24,7 @@ pub enum Step {
 pub enum StopReason {
     /// `on` / `when` did not select the error.
     NotRetryable,
-    /// The error said [`RetryHint::Permanent`].
+    /// The error said [`RetryHint::Permanent`](crate::RetryHint::Permanent).
     Permanent,
     /// All `max_attempts` attempts failed.
     Exhausted,
@@ -32,7 +32,7 @@ pub enum StopReason {
     OutOfTime,
     /// The site's retry budget could not pay for another retry.
     OutOfBudget,
-    /// The error asked for a wait ([`RetryHint::RetryAfter`]) longer than `max_delay`, or
+    /// The error asked for a wait ([`RetryHint::RetryAfter`](crate::RetryHint::RetryAfter)) longer than `max_delay`, or
     /// longer than what is left of `max_elapsed`: rather than sleep less than the server asked
     /// or longer than the policy allows, the loop stops at once.
     HintTooLong,

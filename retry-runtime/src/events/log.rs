@@ -167,10 +167,9 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
         | Event::RateLimited { .. }
         | Event::HedgeStarted { .. }
         | Event::ChaosInjected { .. }
-        | Event::Throttled { .. } => {
-            on_limit_event(event);
-        }
-        Event::AdaptiveLimitChanged { .. } | Event::LimitExceeded { .. } => {
+        | Event::Throttled { .. }
+        | Event::AdaptiveLimitChanged { .. }
+        | Event::LimitExceeded { .. } => {
             on_limit_event(event);
         }
         Event::AttemptFailed { .. }
@@ -180,10 +179,8 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
     }
 }
 
-/// The events of the bulkhead, the rate limiter, the hedge and chaos, all at DEBUG.
-/// The events of the bulkhead, the rate limiter, the hedge and the throttle, all at DEBUG.
-/// The events of the bulkhead, the rate limiter, the hedge and the adaptive limiter, all at
-/// DEBUG.
+/// The events of the bulkhead, the rate limiter, the hedge, chaos, the throttle and the adaptive
+/// limiter, all at DEBUG.
 fn on_limit_event(event: &Event<'_>) {
     match *event {
         Event::BulkheadFull {

@@ -863,33 +863,40 @@ pub(super) fn on_event(source: &Source, event: &Event<'_>) {
                 sequence,
             },
             series,
-        ) => {
-            counter(
-                names().breaker_transitions,
-                [("name", name), ("from", from.name()), ("to", to.name())],
-            )
-            .increment(1);
-            match series {
-                Some(Series::Breaker { states, shown, .. }) => {
-                    let mut shown = shown.lock().unwrap_or_else(PoisonError::into_inner);
-                    if sequence > *shown {
-                        *shown = sequence;
-                        show_state(states, to);
-                    }
-                }
-                _ => show_state(
-                    &BreakerState::ALL.map(|state| {
-                        gauge(
-                            names().breaker_state,
-                            [("name", name), ("state", state.name()), NONE],
-                        )
-                    }),
-                    to,
-                ),
-            }
-        }
+        ) => breaker_transition(name, (from, to, sequence), series),
         (event, None) => uncached(&event),
         _ => {}
+    }
+}
+
+/// A breaker's transition: counted, and its state shown unless a later one already is.
+fn breaker_transition(
+    name: &'static str,
+    (from, to, sequence): (BreakerState, BreakerState, u64),
+    series: Option<&Series>,
+) {
+    counter(
+        names().breaker_transitions,
+        [("name", name), ("from", from.name()), ("to", to.name())],
+    )
+    .increment(1);
+    match series {
+        Some(Series::Breaker { states, shown, .. }) => {
+            let mut shown = shown.lock().unwrap_or_else(PoisonError::into_inner);
+            if sequence > *shown {
+                *shown = sequence;
+                show_state(states, to);
+            }
+        }
+        _ => show_state(
+            &BreakerState::ALL.map(|state| {
+                gauge(
+                    names().breaker_state,
+                    [("name", name), ("state", state.name()), NONE],
+                )
+            }),
+            to,
+        ),
     }
 }
 
