@@ -435,6 +435,72 @@ async fn every_attribute_refuses_a_spent_deadline_with_the_key() {
     assert_eq!((counts.successful, counts.failed), (1, 0));
 }
 
+static LATER_GUARDED_RUNS: AtomicU32 = AtomicU32::new(0);
+
+#[hedge(after = "10ms", deadline = "refuse", name = "context-refusing-hedge")]
+async fn refusing_hedge() -> Result<(), ApiError> {
+    LATER_GUARDED_RUNS.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+#[retry_runtime::throttle(name = "context-refusing-throttle", deadline = "refuse")]
+fn refusing_throttle() -> Result<(), ApiError> {
+    LATER_GUARDED_RUNS.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+#[retry_runtime::adaptive_limit(name = "context-refusing-limit", deadline = "refuse")]
+async fn refusing_adaptive() -> Result<(), ApiError> {
+    LATER_GUARDED_RUNS.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+impl From<retry_runtime::Throttled> for ApiError {
+    fn from(_: retry_runtime::Throttled) -> Self {
+        ApiError::Full
+    }
+}
+
+impl From<retry_runtime::LimitExceeded> for ApiError {
+    fn from(_: retry_runtime::LimitExceeded) -> Self {
+        ApiError::Full
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_hedge_the_throttle_and_the_adaptive_limit_refuse_a_spent_deadline_too() {
+    let _scope = testing::scope();
+    let runs = || LATER_GUARDED_RUNS.load(Ordering::Relaxed);
+    let before = runs();
+    let answers = context::with_deadline(Duration::from_secs(1), async {
+        (
+            refusing_hedge().await,
+            refusing_throttle(),
+            refusing_adaptive().await,
+        )
+    })
+    .await;
+    assert_eq!(answers, (Ok(()), Ok(()), Ok(())));
+    assert_eq!(runs(), before + 3);
+    let answers = context::with_deadline(Duration::ZERO, async {
+        (
+            refusing_hedge().await,
+            refusing_throttle(),
+            refusing_adaptive().await,
+        )
+    })
+    .await;
+    assert_eq!(
+        answers,
+        (
+            Err(ApiError::TooLate("context-refusing-hedge")),
+            Err(ApiError::TooLate("context-refusing-throttle")),
+            Err(ApiError::TooLate("context-refusing-limit"))
+        )
+    );
+    assert_eq!(runs(), before + 3);
+}
+
 /// `DeadlineLayer` in front of a handler: the caller's `grpc-timeout` reaches the calls the
 /// handler makes, a spent deadline is answered at once, and a slow handler is cut off.
 #[cfg(all(feature = "tower", feature = "http"))]

@@ -19,6 +19,7 @@ pub(crate) struct AdaptiveLimitArgs {
     pub max_limit: Option<Arg<LitInt>>,
     pub max_wait: Option<Arg<LitStr>>,
     pub krate: Option<Arg<Path>>,
+    pub deadline: Option<Arg<LitStr>>,
     /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
     pub name_written: bool,
 }
@@ -30,6 +31,7 @@ pub(crate) const ADAPTIVE_LIMIT_KEYS: &[&str] = &[
     "min_limit",
     "max_limit",
     "max_wait",
+    "deadline",
     "crate",
 ];
 
@@ -62,6 +64,7 @@ impl AdaptiveLimitArgs {
                 parse_duration_literal(input, "max_wait")?,
             ),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             _ => unreachable!("every key of ADAPTIVE_LIMIT_KEYS has an arm"),
         }
     }

@@ -87,6 +87,9 @@ pub(crate) fn wrap_body(
             }
         },
     );
+    let refuse = plan
+        .refuse_past_deadline
+        .map(|span| crate::deadline::refusal(krate, span, &quote!(#limiter_name), rejected));
     quote! {{
         static #site: #private::AdaptiveLimitSite = #private::AdaptiveLimitSite::new(
             #limiter_name,
@@ -97,6 +100,7 @@ pub(crate) fn wrap_body(
                 #max,
             ),
         );
+        #refuse
         let #permit = #acquire;
         let #outcome: #output = #run;
         #finish

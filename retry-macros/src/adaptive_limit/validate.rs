@@ -14,6 +14,8 @@ use crate::limits;
 
 /// What `expand` generates from.
 pub(crate) struct AdaptiveLimitPlan {
+    /// `deadline = "refuse"`, where its value was written.
+    pub refuse_past_deadline: Option<proc_macro2::Span>,
     pub krate: Path,
     pub name: LitStr,
     pub config: AdaptiveLimitConfig,
@@ -98,7 +100,10 @@ pub(crate) fn validate(args: &AdaptiveLimitArgs, errors: &mut Errors) -> Option<
     } else {
         None
     };
+    // The stack has checked that the fn returns a `Result`.
+    let refuse_past_deadline = crate::deadline::validate(args.deadline.as_ref(), true, errors);
     Some(AdaptiveLimitPlan {
+        refuse_past_deadline,
         krate: args.krate.as_ref().map_or_else(
             || syn::parse_quote!(::retry_runtime),
             |krate| krate.value.clone(),

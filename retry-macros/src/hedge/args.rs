@@ -24,6 +24,7 @@ pub(crate) struct HedgeArgs {
     pub budget: Option<Arg<LitStr>>,
     pub sleeper: Option<Arg<Type>>,
     pub krate: Option<Arg<Path>>,
+    pub deadline: Option<Arg<LitStr>>,
     /// `after` was written, even if its value did not parse (so "needs `after`" is not said too).
     pub after_written: bool,
 }
@@ -38,6 +39,7 @@ pub(crate) const HEDGE_KEYS: &[&str] = &[
     "on_result",
     "budget",
     "sleeper",
+    "deadline",
     "crate",
 ];
 
@@ -73,6 +75,7 @@ impl HedgeArgs {
             "budget" => set(&mut self.budget, key, parse_string(input, "budget")?),
             "sleeper" => set(&mut self.sleeper, key, input.parse()?),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             _ => unreachable!("every key of HEDGE_KEYS has an arm"),
         }
     }

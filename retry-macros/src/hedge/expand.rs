@@ -26,6 +26,7 @@ pub(crate) fn wrap_body(
     (rejected, inner_rejected): (Option<&Ident>, Option<&Ident>),
 ) -> TokenStream {
     let name = |text: &str| Ident::new(text, Span::mixed_site());
+    let rejected_flag = rejected;
     let (site, budget_site, error, outcome) = (
         name("__HEDGE_SITE"),
         name("__HEDGE_BUDGET"),
@@ -101,12 +102,16 @@ pub(crate) fn wrap_body(
         || quote!(::core::option::Option::None),
         |flag| quote!(::core::option::Option::Some(#flag)),
     );
+    let refuse = plan.refuse_past_deadline.map(|span| {
+        crate::deadline::refusal(&plan.krate, span, &quote!(#site_name), rejected_flag)
+    });
     quote! {{
         static #site: #private::HedgeSite = #private::HedgeSite::new(
             #site_name,
             #private::HedgeConfig::new_const(#after, #max_hedges),
         );
         #budget_static
+        #refuse
         #private::hedged::<#sleeper, _, _, _, _, _, _>(
             &#site,
             #budget,

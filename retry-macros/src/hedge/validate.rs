@@ -22,6 +22,8 @@ pub(crate) struct HedgePlan {
     pub on_result: Option<syn::Expr>,
     pub budget: Option<LitStr>,
     pub sleeper: Option<Type>,
+    /// `deadline = "refuse"`, where its value was written.
+    pub refuse_past_deadline: Option<proc_macro2::Span>,
 }
 
 /// One extra attempt, as Polly's `MaxHedgedAttempts` defaults to.
@@ -72,7 +74,10 @@ pub(crate) fn validate(
         return None;
     }
     runs_side_by_side?;
+    let refuse_past_deadline =
+        crate::deadline::validate(args.deadline.as_ref(), shape.returns_result, errors);
     Some(HedgePlan {
+        refuse_past_deadline,
         krate: args.krate.as_ref().map_or_else(
             || syn::parse_quote!(::retry_runtime),
             |krate| krate.value.clone(),

@@ -24,6 +24,7 @@ pub(crate) struct ThrottleArgs {
     pub when: Option<Arg<Expr>>,
     pub on_result: Option<Arg<Expr>>,
     pub krate: Option<Arg<Path>>,
+    pub deadline: Option<Arg<LitStr>>,
     /// `name` was written, even if its value did not parse (so "needs a name" is not said too).
     pub name_written: bool,
 }
@@ -32,7 +33,7 @@ pub(crate) struct ThrottleArgs {
 pub(crate) fn known_keys() -> Vec<&'static str> {
     std::iter::once("name")
         .chain(THROTTLE_KEYS.iter().map(|key| key.name))
-        .chain(["on", "when", "on_result", "crate"])
+        .chain(["on", "when", "on_result", "deadline", "crate"])
         .collect()
 }
 
@@ -79,6 +80,7 @@ impl ThrottleArgs {
                 parse_path_like(input, "on_result")?,
             ),
             "crate" => set(&mut self.krate, key, input.call(Path::parse_mod_style)?),
+            "deadline" => set(&mut self.deadline, key, parse_string(input, "deadline")?),
             _ => unreachable!("every key of `known_keys` has an arm"),
         }
     }

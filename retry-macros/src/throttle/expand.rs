@@ -68,11 +68,15 @@ pub(crate) fn wrap_body(
         }}
     };
     let record = record_outcome(plan, &permit, &outcome, &error, &value, inner_rejected);
+    let refuse = plan
+        .refuse_past_deadline
+        .map(|span| crate::deadline::refusal(krate, span, &quote!(#throttle_name), rejected));
     quote! {{
         static #site: #private::ThrottleSite = #private::ThrottleSite::new(
             #throttle_name,
             #config,
         );
+        #refuse
         let #permit = match #admit {
             ::core::result::Result::Ok(#permit) => #permit,
             ::core::result::Result::Err(#throttled) => {

@@ -15,6 +15,8 @@ use crate::throttle::args::ThrottleArgs;
 
 /// What `expand` generates from.
 pub(crate) struct ThrottlePlan {
+    /// `deadline = "refuse"`, where its value was written.
+    pub refuse_past_deadline: Option<proc_macro2::Span>,
     pub krate: Path,
     pub name: LitStr,
     /// `k` and `window` as written, validated, for the builder.
@@ -47,7 +49,10 @@ pub(crate) fn validate(
         shape,
         errors,
     );
+    let refuse_past_deadline =
+        crate::deadline::validate(args.deadline.as_ref(), shape.returns_result, errors);
     Some(ThrottlePlan {
+        refuse_past_deadline,
         krate: args.krate.as_ref().map_or_else(
             || syn::parse_quote!(::retry_runtime),
             |krate| krate.value.clone(),

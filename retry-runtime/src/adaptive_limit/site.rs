@@ -75,7 +75,7 @@ impl AdaptiveLimitSite {
         let limiter = self.limiter();
         match limiter.take(crate::sleep::now_sync) {
             Some(permit) => Ok(permit),
-            None => limiter.wait_blocking(max_wait),
+            None => limiter.wait_blocking(crate::context::cut_to_deadline(max_wait)),
         }
     }
 
@@ -94,7 +94,8 @@ impl AdaptiveLimitSite {
         &self,
         max_wait: Duration,
     ) -> impl Future<Output = Result<AdaptivePermit<'static>, LimitExceeded>> + use<S> {
-        self.limiter().wait::<S>(max_wait)
+        self.limiter()
+            .wait::<S>(crate::context::cut_to_deadline(max_wait))
     }
 
     /// The rejection of an async call of a site without `max_wait`.
