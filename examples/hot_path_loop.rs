@@ -23,6 +23,9 @@ use hot_fns::{
     recloser_call, retried, retried_async, retried_flaky, retried_flaky_async, tokio_retry2_async,
 };
 
+/// The deadline the `-deadline` paths run under: far enough never to be reached.
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// The loop every path runs: one call per iteration on a `black_box`ed counter. Not inlined and
 /// generic, so each path gets a loop of its own.
 #[inline(never)]
@@ -90,6 +93,8 @@ const PATHS: &[&str] = &[
     "failsafe",
     "flaky-twice",
     "retry-once",
+    "retry-deadline",
+    "retry-once-deadline",
     "backon-blocking-once",
     "flaky-async-twice",
     "retry-async-once",
@@ -153,6 +158,14 @@ fn main() {
             value(flaky(black_box(calls)))
         }),
         "retry-once" => run(iterations, |_| value(retried_flaky(black_box(calls)))),
+        // The same loops run under a deadline in force (set once, an hour away): what a call
+        // pays when a deadline is there to read.
+        "retry-deadline" => retry_runtime::context::with_deadline_sync(HOUR, || {
+            run(iterations, |i| value(retried(i)))
+        }),
+        "retry-once-deadline" => retry_runtime::context::with_deadline_sync(HOUR, || {
+            run(iterations, |_| value(retried_flaky(black_box(calls))))
+        }),
         "backon-blocking-once" => run(iterations, |_| {
             value(backon_blocking_flaky(black_box(calls)))
         }),
