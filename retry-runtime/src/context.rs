@@ -30,8 +30,7 @@
 use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
-use std::future::{Future, IntoFuture, poll_fn};
-use std::pin::pin;
+use std::future::{Future, IntoFuture};
 use std::time::{Duration, Instant};
 
 /// The attempt the body runs in, as one word so that entering and leaving an attempt is one
@@ -211,15 +210,32 @@ pub fn with_deadline<F: IntoFuture>(
     timeout: Duration,
     future: F,
 ) -> impl Future<Output = F::Output> {
-    let deadline = Deadline::after(timeout, async_now);
-    let future = future.into_future();
-    async move {
-        let mut future = pin!(future);
-        poll_fn(|cx| {
-            let _scope = Scope::enter_deadline(deadline);
-            future.as_mut().poll(cx)
-        })
-        .await
+    WithDeadline {
+        future: future.into_future(),
+        deadline: Deadline::after(timeout, async_now),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future polled under a deadline; see [`with_deadline`]. It holds the future in place, so
+    /// it is the future's size plus the deadline.
+    struct WithDeadline<F> {
+        #[pin]
+        future: F,
+        deadline: Deadline,
+    }
+}
+
+impl<F: Future> Future for WithDeadline<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let _scope = Scope::enter_deadline(*this.deadline);
+        this.future.poll(cx)
     }
 }
 
@@ -423,6 +439,14 @@ mod tests {
             assert!(remaining().unwrap() > Duration::from_secs(1));
         });
         assert_eq!(remaining(), None);
+    }
+
+    #[test]
+    fn a_deadline_future_holds_its_future_once() {
+        let inner = async { [0u8; 256].len() };
+        let inner_size = size_of_val(&inner);
+        let wrapped = with_deadline(Duration::from_secs(1), async { [0u8; 256].len() });
+        assert!(size_of_val(&wrapped) <= inner_size + size_of::<Deadline>() + 8);
     }
 
     #[test]
