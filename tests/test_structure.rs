@@ -34,7 +34,10 @@ fn the_public_api_matches_the_checked_in_listing() {
         let source = root.join(source);
         list_file(&source.join("lib.rs"), &source, krate, &mut lines);
     }
-    let listing: String = lines.into_iter().map(|line| line + "\n").collect();
+    let listing: String = public_lines(lines)
+        .into_iter()
+        .map(|line| line + "\n")
+        .collect();
     let path = root.join(LISTING);
     if std::env::var_os("UPDATE_PUBLIC_API").is_some() {
         fs::write(&path, &listing).unwrap();
@@ -57,6 +60,65 @@ fn the_public_api_matches_the_checked_in_listing() {
                 .map(|line| format!("  + {line}\n"))
                 .collect::<String>(),
         );
+    }
+}
+
+/// Marks a line naming a public type or a private one, and an impl line with its type's and its
+/// trait's names: all taken apart by [`public_lines`].
+const PUBLIC_TYPE: char = '\u{1}';
+const PRIVATE_TYPE: char = '\u{3}';
+const IMPL_OF: char = '\u{2}';
+
+/// The listing, impls of private types left out (a private type's `impl Drop` is no API) unless
+/// they implement a public trait; impls for types declared elsewhere are kept.
+fn public_lines(lines: BTreeSet<String>) -> BTreeSet<String> {
+    let names = |mark: char| -> BTreeSet<String> {
+        lines
+            .iter()
+            .filter_map(|line| line.strip_prefix(mark).map(str::to_owned))
+            .collect()
+    };
+    let (public, private) = (names(PUBLIC_TYPE), names(PRIVATE_TYPE));
+    lines
+        .into_iter()
+        .filter(|line| !line.starts_with(PUBLIC_TYPE) && !line.starts_with(PRIVATE_TYPE))
+        .filter_map(|line| match line.strip_prefix(IMPL_OF) {
+            None => Some(line),
+            Some(rest) => {
+                let mut parts = rest.splitn(3, IMPL_OF);
+                let (name, implemented, line) = (parts.next()?, parts.next()?, parts.next()?);
+                let keep = public.contains(name)
+                    || public.contains(implemented)
+                    || !private.contains(name);
+                keep.then(|| line.to_owned())
+            }
+        })
+        .collect()
+}
+
+/// The name a type item declares.
+fn type_name(item: &Item) -> Option<String> {
+    match item {
+        Item::Enum(item) => Some(item.ident.to_string()),
+        Item::Struct(item) => Some(item.ident.to_string()),
+        Item::Trait(item) => Some(item.ident.to_string()),
+        Item::Type(item) => Some(item.ident.to_string()),
+        Item::Union(item) => Some(item.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The last segment of an impl's self type (`Foo` in `impl<T> Trait for a::Foo<T>`); empty for
+/// references, tuples and the like, which are then kept.
+fn self_type_name(self_ty: &syn::Type) -> String {
+    match self_ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|last| last.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -115,8 +177,18 @@ fn list_items(
                 }
             }
             Item::Impl(implementation) => {
+                // Tagged with its type's and its trait's names: `public_lines` keeps it or not.
                 if let Some(line) = impl_line(implementation) {
-                    lines.insert(format!("{module}: {line}"));
+                    let implemented = implementation
+                        .trait_
+                        .as_ref()
+                        .and_then(|(path, _)| path.segments.last())
+                        .map(|last| last.ident.to_string())
+                        .unwrap_or_default();
+                    let name = self_type_name(&implementation.self_ty);
+                    lines.insert(format!(
+                        "{IMPL_OF}{name}{IMPL_OF}{implemented}{IMPL_OF}{module}: {line}"
+                    ));
                 }
             }
             Item::Macro(declared) => {
@@ -135,7 +207,13 @@ fn list_items(
             }
             _ => {
                 if !is_public(item) {
+                    if let Some(name) = type_name(item) {
+                        lines.insert(format!("{PRIVATE_TYPE}{name}"));
+                    }
                     continue;
+                }
+                if let Some(name) = type_name(item) {
+                    lines.insert(format!("{PUBLIC_TYPE}{name}"));
                 }
                 let mut item = item.clone();
                 Strip.visit_item_mut(&mut item);
