@@ -153,7 +153,9 @@ fn list_items(
         match item {
             Item::Mod(declared) => {
                 let name = declared.ident.to_string();
-                if name == "__private" {
+                // `__private` and the modules only it re-exports (marked hidden) are what
+                // expansions call, with no stability promise.
+                if name == "__private" || is_hidden(&declared.attrs) {
                     continue;
                 }
                 let child = format!("{module}::{name}");
@@ -391,24 +393,25 @@ impl VisitMut for Strip {
 /// the engine and the event stream. Features register themselves with them; they never import a
 /// feature.
 const CORE: &[&str] = &[
+    "adaptive_limit",
     "breaker",
     "breaker_state",
     "budget",
     "bulkhead",
+    "chaos",
     "context",
-    "engine",
     "events",
     "failure",
     "hedge",
     "hint",
     "named",
-    "policy",
     "rate_limit",
-    "registry",
+    "retry",
     "rng",
     "scope",
     "sleep",
     "step",
+    "throttle",
     "timeout",
 ];
 

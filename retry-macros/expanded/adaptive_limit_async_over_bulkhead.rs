@@ -24,9 +24,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                     ::core::result::Result::Ok(adaptive_permit) => adaptive_permit,
                     ::core::result::Result::Err(limit_exceeded) => {
                         return ::core::result::Result::Err(
-                            <_ as ::retry_runtime::__private::FromLimitExceeded>::convert(
-                                limit_exceeded,
-                            ),
+                            <_ as ::retry_runtime::__private::FromRejection<
+                                _,
+                            >>::from_rejection(limit_exceeded),
                         );
                     }
                 }
@@ -60,9 +60,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                             inner_rejected
                                 .store(true, ::core::sync::atomic::Ordering::Relaxed);
                             return ::core::result::Result::Err(
-                                <_ as ::retry_runtime::__private::FromBulkheadFull>::convert(
-                                    bulkhead_full,
-                                ),
+                                <_ as ::retry_runtime::__private::FromRejection<
+                                    _,
+                                >>::from_rejection(bulkhead_full),
                             );
                         }
                     }

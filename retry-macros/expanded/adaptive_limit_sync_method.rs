@@ -15,9 +15,9 @@ fn query(&self, sql: &str) -> Result<Rows, DbError> {
             ::core::result::Result::Ok(adaptive_permit) => adaptive_permit,
             ::core::result::Result::Err(limit_exceeded) => {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromLimitExceeded>::convert(
-                        limit_exceeded,
-                    ),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(limit_exceeded),
                 );
             }
         };

@@ -44,9 +44,9 @@ async fn fetch(&self, key: &str) -> Result<Bytes, StoreError> {
                 ::core::result::Result::Ok(retry_outcome) => retry_outcome,
                 ::core::result::Result::Err(retry_timed_out) => {
                     ::core::result::Result::Err(
-                        <_ as ::retry_runtime::__private::FromAttemptTimeout>::convert(
-                            retry_timed_out,
-                        ),
+                        <_ as ::retry_runtime::__private::FromRejection<
+                            _,
+                        >>::from_rejection(retry_timed_out),
                     )
                 }
             };

@@ -10,9 +10,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 let bulkhead_full = __BULKHEAD_SITE.full();
                 {
                     return ::core::result::Result::Err(
-                        <_ as ::retry_runtime::__private::FromBulkheadFull>::convert(
-                            bulkhead_full,
-                        ),
+                        <_ as ::retry_runtime::__private::FromRejection<
+                            _,
+                        >>::from_rejection(bulkhead_full),
                     );
                 }
             }

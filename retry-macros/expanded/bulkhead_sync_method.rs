@@ -10,9 +10,9 @@ fn query(&self, sql: &str) -> Result<Rows, DbError> {
             ::core::result::Result::Ok(_bulkhead_permit) => _bulkhead_permit,
             ::core::result::Result::Err(bulkhead_full) => {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromBulkheadFull>::convert(
-                        bulkhead_full,
-                    ),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(bulkhead_full),
                 );
             }
         };

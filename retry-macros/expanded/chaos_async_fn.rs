@@ -9,9 +9,9 @@ async fn get(key: &str) -> Result<Value, StoreError> {
                 .await
             {
                 return ::core::result::Result::Err(
-                    <_ as my_reexport::retry_runtime::__private::FromInjectedFault>::convert(
-                        injected_fault,
-                    ),
+                    <_ as my_reexport::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(injected_fault),
                 );
             }
         }

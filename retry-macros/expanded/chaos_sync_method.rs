@@ -8,9 +8,9 @@ fn get(&self, key: &str) -> Result<Value, StoreError> {
                 .inject_sync()
             {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromInjectedFault>::convert(
-                        injected_fault,
-                    ),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(injected_fault),
                 );
             }
         }

@@ -20,9 +20,9 @@ async fn fetch(&mut self, path: &str) -> Result<Bytes, ApiError> {
             }
             ::core::result::Result::Err(rate_limited) => {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromRateLimited>::convert(
-                        rate_limited,
-                    ),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(rate_limited),
                 );
             }
         }

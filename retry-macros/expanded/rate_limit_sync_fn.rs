@@ -13,9 +13,9 @@ fn fetch(path: &str) -> Result<Bytes, ApiError> {
             )
         {
             return ::core::result::Result::Err(
-                <_ as my_reexport::retry_runtime::__private::FromRateLimited>::convert(
-                    rate_limited,
-                ),
+                <_ as my_reexport::retry_runtime::__private::FromRejection<
+                    _,
+                >>::from_rejection(rate_limited),
             );
         }
         get(path)

@@ -34,9 +34,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
                 ::core::sync::atomic::Ordering::Relaxed); return
                 ::core::result::Result::Err(< _ as
-                ::retry_runtime::__private::FromCircuitOpen > ::convert(breaker_open)); }
-                }; let breaker_outcome : Result < Rows, DbError > = async {
-                #[allow(unknown_lints, unreachable_code,
+                ::retry_runtime::__private::FromRejection < _ >>
+                ::from_rejection(breaker_open)); } }; let breaker_outcome : Result <
+                Rows, DbError > = async { #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let

@@ -9,9 +9,9 @@ fn query(sql: &str) -> Result<Rows, DbError> {
             ::core::result::Result::Ok(breaker_permit) => breaker_permit,
             ::core::result::Result::Err(breaker_open) => {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromCircuitOpen>::convert(
-                        breaker_open,
-                    ),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(breaker_open),
                 );
             }
         };

@@ -40,9 +40,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Err(breaker_open) => { inner_rejected.store(true,
                 ::core::sync::atomic::Ordering::Relaxed); return
                 ::core::result::Result::Err(< _ as
-                ::retry_runtime::__private::FromCircuitOpen > ::convert(breaker_open)); }
-                }; let breaker_outcome : Result < Rows, DbError > = async {
-                #[allow(unknown_lints, unreachable_code,
+                ::retry_runtime::__private::FromRejection < _ >>
+                ::from_rejection(breaker_open)); } }; let breaker_outcome : Result <
+                Rows, DbError > = async { #[allow(unknown_lints, unreachable_code,
                 clippy::diverging_sub_expression, clippy::empty_loop,
                 clippy::let_unit_value, clippy::let_with_type_underscore,
                 clippy::needless_return, clippy::unreachable)] if false { let
@@ -60,8 +60,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 (rate_limit_wait). await; } } ::core::result::Result::Err(rate_limited)
                 => { inner_rejected.store(true, ::core::sync::atomic::Ordering::Relaxed);
                 return ::core::result::Result::Err(< _ as
-                ::retry_runtime::__private::FromRateLimited > ::convert(rate_limited)); }
-                } { static __BULKHEAD_SITE : ::retry_runtime::__private::BulkheadSite =
+                ::retry_runtime::__private::FromRejection < _ >>
+                ::from_rejection(rate_limited)); } } { static __BULKHEAD_SITE :
+                ::retry_runtime::__private::BulkheadSite =
                 ::retry_runtime::__private::BulkheadSite::new("db",
                 ::retry_runtime::__private::BulkheadConfig::new_const(10u32),); let
                 _bulkhead_permit = match __BULKHEAD_SITE.try_acquire() {
@@ -73,8 +74,9 @@ async fn query(sql: &str) -> Result<Rows, DbError> {
                 ::core::result::Result::Err(bulkhead_full) => { inner_rejected
                 .store(true, ::core::sync::atomic::Ordering::Relaxed); return
                 ::core::result::Result::Err(< _ as
-                ::retry_runtime::__private::FromBulkheadFull > ::convert(bulkhead_full));
-                } } } }; { static __HEDGE_SITE : ::retry_runtime::__private::HedgeSite =
+                ::retry_runtime::__private::FromRejection < _ >>
+                ::from_rejection(bulkhead_full)); } } } }; { static __HEDGE_SITE :
+                ::retry_runtime::__private::HedgeSite =
                 ::retry_runtime::__private::HedgeSite::new(::core::concat!(::core::module_path!(),
                 "::", "query"),
                 ::retry_runtime::__private::HedgeConfig::new_const(::retry_runtime::__private::HedgeDelay::Quantile

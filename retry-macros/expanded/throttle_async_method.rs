@@ -16,7 +16,9 @@ async fn search(&self, query: &str) -> Result<Response, SearchError> {
             ::core::result::Result::Ok(throttle_permit) => throttle_permit,
             ::core::result::Result::Err(throttled) => {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromThrottled>::convert(throttled),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(throttled),
                 );
             }
         };
@@ -48,9 +50,9 @@ async fn search(&self, query: &str) -> Result<Response, SearchError> {
                             inner_rejected
                                 .store(true, ::core::sync::atomic::Ordering::Relaxed);
                             return ::core::result::Result::Err(
-                                <_ as ::retry_runtime::__private::FromBulkheadFull>::convert(
-                                    bulkhead_full,
-                                ),
+                                <_ as ::retry_runtime::__private::FromRejection<
+                                    _,
+                                >>::from_rejection(bulkhead_full),
                             );
                         }
                     }

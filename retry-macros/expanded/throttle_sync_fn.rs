@@ -8,7 +8,9 @@ fn search(query: &str) -> Result<Hits, SearchError> {
             ::core::result::Result::Ok(throttle_permit) => throttle_permit,
             ::core::result::Result::Err(throttled) => {
                 return ::core::result::Result::Err(
-                    <_ as ::retry_runtime::__private::FromThrottled>::convert(throttled),
+                    <_ as ::retry_runtime::__private::FromRejection<
+                        _,
+                    >>::from_rejection(throttled),
                 );
             }
         };

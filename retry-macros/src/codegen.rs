@@ -122,19 +122,16 @@ pub(crate) fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `Err(<_ as krate::Conversion>::convert(value))`: a rejection or a timeout as the fn's `Result`,
+/// `Err(<_ as krate::__private::FromRejection<_>>::from_rejection(value))`: a rejection or a timeout as the fn's `Result`,
 /// the error type inferred from the fn's. Every span is `span`, so that a missing `From` impl is
-/// reported there, with the message of the conversion trait's `#[diagnostic::on_unimplemented]`;
+/// reported there, with the message of `FromRejection`'s `#[diagnostic::on_unimplemented]`;
 /// the trait is called directly (no generic fn with a bound), so the error names no path of the
 /// runtime's private module.
-pub(crate) fn converted_error(
-    krate: &syn::Path,
-    conversion: &str,
-    value: &Ident,
-    span: Span,
-) -> TokenStream {
-    let conversion = Ident::new(conversion, span);
-    let convert = respanned(quote!(<_ as #krate::__private::#conversion>::convert), span);
+pub(crate) fn converted_error(krate: &syn::Path, value: &Ident, span: Span) -> TokenStream {
+    let convert = respanned(
+        quote!(<_ as #krate::__private::FromRejection<_>>::from_rejection),
+        span,
+    );
     let mut value = value.clone();
     value.set_span(value.span().located_at(span));
     respanned(quote!(::core::result::Result::Err), span)

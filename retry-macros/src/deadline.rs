@@ -44,7 +44,7 @@ pub(crate) fn refusal(
     rejected: Option<&Ident>,
 ) -> TokenStream {
     let refused = Ident::new("deadline_refused", Span::mixed_site());
-    let conversion = crate::codegen::converted_error(krate, "FromDeadlineExceeded", &refused, span);
+    let conversion = crate::codegen::converted_error(krate, &refused, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     quote! {

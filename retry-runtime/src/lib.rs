@@ -87,16 +87,13 @@ mod breaker_state;
 mod budget;
 mod bulkhead;
 mod chaos;
-mod engine;
 mod events;
 mod failure;
-mod functional;
 mod hedge;
 mod hint;
 mod named;
-mod policy;
 mod rate_limit;
-mod registry;
+mod retry;
 mod rng;
 mod scope;
 mod sleep;
@@ -130,14 +127,12 @@ pub mod __private;
 // The conversions a rejection or a timeout needs, and `on_result`'s judge, also at the root so that rustc names them by
 // their bare name in a missing-impl error (never by a path into `__private`).
 #[doc(hidden)]
-pub use __private::{
-    FromAttemptTimeout, FromBulkheadFull, FromCallTimeout, FromCircuitOpen, FromDeadlineExceeded,
-    FromInjectedFault, FromLimitExceeded, FromRateLimited, FromThrottled, JudgesValue, judge_value,
-};
+pub use __private::{FromRejection, JudgesValue, judge_value};
 
 pub use adaptive_limit::registry::{adaptive_limiter, register_adaptive_limiter};
 pub use adaptive_limit::{AdaptiveLimitCounts, AdaptiveLimiter, AdaptivePermit, LimitExceeded};
 pub use breaker::clock::BreakerClock;
+pub use breaker::registry::{breaker, breakers_snapshot, register_breaker};
 pub use breaker::state::BreakerState;
 pub use breaker::{BreakerCounts, CircuitBreaker, CircuitOpen, Permit};
 pub use budget::{
@@ -149,17 +144,16 @@ pub use bulkhead::{Bulkhead, BulkheadCounts, BulkheadFull, BulkheadPermit};
 pub use chaos::registry::chaos;
 pub use chaos::{Chaos, ChaosCounts, InjectedFault};
 pub use context::DeadlineExceeded;
-pub use engine::{RetryState, Stopwatch, WithoutBudget};
 pub use events::log::WARN_INTERVAL;
 pub use events::{ChaosKind, ErrorText, HedgeOutcome, Source, TRACING_TARGET};
 pub use failure::Failure;
 pub use hedge::registry::{hedge, register_hedge};
 pub use hedge::{Hedge, HedgeCounts};
 pub use hint::{ProvidesRetryHint, RetryHint};
-pub use policy::{RetryPolicy, RetryPolicyBuilder};
 pub use rate_limit::registry::{rate_limiter, register_rate_limiter};
 pub use rate_limit::{RateLimitCounts, RateLimited, RateLimiter};
-pub use registry::{breaker, breakers_snapshot, register_breaker};
+pub use retry::engine::{RetryState, Stopwatch, WithoutBudget};
+pub use retry::policy::{RetryPolicy, RetryPolicyBuilder};
 #[cfg(feature = "tokio")]
 pub use sleep::TokioSleeper;
 pub use sleep::{AsyncSleeper, PausedTime};

@@ -190,7 +190,7 @@ impl Stats {
 
     /// The named breaker now, if registered.
     pub fn breaker(&self, name: &str) -> Option<BreakerSnapshot> {
-        crate::registry::breaker(name).map(|breaker| BreakerSnapshot {
+        crate::breaker::registry::breaker(name).map(|breaker| BreakerSnapshot {
             state: breaker.state(),
             counts: breaker.counts(),
             failure_rate: breaker.failure_rate(),

@@ -49,7 +49,7 @@ pub fn scope() -> NameScope {
 /// assert_eq!(db.state(), BreakerState::Closed);
 /// ```
 pub fn reset_all() {
-    for breaker in crate::registry::breakers_snapshot() {
+    for breaker in crate::breaker::registry::breakers_snapshot() {
         breaker.reset();
     }
     for budget in crate::budget::budgets_snapshot() {

@@ -51,7 +51,7 @@ pub(crate) fn wrap_body(
         config.max_limit(),
     );
     let span = error_type_span(shape);
-    let rejection = crate::codegen::converted_error(krate, "FromLimitExceeded", &exceeded, span);
+    let rejection = crate::codegen::converted_error(krate, &exceeded, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let reject = quote!({

@@ -65,8 +65,7 @@ pub(crate) fn wrap_body(
             quote!(return (#fallback)(#(#arguments),*)#awaited;)
         }
         (None, None) => {
-            let rejection =
-                converted_error(krate, "FromCircuitOpen", &open, error_type_span(shape));
+            let rejection = converted_error(krate, &open, error_type_span(shape));
             quote!(return #rejection;)
         }
     };
@@ -173,7 +172,7 @@ fn call_timeout_code(
     let call_timeout =
         quote!(#krate::__private::CallTimeout { name: #breaker_name, timeout: #timeout });
     let timeout_value = Ident::new("breaker_call_timeout", Span::mixed_site());
-    let timeout_error = converted_error(krate, "FromCallTimeout", &timeout_value, timeout_span);
+    let timeout_error = converted_error(krate, &timeout_value, timeout_span);
     let run = quote! {
         match #krate::__private::with_attempt_timeout::<#krate::__private::DefaultSleeper, _>(
             ::core::pin::pin!(async { #body }),

@@ -35,7 +35,7 @@ pub(crate) fn wrap_body(
         .refuse_past_deadline
         .map(|span| crate::deadline::refusal(krate, span, &quote!(#bulkhead_name), rejected));
     let span = error_type_span(shape);
-    let rejection = converted_error(krate, "FromBulkheadFull", &full, span);
+    let rejection = converted_error(krate, &full, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let reject = quote!({

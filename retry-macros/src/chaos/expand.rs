@@ -25,7 +25,7 @@ pub(crate) fn wrap_body(
     let private = quote!(#krate::__private);
     let chaos_name = &plan.name;
     let span = error_type_span(shape);
-    let conversion = converted_error(krate, "FromInjectedFault", &fault, span);
+    let conversion = converted_error(krate, &fault, span);
     let inject = if is_async {
         quote!(#site.inject::<#private::DefaultSleeper>().await)
     } else {

@@ -34,7 +34,7 @@ pub(crate) fn wrap_body(
         .refuse_past_deadline
         .map(|span| crate::deadline::refusal(krate, span, &quote!(#limiter_name), rejected));
     let span = error_type_span(shape);
-    let rejection = converted_error(krate, "FromRateLimited", &limited, span);
+    let rejection = converted_error(krate, &limited, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let reject = quote!({

@@ -404,12 +404,8 @@ fn run_attempt(
             attempt_timeout_span,
             ..
         }) => {
-            let timed_out_into_error = crate::codegen::converted_error(
-                krate,
-                "FromAttemptTimeout",
-                &timed_out,
-                *attempt_timeout_span,
-            );
+            let timed_out_into_error =
+                crate::codegen::converted_error(krate, &timed_out, *attempt_timeout_span);
             quote! {
                 match #krate::__private::with_attempt_timeout::<#sleeper, _>(
                     ::core::pin::pin!(#attempt_future),

@@ -48,7 +48,7 @@ pub(crate) fn wrap_body(
         None,
     );
     let span = error_type_span(shape);
-    let rejection = crate::codegen::converted_error(krate, "FromThrottled", &throttled, span);
+    let rejection = crate::codegen::converted_error(krate, &throttled, span);
     let mark_rejected =
         rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
     let admit = if is_async {

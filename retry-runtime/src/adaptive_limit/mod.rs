@@ -26,6 +26,8 @@ pub(crate) mod aimd;
 pub(crate) mod algorithm;
 pub(crate) mod gradient2;
 pub(crate) mod registry;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
 pub(crate) mod site;
 pub(crate) mod slots;
 pub(crate) mod vegas;

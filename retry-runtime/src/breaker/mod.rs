@@ -8,6 +8,10 @@
 pub(crate) mod clock;
 pub(crate) mod config;
 mod counters;
+pub(crate) mod registry;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
+pub(crate) mod site;
 pub(crate) mod state;
 pub(crate) mod sync;
 pub(crate) mod window;

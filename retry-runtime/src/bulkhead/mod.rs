@@ -9,6 +9,8 @@
 
 pub(crate) mod permits;
 pub(crate) mod registry;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
 pub(crate) mod site;
 pub(crate) mod sync;
 

@@ -8,6 +8,8 @@
 //! [`testing::seed_jitter`](crate::testing::seed_jitter) seeds, so a chaos test is repeatable.
 
 pub(crate) mod registry;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
 pub(crate) mod site;
 
 use std::error::Error;

@@ -18,7 +18,7 @@ use retry_settings::{
 };
 
 use crate::budget::BudgetConfig;
-use crate::policy::RetryPolicy;
+use crate::retry::policy::RetryPolicy;
 use crate::{Backoff, BreakerConfig, BreakerConfigBuilder, BulkheadConfig};
 
 static INSTALLED: OnceLock<Overrides> = OnceLock::new();
@@ -30,8 +30,8 @@ static USED: OnceLock<Mutex<HashSet<(Section, Name)>>> = OnceLock::new();
 /// # Errors
 /// A [`ConfigError`] if overrides are already installed.
 pub fn install(overrides: Overrides) -> Result<(), ConfigError> {
-    crate::policy::OVERRIDE.install(|name, compiled| retry_policy(name, &compiled));
-    crate::registry::OVERRIDE.install(breaker_config);
+    crate::retry::policy::OVERRIDE.install(|name, compiled| retry_policy(name, &compiled));
+    crate::breaker::registry::OVERRIDE.install(breaker_config);
     crate::budget::OVERRIDE.install(budget_config);
     crate::bulkhead::registry::OVERRIDE.install(bulkhead_config);
     crate::rate_limit::registry::OVERRIDE.install(rate_limit_config);

@@ -50,7 +50,7 @@ pub(super) fn open(options: Arc<FleetOptions>, origin: u64) {
         origin,
         entries: HashMap::new(),
     });
-    crate::registry::on_registered(on_registered);
+    crate::breaker::registry::on_registered(on_registered);
 }
 
 /// The link stopped: nothing more is applied.
@@ -74,7 +74,7 @@ pub(super) fn consider(said: &Versioned) {
         None if known < MAX_ENTRIES => ledger.entries.entry(said.name.clone()).or_default(),
         None => {
             // Full: a registered breaker still follows the fleet, without a remembered version.
-            if let Some(breaker) = crate::registry::breaker(&said.name)
+            if let Some(breaker) = crate::breaker::registry::breaker(&said.name)
                 && said.origin != ledger.origin
             {
                 apply(breaker, said.shared);
@@ -97,7 +97,7 @@ pub(super) fn consider(said: &Versioned) {
     if said.origin == ledger.origin {
         return; // this process's own state, as it published it
     }
-    match crate::registry::breaker(&said.name) {
+    match crate::breaker::registry::breaker(&said.name) {
         Some(breaker) => apply(breaker, said.shared),
         None => entry.waiting = Some((said.shared, Instant::now())),
     }

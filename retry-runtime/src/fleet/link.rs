@@ -332,7 +332,7 @@ impl Link {
                 Err(reason) => ignored("a stored breaker state", &reason),
             }
         }
-        for breaker in crate::registry::breakers_snapshot() {
+        for breaker in crate::breaker::registry::breakers_snapshot() {
             if !self.options.shares_breaker(breaker.name()) {
                 continue;
             }
@@ -486,7 +486,7 @@ impl Link {
     /// Every breaker with a transition still to publish (after the channel overflowed, or at
     /// connection).
     fn all_queued(&mut self) {
-        for breaker in crate::registry::breakers_snapshot() {
+        for breaker in crate::breaker::registry::breakers_snapshot() {
             if breaker.transition_queued().load(Ordering::Acquire) {
                 self.dirty.insert(breaker.name());
             }
@@ -497,7 +497,7 @@ impl Link {
     async fn publish_dirty(&mut self, connection: &mut Connection) -> Result<(), Down> {
         let names: Vec<&'static str> = self.dirty.iter().copied().collect();
         for name in names {
-            if let Some(breaker) = crate::registry::breaker(name)
+            if let Some(breaker) = crate::breaker::registry::breaker(name)
                 // Cleared before the state is read: a transition after this queues it again.
                 && breaker.transition_queued().swap(false, Ordering::AcqRel)
                 && self.options.shares_breaker(name)

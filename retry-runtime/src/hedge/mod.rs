@@ -11,6 +11,8 @@
 pub(crate) mod latency;
 pub(crate) mod registry;
 pub(crate) mod run;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
 pub(crate) mod site;
 
 use std::fmt;

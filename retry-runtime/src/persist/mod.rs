@@ -189,7 +189,7 @@ fn apply(breaker: &CircuitBreaker, saved: Saved) {
 /// Snapshots every registered breaker and writes the file: what the writer thread and
 /// [`BreakerStore::save`] run, one at a time.
 fn write_state(path: &Path) -> Result<(), PersistError> {
-    let mut breakers = crate::registry::breakers_snapshot();
+    let mut breakers = crate::breaker::registry::breakers_snapshot();
     breakers.sort_by_key(|breaker| breaker.name());
     let text = format::render(&breakers).map_err(|reason| PersistError::TooLarge {
         path: path.to_owned(),
@@ -256,18 +256,18 @@ impl BreakerStore {
         })?;
         let count = saved.len();
         for (name, state) in saved {
-            if let Some(breaker) = crate::registry::breaker(&name) {
+            if let Some(breaker) = crate::breaker::registry::breaker(&name) {
                 apply(breaker, state);
                 continue;
             }
-            crate::registry::on_registered(apply_pending);
+            crate::breaker::registry::on_registered(apply_pending);
             pending()
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(name.clone(), state);
             // Registered in the meantime, perhaps after looking for pending state: whichever
             // of the two takes the state out applies it.
-            if let Some(breaker) = crate::registry::breaker(&name) {
+            if let Some(breaker) = crate::breaker::registry::breaker(&name) {
                 apply_pending(breaker);
             }
         }

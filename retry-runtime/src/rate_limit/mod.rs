@@ -18,6 +18,8 @@
 pub(crate) mod registry;
 #[cfg(feature = "redis")]
 pub(crate) mod shared;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
 pub(crate) mod site;
 pub(crate) mod sync;
 

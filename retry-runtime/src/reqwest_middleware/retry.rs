@@ -7,12 +7,12 @@ use http::Extensions;
 use reqwest::{Request, Response};
 
 use crate::__private::{self as private, RetrySite, WithBudget};
-use crate::budget::BudgetSite;
-use crate::engine::Step;
+use crate::budget::site::BudgetSite;
 use crate::events::ErrorText;
 use crate::hint::{ProvidesRetryHint, RetryHint};
 use crate::http::{is_transient, is_transient_error};
-use crate::policy::RetryPolicy;
+use crate::retry::engine::Step;
+use crate::retry::policy::RetryPolicy;
 use crate::sleep::{AsyncSleeper, TokioSleeper};
 use crate::timeout::AttemptTimeout;
 

@@ -28,6 +28,8 @@
 //! See [`window`] for the counting.
 
 pub(crate) mod registry;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
 pub(crate) mod site;
 pub(crate) mod sync;
 pub(crate) mod window;

@@ -13,9 +13,9 @@ use super::Shared;
 use super::headers::{AttemptHeaders, NoAttemptHeaders};
 use super::policy::{RetryClassifier, RetryOutcome};
 use crate::__private::{self as private, WithBudget};
-use crate::engine::{RetryState, Step};
 use crate::events::ErrorText;
 use crate::hint::RetryHint;
+use crate::retry::engine::{RetryState, Step};
 use crate::sleep::{AsyncSleeper, TokioSleeper};
 use crate::timeout::AttemptTimeout;
 use crate::tower::BoxError;
@@ -111,7 +111,7 @@ impl<S: Service<Request>, Request, C, H> ResponseFuture<S, Request, C, H> {
     /// The context the running attempt is in: its number, and the policy's `max_elapsed` as a
     /// deadline for what it calls.
     fn scope(&self) -> crate::context::Scope {
-        let (attempt, deadline) = private::attempt_context(
+        let (attempt, deadline) = crate::retry::site::attempt_context(
             &self.shared.site,
             &self.state.stopwatch(),
             self.state.attempt(),

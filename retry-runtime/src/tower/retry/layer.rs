@@ -8,8 +8,8 @@ use super::headers::NoAttemptHeaders;
 use super::policy::EveryError;
 use super::{RetryService, Shared};
 use crate::__private::RetrySite;
-use crate::budget::BudgetSite;
-use crate::policy::RetryPolicy;
+use crate::budget::site::BudgetSite;
+use crate::retry::policy::RetryPolicy;
 
 /// Retries a service's calls with a [`RetryPolicy`], as `#[retry]` retries a fn: the same
 /// engine, budgets, hints and events, under the layer's `name`.

@@ -16,7 +16,7 @@ use self::headers::{AttemptHeaders, NoAttemptHeaders};
 use self::policy::RetryClassifier;
 use super::BoxError;
 use crate::__private::RetrySite;
-use crate::budget::BudgetSite;
+use crate::budget::site::BudgetSite;
 
 /// A service whose calls are retried; made by [`RetryLayer`](layer::RetryLayer).
 ///

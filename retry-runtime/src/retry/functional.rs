@@ -12,10 +12,10 @@
 #[cfg(feature = "tokio")]
 use std::future::Future;
 
-use crate::engine::{RetryState, Step};
 use crate::events::{self, ErrorText, Source};
 use crate::hint::RetryHint;
-use crate::policy::RetryPolicy;
+use crate::retry::engine::{RetryState, Step};
+use crate::retry::policy::RetryPolicy;
 use crate::sleep::{now_sync, sleep_sync};
 
 impl RetryPolicy {

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::Backoff;
 use crate::hint::RetryHint;
-use crate::policy::RetryPolicy;
+use crate::retry::policy::RetryPolicy;
 use crate::rng::unit_draw;
 pub use crate::step::{Step, StopReason};
 

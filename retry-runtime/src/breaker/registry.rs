@@ -4,11 +4,13 @@
 //! creates the breaker with its settings, and every later site uses that breaker as it is; each
 //! later site whose settings differ logs a warning (once, when it first runs) naming both.
 
-use std::collections::HashMap;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 use crate::breaker::CircuitBreaker;
 use crate::breaker::config::BreakerConfig;
+use crate::named::{Named, SettingsOverride};
+
+static BREAKERS: Named<CircuitBreaker> = Named::new();
 
 /// Called with every newly registered breaker: persistence hands restored state to breakers
 /// that register after the restore, and the fleet link hands them the fleet's state, so the
@@ -30,15 +32,6 @@ pub(crate) fn on_registered(callback: fn(&'static CircuitBreaker)) {
     }
 }
 
-/// Breakers by scope (0: process-wide; others: [`testing::scope`](crate::testing::scope)) and
-/// name.
-type Breakers = RwLock<HashMap<u64, HashMap<&'static str, &'static CircuitBreaker>>>;
-
-fn breakers() -> &'static Breakers {
-    static BREAKERS: OnceLock<Breakers> = OnceLock::new();
-    BREAKERS.get_or_init(Breakers::default)
-}
-
 /// The breaker registered under `name`: `None` until a `#[circuit_breaker(name = ...)]` site has
 /// run (or [`register_breaker`] was called).
 ///
@@ -54,19 +47,12 @@ fn breakers() -> &'static Breakers {
 /// handle.reset();
 /// ```
 pub fn breaker(name: &str) -> Option<&'static CircuitBreaker> {
-    let scope = crate::scope::current();
-    breakers()
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&scope)
-        .and_then(|named| named.get(name))
-        .copied()
+    BREAKERS.get(name)
 }
 
 /// The settings a breaker is created with when overrides are installed: filled by the `config`
 /// module, so the registry never imports it.
-pub(crate) static OVERRIDE: crate::named::SettingsOverride<BreakerConfig> =
-    crate::named::SettingsOverride::new();
+pub(crate) static OVERRIDE: SettingsOverride<BreakerConfig> = SettingsOverride::new();
 
 /// The breaker named `name`, created with `config` if it does not exist yet. If it exists with
 /// other settings, those stay and a warning says so.
@@ -89,26 +75,11 @@ fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static 
             warn_if_different(existing, config);
         }
     };
-    if let Some(existing) = breaker(name) {
-        disagree(existing, &config);
-        return existing;
+    let (created, new) = BREAKERS.get_or_create(name, || CircuitBreaker::new(name, config));
+    if !new {
+        disagree(created, &config);
+        return created;
     }
-    let scope = crate::scope::current();
-    let mut breakers = breakers().write().unwrap_or_else(PoisonError::into_inner);
-    if let Some(existing) = breakers
-        .get(&scope)
-        .and_then(|named| named.get(name))
-        .copied()
-    {
-        drop(breakers);
-        disagree(existing, &config);
-        return existing;
-    }
-    // Breakers live as long as the process, like the call sites that name them; one allocation
-    // per name, at the first call.
-    let created: &'static CircuitBreaker = Box::leak(Box::new(CircuitBreaker::new(name, config)));
-    breakers.entry(scope).or_default().insert(name, created);
-    drop(breakers);
     crate::events::breaker_registered(created.source());
     // Copied out, so a callback may register a callback of its own.
     let callbacks = ON_REGISTERED
@@ -124,13 +95,7 @@ fn register(name: &'static str, config: BreakerConfig, tuned: bool) -> &'static 
 /// Every registered breaker of this thread's scope (the process-wide ones, outside a
 /// [`testing::scope`](crate::testing::scope)), in no particular order.
 pub fn breakers_snapshot() -> Vec<&'static CircuitBreaker> {
-    let scope = crate::scope::current();
-    breakers()
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&scope)
-        .map(|named| named.values().copied().collect())
-        .unwrap_or_default()
+    BREAKERS.snapshot()
 }
 
 fn warn_if_different(existing: &CircuitBreaker, config: &BreakerConfig) {

@@ -19,13 +19,24 @@
 //! of its 10 tokens; the AWS SDKs start from 500 tokens, spend 5 per retry (10 after a timeout)
 //! and refund 1 per success.
 
-use std::collections::HashMap;
+mod registry;
+// What expansions call, reached through `__private` only: not in the API listing.
+#[doc(hidden)]
+pub(crate) mod site;
+
 use std::fmt;
+use std::sync::OnceLock;
 #[cfg(feature = "redis")]
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
+
+#[cfg(feature = "config")]
+pub(crate) use registry::OVERRIDE;
+#[cfg(feature = "redis")]
+pub(crate) use registry::STARTS_SHARED;
+pub(crate) use registry::budgets_snapshot;
+pub use registry::{budget, register_budget};
 
 /// A budget's settings.
 ///
@@ -366,121 +377,4 @@ pub(crate) fn to_milli(tokens: f64) -> i64 {
     #[allow(clippy::cast_possible_truncation)]
     let milli = (tokens * MILLI).round() as i64;
     milli
-}
-
-/// Budgets by scope (see the breaker registry) and name.
-type Budgets = RwLock<HashMap<u64, HashMap<&'static str, &'static RetryBudget>>>;
-
-fn budgets() -> &'static Budgets {
-    static BUDGETS: OnceLock<Budgets> = OnceLock::new();
-    BUDGETS.get_or_init(Budgets::default)
-}
-
-/// The budget named `name`, if a site or [`register_budget`] has created it.
-pub fn budget(name: &str) -> Option<&'static RetryBudget> {
-    let scope = crate::scope::current();
-    budgets()
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&scope)
-        .and_then(|named| named.get(name))
-        .copied()
-}
-
-/// Every budget of this thread's scope, in no particular order.
-pub(crate) fn budgets_snapshot() -> Vec<&'static RetryBudget> {
-    let scope = crate::scope::current();
-    budgets()
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&scope)
-        .map(|named| named.values().copied().collect())
-        .unwrap_or_default()
-}
-
-/// The budget named `name`, created with `config` if it does not exist yet (so register one
-/// before the first call to give it other settings than [`BudgetConfig::DEFAULT`]); an existing
-/// one keeps its settings, and a warning says so if `config` differs.
-///
-/// ```
-/// use retry_runtime::{BudgetConfig, budget, register_budget};
-///
-/// let api = register_budget("budget-doc", BudgetConfig { share: 0.1, ..BudgetConfig::DEFAULT })?;
-/// assert_eq!(budget("budget-doc").unwrap().config().share, 0.1);
-/// assert_eq!(api.counts().retries, 0);
-/// # Ok::<(), String>(())
-/// ```
-///
-/// # Errors
-/// The reason, when `config` is invalid (see [`BudgetConfig::validate`]).
-pub fn register_budget(
-    name: &'static str,
-    config: BudgetConfig,
-) -> Result<&'static RetryBudget, String> {
-    config.validate()?;
-    Ok(register_valid(name, config))
-}
-
-/// Overrides of a new budget's settings, installed by the `config` module.
-/// Whether a budget created now is shared from the start: set once, by the fleet link when it
-/// connects (feature `redis`), so budgets never import the fleet.
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-pub(crate) static STARTS_SHARED: std::sync::OnceLock<fn(&str) -> bool> = std::sync::OnceLock::new();
-
-pub(crate) static OVERRIDE: crate::named::SettingsOverride<BudgetConfig> =
-    crate::named::SettingsOverride::new();
-
-fn register_valid(name: &'static str, config: BudgetConfig) -> &'static RetryBudget {
-    let config = OVERRIDE.applied(name, config);
-    let scope = crate::scope::current();
-    let mut budgets = budgets().write().unwrap_or_else(PoisonError::into_inner);
-    if let Some(existing) = budgets
-        .get(&scope)
-        .and_then(|named| named.get(name))
-        .copied()
-    {
-        if existing.config != config {
-            tracing::warn!(
-                target: crate::TRACING_TARGET,
-                name,
-                kept = ?existing.config,
-                ignored = ?config,
-                "this retry budget already exists with other settings; they are kept"
-            );
-        }
-        return existing;
-    }
-    let created: &'static RetryBudget = Box::leak(Box::new(RetryBudget::new(name, config)));
-    budgets.entry(scope).or_default().insert(name, created);
-    created
-}
-
-/// One `#[retry(budget = "...")]` site's view of its budget, looked up on first use.
-#[derive(Debug)]
-pub struct BudgetSite {
-    name: &'static str,
-    budget: OnceLock<&'static RetryBudget>,
-}
-
-impl BudgetSite {
-    /// A site; `const` so that it lives in a `static`.
-    pub const fn new(name: &'static str) -> Self {
-        BudgetSite {
-            name,
-            budget: OnceLock::new(),
-        }
-    }
-
-    /// The budget: the one registered under this name, or a new one with the defaults. A
-    /// site has no settings of its own, so it never warns about a registered budget's.
-    pub fn budget(&self) -> &'static RetryBudget {
-        if crate::scope::any_active() && crate::scope::current() != 0 {
-            return self.lookup();
-        }
-        self.budget.get_or_init(|| self.lookup())
-    }
-
-    fn lookup(&self) -> &'static RetryBudget {
-        budget(self.name).unwrap_or_else(|| register_valid(self.name, BudgetConfig::DEFAULT))
-    }
 }
