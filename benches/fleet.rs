@@ -15,7 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use retry_runtime::fleet::{self, Fleet, FleetOptions};
 use retry_runtime::{RateLimited, circuit_breaker, rate_limit, retry};
 
-#[path = "../tests/fleet_support/mod.rs"]
+#[path = "../tests/fleet/support.rs"]
 mod fleet_support;
 
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 //!   its lookup, whose `#[retry]` stops when the caller stops waiting.
 //!
 //! It reports, for each run, A's success rate and how many requests C was still working on after
-//! A had given up. `tests/test_context.rs` runs it and checks the shape.
+//! A had given up. `tests/context/main.rs` runs it and checks the shape.
 //!
 //! Run with `cargo run --example deadlines --features tower,http`.
 

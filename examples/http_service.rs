@@ -5,7 +5,7 @@
 //! hyper server and client, on 127.0.0.1.
 //!
 //! Run with `cargo run --example http_service --features tower,http,metrics`.
-//! `tests/test_http_service.rs` starts the same servers and drives them.
+//! `tests/http/service.rs` starts the same servers and drives them.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;

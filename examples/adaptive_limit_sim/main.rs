@@ -3,7 +3,7 @@
 //! goodput, p99 latency and rejections per phase. Deterministic (seeded, virtual time).
 //!
 //! `cargo run --example adaptive_limit_sim` (`-- --seed 7` for another draw). The model is
-//! described in `sim.rs`, which `tests/test_adaptive_limit.rs` runs too.
+//! described in `sim.rs`, which `tests/limits/adaptive_limit.rs` runs too.
 
 mod sim;
 

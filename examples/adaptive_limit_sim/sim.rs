@@ -1,5 +1,5 @@
 //! The simulation behind `cargo run --example adaptive_limit_sim`, shared with the test that
-//! checks its shape (`tests/test_adaptive_limit.rs` includes this file).
+//! checks its shape (`tests/limits/adaptive_limit.rs` includes this file).
 //!
 //! A dependency serves up to `capacity` calls at once, each in |Normal(50 ms, 5 ms)|, and
 //! queues the rest in order, so latency grows with its queue. Its capacity is 100 for 30 s,

@@ -6,7 +6,7 @@
 //! stays each process's own.
 #![cfg(feature = "redis")]
 
-mod fleet_support;
+use crate::support as fleet_support;
 
 use std::time::{Duration, Instant};
 

@@ -668,7 +668,7 @@ mod deadline_layer {
 /// The three-tier example over loopback: with propagation, C stops working when A gives up.
 #[cfg(all(feature = "tower", feature = "http"))]
 #[allow(dead_code)]
-#[path = "../examples/deadlines.rs"]
+#[path = "../../examples/deadlines.rs"]
 mod deadlines_example;
 
 #[cfg(all(feature = "tower", feature = "http"))]

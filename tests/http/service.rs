@@ -5,7 +5,7 @@
 #![cfg(all(feature = "tower", feature = "http", feature = "metrics"))]
 
 #[allow(dead_code)]
-#[path = "../examples/http_service.rs"]
+#[path = "../../examples/http_service.rs"]
 mod http_service;
 
 use std::sync::Arc;

@@ -8,11 +8,11 @@
 //! calls a site calls `installed()` first. Each test has its own names.
 #![cfg(feature = "config")]
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use retry_runtime::config::{Overrides, install};
+use retry_runtime::config::Overrides;
 use retry_runtime::hooks::{Event, install_hook};
 use retry_runtime::{HedgeDelay, hedge};
 
@@ -35,16 +35,18 @@ floor = "3ms"
 
 const VARIABLES: &[(&str, &str)] = &[("RETRY_RUNTIME__HEDGE__OVR_HEDGE_ENV__MAX_HEDGES", "3")];
 
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    let file = Overrides::from_toml(OVERRIDES, "test_config_overrides_hedge").unwrap();
+    let variables = VARIABLES
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
+    let environment = Overrides::from_variables(variables).unwrap();
+    file.merged_with(environment)
+}
+
 fn installed() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let file = Overrides::from_toml(OVERRIDES, "test_config_overrides_hedge").unwrap();
-        let variables = VARIABLES
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
-        let environment = Overrides::from_variables(variables).unwrap();
-        install(file.merged_with(environment)).unwrap();
-    });
+    crate::installed();
 }
 
 #[derive(Debug, PartialEq)]

@@ -4,9 +4,7 @@
 //! the key, the value and the range.
 #![cfg(feature = "config")]
 
-use std::sync::OnceLock;
-
-use retry_runtime::config::{Overrides, install};
+use retry_runtime::config::Overrides;
 use std::time::Duration;
 
 use retry_runtime::{
@@ -170,41 +168,7 @@ fn budget_shares_too_small_to_count_are_rejected() {
 /// builders take them too.
 #[test]
 fn the_extreme_values_the_loader_takes_are_applied() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let overrides = Overrides::from_toml(
-            &format!(
-                r#"
-                [breaker.bounds-db]
-                failure_threshold = 4294967295
-                failure_rate = 1
-                window = {MAX_WINDOW}
-                min_calls = {MAX_WINDOW}
-                half_open_calls = {MAX_HALF_OPEN_CALLS}
-                open_for = "18446744073.709551615s"
-                max_open_for = "18446744073.709551615s"
-
-                [breaker.bounds-timed]
-                window = "18446744073.709551615s"
-
-                [budget.bounds-api]
-                share = 0.001
-                min_per_second = 0
-                cap = 1
-
-                [bulkhead.bounds-db]
-                max_concurrent = {MAX_CONCURRENT}
-
-                [rate_limit.bounds-api]
-                per_second = {MAX_PER_SECOND}
-                burst = {MAX_BURST}
-                "#
-            ),
-            "bounds.toml",
-        )
-        .unwrap();
-        install(overrides).unwrap();
-    });
+    crate::installed();
     let breaker = register_breaker("bounds-db", BreakerConfig::DEFAULT);
     let config = breaker.config();
     assert_eq!(config.window(), MAX_WINDOW);
@@ -234,4 +198,39 @@ fn the_extreme_values_the_loader_takes_are_applied() {
             cap: 1.0
         }
     );
+}
+
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    Overrides::from_toml(
+        &format!(
+            r#"
+            [breaker.bounds-db]
+            failure_threshold = 4294967295
+            failure_rate = 1
+            window = {MAX_WINDOW}
+            min_calls = {MAX_WINDOW}
+            half_open_calls = {MAX_HALF_OPEN_CALLS}
+            open_for = "18446744073.709551615s"
+            max_open_for = "18446744073.709551615s"
+
+            [breaker.bounds-timed]
+            window = "18446744073.709551615s"
+
+            [budget.bounds-api]
+            share = 0.001
+            min_per_second = 0
+            cap = 1
+
+            [bulkhead.bounds-db]
+            max_concurrent = {MAX_CONCURRENT}
+
+            [rate_limit.bounds-api]
+            per_second = {MAX_PER_SECOND}
+            burst = {MAX_BURST}
+            "#
+        ),
+        "bounds.toml",
+    )
+    .unwrap()
 }

@@ -8,10 +8,9 @@
 #![cfg(feature = "config")]
 
 use std::cell::{Cell, RefCell};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use retry_runtime::config::{Overrides, install, unmatched};
+use retry_runtime::config::Overrides;
 use retry_runtime::testing::{PausedTime, pause_sync_time, seed_jitter};
 use retry_runtime::{
     AttemptTimeout, Backoff, Jitter, RetryHint, RetryPolicy, RetryState, Step, retry,
@@ -108,12 +107,13 @@ const NAMES: &[&str] = &[
     "ovr.both.jittered.async",
 ];
 
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    Overrides::from_toml(OVERRIDES, "test_config_overrides_retry").unwrap()
+}
+
 fn installed() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let overrides = Overrides::from_toml(OVERRIDES, "test_config_overrides_retry").unwrap();
-        install(overrides).unwrap();
-    });
+    crate::installed();
 }
 
 #[derive(Debug, PartialEq)]
@@ -746,7 +746,7 @@ async fn every_override_matches_a_site() {
     let _ = both_inline_elapsed_async(&calls).await;
     let _ = both_jittered_async(&calls).await;
     take_delays();
-    let unmatched = unmatched();
+    let unmatched = crate::unmatched_of(OVERRIDES);
     for name in NAMES {
         assert!(
             !unmatched

@@ -9,10 +9,9 @@
 #![cfg(feature = "config")]
 
 use std::cell::Cell;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use retry_runtime::config::{Overrides, install, unmatched};
+use retry_runtime::config::Overrides;
 use retry_runtime::testing::{PausedTime, pause_sync_time};
 use retry_runtime::{BreakerState, CircuitOpen, breaker, budget, circuit_breaker, retry};
 
@@ -75,13 +74,13 @@ cap = 3
 cap = 3
 "#;
 
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    Overrides::from_toml(OVERRIDES, "test_config_overrides_breaker_budget").unwrap()
+}
+
 fn installed() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let overrides =
-            Overrides::from_toml(OVERRIDES, "test_config_overrides_breaker_budget").unwrap();
-        install(overrides).unwrap();
-    });
+    crate::installed();
 }
 
 #[derive(Debug, PartialEq)]
@@ -837,5 +836,5 @@ async fn every_override_matches_a_breaker_or_budget() {
     let _ = share_async(&calls, Call::Succeed).await;
     let _ = min_per_second_async(&calls).await;
     let _ = cap_async(&calls).await;
-    assert_eq!(unmatched(), Vec::<String>::new());
+    assert_eq!(crate::unmatched_of(OVERRIDES), Vec::<String>::new());
 }

@@ -7,7 +7,7 @@
 //! binary (see `fleet_support`); `redis-server` must be on PATH (`.ci/run` installs it).
 #![cfg(feature = "redis")]
 
-mod fleet_support;
+use crate::support as fleet_support;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -5,7 +5,6 @@
 #![cfg(feature = "config")]
 
 use std::sync::Mutex;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use retry_runtime::config::{Overrides, install, unmatched};
@@ -31,40 +30,41 @@ fn write(name: &str, text: &str) -> std::path::PathBuf {
 }
 
 /// File, then JSON, then environment: later sources win key by key.
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    let toml = write(
+        "overrides.toml",
+        r#"
+        [retry."config.partial"]
+        max_attempts = 5
+
+        [retry."config.env-wins"]
+        max_attempts = 4
+
+        [retry."config.misfit"]
+        delay = "20s"
+
+        [retry."config.typo"]
+        max_attempts = 2
+        "#,
+    );
+    let json = write(
+        "overrides.json",
+        r#"{ "breaker": { "config-db": { "failure_threshold": 2 } }, "budget": { "config-api": { "share": 0.5, "min_per_second": 0 } } }"#,
+    );
+    let environment = Overrides::from_variables([(
+        "RETRY_RUNTIME__RETRY__CONFIG_ENV_WINS__MAX_ATTEMPTS".to_owned(),
+        "2".to_owned(),
+    )])
+    .unwrap();
+    Overrides::from_file(&toml)
+        .unwrap()
+        .merged_with(Overrides::from_file(&json).unwrap())
+        .merged_with(environment)
+}
+
 fn installed() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let toml = write(
-            "overrides.toml",
-            r#"
-            [retry."config.partial"]
-            max_attempts = 5
-
-            [retry."config.env-wins"]
-            max_attempts = 4
-
-            [retry."config.misfit"]
-            delay = "20s"
-
-            [retry."config.typo"]
-            max_attempts = 2
-            "#,
-        );
-        let json = write(
-            "overrides.json",
-            r#"{ "breaker": { "config-db": { "failure_threshold": 2 } }, "budget": { "config-api": { "share": 0.5, "min_per_second": 0 } } }"#,
-        );
-        let environment = Overrides::from_variables([(
-            "RETRY_RUNTIME__RETRY__CONFIG_ENV_WINS__MAX_ATTEMPTS".to_owned(),
-            "2".to_owned(),
-        )])
-        .unwrap();
-        let overrides = Overrides::from_file(&toml)
-            .unwrap()
-            .merged_with(Overrides::from_file(&json).unwrap())
-            .merged_with(environment);
-        install(overrides).unwrap();
-    });
+    crate::installed();
 }
 
 fn count_attempts(attempts: &AtomicU32) -> Result<(), Error> {

@@ -3,7 +3,7 @@
 //!
 //! Children: a test file has a `#[test] fn fleet_child()` that does nothing unless the
 //! environment variable `FLEET_CHILD` names a role. [`Child::spawn`] runs the current test
-//! binary again with `--exact fleet_child`, so a child is the user's code built as the test
+//! binary again with `--exact <module>::fleet_child`, so a child is the user's code built as the test
 //! was, with no extra binary target or feature plumbing; it reads commands on stdin and answers
 //! each with one line starting `fleet> ` on stdout (libtest's own lines are skipped).
 
@@ -302,11 +302,18 @@ pub struct Child {
 }
 
 impl Child {
-    /// Runs this test binary's `fleet_child` test with `FLEET_CHILD=role` and `environment`.
+    /// Runs the `fleet_child` test of the calling file's module (`budget::fleet_child` when
+    /// called from `budget.rs`) with `FLEET_CHILD=role` and `environment`.
+    #[track_caller]
     pub fn spawn(role: &str, environment: &[(&str, &str)]) -> Child {
+        let module = std::path::Path::new(std::panic::Location::caller().file())
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .expect("called from a module file");
+        let test = format!("{module}::fleet_child");
         let mut command = Command::new(std::env::current_exe().expect("the test binary"));
         command
-            .args(["fleet_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
             .env("FLEET_CHILD", role)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -321,7 +328,7 @@ impl Child {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                // The first answer follows libtest's `test fleet_child ... ` on its line.
+                // The first answer follows libtest's `test <module>::fleet_child ... ` on its line.
                 if let Some(at) = line.find("fleet> ")
                     && sender.send(line[at + 7..].to_owned()).is_err()
                 {

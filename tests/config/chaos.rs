@@ -10,7 +10,6 @@
 
 use std::cell::Cell;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use retry_runtime::config::{Overrides, install, unmatched};
@@ -56,16 +55,18 @@ const VARIABLES: &[(&str, &str)] = &[
     ("RETRY_RUNTIME__CHAOS__ENV_ONLY__ENABLED", "TRUE"),
 ];
 
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    let file = Overrides::from_toml(OVERRIDES, "test_config_chaos").unwrap();
+    let variables = VARIABLES
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
+    let environment = Overrides::from_variables(variables).unwrap();
+    file.merged_with(environment)
+}
+
 fn installed() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let file = Overrides::from_toml(OVERRIDES, "test_config_chaos").unwrap();
-        let variables = VARIABLES
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
-        let environment = Overrides::from_variables(variables).unwrap();
-        install(file.merged_with(environment)).unwrap();
-    });
+    crate::installed();
 }
 
 #[retry_runtime::chaos(name = "file-faults")]
@@ -192,7 +193,7 @@ async fn child_store_async(runs: &Cell<u32>) -> Result<u32, StoreError> {
 /// Runs `chaos_from_env_in_a_child` alone in a child process with `variables` set.
 fn child(expect: &str, variables: &[(&str, &str)]) {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "chaos_from_env_in_a_child", "--nocapture"])
+        .args(["--exact", "chaos::chaos_from_env_in_a_child", "--nocapture"])
         .env(CHILD, expect)
         .envs(variables.iter().copied())
         .output()

@@ -20,7 +20,7 @@ use retry_runtime::{
 
 // The example's model; the test reads only some of what the example prints.
 #[allow(dead_code)]
-#[path = "../examples/adaptive_limit_sim/sim.rs"]
+#[path = "../../examples/adaptive_limit_sim/sim.rs"]
 mod sim;
 
 #[derive(Debug, PartialEq)]
@@ -378,40 +378,6 @@ fn the_simulation_keeps_its_shape() {
     assert!(fixed_100.phases[1].p99 > 2 * uncongested);
     assert!(adaptive.phases[0].goodput > 1.5 * fixed_40.phases[0].goodput);
     assert!(adaptive.phases[2].goodput > 1.5 * fixed_40.phases[2].goodput);
-}
-
-#[cfg(feature = "config")]
-mod config {
-    use super::*;
-    use retry_runtime::config::{Overrides, install};
-
-    #[adaptive_limit(name = "configured", initial_limit = 2)]
-    fn configured() -> Result<(), DbError> {
-        Ok(())
-    }
-
-    #[test]
-    fn a_config_section_overrides_the_sites_settings() {
-        let overrides = Overrides::from_toml(
-            "[adaptive_limit.configured]\nalgorithm = \"aimd\"\ninitial_limit = 7\nmax_limit = 9\n",
-            "test",
-        )
-        .unwrap();
-        install(overrides).unwrap();
-        let _scope = scope();
-        assert_eq!(configured(), Ok(()));
-        let limiter = adaptive_limiter("configured").unwrap();
-        let config = limiter.config();
-        assert_eq!(limiter.limit(), 7);
-        assert_eq!(
-            (
-                config.algorithm().name(),
-                config.min_limit(),
-                config.max_limit()
-            ),
-            ("aimd", 1, 9)
-        );
-    }
 }
 
 #[cfg(feature = "tower")]

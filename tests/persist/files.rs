@@ -128,7 +128,7 @@ fn the_temporary_file_is_synced_before_the_rename_and_the_directory_after_it() {
         .arg(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "the_temporary_file_is_synced_before_the_rename_and_the_directory_after_it",
+            "files::the_temporary_file_is_synced_before_the_rename_and_the_directory_after_it",
             "--test-threads=1",
             "--quiet",
         ])

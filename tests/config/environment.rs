@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use retry_runtime::config::{Overrides, install};
+use retry_runtime::config::Overrides;
 use retry_runtime::retry;
 use retry_runtime::testing::pause_sync_time;
 
@@ -18,7 +18,7 @@ const CHILD: &str = "RETRY_RUNTIME_TEST_CHILD";
 /// Runs `from_env_in_a_child` alone in a child process with one more variable.
 fn child(expect: &str, name: impl Into<OsString>, value: impl Into<OsString>) -> Output {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "from_env_in_a_child", "--nocapture"])
+        .args(["--exact", "environment::from_env_in_a_child", "--nocapture"])
         .env(CHILD, expect)
         .env(name.into(), value.into())
         .output()
@@ -138,16 +138,18 @@ fn lower_case(attempts: &AtomicU32) -> Result<(), ()> {
 /// A name written in lower case (or with the site's own punctuation) still matches.
 #[test]
 fn a_name_matches_whatever_its_case() {
-    install(
-        Overrides::from_variables([(
-            "RETRY_RUNTIME__RETRY__environment_lower-case__MAX_ATTEMPTS".to_owned(),
-            "2".to_owned(),
-        )])
-        .unwrap(),
-    )
-    .unwrap();
+    crate::installed();
     let _paused = pause_sync_time();
     let attempts = AtomicU32::new(0);
     assert_eq!(lower_case(&attempts), Err(()));
     assert_eq!(attempts.load(Ordering::Relaxed), 2);
+}
+
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    Overrides::from_variables([(
+        "RETRY_RUNTIME__RETRY__environment_lower-case__MAX_ATTEMPTS".to_owned(),
+        "2".to_owned(),
+    )])
+    .unwrap()
 }

@@ -11,10 +11,9 @@
 #![cfg(feature = "config")]
 
 use std::cell::Cell;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use retry_runtime::config::{Overrides, install, unmatched};
+use retry_runtime::config::Overrides;
 use retry_runtime::testing::pause_sync_time;
 use retry_runtime::{
     BreakerState, BulkheadFull, CircuitOpen, RateLimited, breaker, bulkhead, circuit_breaker,
@@ -57,16 +56,18 @@ const VARIABLES: &[(&str, &str)] = &[
     ("RETRY_RUNTIME__BREAKER__OVR_WINDOW_TO_COUNT__WINDOW", "4"),
 ];
 
+/// This module's overrides, merged with every other module's by [`crate::installed`].
+pub(crate) fn overrides() -> Overrides {
+    let file = Overrides::from_toml(OVERRIDES, "test_config_overrides_limits").unwrap();
+    let variables = VARIABLES
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
+    let environment = Overrides::from_variables(variables).unwrap();
+    file.merged_with(environment)
+}
+
 fn installed() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let file = Overrides::from_toml(OVERRIDES, "test_config_overrides_limits").unwrap();
-        let variables = VARIABLES
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()));
-        let environment = Overrides::from_variables(variables).unwrap();
-        install(file.merged_with(environment)).unwrap();
-    });
+    crate::installed();
 }
 
 #[derive(Debug, PartialEq)]
@@ -495,7 +496,7 @@ async fn every_override_matches_a_bulkhead_rate_limiter_or_breaker() {
     let _ = follows().await;
     let _ = env_limited().await;
     let _ = counted(false).await;
-    assert_eq!(unmatched(), Vec::<String>::new());
+    assert_eq!(crate::unmatched_of(OVERRIDES), Vec::<String>::new());
     assert_eq!(
         bulkhead("ovr-env-db").unwrap().max_concurrent(),
         1,

@@ -3,8 +3,8 @@
 #![cfg(feature = "metrics")]
 
 #[allow(dead_code)]
-#[path = "../examples/prometheus.rs"]
-mod prometheus;
+#[path = "../../examples/prometheus.rs"]
+mod example;
 
 use std::sync::Arc;
 
@@ -44,12 +44,12 @@ fn value(exposition: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_endpoint_shows_retries_trips_and_rejections() {
-    let handle = prometheus::install_metrics();
+    let handle = example::install_metrics();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let server = tokio::spawn(prometheus::serve(
+    let server = tokio::spawn(example::serve(
         listener,
-        Arc::new(prometheus::Service::default()),
+        Arc::new(example::Service::default()),
         handle,
     ));
 

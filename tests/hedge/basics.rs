@@ -416,7 +416,7 @@ impl Replicas {
 async fn methods_taking_self_by_reference_hedge_and_sites_default_to_module_and_fn() {
     let replicas = Replicas::default();
     assert_eq!(replicas.get("k").await.unwrap(), "k@1");
-    let counts = hedge("test_hedge::get").unwrap().counts();
+    let counts = hedge("hedge::basics::get").unwrap().counts();
     assert_eq!(counts.hedge_won, 1);
 }
 

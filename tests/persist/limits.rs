@@ -83,7 +83,9 @@ fn a_file_larger_than_the_limit_is_rejected_without_reading_it_all() {
 
 #[test]
 fn a_state_naming_more_breakers_than_the_limit_is_not_saved() {
-    // Registered for the rest of this test binary: the other tests here only restore.
+    // Registered in a test scope of this thread, so the other persistence tests of this binary
+    // never see them.
+    let _scope = retry_runtime::testing::scope();
     for index in 0..=MAX_BREAKERS {
         let name: &'static str = Box::leak(format!("persist-registered-{index}").into());
         register_breaker(name, BreakerConfig::DEFAULT);

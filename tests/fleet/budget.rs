@@ -4,7 +4,7 @@
 //! reserves and 4 trickles. Both are measured here, side by side.
 #![cfg(feature = "redis")]
 
-mod fleet_support;
+use crate::support as fleet_support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

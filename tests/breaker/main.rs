@@ -1,0 +1,4 @@
+mod basics;
+mod faults;
+mod stacking;
+mod time_window;

@@ -1,0 +1,5 @@
+mod basics;
+mod budget;
+mod rate_limit;
+#[cfg(feature = "redis")]
+mod support;

@@ -1,0 +1,5 @@
+mod hints;
+mod reqwest;
+mod reqwest_middleware;
+mod service;
+mod tower;

@@ -1,0 +1,6 @@
+mod hooks;
+mod metrics;
+mod metrics_hot_path;
+mod metrics_limits;
+mod prometheus;
+mod tracing;

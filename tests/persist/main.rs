@@ -1,0 +1,5 @@
+mod basics;
+mod files;
+mod limits;
+mod parser;
+mod saves;
