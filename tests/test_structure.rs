@@ -441,6 +441,36 @@ fn the_runtime_modules_form_no_cycle_and_the_core_imports_no_feature() {
     }
 }
 
+#[test]
+fn the_settings_files_form_no_cycle_and_the_key_machinery_imports_no_strategy() {
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("retry-settings/src");
+    let graph = module_graph(&source);
+    let strategies = [
+        "adaptive_limit",
+        "breaker",
+        "bulkhead",
+        "chaos",
+        "hedge",
+        "policy",
+        "rate_limit",
+        "throttle",
+    ];
+    let named: Vec<&String> = graph["keys"]
+        .iter()
+        .filter(|import| strategies.contains(&import.as_str()))
+        .collect();
+    assert!(
+        named.is_empty(),
+        "`keys` holds the tables' machinery; each strategy's file owns its table, but `keys` imports {named:?}"
+    );
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "the settings crate's files import each other in a cycle: {}",
+            cycle.join(" -> ")
+        );
+    }
+}
+
 /// Each top-level module of the runtime and the top-level modules its code names through
 /// `crate::` (comments and `#[cfg(test)]` modules left out).
 fn module_graph(source: &Path) -> BTreeMap<String, BTreeSet<String>> {

@@ -5,7 +5,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::keys::{ADAPTIVE_LIMIT_KEYS, find};
+use crate::keys::{Key, Kind, Value, find};
 
 /// The largest limit an adaptive limiter accepts (as a bulkhead's `max_concurrent`).
 pub const MAX_LIMIT: u32 = 1_000_000;
@@ -384,6 +384,56 @@ impl fmt::Display for AdaptiveLimitConfigError {
 }
 
 impl Error for AdaptiveLimitConfigError {}
+
+const ADAPTIVE: AdaptiveLimitConfig = AdaptiveLimitConfig::DEFAULT;
+
+/// The limit keys of an adaptive limiter, in the order documentation and messages list them.
+/// Its `algorithm` is a name of [`ALGORITHM_NAMES`](crate::ALGORITHM_NAMES), set with
+/// [`AdaptiveLimitConfigBuilder::algorithm`]; `max_wait`, as a bulkhead's, belongs to each site.
+///
+/// ```
+/// use retry_settings::{ADAPTIVE_LIMIT_KEYS, AdaptiveLimitConfig, Value, find};
+///
+/// let max_limit = find(ADAPTIVE_LIMIT_KEYS, "max_limit").unwrap();
+/// let builder = max_limit.apply(AdaptiveLimitConfig::builder(), Value::Count(500)).unwrap();
+/// assert_eq!(builder.build()?.max_limit(), 500);
+/// # Ok::<(), retry_settings::AdaptiveLimitConfigError>(())
+/// ```
+pub const ADAPTIVE_LIMIT_KEYS: &[Key<AdaptiveLimitConfigBuilder>] = &[
+    Key {
+        name: "initial_limit",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_LIMIT,
+            set: AdaptiveLimitConfigBuilder::initial_limit,
+        },
+        default: Some(Value::Count(ADAPTIVE.initial_limit())),
+        doc: "the limit before any latency is measured; from `min_limit` to `max_limit`",
+        example: "initial_limit = 20",
+    },
+    Key {
+        name: "min_limit",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_LIMIT,
+            set: AdaptiveLimitConfigBuilder::min_limit,
+        },
+        default: Some(Value::Count(ADAPTIVE.min_limit())),
+        doc: "the lowest the limit goes",
+        example: "min_limit = 1",
+    },
+    Key {
+        name: "max_limit",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_LIMIT,
+            set: AdaptiveLimitConfigBuilder::max_limit,
+        },
+        default: Some(Value::Count(ADAPTIVE.max_limit())),
+        doc: "the highest the limit goes",
+        example: "max_limit = 200",
+    },
+];
 
 #[cfg(test)]
 mod tests {

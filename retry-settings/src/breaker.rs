@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::backoff::scale_saturating;
 use crate::duration::describe;
-use crate::keys::{BREAKER_KEYS, find};
+use crate::keys::{Key, Kind, Value, find};
 
 /// The settings of a circuit breaker. Build with [`BreakerConfig::builder`]; all setters are
 /// `const fn`, so `#[circuit_breaker]` emits the config as a constant validated at compile time.
@@ -921,6 +921,142 @@ impl fmt::Display for BreakerConfigError {
 }
 
 impl Error for BreakerConfigError {}
+
+const BREAKER: BreakerConfig = BreakerConfig::DEFAULT;
+
+/// The keys of a circuit breaker, in the order documentation and messages list them.
+///
+/// ```
+/// use retry_settings::{BREAKER_KEYS, MAX_HALF_OPEN_CALLS, Kind, find};
+///
+/// let probes = find(BREAKER_KEYS, "half_open_calls").unwrap();
+/// assert!(matches!(probes.kind, Kind::Count { min: 1, max: MAX_HALF_OPEN_CALLS, .. }));
+/// assert_eq!(BREAKER_KEYS.len(), 11);
+/// ```
+pub const BREAKER_KEYS: &[Key<BreakerConfigBuilder>] = &[
+    Key {
+        name: "failure_threshold",
+        kind: Kind::Count {
+            min: 0,
+            max: u32::MAX,
+            set: BreakerConfigBuilder::failure_threshold,
+        },
+        default: Some(Value::Count(BREAKER.failure_threshold())),
+        doc: "consecutive failures that trip the breaker (0: only rates trip it)",
+        example: "failure_threshold = 5",
+    },
+    Key {
+        name: "failure_rate",
+        kind: Kind::Number {
+            min: 0.0,
+            min_excluded: true,
+            max: 1.0,
+            set: BreakerConfigBuilder::failure_rate,
+        },
+        default: None,
+        doc: "share of failed calls in the window that trips the breaker",
+        example: "failure_rate = 0.5",
+    },
+    Key {
+        name: "window",
+        kind: Kind::CountOrDuration {
+            min: 1,
+            max: MAX_WINDOW,
+            set: BreakerConfigBuilder::window,
+            min_duration: MIN_TIME_WINDOW,
+            set_duration: BreakerConfigBuilder::time_window,
+        },
+        default: Some(Value::Count(BREAKER.window())),
+        doc: "what the rates are taken over: the last calls (a count), or the calls of the last stretch of time (a duration, in ten buckets)",
+        example: "window = 20",
+    },
+    Key {
+        name: "min_calls",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_WINDOW,
+            set: BreakerConfigBuilder::min_calls,
+        },
+        default: None,
+        doc: "calls recorded before rates are evaluated; at most `window`, and `window` unless set",
+        example: "min_calls = 10",
+    },
+    Key {
+        name: "slow_call",
+        kind: Kind::Duration {
+            zero: false,
+            set: BreakerConfigBuilder::slow_call,
+        },
+        default: None,
+        doc: "a call that runs longer than this is slow",
+        example: "slow_call = \"2s\"",
+    },
+    Key {
+        name: "slow_call_rate",
+        kind: Kind::Number {
+            min: 0.0,
+            min_excluded: true,
+            max: 1.0,
+            set: BreakerConfigBuilder::slow_call_rate,
+        },
+        default: None,
+        doc: "share of slow calls in the window that trips the breaker; 1 once `slow_call` is set",
+        example: "slow_call_rate = 0.8",
+    },
+    Key {
+        name: "open_for",
+        kind: Kind::Duration {
+            zero: false,
+            set: BreakerConfigBuilder::open_for,
+        },
+        default: Some(Value::Duration(BREAKER.open_for())),
+        doc: "how long the breaker stays open after a trip",
+        example: "open_for = \"30s\"",
+    },
+    Key {
+        name: "open_for_factor",
+        kind: Kind::Number {
+            min: 1.0,
+            min_excluded: false,
+            max: f64::MAX,
+            set: BreakerConfigBuilder::open_for_factor,
+        },
+        default: Some(Value::Number(BREAKER.open_for_factor())),
+        doc: "growth of `open_for` on each trip in a row (1 keeps it constant)",
+        example: "open_for_factor = 2",
+    },
+    Key {
+        name: "max_open_for",
+        kind: Kind::Duration {
+            zero: false,
+            set: BreakerConfigBuilder::max_open_for,
+        },
+        default: Some(Value::Duration(BREAKER.max_open_for())),
+        doc: "the cap on the grown `open_for`; at least `open_for`",
+        example: "max_open_for = \"5m\"",
+    },
+    Key {
+        name: "half_open_calls",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_HALF_OPEN_CALLS,
+            set: BreakerConfigBuilder::half_open_calls,
+        },
+        default: Some(Value::Count(BREAKER.half_open_calls())),
+        doc: "probes admitted while half-open; all must succeed to close",
+        example: "half_open_calls = 1",
+    },
+    Key {
+        name: "half_open_timeout",
+        kind: Kind::Duration {
+            zero: false,
+            set: BreakerConfigBuilder::half_open_timeout,
+        },
+        default: Some(Value::Duration(BREAKER.half_open_timeout())),
+        doc: "how long probes may stay outstanding before they count as failed",
+        example: "half_open_timeout = \"60s\"",
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::keys::{BULKHEAD_KEYS, find};
+use crate::keys::{Key, Kind, Value, find};
 
 /// The largest `max_concurrent` a bulkhead accepts.
 pub const MAX_CONCURRENT: u32 = 1_000_000;
@@ -162,3 +162,27 @@ impl fmt::Display for BulkheadConfigError {
 }
 
 impl Error for BulkheadConfigError {}
+
+const BULKHEAD: BulkheadConfig = BulkheadConfig::DEFAULT;
+
+/// The keys of a bulkhead, in the order documentation and messages list them.
+///
+/// ```
+/// use retry_settings::{BULKHEAD_KEYS, BulkheadConfig, Value};
+///
+/// let max_concurrent = &BULKHEAD_KEYS[0];
+/// let builder = max_concurrent.apply(BulkheadConfig::builder(), Value::Count(10)).unwrap();
+/// assert_eq!(builder.build()?.max_concurrent(), 10);
+/// # Ok::<(), retry_settings::BulkheadConfigError>(())
+/// ```
+pub const BULKHEAD_KEYS: &[Key<BulkheadConfigBuilder>] = &[Key {
+    name: "max_concurrent",
+    kind: Kind::Count {
+        min: 1,
+        max: MAX_CONCURRENT,
+        set: BulkheadConfigBuilder::max_concurrent,
+    },
+    default: Some(Value::Count(BULKHEAD.max_concurrent())),
+    doc: "the calls that run at once",
+    example: "max_concurrent = 10",
+}];

@@ -1,15 +1,18 @@
-//! Every key of `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]`, `#[rate_limit]` and
-//! `#[adaptive_limit]` (its limits) that
-//! configuration files can override too, in a table per attribute: its name, its kind and
-//! bounds, its default, one line of documentation, an example, and the builder method that sets
-//! it. A bulkhead's or rate limiter's `max_wait` belongs to each site and is not in a table (see
+//! The machinery of the key tables: what a key is ([`Key`]), what it takes ([`Kind`]), a value
+//! read by its kind ([`Value`]), and [`find`]. Each strategy's settings file owns its table
+//! (`RETRY_KEYS` in `policy`, `BREAKER_KEYS` in `breaker`, `BULKHEAD_KEYS`, `RATE_LIMIT_KEYS`,
+//! `ADAPTIVE_LIMIT_KEYS`): every key of `#[retry]`, `#[circuit_breaker]`, `#[bulkhead]`,
+//! `#[rate_limit]` and `#[adaptive_limit]` (its limits) that configuration files can override
+//! too, with its name, its kind and bounds, its default, one line of documentation, an example,
+//! and the builder method that sets it; this file imports none of them. A bulkhead's or rate
+//! limiter's `max_wait` belongs to each site and is not in a table (see
 //! [`max_wait`](crate::max_wait)).
 //!
 //! The attributes parse a key's value by its kind, set it through the table, and validate the
 //! result with the builder's own checks; the config loader reads a value by the same kind and
 //! bounds. The bounds are those the builders enforce (tests hold them together), with one
 //! exception: a zero `slow_call` is refused by the table (the attribute and the loader) although
-//! [`BreakerConfigBuilder::slow_call`] accepts it (every call would be slow), which it always has.
+//! [`BreakerConfigBuilder::slow_call`](crate::BreakerConfigBuilder::slow_call) accepts it (every call would be slow), which it always has.
 //!
 //! ```
 //! use retry_settings::{Kind, RETRY_KEYS, RetryPolicy, Value};
@@ -32,17 +35,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::adaptive_limit::{AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, MAX_LIMIT};
-use crate::backoff::{Backoff, DEFAULT_FACTOR};
-use crate::breaker::{
-    BreakerConfig, BreakerConfigBuilder, MAX_HALF_OPEN_CALLS, MAX_WINDOW, MIN_TIME_WINDOW,
-};
-use crate::bulkhead::{BulkheadConfig, BulkheadConfigBuilder, MAX_CONCURRENT};
+use crate::backoff::Backoff;
 use crate::duration::describe;
 use crate::jitter::Jitter;
 use crate::names::{BACKOFF_NAMES, JITTER_NAMES};
-use crate::policy::{RetryPolicy, RetryPolicyBuilder};
-use crate::rate_limit::{MAX_BURST, MAX_PER_SECOND, RateLimitConfigBuilder};
 
 /// One key: what it is called, what it takes, what it defaults to, and how it is set on a
 /// builder of type `B`.
@@ -63,8 +59,9 @@ pub struct Key<B> {
     pub name: &'static str,
     /// What it takes, its bounds, and the setter.
     pub kind: Kind<B>,
-    /// The value without the key, read from [`RetryPolicy::DEFAULT`],
-    /// [`BreakerConfig::DEFAULT`] or [`BulkheadConfig::DEFAULT`]; `None` when the key is unset
+    /// The value without the key, read from [`RetryPolicy::DEFAULT`](crate::RetryPolicy::DEFAULT),
+    /// [`BreakerConfig::DEFAULT`](crate::BreakerConfig::DEFAULT) or
+    /// [`BulkheadConfig::DEFAULT`](crate::BulkheadConfig::DEFAULT); `None` when the key is unset
     /// by default (`max_elapsed`), follows another (`min_calls` is `window`'s, `burst`
     /// `per_second`'s) or must be given (`per_second`).
     pub default: Option<Value>,
@@ -393,351 +390,14 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
-const RETRY: RetryPolicy = RetryPolicy::DEFAULT;
-const BREAKER: BreakerConfig = BreakerConfig::DEFAULT;
-
-/// The keys of a retry policy, in the order documentation and messages list them.
-///
-/// ```
-/// use retry_settings::RETRY_KEYS;
-///
-/// let names: Vec<&str> = RETRY_KEYS.iter().map(|key| key.name).collect();
-/// assert_eq!(names, [
-///     "max_attempts", "backoff", "delay", "max_delay", "factor", "jitter", "max_elapsed",
-///     "attempt_timeout",
-/// ]);
-/// ```
-pub const RETRY_KEYS: &[Key<RetryPolicyBuilder>] = &[
-    Key {
-        name: "max_attempts",
-        kind: Kind::Count {
-            min: 1,
-            max: u32::MAX,
-            set: RetryPolicyBuilder::max_attempts,
-        },
-        default: Some(Value::Count(RETRY.max_attempts())),
-        doc: "total attempts, the first one included",
-        example: "max_attempts = 3",
-    },
-    Key {
-        name: "backoff",
-        kind: Kind::Backoff {
-            set: RetryPolicyBuilder::backoff,
-        },
-        default: Some(Value::Backoff(RETRY.backoff())),
-        doc: "how the delay grows from one retry to the next",
-        example: "backoff = \"exponential\"",
-    },
-    Key {
-        name: "delay",
-        kind: Kind::Duration {
-            zero: true,
-            set: RetryPolicyBuilder::delay,
-        },
-        default: Some(Value::Duration(RETRY.delay())),
-        doc: "the base delay: the wait before the first retry",
-        example: "delay = \"100ms\"",
-    },
-    Key {
-        name: "max_delay",
-        kind: Kind::Duration {
-            zero: true,
-            set: RetryPolicyBuilder::max_delay,
-        },
-        default: Some(Value::Duration(RETRY.max_delay())),
-        doc: "the cap on any single delay, after jitter; at least `delay`",
-        example: "max_delay = \"10s\"",
-    },
-    Key {
-        name: "factor",
-        kind: Kind::Number {
-            min: 1.0,
-            min_excluded: false,
-            max: f64::MAX,
-            set: |builder, factor| builder.backoff(Backoff::Exponential { factor }),
-        },
-        default: Some(Value::Number(DEFAULT_FACTOR)),
-        doc: "the growth factor of exponential backoff (it sets an exponential backoff)",
-        example: "factor = 2",
-    },
-    Key {
-        name: "jitter",
-        kind: Kind::Jitter {
-            set: RetryPolicyBuilder::jitter,
-        },
-        default: Some(Value::Jitter(RETRY.jitter())),
-        doc: "how delays are randomised",
-        example: "jitter = \"full\"",
-    },
-    Key {
-        name: "max_elapsed",
-        kind: Kind::Duration {
-            zero: false,
-            set: RetryPolicyBuilder::max_elapsed,
-        },
-        default: None,
-        doc: "the total time budget across attempts and sleeps",
-        example: "max_elapsed = \"30s\"",
-    },
-    Key {
-        name: "attempt_timeout",
-        kind: Kind::Duration {
-            zero: false,
-            set: RetryPolicyBuilder::attempt_timeout,
-        },
-        default: None,
-        doc: "async only: each attempt is cut off after this long",
-        example: "attempt_timeout = \"2s\"",
-    },
-];
-
-/// The keys of a circuit breaker, in the order documentation and messages list them.
-///
-/// ```
-/// use retry_settings::{BREAKER_KEYS, MAX_HALF_OPEN_CALLS, Kind, find};
-///
-/// let probes = find(BREAKER_KEYS, "half_open_calls").unwrap();
-/// assert!(matches!(probes.kind, Kind::Count { min: 1, max: MAX_HALF_OPEN_CALLS, .. }));
-/// assert_eq!(BREAKER_KEYS.len(), 11);
-/// ```
-pub const BREAKER_KEYS: &[Key<BreakerConfigBuilder>] = &[
-    Key {
-        name: "failure_threshold",
-        kind: Kind::Count {
-            min: 0,
-            max: u32::MAX,
-            set: BreakerConfigBuilder::failure_threshold,
-        },
-        default: Some(Value::Count(BREAKER.failure_threshold())),
-        doc: "consecutive failures that trip the breaker (0: only rates trip it)",
-        example: "failure_threshold = 5",
-    },
-    Key {
-        name: "failure_rate",
-        kind: Kind::Number {
-            min: 0.0,
-            min_excluded: true,
-            max: 1.0,
-            set: BreakerConfigBuilder::failure_rate,
-        },
-        default: None,
-        doc: "share of failed calls in the window that trips the breaker",
-        example: "failure_rate = 0.5",
-    },
-    Key {
-        name: "window",
-        kind: Kind::CountOrDuration {
-            min: 1,
-            max: MAX_WINDOW,
-            set: BreakerConfigBuilder::window,
-            min_duration: MIN_TIME_WINDOW,
-            set_duration: BreakerConfigBuilder::time_window,
-        },
-        default: Some(Value::Count(BREAKER.window())),
-        doc: "what the rates are taken over: the last calls (a count), or the calls of the last stretch of time (a duration, in ten buckets)",
-        example: "window = 20",
-    },
-    Key {
-        name: "min_calls",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_WINDOW,
-            set: BreakerConfigBuilder::min_calls,
-        },
-        default: None,
-        doc: "calls recorded before rates are evaluated; at most `window`, and `window` unless set",
-        example: "min_calls = 10",
-    },
-    Key {
-        name: "slow_call",
-        kind: Kind::Duration {
-            zero: false,
-            set: BreakerConfigBuilder::slow_call,
-        },
-        default: None,
-        doc: "a call that runs longer than this is slow",
-        example: "slow_call = \"2s\"",
-    },
-    Key {
-        name: "slow_call_rate",
-        kind: Kind::Number {
-            min: 0.0,
-            min_excluded: true,
-            max: 1.0,
-            set: BreakerConfigBuilder::slow_call_rate,
-        },
-        default: None,
-        doc: "share of slow calls in the window that trips the breaker; 1 once `slow_call` is set",
-        example: "slow_call_rate = 0.8",
-    },
-    Key {
-        name: "open_for",
-        kind: Kind::Duration {
-            zero: false,
-            set: BreakerConfigBuilder::open_for,
-        },
-        default: Some(Value::Duration(BREAKER.open_for())),
-        doc: "how long the breaker stays open after a trip",
-        example: "open_for = \"30s\"",
-    },
-    Key {
-        name: "open_for_factor",
-        kind: Kind::Number {
-            min: 1.0,
-            min_excluded: false,
-            max: f64::MAX,
-            set: BreakerConfigBuilder::open_for_factor,
-        },
-        default: Some(Value::Number(BREAKER.open_for_factor())),
-        doc: "growth of `open_for` on each trip in a row (1 keeps it constant)",
-        example: "open_for_factor = 2",
-    },
-    Key {
-        name: "max_open_for",
-        kind: Kind::Duration {
-            zero: false,
-            set: BreakerConfigBuilder::max_open_for,
-        },
-        default: Some(Value::Duration(BREAKER.max_open_for())),
-        doc: "the cap on the grown `open_for`; at least `open_for`",
-        example: "max_open_for = \"5m\"",
-    },
-    Key {
-        name: "half_open_calls",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_HALF_OPEN_CALLS,
-            set: BreakerConfigBuilder::half_open_calls,
-        },
-        default: Some(Value::Count(BREAKER.half_open_calls())),
-        doc: "probes admitted while half-open; all must succeed to close",
-        example: "half_open_calls = 1",
-    },
-    Key {
-        name: "half_open_timeout",
-        kind: Kind::Duration {
-            zero: false,
-            set: BreakerConfigBuilder::half_open_timeout,
-        },
-        default: Some(Value::Duration(BREAKER.half_open_timeout())),
-        doc: "how long probes may stay outstanding before they count as failed",
-        example: "half_open_timeout = \"60s\"",
-    },
-];
-
-const BULKHEAD: BulkheadConfig = BulkheadConfig::DEFAULT;
-
-/// The keys of a bulkhead, in the order documentation and messages list them.
-///
-/// ```
-/// use retry_settings::{BULKHEAD_KEYS, BulkheadConfig, Value};
-///
-/// let max_concurrent = &BULKHEAD_KEYS[0];
-/// let builder = max_concurrent.apply(BulkheadConfig::builder(), Value::Count(10)).unwrap();
-/// assert_eq!(builder.build()?.max_concurrent(), 10);
-/// # Ok::<(), retry_settings::BulkheadConfigError>(())
-/// ```
-pub const BULKHEAD_KEYS: &[Key<BulkheadConfigBuilder>] = &[Key {
-    name: "max_concurrent",
-    kind: Kind::Count {
-        min: 1,
-        max: MAX_CONCURRENT,
-        set: BulkheadConfigBuilder::max_concurrent,
-    },
-    default: Some(Value::Count(BULKHEAD.max_concurrent())),
-    doc: "the calls that run at once",
-    example: "max_concurrent = 10",
-}];
-
-/// The keys of a rate limiter, in the order documentation and messages list them.
-///
-/// ```
-/// use retry_settings::{RATE_LIMIT_KEYS, RateLimitConfig, Value, find};
-///
-/// let per_second = find(RATE_LIMIT_KEYS, "per_second").unwrap();
-/// let builder = per_second.apply(RateLimitConfig::builder(), Value::Count(100)).unwrap();
-/// assert_eq!(builder.build()?.burst(), 100);
-/// # Ok::<(), retry_settings::RateLimitConfigError>(())
-/// ```
-pub const RATE_LIMIT_KEYS: &[Key<RateLimitConfigBuilder>] = &[
-    Key {
-        name: "per_second",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_PER_SECOND,
-            set: RateLimitConfigBuilder::per_second,
-        },
-        default: None,
-        doc: "the permits a second",
-        example: "per_second = 100",
-    },
-    Key {
-        name: "burst",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_BURST,
-            set: RateLimitConfigBuilder::burst,
-        },
-        default: None,
-        doc: "the most permits taken at once",
-        example: "burst = 20",
-    },
-];
-
-const ADAPTIVE: AdaptiveLimitConfig = AdaptiveLimitConfig::DEFAULT;
-
-/// The limit keys of an adaptive limiter, in the order documentation and messages list them.
-/// Its `algorithm` is a name of [`ALGORITHM_NAMES`](crate::ALGORITHM_NAMES), set with
-/// [`AdaptiveLimitConfigBuilder::algorithm`]; `max_wait`, as a bulkhead's, belongs to each site.
-///
-/// ```
-/// use retry_settings::{ADAPTIVE_LIMIT_KEYS, AdaptiveLimitConfig, Value, find};
-///
-/// let max_limit = find(ADAPTIVE_LIMIT_KEYS, "max_limit").unwrap();
-/// let builder = max_limit.apply(AdaptiveLimitConfig::builder(), Value::Count(500)).unwrap();
-/// assert_eq!(builder.build()?.max_limit(), 500);
-/// # Ok::<(), retry_settings::AdaptiveLimitConfigError>(())
-/// ```
-pub const ADAPTIVE_LIMIT_KEYS: &[Key<AdaptiveLimitConfigBuilder>] = &[
-    Key {
-        name: "initial_limit",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_LIMIT,
-            set: AdaptiveLimitConfigBuilder::initial_limit,
-        },
-        default: Some(Value::Count(ADAPTIVE.initial_limit())),
-        doc: "the limit before any latency is measured; from `min_limit` to `max_limit`",
-        example: "initial_limit = 20",
-    },
-    Key {
-        name: "min_limit",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_LIMIT,
-            set: AdaptiveLimitConfigBuilder::min_limit,
-        },
-        default: Some(Value::Count(ADAPTIVE.min_limit())),
-        doc: "the lowest the limit goes",
-        example: "min_limit = 1",
-    },
-    Key {
-        name: "max_limit",
-        kind: Kind::Count {
-            min: 1,
-            max: MAX_LIMIT,
-            set: AdaptiveLimitConfigBuilder::max_limit,
-        },
-        default: Some(Value::Count(ADAPTIVE.max_limit())),
-        doc: "the highest the limit goes",
-        example: "max_limit = 200",
-    },
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::duration;
+    use crate::{
+        ADAPTIVE_LIMIT_KEYS, AdaptiveLimitConfig, BREAKER_KEYS, BULKHEAD_KEYS, BreakerConfig,
+        BulkheadConfig, MAX_LIMIT, MAX_WINDOW, RATE_LIMIT_KEYS, RETRY_KEYS, RetryPolicy,
+    };
 
     /// The value an example writes, read by the key's kind.
     fn example_value<B>(key: &Key<B>) -> Value {

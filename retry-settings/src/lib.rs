@@ -59,14 +59,17 @@ mod rate_limit;
 mod throttle;
 mod wait;
 
+pub use adaptive_limit::ADAPTIVE_LIMIT_KEYS;
 pub use adaptive_limit::{
     ALGORITHM_NAMES, AdaptiveLimitConfig, AdaptiveLimitConfigBuilder, AdaptiveLimitConfigError,
     LimitAlgorithm, MAX_LIMIT,
 };
 pub use backoff::{Backoff, CustomBackoff, DEFAULT_FACTOR};
+pub use breaker::BREAKER_KEYS;
 pub use breaker::{
     BreakerConfig, BreakerConfigBuilder, BreakerConfigError, MAX_HALF_OPEN_CALLS, MAX_WINDOW,
 };
+pub use bulkhead::BULKHEAD_KEYS;
 pub use bulkhead::{BulkheadConfig, BulkheadConfigBuilder, BulkheadConfigError, MAX_CONCURRENT};
 pub use chaos::{
     CHAOS_KEYS, CHAOS_RATE_RULE, ChaosConfig, ChaosConfigBuilder, ChaosConfigError,
@@ -76,12 +79,11 @@ pub use hedge::{
     DEFAULT_HEDGE_FLOOR, HedgeConfig, HedgeConfigError, HedgeDelay, MAX_HEDGE_AFTER, MAX_HEDGES,
 };
 pub use jitter::Jitter;
-pub use keys::{
-    ADAPTIVE_LIMIT_KEYS, BREAKER_KEYS, BULKHEAD_KEYS, Key, Kind, RATE_LIMIT_KEYS, RETRY_KEYS,
-    Value, find,
-};
+pub use keys::{Key, Kind, Value, find};
 pub use names::{BACKOFF_NAMES, JITTER_NAMES, backoff_named, jitter_named};
+pub use policy::RETRY_KEYS;
 pub use policy::{PolicyError, RetryPolicy, RetryPolicyBuilder};
+pub use rate_limit::RATE_LIMIT_KEYS;
 pub use rate_limit::{
     MAX_BURST, MAX_PER_SECOND, RateLimitConfig, RateLimitConfigBuilder, RateLimitConfigError,
 };

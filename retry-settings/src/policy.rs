@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::backoff::{Backoff, DEFAULT_FACTOR};
 use crate::duration::describe;
 use crate::jitter::Jitter;
-use crate::keys::{RETRY_KEYS, find};
+use crate::keys::{Key, Kind, Value, find};
 
 /// A validated retry policy: plain data, `Copy`, usable in `const` and `static` items.
 /// `retry_runtime::RetryPolicy` wraps it, with the same presets, accessors and builder, and
@@ -586,6 +586,103 @@ impl fmt::Display for PolicyError {
 }
 
 impl Error for PolicyError {}
+
+const RETRY: RetryPolicy = RetryPolicy::DEFAULT;
+
+/// The keys of a retry policy, in the order documentation and messages list them.
+///
+/// ```
+/// use retry_settings::RETRY_KEYS;
+///
+/// let names: Vec<&str> = RETRY_KEYS.iter().map(|key| key.name).collect();
+/// assert_eq!(names, [
+///     "max_attempts", "backoff", "delay", "max_delay", "factor", "jitter", "max_elapsed",
+///     "attempt_timeout",
+/// ]);
+/// ```
+pub const RETRY_KEYS: &[Key<RetryPolicyBuilder>] = &[
+    Key {
+        name: "max_attempts",
+        kind: Kind::Count {
+            min: 1,
+            max: u32::MAX,
+            set: RetryPolicyBuilder::max_attempts,
+        },
+        default: Some(Value::Count(RETRY.max_attempts())),
+        doc: "total attempts, the first one included",
+        example: "max_attempts = 3",
+    },
+    Key {
+        name: "backoff",
+        kind: Kind::Backoff {
+            set: RetryPolicyBuilder::backoff,
+        },
+        default: Some(Value::Backoff(RETRY.backoff())),
+        doc: "how the delay grows from one retry to the next",
+        example: "backoff = \"exponential\"",
+    },
+    Key {
+        name: "delay",
+        kind: Kind::Duration {
+            zero: true,
+            set: RetryPolicyBuilder::delay,
+        },
+        default: Some(Value::Duration(RETRY.delay())),
+        doc: "the base delay: the wait before the first retry",
+        example: "delay = \"100ms\"",
+    },
+    Key {
+        name: "max_delay",
+        kind: Kind::Duration {
+            zero: true,
+            set: RetryPolicyBuilder::max_delay,
+        },
+        default: Some(Value::Duration(RETRY.max_delay())),
+        doc: "the cap on any single delay, after jitter; at least `delay`",
+        example: "max_delay = \"10s\"",
+    },
+    Key {
+        name: "factor",
+        kind: Kind::Number {
+            min: 1.0,
+            min_excluded: false,
+            max: f64::MAX,
+            set: |builder, factor| builder.backoff(Backoff::Exponential { factor }),
+        },
+        default: Some(Value::Number(DEFAULT_FACTOR)),
+        doc: "the growth factor of exponential backoff (it sets an exponential backoff)",
+        example: "factor = 2",
+    },
+    Key {
+        name: "jitter",
+        kind: Kind::Jitter {
+            set: RetryPolicyBuilder::jitter,
+        },
+        default: Some(Value::Jitter(RETRY.jitter())),
+        doc: "how delays are randomised",
+        example: "jitter = \"full\"",
+    },
+    Key {
+        name: "max_elapsed",
+        kind: Kind::Duration {
+            zero: false,
+            set: RetryPolicyBuilder::max_elapsed,
+        },
+        default: None,
+        doc: "the total time budget across attempts and sleeps",
+        example: "max_elapsed = \"30s\"",
+    },
+    Key {
+        name: "attempt_timeout",
+        kind: Kind::Duration {
+            zero: false,
+            set: RetryPolicyBuilder::attempt_timeout,
+        },
+        default: None,
+        doc: "async only: each attempt is cut off after this long",
+        example: "attempt_timeout = \"2s\"",
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
-use crate::keys::{RATE_LIMIT_KEYS, find};
+use crate::keys::{Key, Kind, find};
 
 /// The largest `per_second` a rate limiter accepts.
 pub const MAX_PER_SECOND: u32 = 1_000_000_000;
@@ -235,3 +235,38 @@ impl fmt::Display for RateLimitConfigError {
 }
 
 impl Error for RateLimitConfigError {}
+
+/// The keys of a rate limiter, in the order documentation and messages list them.
+///
+/// ```
+/// use retry_settings::{RATE_LIMIT_KEYS, RateLimitConfig, Value, find};
+///
+/// let per_second = find(RATE_LIMIT_KEYS, "per_second").unwrap();
+/// let builder = per_second.apply(RateLimitConfig::builder(), Value::Count(100)).unwrap();
+/// assert_eq!(builder.build()?.burst(), 100);
+/// # Ok::<(), retry_settings::RateLimitConfigError>(())
+/// ```
+pub const RATE_LIMIT_KEYS: &[Key<RateLimitConfigBuilder>] = &[
+    Key {
+        name: "per_second",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_PER_SECOND,
+            set: RateLimitConfigBuilder::per_second,
+        },
+        default: None,
+        doc: "the permits a second",
+        example: "per_second = 100",
+    },
+    Key {
+        name: "burst",
+        kind: Kind::Count {
+            min: 1,
+            max: MAX_BURST,
+            set: RateLimitConfigBuilder::burst,
+        },
+        default: None,
+        doc: "the most permits taken at once",
+        example: "burst = 20",
+    },
+];
