@@ -99,3 +99,48 @@ impl<C: Copy> SettingsOverride<C> {
             .map_or(compiled, |apply| apply(name, compiled))
     }
 }
+
+/// A call site's instance, found (or created) by its first call and kept for every later one:
+/// the one lookup every strategy's `static` site makes. Inside a test scope
+/// ([`testing::scope`](crate::testing::scope)) the scope's own instance is looked up on every
+/// call and never kept, so that scopes never see each other's.
+pub(crate) struct SiteCache<T: 'static> {
+    kept: OnceLock<&'static T>,
+}
+
+impl<T: Sync + 'static> SiteCache<T> {
+    pub(crate) const fn new() -> SiteCache<T> {
+        SiteCache {
+            kept: OnceLock::new(),
+        }
+    }
+
+    /// The instance: the kept one (one load and one check that no scope is active), or the
+    /// one `register` finds or creates.
+    #[inline]
+    pub(crate) fn get(&self, register: impl FnOnce() -> &'static T) -> &'static T {
+        match self.kept.get() {
+            Some(kept) if !crate::scope::any_active() => kept,
+            _ => self.register(register),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&self, register: impl FnOnce() -> &'static T) -> &'static T {
+        if crate::scope::current() != 0 {
+            // A test's scope: its own instance, never kept in the site.
+            return register();
+        }
+        self.kept.get_or_init(register)
+    }
+}
+
+impl<T: std::fmt::Debug + 'static> std::fmt::Debug for SiteCache<T> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SiteCache")
+            .field("kept", &self.kept.get())
+            .finish()
+    }
+}

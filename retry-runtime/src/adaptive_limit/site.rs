@@ -14,7 +14,7 @@ pub struct AdaptiveLimitSite {
     name: &'static str,
     /// `None`: the limiter as another site registered it, or the default settings.
     config: Option<AdaptiveLimitConfig>,
-    limiter: std::sync::OnceLock<&'static AdaptiveLimiter>,
+    limiter: crate::named::SiteCache<AdaptiveLimiter>,
 }
 
 impl AdaptiveLimitSite {
@@ -23,7 +23,7 @@ impl AdaptiveLimitSite {
         AdaptiveLimitSite {
             name,
             config: Some(config),
-            limiter: std::sync::OnceLock::new(),
+            limiter: crate::named::SiteCache::new(),
         }
     }
 
@@ -33,33 +33,19 @@ impl AdaptiveLimitSite {
         AdaptiveLimitSite {
             name,
             config: None,
-            limiter: std::sync::OnceLock::new(),
+            limiter: crate::named::SiteCache::new(),
         }
     }
 
     /// The named limiter: registered by the first call through any site that names it.
     #[inline]
     pub fn limiter(&self) -> &'static AdaptiveLimiter {
-        match self.limiter.get() {
-            Some(limiter) if !crate::scope::any_active() => limiter,
-            _ => self.register(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register(&self) -> &'static AdaptiveLimiter {
-        let register = || match self.config {
+        self.limiter.get(|| match self.config {
             Some(config) => super::registry::register_adaptive_limiter(self.name, config),
             None => super::registry::adaptive_limiter(self.name).unwrap_or_else(|| {
                 super::registry::register_adaptive_limiter(self.name, AdaptiveLimitConfig::DEFAULT)
             }),
-        };
-        if crate::scope::current() != 0 {
-            // A test's scope: its own limiter, never cached in the site.
-            return register();
-        }
-        self.limiter.get_or_init(register)
+        })
     }
 
     /// A sync call's slot: free now, or after waiting up to `max_wait`; its latency is read on

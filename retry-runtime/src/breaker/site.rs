@@ -12,7 +12,7 @@ pub struct BreakerSite {
     /// `None`: the site gave no settings, and uses the breaker as another site or
     /// `register_breaker` made it.
     config: Option<BreakerConfig>,
-    breaker: std::sync::OnceLock<&'static CircuitBreaker>,
+    breaker: crate::named::SiteCache<CircuitBreaker>,
 }
 
 impl BreakerSite {
@@ -22,7 +22,7 @@ impl BreakerSite {
         BreakerSite {
             name,
             config: Some(config),
-            breaker: std::sync::OnceLock::new(),
+            breaker: crate::named::SiteCache::new(),
         }
     }
 
@@ -31,30 +31,16 @@ impl BreakerSite {
         BreakerSite {
             name,
             config: None,
-            breaker: std::sync::OnceLock::new(),
+            breaker: crate::named::SiteCache::new(),
         }
     }
 
     /// The named breaker: registered by the first call through any site that names it.
     #[inline]
     pub fn breaker(&self) -> &'static CircuitBreaker {
-        match self.breaker.get() {
-            Some(breaker) if !crate::scope::any_active() => breaker,
-            _ => self.register(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register(&self) -> &'static CircuitBreaker {
-        let register = || match self.config {
+        self.breaker.get(|| match self.config {
             Some(config) => crate::breaker::registry::register_breaker(self.name, config),
             None => crate::breaker::registry::register_untuned(self.name),
-        };
-        if crate::scope::current() != 0 {
-            // A test's scope: its own breaker, never cached in the site.
-            return register();
-        }
-        self.breaker.get_or_init(register)
+        })
     }
 }

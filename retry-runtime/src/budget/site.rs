@@ -1,7 +1,5 @@
 //! A `#[retry(budget = "...")]` site's `static` view of its budget.
 
-use std::sync::OnceLock;
-
 use super::registry::{budget, register_valid};
 use super::{BudgetConfig, RetryBudget};
 
@@ -9,7 +7,7 @@ use super::{BudgetConfig, RetryBudget};
 #[derive(Debug)]
 pub struct BudgetSite {
     name: &'static str,
-    budget: OnceLock<&'static RetryBudget>,
+    budget: crate::named::SiteCache<RetryBudget>,
 }
 
 impl BudgetSite {
@@ -17,17 +15,14 @@ impl BudgetSite {
     pub const fn new(name: &'static str) -> Self {
         BudgetSite {
             name,
-            budget: OnceLock::new(),
+            budget: crate::named::SiteCache::new(),
         }
     }
 
     /// The budget: the one registered under this name, or a new one with the defaults. A
     /// site has no settings of its own, so it never warns about a registered budget's.
     pub fn budget(&self) -> &'static RetryBudget {
-        if crate::scope::any_active() && crate::scope::current() != 0 {
-            return self.lookup();
-        }
-        self.budget.get_or_init(|| self.lookup())
+        self.budget.get(|| self.lookup())
     }
 
     fn lookup(&self) -> &'static RetryBudget {

@@ -13,7 +13,7 @@ use retry_settings::BulkheadConfig;
 pub struct BulkheadSite {
     name: &'static str,
     config: BulkheadConfig,
-    bulkhead: std::sync::OnceLock<&'static Bulkhead>,
+    bulkhead: crate::named::SiteCache<Bulkhead>,
 }
 
 impl BulkheadSite {
@@ -22,28 +22,15 @@ impl BulkheadSite {
         BulkheadSite {
             name,
             config,
-            bulkhead: std::sync::OnceLock::new(),
+            bulkhead: crate::named::SiteCache::new(),
         }
     }
 
     /// The named bulkhead: registered by the first call through any site that names it.
     #[inline]
     pub fn bulkhead(&self) -> &'static Bulkhead {
-        match self.bulkhead.get() {
-            Some(bulkhead) if !crate::scope::any_active() => bulkhead,
-            _ => self.register(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register(&self) -> &'static Bulkhead {
-        if crate::scope::current() != 0 {
-            // A test's scope: its own bulkhead, never cached in the site.
-            return super::registry::register_bulkhead(self.name, self.config);
-        }
         self.bulkhead
-            .get_or_init(|| super::registry::register_bulkhead(self.name, self.config))
+            .get(|| super::registry::register_bulkhead(self.name, self.config))
     }
 
     /// A sync call's slot: free now, or after waiting up to `max_wait`.

@@ -10,7 +10,7 @@ use crate::sleep::AsyncSleeper;
 #[derive(Debug)]
 pub struct ChaosSite {
     name: &'static str,
-    chaos: std::sync::OnceLock<&'static Chaos>,
+    chaos: crate::named::SiteCache<Chaos>,
 }
 
 impl ChaosSite {
@@ -18,22 +18,13 @@ impl ChaosSite {
     pub const fn new(name: &'static str) -> Self {
         ChaosSite {
             name,
-            chaos: std::sync::OnceLock::new(),
+            chaos: crate::named::SiteCache::new(),
         }
     }
 
     /// The named point, looked up by the first call that needs it.
     fn chaos(&self) -> &'static Chaos {
-        match self.chaos.get() {
-            Some(chaos) if !crate::scope::any_active() => chaos,
-            _ if crate::scope::current() != 0 => {
-                // A test's scope: its own point, never cached in the site.
-                super::registry::register(self.name)
-            }
-            _ => self
-                .chaos
-                .get_or_init(|| super::registry::register(self.name)),
-        }
+        self.chaos.get(|| super::registry::register(self.name))
     }
 
     /// A sync call, once [`armed`](crate::__private::chaos_armed): the injected latency

@@ -1,8 +1,6 @@
 //! One `#[hedge]` fn, as its expansion sees it: the site's name and settings, and its shared
 //! state once the first call has looked it up.
 
-use std::sync::OnceLock;
-
 use super::Hedge;
 use retry_settings::HedgeConfig;
 
@@ -11,7 +9,7 @@ use retry_settings::HedgeConfig;
 pub struct HedgeSite {
     name: &'static str,
     config: HedgeConfig,
-    hedge: OnceLock<&'static Hedge>,
+    hedge: crate::named::SiteCache<Hedge>,
 }
 
 impl HedgeSite {
@@ -20,27 +18,14 @@ impl HedgeSite {
         HedgeSite {
             name,
             config,
-            hedge: OnceLock::new(),
+            hedge: crate::named::SiteCache::new(),
         }
     }
 
     /// The named hedge: registered by the first call through any site that names it.
     #[inline]
     pub fn hedge(&self) -> &'static Hedge {
-        match self.hedge.get() {
-            Some(hedge) if !crate::scope::any_active() => hedge,
-            _ => self.register(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register(&self) -> &'static Hedge {
-        if crate::scope::current() != 0 {
-            // A test's scope: its own hedge, never cached in the site.
-            return super::registry::register_hedge(self.name, self.config);
-        }
         self.hedge
-            .get_or_init(|| super::registry::register_hedge(self.name, self.config))
+            .get(|| super::registry::register_hedge(self.name, self.config))
     }
 }

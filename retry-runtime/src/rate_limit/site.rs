@@ -13,7 +13,7 @@ use retry_settings::RateLimitConfig;
 pub struct RateLimitSite {
     name: &'static str,
     config: RateLimitConfig,
-    limiter: std::sync::OnceLock<&'static RateLimiter>,
+    limiter: crate::named::SiteCache<RateLimiter>,
 }
 
 impl RateLimitSite {
@@ -22,28 +22,15 @@ impl RateLimitSite {
         RateLimitSite {
             name,
             config,
-            limiter: std::sync::OnceLock::new(),
+            limiter: crate::named::SiteCache::new(),
         }
     }
 
     /// The named rate limiter: registered by the first call through any site that names it.
     #[inline]
     pub fn limiter(&self) -> &'static RateLimiter {
-        match self.limiter.get() {
-            Some(limiter) if !crate::scope::any_active() => limiter,
-            _ => self.register(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register(&self) -> &'static RateLimiter {
-        if crate::scope::current() != 0 {
-            // A test's scope: its own limiter, never cached in the site.
-            return super::registry::register_rate_limiter(self.name, self.config);
-        }
         self.limiter
-            .get_or_init(|| super::registry::register_rate_limiter(self.name, self.config))
+            .get(|| super::registry::register_rate_limiter(self.name, self.config))
     }
 
     /// A sync call's permit: now, or after sleeping this thread up to `max_wait` (the paused

@@ -10,7 +10,7 @@ use retry_settings::ThrottleConfig;
 pub struct ThrottleSite {
     name: &'static str,
     config: ThrottleConfig,
-    throttle: std::sync::OnceLock<&'static Throttle>,
+    throttle: crate::named::SiteCache<Throttle>,
 }
 
 impl ThrottleSite {
@@ -19,28 +19,15 @@ impl ThrottleSite {
         ThrottleSite {
             name,
             config,
-            throttle: std::sync::OnceLock::new(),
+            throttle: crate::named::SiteCache::new(),
         }
     }
 
     /// The named throttle: registered by the first call through any site that names it.
     #[inline]
     pub fn throttle(&self) -> &'static Throttle {
-        match self.throttle.get() {
-            Some(throttle) if !crate::scope::any_active() => throttle,
-            _ => self.register(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register(&self) -> &'static Throttle {
-        if crate::scope::current() != 0 {
-            // A test's scope: its own throttle, never cached in the site.
-            return super::registry::register_throttle(self.name, self.config);
-        }
         self.throttle
-            .get_or_init(|| super::registry::register_throttle(self.name, self.config))
+            .get(|| super::registry::register_throttle(self.name, self.config))
     }
 
     /// A sync call's admission, on the sync clock (the paused one, on a thread holding
