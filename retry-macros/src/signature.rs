@@ -88,63 +88,26 @@ pub(crate) struct FnShape {
     pub hides_result: bool,
 }
 
-/// Which attribute is asking, for its messages and its checks.
+/// Which attribute is asking, for its messages and its checks: each attribute's
+/// [`StackedAttribute::KIND`](crate::strategy::StackedAttribute::KIND).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AttributeKind {
-    Retry,
-    CircuitBreaker,
-    Bulkhead,
-    RateLimit,
-    Hedge,
-    Chaos,
-    Throttle,
-    AdaptiveLimit,
-}
-
-impl AttributeKind {
+pub(crate) struct AttributeKind {
+    /// The attribute as messages spell it: "`#[retry]`".
+    pub(crate) spelled: &'static str,
     /// Why the fn must return a `Result`.
-    fn needs_result(self) -> &'static str {
-        match self {
-            AttributeKind::Retry | AttributeKind::CircuitBreaker => {
-                "only an `Err` can say that a call failed"
-            }
-            AttributeKind::Bulkhead
-            | AttributeKind::RateLimit
-            | AttributeKind::Throttle
-            | AttributeKind::AdaptiveLimit => "a rejected call is returned as an `Err`",
-            AttributeKind::Hedge => "only an `Err` can say that an attempt failed",
-            AttributeKind::Chaos => "an injected fault is returned as an `Err`",
-        }
-    }
-
-    /// What the attribute offers a fn that returns values rather than a `Result`.
-    fn value_alternative(self) -> &'static str {
-        match self {
-            AttributeKind::Retry | AttributeKind::CircuitBreaker => {
-                ", or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure"
-            }
-            AttributeKind::Bulkhead
-            | AttributeKind::RateLimit
-            | AttributeKind::Hedge
-            | AttributeKind::Chaos
-            | AttributeKind::Throttle
-            | AttributeKind::AdaptiveLimit => "",
-        }
-    }
-
-    fn spelled(self) -> &'static str {
-        match self {
-            AttributeKind::Retry => "`#[retry]`",
-            AttributeKind::CircuitBreaker => "`#[circuit_breaker]`",
-            AttributeKind::Bulkhead => "`#[bulkhead]`",
-            AttributeKind::RateLimit => "`#[rate_limit]`",
-            AttributeKind::Hedge => "`#[hedge]`",
-            AttributeKind::Chaos => "`#[chaos]`",
-            AttributeKind::Throttle => "`#[throttle]`",
-            AttributeKind::AdaptiveLimit => "`#[adaptive_limit]`",
-        }
-    }
+    pub(crate) needs_result: &'static str,
+    /// What the attribute offers a fn that returns values rather than a `Result` ("" if
+    /// nothing), appended to the message that asks for a `Result`.
+    pub(crate) value_alternative: &'static str,
+    /// Runs the body more than once, so a method taking `self` by value cannot be used.
+    pub(crate) runs_body_again: bool,
 }
+
+/// What `#[retry]` and `#[circuit_breaker]` offer a fn that returns values.
+pub(crate) const ON_RESULT_ALTERNATIVE: &str = ", or give `on_result = path`, a fn taking `&` the returned value and saying with a `bool` whether it is a failure";
+
+/// Why an attribute that refuses calls needs the fn to return a `Result`.
+pub(crate) const REFUSAL_NEEDS_RESULT: &str = "a rejected call is returned as an `Err`";
 
 /// Checks what the attribute cannot work with, and works out the shape.
 pub(crate) fn analyze(
@@ -154,7 +117,7 @@ pub(crate) fn analyze(
     errors: &mut Errors,
 ) -> Option<FnShape> {
     let sig = &function.sig;
-    let spelled = attribute.spelled();
+    let spelled = attribute.spelled;
     if let Some(constness) = &sig.constness {
         errors.push_spanned(
             constness,
@@ -163,7 +126,7 @@ pub(crate) fn analyze(
     }
     for input in &sig.inputs {
         if let FnArg::Receiver(receiver) = input
-            && attribute == AttributeKind::Retry
+            && attribute.runs_body_again
             && matches!(receiver.kind, ReceiverKind::Value)
         {
             errors.push_spanned(
@@ -211,8 +174,8 @@ pub(crate) fn analyze(
             &written_output,
             format!(
                 "{spelled} needs a fn that returns `Result<T, E>`, not {found}: {}; return a `Result`{}",
-                attribute.needs_result(),
-                attribute.value_alternative(),
+                attribute.needs_result,
+                attribute.value_alternative,
             ),
         );
         return None;

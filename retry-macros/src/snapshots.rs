@@ -229,7 +229,7 @@ fn breaker_inside_retry() {
 
 fn check_strategy(
     name: &str,
-    strategy: crate::stack::Strategy,
+    strategy: crate::strategy::Strategy,
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) {
@@ -240,7 +240,7 @@ fn check_strategy(
 fn bulkhead_on_a_sync_method() {
     check_strategy(
         "bulkhead_sync_method",
-        crate::stack::Strategy::Bulkhead,
+        crate::strategy::Strategy::of::<crate::bulkhead::Bulkhead>(),
         quote!(name = "db", max_concurrent = 10, max_wait = "50ms"),
         quote! {
             fn query(&self, sql: &str) -> Result<Rows, DbError> {
@@ -254,7 +254,7 @@ fn bulkhead_on_a_sync_method() {
 fn bulkhead_on_an_async_fn_without_waiting() {
     check_strategy(
         "bulkhead_async_no_wait",
-        crate::stack::Strategy::Bulkhead,
+        crate::strategy::Strategy::of::<crate::bulkhead::Bulkhead>(),
         quote!(name = "db", max_concurrent = 10),
         quote! {
             async fn query(sql: &str) -> Result<Rows, DbError> {
@@ -268,7 +268,7 @@ fn bulkhead_on_an_async_fn_without_waiting() {
 fn adaptive_limit_on_a_sync_method() {
     check_strategy(
         "adaptive_limit_sync_method",
-        crate::stack::Strategy::AdaptiveLimit,
+        crate::strategy::Strategy::of::<crate::adaptive_limit::AdaptiveLimit>(),
         quote!(name = "db", algorithm = "gradient2", max_limit = 500),
         quote! {
             fn query(&self, sql: &str) -> Result<Rows, DbError> {
@@ -282,7 +282,7 @@ fn adaptive_limit_on_a_sync_method() {
 fn adaptive_limit_on_an_async_fn_over_a_bulkhead() {
     check_strategy(
         "adaptive_limit_async_over_bulkhead",
-        crate::stack::Strategy::AdaptiveLimit,
+        crate::strategy::Strategy::of::<crate::adaptive_limit::AdaptiveLimit>(),
         quote!(name = "db", max_wait = "50ms"),
         quote! {
             #[bulkhead(name = "db", max_concurrent = 10)]
@@ -297,7 +297,7 @@ fn adaptive_limit_on_an_async_fn_over_a_bulkhead() {
 fn rate_limit_on_an_async_method_with_max_wait() {
     check_strategy(
         "rate_limit_async_method",
-        crate::stack::Strategy::RateLimit,
+        crate::strategy::Strategy::of::<crate::rate_limit::RateLimit>(),
         quote!(name = "api", per_second = 100, burst = 20, max_wait = "1s"),
         quote! {
             async fn fetch(&mut self, path: &str) -> Result<Bytes, ApiError> {
@@ -311,7 +311,7 @@ fn rate_limit_on_an_async_method_with_max_wait() {
 fn rate_limit_on_a_sync_fn() {
     check_strategy(
         "rate_limit_sync_fn",
-        crate::stack::Strategy::RateLimit,
+        crate::strategy::Strategy::of::<crate::rate_limit::RateLimit>(),
         quote!(
             name = "api",
             per_second = 100,
@@ -346,7 +346,7 @@ fn the_recommended_stack() {
 fn hedge_on_an_async_method_with_on_and_budget() {
     check_strategy(
         "hedge_async_method",
-        crate::stack::Strategy::Hedge,
+        crate::strategy::Strategy::of::<crate::hedge::Hedge>(),
         quote!(
             after = "50ms",
             max_hedges = 2,
@@ -365,7 +365,7 @@ fn hedge_on_an_async_method_with_on_and_budget() {
 fn chaos_on_a_sync_method_and_an_async_fn() {
     check_strategy(
         "chaos_sync_method",
-        crate::stack::Strategy::Chaos,
+        crate::strategy::Strategy::of::<crate::chaos::Chaos>(),
         quote!(name = "store"),
         quote! {
             fn get(&self, key: &str) -> Result<Value, StoreError> {
@@ -375,7 +375,7 @@ fn chaos_on_a_sync_method_and_an_async_fn() {
     );
     check_strategy(
         "chaos_async_fn",
-        crate::stack::Strategy::Chaos,
+        crate::strategy::Strategy::of::<crate::chaos::Chaos>(),
         quote!(name = "store", crate = my_reexport::retry_runtime),
         quote! {
             async fn get(key: &str) -> Result<Value, StoreError> {
@@ -389,7 +389,7 @@ fn chaos_on_a_sync_method_and_an_async_fn() {
 fn throttle_on_a_sync_fn_with_defaults() {
     check_strategy(
         "throttle_sync_fn",
-        crate::stack::Strategy::Throttle,
+        crate::strategy::Strategy::of::<crate::throttle::Throttle>(),
         quote!(name = "search"),
         quote! {
             fn search(query: &str) -> Result<Hits, SearchError> {
@@ -403,7 +403,7 @@ fn throttle_on_a_sync_fn_with_defaults() {
 fn throttle_on_an_async_method_with_on_and_on_result_over_a_bulkhead() {
     check_strategy(
         "throttle_async_method",
-        crate::stack::Strategy::Throttle,
+        crate::strategy::Strategy::of::<crate::throttle::Throttle>(),
         quote!(
             name = "search",
             k = 1.5,

@@ -16,275 +16,36 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Attribute, Ident};
 
-use crate::breaker::args::BreakerArgs;
-use crate::breaker::validate::BreakerPlan;
-use crate::bulkhead::args::BulkheadArgs;
-use crate::bulkhead::validate::BulkheadPlan;
-use crate::chaos::args::ChaosArgs;
-use crate::chaos::validate::ChaosPlan;
+use crate::codegen;
 use crate::errors::Errors;
-use crate::hedge::args::HedgeArgs;
-use crate::hedge::validate::HedgePlan;
-use crate::rate_limit::args::RateLimitArgs;
-use crate::rate_limit::validate::RateLimitPlan;
-use crate::retry::args::RetryArgs;
-use crate::retry::validate::RetryPlan;
-use crate::signature::{self, AttributeKind, FnShape, RetryFn};
-
-use crate::adaptive_limit::args::AdaptiveLimitArgs;
-use crate::adaptive_limit::validate::AdaptiveLimitPlan;
-use crate::throttle::args::ThrottleArgs;
-use crate::throttle::validate::ThrottlePlan;
-use crate::{
-    adaptive_limit, breaker, bulkhead, chaos, codegen, hedge, rate_limit, retry, throttle,
-};
-
-/// One of the attributes that stack.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Strategy {
-    Retry,
-    CircuitBreaker,
-    RateLimit,
-    Bulkhead,
-    Hedge,
-    Chaos,
-    Throttle,
-    AdaptiveLimit,
-}
-
-impl Strategy {
-    const ALL: [Strategy; 8] = [
-        Strategy::Retry,
-        Strategy::CircuitBreaker,
-        Strategy::RateLimit,
-        Strategy::Bulkhead,
-        Strategy::Hedge,
-        Strategy::Chaos,
-        Strategy::Throttle,
-        Strategy::AdaptiveLimit,
-    ];
-
-    /// The attribute's name, the last segment of its path.
-    fn attribute(self) -> &'static str {
-        match self {
-            Strategy::Retry => "retry",
-            Strategy::CircuitBreaker => "circuit_breaker",
-            Strategy::RateLimit => "rate_limit",
-            Strategy::Bulkhead => "bulkhead",
-            Strategy::Hedge => "hedge",
-            Strategy::Chaos => "chaos",
-            Strategy::Throttle => "throttle",
-            Strategy::AdaptiveLimit => "adaptive_limit",
-        }
-    }
-
-    fn kind(self) -> AttributeKind {
-        match self {
-            Strategy::Retry => AttributeKind::Retry,
-            Strategy::CircuitBreaker => AttributeKind::CircuitBreaker,
-            Strategy::RateLimit => AttributeKind::RateLimit,
-            Strategy::Bulkhead => AttributeKind::Bulkhead,
-            Strategy::Hedge => AttributeKind::Hedge,
-            Strategy::Chaos => AttributeKind::Chaos,
-            Strategy::Throttle => AttributeKind::Throttle,
-            Strategy::AdaptiveLimit => AttributeKind::AdaptiveLimit,
-        }
-    }
-
-    /// Can reject a call without running what it wraps. A chaos fault is not a rejection: it
-    /// stands for the real fault, to be retried and counted as one.
-    fn rejects(self) -> bool {
-        !matches!(self, Strategy::Retry | Strategy::Hedge | Strategy::Chaos)
-    }
-
-    /// Reads an inner rejection: a retry does not retry it, a breaker counts it as ignored, a
-    /// hedge starts no attempt at once for it (and keeps one flag per attempt), a throttle does
-    /// not count it (it never reached the backend).
-    fn reads_rejections(self) -> bool {
-        matches!(
-            self,
-            Strategy::Retry
-                | Strategy::CircuitBreaker
-                | Strategy::Hedge
-                | Strategy::Throttle
-                | Strategy::AdaptiveLimit
-        )
-    }
-}
-
-enum Args {
-    Retry(Box<RetryArgs>),
-    Breaker(Box<BreakerArgs>),
-    RateLimit(RateLimitArgs),
-    Bulkhead(BulkheadArgs),
-    Hedge(Box<HedgeArgs>),
-    Chaos(ChaosArgs),
-    Throttle(Box<ThrottleArgs>),
-    AdaptiveLimit(Box<AdaptiveLimitArgs>),
-}
-
-impl Args {
-    fn parse(strategy: Strategy, tokens: TokenStream, errors: &mut Errors) -> Args {
-        match strategy {
-            Strategy::Retry => Args::Retry(Box::new(RetryArgs::parse(tokens, errors))),
-            Strategy::CircuitBreaker => Args::Breaker(Box::new(BreakerArgs::parse(tokens, errors))),
-            Strategy::RateLimit => Args::RateLimit(RateLimitArgs::parse(tokens, errors)),
-            Strategy::Bulkhead => Args::Bulkhead(BulkheadArgs::parse(tokens, errors)),
-            Strategy::Hedge => Args::Hedge(Box::new(HedgeArgs::parse(tokens, errors))),
-            Strategy::Chaos => Args::Chaos(ChaosArgs::parse(tokens, errors)),
-            Strategy::Throttle => Args::Throttle(Box::new(ThrottleArgs::parse(tokens, errors))),
-            Strategy::AdaptiveLimit => {
-                Args::AdaptiveLimit(Box::new(AdaptiveLimitArgs::parse(tokens, errors)))
-            }
-        }
-    }
-
-    fn strategy(&self) -> Strategy {
-        match self {
-            Args::Retry(_) => Strategy::Retry,
-            Args::Breaker(_) => Strategy::CircuitBreaker,
-            Args::RateLimit(_) => Strategy::RateLimit,
-            Args::Bulkhead(_) => Strategy::Bulkhead,
-            Args::Hedge(_) => Strategy::Hedge,
-            Args::Chaos(_) => Strategy::Chaos,
-            Args::Throttle(_) => Strategy::Throttle,
-            Args::AdaptiveLimit(_) => Strategy::AdaptiveLimit,
-        }
-    }
-
-    fn validate(self, function: &RetryFn, shape: &FnShape, errors: &mut Errors) -> Option<Plan> {
-        match self {
-            Args::Retry(args) => retry::validate::validate(*args, function, shape, errors)
-                .map(|plan| Plan::Retry(Box::new(plan))),
-            Args::Breaker(args) => breaker::validate::validate(&args, function, shape, errors)
-                .map(|plan| Plan::Breaker(Box::new(plan))),
-            Args::RateLimit(args) => {
-                rate_limit::validate::validate(&args, errors).map(Plan::RateLimit)
-            }
-            Args::Bulkhead(args) => bulkhead::validate::validate(&args, errors).map(Plan::Bulkhead),
-            Args::Hedge(args) => hedge::validate::validate(&args, function, shape, errors)
-                .map(|plan| Plan::Hedge(Box::new(plan))),
-            Args::Chaos(args) => chaos::validate::validate(&args, errors).map(Plan::Chaos),
-            Args::Throttle(args) => throttle::validate::validate(&args, function, shape, errors)
-                .map(|plan| Plan::Throttle(Box::new(plan))),
-            Args::AdaptiveLimit(args) => adaptive_limit::validate::validate(&args, errors)
-                .map(|plan| Plan::AdaptiveLimit(Box::new(plan))),
-        }
-    }
-}
-
-enum Plan {
-    Retry(Box<RetryPlan>),
-    Breaker(Box<BreakerPlan>),
-    RateLimit(RateLimitPlan),
-    Bulkhead(BulkheadPlan),
-    Hedge(Box<HedgePlan>),
-    Chaos(ChaosPlan),
-    Throttle(Box<ThrottlePlan>),
-    AdaptiveLimit(Box<AdaptiveLimitPlan>),
-}
-
-/// What wrapping one layer needs besides its plan.
-struct Layer<'a> {
-    shape: &'a FnShape,
-    fn_name: &'a Ident,
-    is_async: bool,
-    /// The flag this layer sets when it rejects a call.
-    rejected: Option<&'a Ident>,
-    /// The flag inner layers set when they reject a call.
-    inner_rejected: Option<&'a Ident>,
-}
-
-impl Plan {
-    fn strategy(&self) -> Strategy {
-        match self {
-            Plan::Retry(_) => Strategy::Retry,
-            Plan::Breaker(_) => Strategy::CircuitBreaker,
-            Plan::RateLimit(_) => Strategy::RateLimit,
-            Plan::Bulkhead(_) => Strategy::Bulkhead,
-            Plan::Hedge(_) => Strategy::Hedge,
-            Plan::Chaos(_) => Strategy::Chaos,
-            Plan::Throttle(_) => Strategy::Throttle,
-            Plan::AdaptiveLimit(_) => Strategy::AdaptiveLimit,
-        }
-    }
-
-    fn wrap(&self, layer: &Layer<'_>, body: &TokenStream) -> TokenStream {
-        let Layer {
-            shape,
-            fn_name,
-            is_async,
-            rejected,
-            inner_rejected,
-        } = *layer;
-        match self {
-            Plan::Retry(plan) => {
-                retry::expand::wrap_body(plan, shape, fn_name, body, is_async, inner_rejected)
-            }
-            Plan::Breaker(plan) => {
-                breaker::expand::wrap_body(plan, shape, body, is_async, rejected, inner_rejected)
-            }
-            Plan::RateLimit(plan) => {
-                rate_limit::expand::wrap_body(plan, shape, body, is_async, rejected)
-            }
-            Plan::Bulkhead(plan) => {
-                bulkhead::expand::wrap_body(plan, shape, body, is_async, rejected)
-            }
-            Plan::Hedge(plan) => {
-                hedge::expand::wrap_body(plan, shape, fn_name, body, (rejected, inner_rejected))
-            }
-            Plan::Chaos(plan) => chaos::expand::wrap_body(plan, shape, body, is_async),
-            Plan::Throttle(plan) => {
-                throttle::expand::wrap_body(plan, shape, body, is_async, rejected, inner_rejected)
-            }
-            Plan::AdaptiveLimit(plan) => adaptive_limit::expand::wrap_body(
-                plan,
-                shape,
-                body,
-                is_async,
-                rejected,
-                inner_rejected,
-            ),
-        }
-    }
-}
+use crate::signature::{self, FnShape, RetryFn};
+use crate::strategy::{ALL, Layer, ParsedLayer, PlannedLayer, Strategy};
 
 /// Expands the attribute `outer` with `args` on `item`, and every strategy attribute stacked
 /// under it.
 pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let outer_args = Args::parse(outer, args, &mut errors);
+    let outer_args = outer.parse(args, &mut errors);
     let Ok(mut function) = syn::parse2::<RetryFn>(item.clone()) else {
         return not_a_fn(outer, errors, item);
     };
     let stacked = take_stacked(&mut function.attrs);
     let mut layers = vec![outer_args];
-    layers.extend(
+    layers.extend(stacked.iter().map(|stacked| {
         stacked
-            .iter()
-            .map(|stacked| Args::parse(stacked.strategy, stacked.arguments.clone(), &mut errors)),
-    );
+            .strategy
+            .parse(stacked.arguments.clone(), &mut errors)
+    }));
     inherit_on_result(&mut layers);
-    // A retry anywhere in the stack runs the body more than once: its checks apply.
-    let kind = if layers
+    // An attribute anywhere in the stack that runs the body more than once (a retry): its
+    // checks apply.
+    let kind = layers
         .iter()
-        .any(|layer| layer.strategy() == Strategy::Retry)
-    {
-        AttributeKind::Retry
-    } else {
-        outer.kind()
-    };
+        .map(|layer| layer.strategy().kind)
+        .find(|kind| kind.runs_body_again)
+        .unwrap_or(outer.kind);
     // `on_result` on a retry or a breaker lets the fn return values rather than a `Result`.
-    let judges_values = layers.iter().any(|layer| match layer {
-        Args::Retry(args) => args.on_result.is_some(),
-        Args::Breaker(args) => args.on_result.is_some(),
-        Args::RateLimit(_)
-        | Args::Bulkhead(_)
-        | Args::Hedge(_)
-        | Args::Chaos(_)
-        | Args::Throttle(_)
-        | Args::AdaptiveLimit(_) => false,
-    });
+    let judges_values = layers.iter().any(|layer| layer.judges_values());
     let Some(shape) = signature::analyze(&function, kind, judges_values, &mut errors) else {
         return with_original(errors, function, &stacked);
     };
@@ -296,7 +57,8 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
         errors.push(error);
         return with_original(errors, function, &stacked);
     }
-    let plans: Option<Vec<Plan>> = layers
+    let strategies: Vec<Strategy> = layers.iter().map(|layer| layer.strategy()).collect();
+    let plans: Option<Vec<Box<dyn PlannedLayer>>> = layers
         .into_iter()
         .map(|layer| layer.validate(&function, &shape, &mut errors))
         .collect::<Vec<_>>()
@@ -309,19 +71,17 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
     let fn_name = function.sig.ident.clone();
     let keep_imports_used: Vec<TokenStream> =
         stacked.iter().map(Stacked::keep_import_used).collect();
-    let strategies: Vec<Strategy> = plans.iter().map(Plan::strategy).collect();
-    let inner_rejects = |index: usize| strategies[index + 1..].iter().any(|s| s.rejects());
+    let inner_rejects = |index: usize| strategies[index + 1..].iter().any(|s| s.rejects);
     // A hedge passes on the rejection of the attempt whose outcome it returns.
     let sets_flag = |index: usize| {
-        (strategies[index].rejects()
-            || (strategies[index] == Strategy::Hedge && inner_rejects(index)))
-            && strategies[..index].iter().any(|s| s.reads_rejections())
+        (strategies[index].rejects || (strategies[index].flag_per_attempt && inner_rejects(index)))
+            && strategies[..index].iter().any(|s| s.reads_rejections)
     };
-    let reads_flag = |index: usize| strategies[index].reads_rejections() && inner_rejects(index);
+    let reads_flag = |index: usize| strategies[index].reads_rejections && inner_rejects(index);
     let flag = Ident::new("inner_rejected", Span::mixed_site());
     // A hedge declares a flag per attempt itself; the call's flag is for the other readers.
     let declare_flag = (0..plans.len())
-        .any(|index| reads_flag(index) && strategies[index] != Strategy::Hedge)
+        .any(|index| reads_flag(index) && !strategies[index].flag_per_attempt)
         .then(|| quote!(let #flag = &::core::sync::atomic::AtomicBool::new(false);));
     codegen::wrap_fn(function, &shape, |body, is_async| {
         let mut wrapped = body.clone();
@@ -343,17 +103,11 @@ pub(crate) fn expand(outer: Strategy, args: TokenStream, item: TokenStream) -> T
 /// (a type alias, `io::Result<()>`): `on` naming a variant without its enum's path needs `E`,
 /// and `on` / `when` beside `on_result` need to tell a `Result` from a plain value. The fix is
 /// the same for every key: write the `Result<T, E>` out.
-fn result_behind_alias(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
+fn result_behind_alias(layers: &[Box<dyn ParsedLayer>], shape: &FnShape) -> Option<syn::Error> {
     if !shape.hides_result {
         return None;
     }
-    let keys = layers.iter().filter_map(|layer| match layer {
-        Args::Retry(args) => Some((&args.on, &args.when)),
-        Args::Breaker(args) => Some((&args.on, &args.when)),
-        Args::Hedge(args) => Some((&args.on, &args.when)),
-        Args::Throttle(args) => Some((&args.on, &args.when)),
-        Args::RateLimit(_) | Args::Bulkhead(_) | Args::Chaos(_) | Args::AdaptiveLimit(_) => None,
-    });
+    let keys = layers.iter().filter_map(|layer| layer.selectors());
     let written = crate::classify::display_tokens(&shape.output);
     let output_span = codegen::return_type_span(shape);
     for (on, when) in keys {
@@ -394,23 +148,16 @@ fn result_behind_alias(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
 /// `#[retry(on_result = f)]` (in either order), judges values with the same `f`: what the retry
 /// calls a failure (an `Ok(503)`) is one for the breaker and does not win a hedge's race, rather
 /// than counting as a success after the retries ran out.
-fn inherit_on_result(layers: &mut [Args]) {
-    let Some(on_result) = layers.iter().find_map(|layer| match layer {
-        Args::Retry(args) => args.on_result.as_ref().map(|arg| arg.value.clone()),
-        _ => None,
-    }) else {
+fn inherit_on_result(layers: &mut [Box<dyn ParsedLayer>]) {
+    let Some(on_result) = layers
+        .iter()
+        .find_map(|layer| layer.lends_on_result().cloned())
+    else {
         return;
     };
     for layer in layers {
-        let own = match layer {
-            Args::Breaker(args) => &mut args.on_result,
-            Args::Hedge(args) => &mut args.on_result,
-            Args::Throttle(args) => &mut args.on_result,
-            Args::Retry(_)
-            | Args::RateLimit(_)
-            | Args::Bulkhead(_)
-            | Args::Chaos(_)
-            | Args::AdaptiveLimit(_) => continue,
+        let Some(own) = layer.on_result() else {
+            continue;
         };
         if own.is_none() {
             *own = Some(crate::keys::Arg {
@@ -423,28 +170,11 @@ fn inherit_on_result(layers: &mut [Args]) {
 
 /// One error when the fn returns values and a layer can only answer with an `Err` (a rejection,
 /// an injected fault, a hedge's failure).
-fn needs_result(layers: &[Args], shape: &FnShape) -> Option<syn::Error> {
+fn needs_result(layers: &[Box<dyn ParsedLayer>], shape: &FnShape) -> Option<syn::Error> {
     if shape.returns_result {
         return None;
     }
-    let why = layers.iter().find_map(|layer| match layer {
-        Args::RateLimit(_) | Args::Bulkhead(_) => Some(
-            "`#[rate_limit]` and `#[bulkhead]` return a rejected call as an `Err`, and this fn does not return a `Result`",
-        ),
-        Args::Chaos(_) => Some(
-            "`#[chaos]` returns an injected fault as an `Err`, and this fn does not return a `Result`",
-        ),
-        Args::Throttle(_) => Some(
-            "`#[throttle]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
-        ),
-        Args::AdaptiveLimit(_) => Some(
-            "`#[adaptive_limit]` returns a rejected call as an `Err`, and this fn does not return a `Result`",
-        ),
-        Args::Hedge(_) => Some(
-            "`#[hedge]` returns the first attempt that succeeds, and only an `Err` can say that one failed; this fn does not return a `Result`",
-        ),
-        Args::Retry(_) | Args::Breaker(_) => None,
-    })?;
+    let why = layers.iter().find_map(|layer| layer.needs_result())?;
     Some(syn::Error::new(Span::call_site(), why))
 }
 
@@ -471,9 +201,8 @@ fn take_stacked(attrs: &mut Vec<Attribute>) -> Vec<Stacked> {
     let mut stacked = Vec::new();
     attrs.retain(|attr| {
         let Some(strategy) = attr.path().segments.last().and_then(|segment| {
-            Strategy::ALL
-                .into_iter()
-                .find(|strategy| segment.ident == strategy.attribute())
+            ALL.into_iter()
+                .find(|strategy| segment.ident == strategy.name)
         }) else {
             return true;
         };
@@ -496,7 +225,7 @@ fn not_a_fn(outer: Strategy, mut errors: Errors, item: TokenStream) -> TokenStre
         Span::call_site(),
         format!(
             "`#[{}]` applies to fns and methods; put it on a `fn` that returns `Result<T, E>`",
-            outer.attribute()
+            outer.name
         ),
     ));
     let mut output = errors.into_compile_errors();

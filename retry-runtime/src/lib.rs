@@ -62,24 +62,30 @@
 // Links only to what the enabled features build, so `cargo doc` with any features resolves them.
 #![cfg_attr(
     feature = "tower",
-    doc = "[`RetryLayer`](tower::RetryLayer) and [`CircuitBreakerLayer`](tower::CircuitBreakerLayer);"
+    doc = "[`RetryLayer`](tower::RetryLayer), [`CircuitBreakerLayer`](tower::CircuitBreakerLayer) and [`AdaptiveLimitLayer`](tower::AdaptiveLimitLayer);"
 )]
 #![cfg_attr(
     not(feature = "tower"),
-    doc = "`tower::RetryLayer` and `tower::CircuitBreakerLayer`;"
+    doc = "`tower::RetryLayer`, `tower::CircuitBreakerLayer` and `tower::AdaptiveLimitLayer`;"
 )]
 #![cfg_attr(
     feature = "redis",
-    doc = "`redis` shares breakers and retry budgets across processes ([`fleet`])."
+    doc = "`redis` shares breakers, retry budgets and rate limits across processes ([`fleet`])."
 )]
 #![cfg_attr(
     not(feature = "redis"),
-    doc = "`redis` shares breakers and retry budgets across processes (`fleet`)."
+    doc = "`redis` shares breakers, retry budgets and rate limits across processes (`fleet`)."
 )]
-//! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
-//! [`RetryLayer`](tower::RetryLayer), [`CircuitBreakerLayer`](tower::CircuitBreakerLayer) and
-//! [`AdaptiveLimitLayer`](tower::AdaptiveLimitLayer);
-//! `redis` shares breakers and retry budgets across processes ([`fleet`]).
+//!
+//! # How the crate is built
+//!
+//! One folder per strategy (`retry`, `breaker`, `budget`, `bulkhead`, `rate_limit`, `hedge`,
+//! `chaos`, `throttle`, `adaptive_limit`), each with the same parts: the strategy's type and
+//! state, a `registry` of instances by name and test scope (one generic registry for all), an
+//! override slot the `config` feature fills, and a `site`, the `static` an attribute's expansion
+//! creates and reaches through `__private`. Events go out through one stream that the log,
+//! metrics, hooks and stats subscribe to. The optional features (`config`, `persist`, `fleet`,
+//! `tower`, `http`) register themselves with that core, which never imports them.
 
 mod adaptive_limit;
 mod breaker;

@@ -78,7 +78,7 @@ async fn a_503_then_a_429_with_retry_after_ms_are_retried_and_the_200_comes_back
     let sink = Arc::clone(&delays);
     let _hook = install_hook(move |event: &Event<'_>| {
         if let Event::RetryScheduled { name, delay, .. } = event
-            && name.ends_with("::fetch")
+            && *name == concat!(module_path!(), "::fetch")
         {
             sink.lock().unwrap().push(*delay);
         }

@@ -4,3 +4,66 @@
 pub(crate) mod args;
 pub(crate) mod expand;
 pub(crate) mod validate;
+
+use proc_macro2::TokenStream;
+use syn::Expr;
+
+use crate::errors::Errors;
+use crate::keys::Arg;
+use crate::signature::{AttributeKind, FnShape, RetryFn};
+use crate::strategy::{Layer, Selectors, StackedAttribute};
+
+/// `#[circuit_breaker]` in a stack.
+pub(crate) struct CircuitBreaker;
+
+impl StackedAttribute for CircuitBreaker {
+    const NAME: &'static str = "circuit_breaker";
+    const KIND: AttributeKind = AttributeKind {
+        spelled: "`#[circuit_breaker]`",
+        needs_result: "only an `Err` can say that a call failed",
+        value_alternative: crate::signature::ON_RESULT_ALTERNATIVE,
+        runs_body_again: false,
+    };
+    const REJECTS: bool = true;
+    const READS_REJECTIONS: bool = true;
+    const NEEDS_RESULT: Option<&'static str> = None;
+
+    type Args = args::BreakerArgs;
+    type Plan = validate::BreakerPlan;
+
+    fn parse(tokens: TokenStream, errors: &mut Errors) -> Self::Args {
+        args::BreakerArgs::parse(tokens, errors)
+    }
+
+    fn validate(
+        args: Self::Args,
+        function: &RetryFn,
+        shape: &FnShape,
+        errors: &mut Errors,
+    ) -> Option<Self::Plan> {
+        validate::validate(&args, function, shape, errors)
+    }
+
+    fn wrap(plan: &Self::Plan, layer: &Layer<'_>, body: &TokenStream) -> TokenStream {
+        expand::wrap_body(
+            plan,
+            layer.shape,
+            body,
+            layer.is_async,
+            layer.rejected,
+            layer.inner_rejected,
+        )
+    }
+
+    fn judges_values(args: &Self::Args) -> bool {
+        args.on_result.is_some()
+    }
+
+    fn selectors(args: &Self::Args) -> Option<Selectors<'_>> {
+        Some((&args.on, &args.when))
+    }
+
+    fn on_result(args: &mut Self::Args) -> Option<&mut Option<Arg<Expr>>> {
+        Some(&mut args.on_result)
+    }
+}
