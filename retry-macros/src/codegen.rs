@@ -238,3 +238,26 @@ pub(crate) fn site_name(written: Option<&syn::LitStr>, fn_name: &Ident) -> Token
         quote::ToTokens::to_token_stream,
     )
 }
+
+/// `flag.store(true, Relaxed);` for the refusal flag of an outer `#[retry]`, `#[circuit_breaker]`,
+/// `#[hedge]`, `#[throttle]` or `#[adaptive_limit]`, set before a refusal returns so that they
+/// neither retry it nor count it as the dependency's outcome; nothing when no one reads it.
+pub(crate) fn mark_rejected(rejected: Option<&Ident>) -> Option<TokenStream> {
+    rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);))
+}
+
+/// `{ mark the flag; return Err(value converted into the fn's error type); }`: a strategy's
+/// refusal, the conversion reported at `span` when the error type lacks it.
+pub(crate) fn refuse_with(
+    krate: &syn::Path,
+    value: &Ident,
+    span: Span,
+    rejected: Option<&Ident>,
+) -> TokenStream {
+    let mark = mark_rejected(rejected);
+    let rejection = converted_error(krate, value, span);
+    quote!({
+        #mark
+        return #rejection;
+    })
+}

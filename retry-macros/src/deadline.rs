@@ -45,8 +45,7 @@ pub(crate) fn refusal(
 ) -> TokenStream {
     let refused = Ident::new("deadline_refused", Span::mixed_site());
     let conversion = crate::codegen::converted_error(krate, &refused, span);
-    let mark_rejected =
-        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
+    let mark_rejected = crate::codegen::mark_rejected(rejected);
     quote! {
         if #krate::__private::deadline_passed() {
             #mark_rejected

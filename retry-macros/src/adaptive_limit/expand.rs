@@ -50,14 +50,7 @@ pub(crate) fn wrap_body(
         config.min_limit(),
         config.max_limit(),
     );
-    let span = error_type_span(shape);
-    let rejection = crate::codegen::converted_error(krate, &exceeded, span);
-    let mark_rejected =
-        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
-    let reject = quote!({
-        #mark_rejected
-        return #rejection;
-    });
+    let reject = crate::codegen::refuse_with(krate, &exceeded, error_type_span(shape), rejected);
     let acquire = acquire(plan, (&site, &permit, &exceeded), &reject, is_async);
     let output = &shape.output;
     let fake_return = fake_return(output);

@@ -54,8 +54,7 @@ pub(crate) fn wrap_body(
     };
     let output = &shape.output;
     let fake_return = fake_return(output);
-    let mark_rejected =
-        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
+    let mark_rejected = crate::codegen::mark_rejected(rejected);
     let awaited = is_async.then(|| quote!(.await));
     let on_rejection = match (&plan.recover, &plan.fallback) {
         (Some((recover, arguments)), _) => quote_spanned! {recover.span()=>

@@ -7,7 +7,7 @@ use quote::quote;
 use syn::Ident;
 
 use crate::bulkhead::validate::BulkheadPlan;
-use crate::codegen::{converted_error, duration_tokens, error_type_span};
+use crate::codegen::{duration_tokens, error_type_span};
 use crate::signature::FnShape;
 
 /// Wraps one body (the fn's, or an inner attribute's expansion of it) in the bulkhead.
@@ -34,14 +34,7 @@ pub(crate) fn wrap_body(
     let refuse = plan
         .refuse_past_deadline
         .map(|span| crate::deadline::refusal(krate, span, &quote!(#bulkhead_name), rejected));
-    let span = error_type_span(shape);
-    let rejection = converted_error(krate, &full, span);
-    let mark_rejected =
-        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
-    let reject = quote!({
-        #mark_rejected
-        return #rejection;
-    });
+    let reject = crate::codegen::refuse_with(krate, &full, error_type_span(shape), rejected);
     let acquire = if !is_async {
         quote! {
             match #site.acquire_sync(#max_wait) {

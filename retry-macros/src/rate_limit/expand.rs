@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
 
-use crate::codegen::{converted_error, duration_tokens, error_type_span};
+use crate::codegen::{duration_tokens, error_type_span};
 use crate::rate_limit::validate::RateLimitPlan;
 use crate::signature::FnShape;
 
@@ -33,14 +33,7 @@ pub(crate) fn wrap_body(
     let refuse = plan
         .refuse_past_deadline
         .map(|span| crate::deadline::refusal(krate, span, &quote!(#limiter_name), rejected));
-    let span = error_type_span(shape);
-    let rejection = converted_error(krate, &limited, span);
-    let mark_rejected =
-        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
-    let reject = quote!({
-        #mark_rejected
-        return #rejection;
-    });
+    let reject = crate::codegen::refuse_with(krate, &limited, error_type_span(shape), rejected);
     let sleeper = quote!(#private::DefaultSleeper);
     let admit = if !is_async {
         quote! {

@@ -49,8 +49,7 @@ pub(crate) fn wrap_body(
     );
     let span = error_type_span(shape);
     let rejection = crate::codegen::converted_error(krate, &throttled, span);
-    let mark_rejected =
-        rejected.map(|flag| quote!(#flag.store(true, ::core::sync::atomic::Ordering::Relaxed);));
+    let mark_rejected = crate::codegen::mark_rejected(rejected);
     let admit = if is_async {
         quote!(#site.admit::<#private::DefaultSleeper>())
     } else {
