@@ -1,11 +1,12 @@
 //! Compile-time rejections: each error spanned at the offending token and naming the fix, with
-//! the expected output checked in next to each case (`tests/ui/*.stderr`). Regenerate after an
+//! the expected output checked in next to each case, in a folder per attribute
+//! (`tests/ui/<attribute>/*.stderr`; `shared/` for stacks and keys every attribute has). Regenerate after an
 //! intended change with `TRYBUILD=overwrite cargo test --test test_ui`, and review the diff.
 
 #[test]
 fn ui() {
     let cases = trybuild::TestCases::new();
-    cases.compile_fail("tests/ui/*.rs");
+    cases.compile_fail("tests/ui/*/*.rs");
     cases.pass("tests/ui-pass/*.rs");
 }
 
@@ -14,7 +15,12 @@ fn ui() {
 #[test]
 fn no_expected_error_names_the_private_module() {
     let mut leaks = Vec::new();
-    for entry in std::fs::read_dir("tests/ui").expect("tests/ui exists") {
+    let folders = std::fs::read_dir("tests/ui").expect("tests/ui exists");
+    let files = folders.flat_map(|folder| {
+        std::fs::read_dir(folder.expect("a directory entry").path())
+            .expect("a folder per attribute")
+    });
+    for entry in files {
         let path = entry.expect("a directory entry").path();
         if path
             .extension()
