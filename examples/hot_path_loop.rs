@@ -48,6 +48,13 @@ fn ready(poll: Poll<Result<u64, Failed>>) -> u64 {
     }
 }
 
+fn ready_api(poll: Poll<Result<u64, hot_fns::ApiError>>) -> u64 {
+    match poll {
+        Poll::Ready(Ok(x)) => x,
+        Poll::Ready(Err(_)) | Poll::Pending => 0,
+    }
+}
+
 /// The success body of `hot_fns`, for the fns defined here.
 #[inline(always)]
 fn body(x: u64) -> Result<u64, Failed> {
@@ -108,6 +115,18 @@ const PATHS: &[&str] = &[
     "adaptive-admission",
     "adaptive-dropped",
     "bare-two-clock-reads",
+    "bare-enum",
+    "retry-enum",
+    "backon-blocking-enum",
+    "bare-async-enum",
+    "retry-async-enum",
+    "backon-async-enum",
+    "flaky-twice-enum",
+    "retry-once-enum",
+    "backon-blocking-once-enum",
+    "flaky-async-twice-enum",
+    "retry-async-once-enum",
+    "backon-async-once-enum",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
@@ -191,6 +210,43 @@ fn main() {
             run(iterations, |i| value(hot_fns::chaotic(i)))
         }
         "bare-after-clock" => run(iterations, |i| value(bare_after_clock_read(i))),
+        // The same paths with the error type users write (`ApiError`, `on = [Timeout, Io]`).
+        "bare-enum" => run(iterations, |i| value(hot_fns::bare_api(i))),
+        "retry-enum" => run(iterations, |i| value(hot_fns::retried_api(i))),
+        "backon-blocking-enum" => run(iterations, |i| value(hot_fns::backon_blocking_api(i))),
+        "bare-async-enum" => run(iterations, |i| {
+            ready_api(poll_once(hot_fns::bare_api_async(i)))
+        }),
+        "retry-async-enum" => run(iterations, |i| {
+            ready_api(poll_once(hot_fns::retried_api_async(i)))
+        }),
+        "backon-async-enum" => run(iterations, |i| {
+            ready_api(poll_once(hot_fns::backon_api_async(i)))
+        }),
+        "flaky-twice-enum" => run(iterations, |_| {
+            let _ = hot_fns::flaky_api(black_box(calls));
+            value(hot_fns::flaky_api(black_box(calls)))
+        }),
+        "retry-once-enum" => run(iterations, |_| {
+            value(hot_fns::retried_flaky_api(black_box(calls)))
+        }),
+        "backon-blocking-once-enum" => run(iterations, |_| {
+            value(hot_fns::backon_blocking_flaky_api(black_box(calls)))
+        }),
+        "flaky-async-twice-enum" => run(iterations, |_| {
+            let _ = poll_once(hot_fns::flaky_api_async(black_box(calls)));
+            ready_api(poll_once(hot_fns::flaky_api_async(black_box(calls))))
+        }),
+        "retry-async-once-enum" => run(iterations, |_| {
+            ready_api(poll_once(hot_fns::retried_flaky_api_async(black_box(
+                calls,
+            ))))
+        }),
+        "backon-async-once-enum" => run(iterations, |_| {
+            ready_api(poll_once(hot_fns::backon_api_async_flaky_no_sleep(
+                black_box(calls),
+            )))
+        }),
         "throttle" => run(iterations, |i| value(throttled(i))),
         #[cfg(feature = "metrics")]
         "retry-metrics" => {

@@ -286,3 +286,139 @@ pub fn install_prometheus_recorder() {
         metrics::set_global_recorder(recorder).expect("no other metrics recorder is installed");
     });
 }
+
+// The error shape users write: unit variants, a payload variant, a status, selected with
+// `on = [...]`.
+
+/// An API's error, as users write it.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The call timed out: retried.
+    Timeout,
+    /// The connection failed: retried.
+    Io(std::io::Error),
+    /// The server answered with a status: not retried.
+    Status(u16),
+}
+
+/// The success body with [`ApiError`]: fails with a timeout on [`FAILING_INPUT`].
+#[inline(always)]
+fn api_body(x: u64) -> Result<u64, ApiError> {
+    let x = black_box(x);
+    if x == FAILING_INPUT {
+        Err(ApiError::Timeout)
+    } else {
+        Ok(x)
+    }
+}
+
+/// The flaky body with [`ApiError`]: a timeout, then a success.
+#[inline(always)]
+fn api_flaky_body(calls: &Cell<u64>) -> Result<u64, ApiError> {
+    let n = black_box(calls.get());
+    calls.set(n + 1);
+    if n.is_multiple_of(2) {
+        Err(ApiError::Timeout)
+    } else {
+        Ok(n)
+    }
+}
+
+/// Whether backon retries an [`ApiError`]: what `on = [Timeout, Io]` selects.
+#[inline(always)]
+fn api_retryable(error: &ApiError) -> bool {
+    matches!(error, ApiError::Timeout | ApiError::Io(_))
+}
+
+/// The baseline with [`ApiError`].
+#[inline(never)]
+pub fn bare_api(x: u64) -> Result<u64, ApiError> {
+    api_body(x)
+}
+
+/// The same under `#[retry(on = [Timeout, Io])]`.
+#[retry(on = [Timeout, Io])]
+#[inline(never)]
+pub fn retried_api(x: u64) -> Result<u64, ApiError> {
+    api_body(x)
+}
+
+/// backon's blocking retry around [`bare_api`], retrying what `on` selects.
+#[inline(always)]
+pub fn backon_blocking_api(x: u64) -> Result<u64, ApiError> {
+    (|| bare_api(x))
+        .retry(ExponentialBuilder::default())
+        .when(api_retryable)
+        .call()
+}
+
+/// The async baseline with [`ApiError`].
+#[inline(never)]
+#[allow(clippy::unused_async)]
+pub async fn bare_api_async(x: u64) -> Result<u64, ApiError> {
+    api_body(x)
+}
+
+/// The same under `#[retry(on = [Timeout, Io])]`.
+#[retry(on = [Timeout, Io])]
+#[inline(never)]
+#[allow(clippy::unused_async)]
+pub async fn retried_api_async(x: u64) -> Result<u64, ApiError> {
+    api_body(x)
+}
+
+/// backon's async retry around [`bare_api_async`], retrying what `on` selects.
+#[inline(always)]
+pub fn backon_api_async(x: u64) -> impl Future<Output = Result<u64, ApiError>> {
+    (move || bare_api_async(x))
+        .retry(ExponentialBuilder::default())
+        .when(api_retryable)
+}
+
+/// The flaky body with [`ApiError`], not inlined.
+#[inline(never)]
+pub fn flaky_api(calls: &Cell<u64>) -> Result<u64, ApiError> {
+    api_flaky_body(calls)
+}
+
+/// The flaky body with [`ApiError`] under `#[retry]`, retried at once.
+#[retry(delay = "0ms", jitter = "none", on = [Timeout, Io])]
+#[inline(never)]
+pub fn retried_flaky_api(calls: &Cell<u64>) -> Result<u64, ApiError> {
+    api_flaky_body(calls)
+}
+
+/// backon's blocking retry around [`flaky_api`], constant zero delay.
+#[inline(always)]
+pub fn backon_blocking_flaky_api(calls: &Cell<u64>) -> Result<u64, ApiError> {
+    (|| flaky_api(calls))
+        .retry(ConstantBuilder::default().with_delay(Duration::ZERO))
+        .when(api_retryable)
+        .call()
+}
+
+/// The async flaky body with [`ApiError`], not inlined.
+#[inline(never)]
+#[allow(clippy::unused_async)]
+pub async fn flaky_api_async(calls: &Cell<u64>) -> Result<u64, ApiError> {
+    api_flaky_body(calls)
+}
+
+/// The async flaky body with [`ApiError`] under `#[retry]`, retried at once.
+#[retry(delay = "0ms", jitter = "none", on = [Timeout, Io])]
+#[inline(never)]
+#[allow(clippy::unused_async)]
+pub async fn retried_flaky_api_async(calls: &Cell<u64>) -> Result<u64, ApiError> {
+    api_flaky_body(calls)
+}
+
+/// backon's async retry around [`flaky_api_async`], zero delay, a sleeper that returns at once.
+#[inline(always)]
+pub fn backon_api_async_flaky_no_sleep(
+    calls: &Cell<u64>,
+) -> impl Future<Output = Result<u64, ApiError>> {
+    (|| flaky_api_async(calls))
+        .retry(ConstantBuilder::default().with_delay(Duration::ZERO))
+        .when(api_retryable)
+        .sleep(|_| std::future::ready(()))
+}
