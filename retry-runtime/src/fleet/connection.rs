@@ -15,6 +15,7 @@ use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
 
 use super::Down;
 use super::link::within;
+use super::tls::CheckedCa;
 
 /// The server or the cluster.
 pub(super) enum Target {
@@ -34,25 +35,28 @@ pub(super) enum Connection {
 }
 
 impl Target {
-    /// A server's URL.
-    pub(super) fn server(url: &str) -> redis::RedisResult<Target> {
-        redis::Client::open(url).map(Target::Server)
-    }
-
-    /// A cluster's nodes (some or all), each answering within `timeout`.
-    pub(super) fn cluster(urls: &[String], timeout: Duration) -> redis::RedisResult<Target> {
-        let nodes = urls
-            .iter()
-            .map(|url| redis::Client::open(url.as_str()))
-            .collect::<redis::RedisResult<Vec<_>>>()?;
-        let client = ClusterClient::builder(urls.iter().map(String::as_str))
+    /// A cluster's nodes (some or all, their URLs and clients), each answering within
+    /// `timeout`; over TLS with `ca` if given (the URLs are then `rediss://`).
+    pub(super) fn cluster(
+        urls: &[String],
+        nodes: Vec<redis::Client>,
+        ca: Option<&CheckedCa>,
+        timeout: Duration,
+    ) -> redis::RedisResult<Target> {
+        let builder = ClusterClient::builder(urls.iter().map(String::as_str))
             .connection_timeout(timeout)
             .response_timeout(timeout)
             .overall_response_timeout(Some(timeout))
-            .retries(1)
-            .build()?;
+            .retries(1);
+        #[cfg(feature = "redis-tls")]
+        let builder = match ca {
+            Some(ca) => builder.certs(super::tls::certificates(ca)),
+            None => builder,
+        };
+        #[cfg(not(feature = "redis-tls"))]
+        let _ = ca;
         Ok(Target::Cluster {
-            client: Box::new(client),
+            client: Box::new(builder.build()?),
             nodes,
         })
     }

@@ -182,6 +182,7 @@ mod options;
 mod outbox;
 mod rate_limits;
 mod scripts;
+mod tls;
 
 use std::fmt;
 use std::hash::BuildHasher;
@@ -261,6 +262,17 @@ enum Down {
     Unexpected(String),
 }
 
+impl Down {
+    /// The server refused this link (its certificate is not trusted, or it refused the
+    /// password): the WARN says what to check.
+    fn refusal(&self) -> Option<tls::Refusal> {
+        match self {
+            Down::Redis(error) => tls::Refusal::of(error),
+            _ => None,
+        }
+    }
+}
+
 impl From<redis::RedisError> for Down {
     fn from(error: redis::RedisError) -> Self {
         Down::Redis(error)
@@ -298,11 +310,9 @@ impl fmt::Display for Down {
 pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     options.validate()?;
     let shown = without_password(url);
-    let target = connection::Target::server(url).map_err(|error| FleetError::InvalidUrl {
-        url: shown.clone(),
-        reason: error.to_string(),
-    })?;
-    start(target, shown, options)
+    let ca = tls::checked_ca(&options)?;
+    let client = tls::client(url, &shown, ca.as_ref())?;
+    start(connection::Target::Server(client), shown, options)
 }
 
 /// [`connect`] to a Redis Cluster: `urls` name some or all of its nodes
@@ -345,12 +355,18 @@ where
             reason: "a cluster needs at least one node's URL".to_owned(),
         });
     }
-    let target = connection::Target::cluster(&urls, options.response_timeout).map_err(|error| {
-        FleetError::InvalidUrl {
-            url: shown.clone(),
-            reason: error.to_string(),
-        }
-    })?;
+    let ca = tls::checked_ca(&options)?;
+    let nodes = urls
+        .iter()
+        .map(|url| tls::client(url, &without_password(url), ca.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let target =
+        connection::Target::cluster(&urls, nodes, ca.as_ref(), options.response_timeout).map_err(
+            |error| FleetError::InvalidUrl {
+                url: shown.clone(),
+                reason: error.to_string(),
+            },
+        )?;
     start(target, shown, options)
 }
 
