@@ -546,7 +546,11 @@ fn a_ca_or_tls_url_that_cannot_work_is_an_error_of_connect_that_says_what_where_
     );
     // Larger than a CA can be: not read past the bound.
     let large = file("large.pem", &vec![b'A'; (1 << 20) + 1]);
-    refused(&url, with_file(&large), &["large.pem", "at most 1048576 bytes"]);
+    refused(
+        &url,
+        with_file(&large),
+        &["large.pem", "at most 1048576 bytes"],
+    );
     refused(
         &url,
         FleetOptions::new().ca_certificate(vec![b'A'; (1 << 20) + 1]),
@@ -559,7 +563,11 @@ fn a_ca_or_tls_url_that_cannot_work_is_an_error_of_connect_that_says_what_where_
     );
     // No certificate in it: text, or a private key given for the CA.
     let text = file("text.pem", b"not a certificate\n");
-    refused(&url, with_file(&text), &["text.pem", "holds no certificate"]);
+    refused(
+        &url,
+        with_file(&text),
+        &["text.pem", "holds no certificate"],
+    );
     let key = std::fs::read(certificates.key()).unwrap();
     let key = file("key.pem", &key);
     refused(&url, with_file(&key), &["key.pem", "holds no certificate"]);

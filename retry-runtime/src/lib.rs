@@ -70,16 +70,17 @@
 )]
 #![cfg_attr(
     feature = "redis",
-    doc = "`redis` shares breakers and retry budgets across processes ([`fleet`])."
+    doc = "`redis` shares breakers and retry budgets across processes ([`fleet`]), and `redis-tls` links to it over TLS (`rediss://`)."
 )]
 #![cfg_attr(
     not(feature = "redis"),
-    doc = "`redis` shares breakers and retry budgets across processes (`fleet`)."
+    doc = "`redis` shares breakers and retry budgets across processes (`fleet`), and `redis-tls` links to it over TLS (`rediss://`)."
 )]
 //! restarts; `http` reads `Retry-After` and transient statuses; `tower` adds
 //! [`RetryLayer`](tower::RetryLayer), [`CircuitBreakerLayer`](tower::CircuitBreakerLayer) and
 //! [`AdaptiveLimitLayer`](tower::AdaptiveLimitLayer);
-//! `redis` shares breakers and retry budgets across processes ([`fleet`]).
+//! `redis` shares breakers and retry budgets across processes ([`fleet`]), and `redis-tls`
+//! links to it over TLS (`rediss://`).
 
 mod adaptive_limit;
 mod breaker;

@@ -85,7 +85,7 @@ pub(super) fn checked_ca(options: &FleetOptions) -> Result<Option<CheckedCa>, Fl
     tracing::debug!(
         target: crate::TRACING_TARGET,
         certificates,
-        "fleet link: trusting the CA of `{option}` ({certificates} certificates) for `rediss://`"
+        "fleet link: `{option}` holds {certificates} CA certificate(s), trusted for `rediss://`"
     );
     Ok(Some(CheckedCa { option, pem }))
 }
