@@ -19,7 +19,8 @@ use super::tls::CheckedCa;
 
 /// The server or the cluster.
 pub(super) enum Target {
-    Server(redis::Client),
+    /// Boxed: over TLS it holds its certificate store (some hundred bytes).
+    Server(Box<redis::Client>),
     Cluster {
         /// Boxed: it is larger than a server's client, and there is one per link.
         client: Box<ClusterClient>,
@@ -83,7 +84,7 @@ impl Target {
     /// A pub/sub connection: to the server, or to the `session`th node given (in turn).
     pub(super) async fn pubsub(&self, session: usize, timeout: Duration) -> Result<PubSub, Down> {
         let client = match self {
-            Target::Server(client) => client,
+            Target::Server(client) => client.as_ref(),
             Target::Cluster { nodes, .. } => &nodes[session % nodes.len()],
         };
         within(timeout, client.get_async_pubsub()).await

@@ -356,7 +356,7 @@ pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     let shown = without_password(url);
     let ca = tls::checked_ca(&options)?;
     let client = tls::client(url, &shown, ca.as_ref())?;
-    start(connection::Target::Server(client), shown, options)
+    start(connection::Target::Server(Box::new(client)), shown, options)
 }
 
 /// [`connect`] to a Redis Cluster: `urls` name some or all of its nodes
