@@ -388,11 +388,14 @@ fn a_wrong_ca_is_one_clear_warn_and_a_link_that_retries_until_the_server_has_a_t
     assert_eq!(child.ask("connected"), "false");
     assert_eq!(child.ask("trip"), "open");
     assert_eq!(child.ask("call ok"), "rejected open");
-    // One WARN, which names the TLS handshake and the option to check.
+    // One WARN, which says the certificate is not trusted and names the option to check.
     let warnings = child.ask("warnings");
     assert!(warnings.starts_with("1: "), "{warnings}");
     assert!(warnings.contains("not reached"), "{warnings}");
-    assert!(warnings.contains("TLS handshake failed"), "{warnings}");
+    assert!(
+        warnings.contains("certificate is not trusted"),
+        "{warnings}"
+    );
     assert!(warnings.contains("ca_certificate"), "{warnings}");
     no_password_shown(&mut child);
 
@@ -453,6 +456,39 @@ fn a_wrong_password_is_one_clear_warn_and_a_link_that_retries_until_the_server_t
     );
     assert_eq!(child.ask("wait_connected 20000"), "ok");
     assert!(child.ask("warnings").starts_with("1: "));
+    no_password_shown(&mut child);
+}
+
+/// A server that offers only what rustls refuses (TLS 1.2 with RSA key exchange, no forward
+/// secrecy): one WARN that names the handshake, not the certificate.
+#[test]
+fn a_server_without_a_cipher_suite_rustls_takes_is_one_warn_about_the_handshake() {
+    let certificates = Certificates::new("ciphers");
+    let tls_port = free_port();
+    let mut arguments = certificates.server_arguments(tls_port);
+    arguments
+        .extend(["--tls-protocols", "TLSv1.2", "--tls-ciphers", "AES128-SHA"].map(str::to_owned));
+    let Some(_server) = RedisServer::start_with(arguments) else {
+        return;
+    };
+    let url = tls_url(PASSWORD, tls_port);
+    let prefix = prefix("tls-ciphers");
+    let ca = path_text(&certificates.ca());
+    let mut child = Child::spawn(
+        "ciphers",
+        &[
+            ("FLEET_URL", url.as_str()),
+            ("FLEET_PREFIX", prefix.as_str()),
+            ("FLEET_CA", ca.as_str()),
+            ("FLEET_NO_SYNC", "1"),
+        ],
+    );
+    assert_eq!(child.ask("failed_attempts 2 20000"), "ok");
+    assert_eq!(child.ask("connected"), "false");
+    let warnings = child.ask("warnings");
+    assert!(warnings.starts_with("1: "), "{warnings}");
+    assert!(warnings.contains("TLS handshake failed"), "{warnings}");
+    assert!(!warnings.contains("not trusted"), "{warnings}");
     no_password_shown(&mut child);
 }
 

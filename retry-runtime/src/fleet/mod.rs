@@ -184,9 +184,10 @@
 //! check of the server's certificate: not offered), and `rediss://` without the feature. A
 //! server that refuses the link is not an error of `connect`: the link logs one WARN that says
 //! what to check, such as `fleet link to rediss://***@host:6380/ not reached: invalid peer
-//! certificate: UnknownIssuer (the TLS handshake failed: is the server's certificate signed by
-//! the CA given ...)` or `... Password authentication failed - AuthenticationFailed (Redis
-//! refused the user and password in the URL ...)`, and keeps reconnecting with its backoff (a
+//! certificate: UnknownIssuer (the server's certificate is not trusted: is it signed by the CA
+//! given ...)`, `... Password authentication failed - AuthenticationFailed (Redis refused the
+//! user and password in the URL ...)`, or `... (the TLS handshake failed: do the server and
+//! rustls share a TLS version ...)`, and keeps reconnecting with its backoff (a
 //! DEBUG line for each attempt), while calls go on with the local state. A refusal that starts
 //! later in an outage (Redis back with another certificate or password after being unreachable)
 //! gets one WARN of its own. No log line, error or [`Fleet::url`] shows a password: the user

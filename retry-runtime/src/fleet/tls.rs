@@ -234,10 +234,11 @@ fn install_crypto_provider() {
 }
 
 /// Why a session could not start, when the server refused this link rather than failing: its
-/// certificate is not trusted (or the TLS handshake failed), or it refused the user and
-/// password. Named in the link's WARN with the option to look at.
+/// certificate is not trusted, the TLS handshake failed otherwise, or it refused the user and
+/// password. Named in the link's WARN with what to check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Refusal {
+    Certificate,
     Handshake,
     Authentication,
 }
@@ -246,8 +247,11 @@ impl Refusal {
     /// What an operator checks.
     pub(super) fn hint(self) -> &'static str {
         match self {
+            Refusal::Certificate => {
+                "the server's certificate is not trusted: is it signed by the CA given (`FleetOptions::ca_certificate` or `ca_certificate_file`; the system's roots without one), and for the host in the URL?"
+            }
             Refusal::Handshake => {
-                "the TLS handshake failed: is the server's certificate signed by the CA given (`FleetOptions::ca_certificate` or `ca_certificate_file`; the system's roots without one), for the host in the URL?"
+                "the TLS handshake failed: do the server and rustls share a TLS version (1.2, 1.3) and a cipher suite, and is it the server's TLS port?"
             }
             Refusal::Authentication => {
                 "Redis refused the user and password in the URL (`rediss://user:password@host`)"
@@ -262,27 +266,29 @@ impl Refusal {
         {
             return Some(Refusal::Authentication);
         }
-        if handshake_failed(error) {
-            return Some(Refusal::Handshake);
-        }
-        None
+        handshake_refusal(error)
     }
 }
 
-/// Whether a rustls error is in `error`'s chain (redis wraps the `io::Error` that tokio-rustls
-/// wraps the rustls error in; `io::Error::source` skips the error it wraps, so each layer is
-/// opened by hand).
+/// The refusal a rustls error in `error`'s chain says (redis wraps the `io::Error` that
+/// tokio-rustls wraps the rustls error in; `io::Error::source` skips the error it wraps, so
+/// each layer is opened by hand).
 #[cfg(feature = "redis-tls")]
-fn handshake_failed(error: &(dyn std::error::Error + 'static)) -> bool {
+fn handshake_refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
     use std::error::Error;
     use std::sync::Arc;
 
-    fn any(error: &(dyn Error + 'static), depth: usize) -> bool {
+    fn find(error: &(dyn Error + 'static), depth: usize) -> Option<Refusal> {
         if depth > 8 {
-            return false;
+            return None;
         }
-        if error.is::<rustls::Error>() {
-            return true;
+        if let Some(error) = error.downcast_ref::<rustls::Error>() {
+            return Some(match error {
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+                    Refusal::Certificate
+                }
+                _ => Refusal::Handshake,
+            });
         }
         let inner: Option<&(dyn Error + 'static)> =
             if let Some(io) = error.downcast_ref::<std::io::Error>() {
@@ -292,15 +298,16 @@ fn handshake_failed(error: &(dyn std::error::Error + 'static)) -> bool {
             } else {
                 None
             };
-        inner.is_some_and(|inner| any(inner, depth + 1))
-            || error.source().is_some_and(|source| any(source, depth + 1))
+        inner
+            .and_then(|inner| find(inner, depth + 1))
+            .or_else(|| error.source().and_then(|source| find(source, depth + 1)))
     }
-    any(error, 0)
+    find(error, 0)
 }
 
 #[cfg(not(feature = "redis-tls"))]
-fn handshake_failed(_error: &(dyn std::error::Error + 'static)) -> bool {
-    false
+fn handshake_refusal(_error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+    None
 }
 
 #[cfg(test)]
