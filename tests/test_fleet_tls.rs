@@ -1,7 +1,7 @@
 //! The fleet over TLS with an ACL user (feature `redis-tls`), against a real `redis-server
 //! --tls-port` on loopback whose certificates the test makes (rcgen; no `openssl` command): a
 //! trip spreads across processes over `rediss://user:password@...` with the CA given through
-//! `FleetOptions`; a wrong CA or a wrong password is one clear WARN and a link that keeps
+//! `FleetOptions`, on one server and on a three-node Redis Cluster; a wrong CA or a wrong password is one clear WARN and a link that keeps
 //! retrying (it connects once the server is right) while calls go on; the password is in no
 //! log line; and a CA or URL that cannot work is an error of `connect` that says what, where
 //! and why.
@@ -13,11 +13,13 @@
 mod fleet_support;
 
 use std::io::Write;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use fleet_support::{Child, RedisServer, free_port, prefix, serve};
+use fleet_support::{Child, RedisServer, free_port, installed, prefix, serve};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -102,8 +104,9 @@ fn wait_for(timeout_ms: &str, done: impl Fn() -> bool, now: impl Fn() -> String)
     }
 }
 
-/// A child: `tls.db` registered, then a link to `FLEET_URL` under `FLEET_PREFIX`, trusting the
-/// CA in the file `FLEET_CA`; its log captured, and commands answered on stdin.
+/// A child: `tls.db` registered, then a link to `FLEET_URL` (or the cluster whose node URLs
+/// `FLEET_CLUSTER` lists, comma-separated) under `FLEET_PREFIX`, trusting the CA in the file
+/// `FLEET_CA`; its log captured, and commands answered on stdin.
 #[test]
 fn fleet_child() {
     let Ok(_role) = std::env::var("FLEET_CHILD") else {
@@ -124,7 +127,10 @@ fn fleet_child() {
     if let Ok(ca) = std::env::var("FLEET_CA") {
         options = options.ca_certificate_file(ca);
     }
-    let link = fleet::connect(&std::env::var("FLEET_URL").unwrap(), options).unwrap();
+    let link = match std::env::var("FLEET_CLUSTER") {
+        Ok(urls) => fleet::connect_cluster(urls.split(','), options).unwrap(),
+        Err(_) => fleet::connect(&std::env::var("FLEET_URL").unwrap(), options).unwrap(),
+    };
     assert!(
         std::env::var("FLEET_NO_SYNC").is_ok() || link.wait_synced(Duration::from_secs(30)),
         "the child never synced"
@@ -227,7 +233,11 @@ impl Certificates {
         server
             .distinguished_name
             .push(DnType::CommonName, "127.0.0.1");
-        server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        // Client authentication too: cluster nodes present it to each other on their TLS bus.
+        server.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
         let server_certificate = server.signed_by(&server_key, &issuer).unwrap();
         let certificates = Certificates { dir };
         std::fs::write(certificates.ca(), ca_certificate.pem()).unwrap();
@@ -354,6 +364,181 @@ fn a_trip_spreads_over_tls_with_an_acl_user_and_a_late_process_starts_open() {
     assert_eq!(late.ask("state"), "open");
     assert_eq!(late.ask("call ok"), "rejected open");
 
+    fleet.push(late);
+    for child in &mut fleet {
+        assert_eq!(child.ask("connected"), "true");
+        assert_eq!(child.ask("warnings"), "0: ");
+        no_password_shown(child);
+    }
+}
+
+/// A Redis Cluster of three primaries over TLS on loopback: each node has a plain port (the
+/// test's own commands) and a TLS port, with the cluster bus over TLS too (`--tls-cluster
+/// yes`, so the nodes announce their TLS ports), joined by `redis-cli --cluster create --tls`.
+struct TlsCluster {
+    nodes: Vec<RedisServer>,
+    tls_ports: Vec<u16>,
+    dir: PathBuf,
+}
+
+impl TlsCluster {
+    fn start(certificates: &Certificates) -> Option<TlsCluster> {
+        if !installed("redis-server") || !installed("redis-cli") {
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "fleet-tls-cluster-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (mut nodes, mut tls_ports) = (Vec::new(), Vec::new());
+        while nodes.len() < 3 {
+            // The cluster bus listens on the TLS port + 10000.
+            let tls_port = free_port();
+            if tls_port > 55_535 || TcpListener::bind(("127.0.0.1", tls_port + 10_000)).is_err() {
+                continue;
+            }
+            let config = dir.join(format!("nodes-{tls_port}.conf"));
+            let mut arguments = certificates.server_arguments(tls_port);
+            arguments.extend([
+                "--cluster-enabled".to_owned(),
+                "yes".to_owned(),
+                "--cluster-config-file".to_owned(),
+                config.to_string_lossy().into_owned(),
+                "--cluster-node-timeout".to_owned(),
+                "2000".to_owned(),
+                "--tls-cluster".to_owned(),
+                "yes".to_owned(),
+            ]);
+            nodes.push(RedisServer::start_with(arguments)?);
+            tls_ports.push(tls_port);
+        }
+        let mut create = Command::new("redis-cli")
+            .args(["--tls", "--cacert"])
+            .arg(certificates.ca())
+            .arg("--cluster")
+            .arg("create")
+            .args(tls_ports.iter().map(|port| format!("127.0.0.1:{port}")))
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-cli runs");
+        // It waits for the nodes to join, for ever if they never do.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let created = loop {
+            if let Some(status) = create.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = create.kill();
+                let _ = create.wait();
+                panic!("redis-cli --cluster create --tls did not end within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(created.success(), "redis-cli --cluster create --tls failed");
+        let cluster = TlsCluster {
+            nodes,
+            tls_ports,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cluster.nodes.iter().all(|node| {
+            node.command(&["CLUSTER", "INFO"])
+                .contains("cluster_state:ok")
+        }) {
+            assert!(
+                Instant::now() < deadline,
+                "the cluster was not ok within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(cluster)
+    }
+
+    /// Each node's `rediss://alice:<password>@...` URL.
+    fn urls(&self, password: &str) -> Vec<String> {
+        self.tls_ports
+            .iter()
+            .map(|port| tls_url(password, *port))
+            .collect()
+    }
+}
+
+impl Drop for TlsCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The same over a Redis Cluster: every node's URL `rediss://`, the one CA trusted for all of
+/// them (the nodes the link learns of included).
+#[test]
+fn a_trip_spreads_over_tls_on_a_redis_cluster() {
+    let certificates = Certificates::new("cluster");
+    let Some(cluster) = TlsCluster::start(&certificates) else {
+        return;
+    };
+    // One node given: the link learns the two others, over TLS with the same CA. The prefix is
+    // one whose hash slot another node holds, so the scripts run on a node the link learned.
+    let urls = cluster.urls(PASSWORD);
+    let given_holds = |prefix: &str| {
+        let reply = cluster.nodes[0].command(&["CLUSTER", "KEYSLOT", &format!("{{{prefix}}}")]);
+        let slot: u32 = reply.trim().trim_start_matches(':').parse().unwrap();
+        // `redis-cli --cluster create` gives the first node the first third of the slots.
+        slot <= 5460
+    };
+    let prefix = (0..)
+        .map(|n| prefix(&format!("tls-cluster{n}")))
+        .find(|prefix| !given_holds(prefix))
+        .unwrap();
+    let ca = path_text(&certificates.ca());
+    let environment = [
+        ("FLEET_CLUSTER", urls[0].as_str()),
+        ("FLEET_PREFIX", prefix.as_str()),
+        ("FLEET_CA", ca.as_str()),
+    ];
+    let mut fleet: Vec<Child> = (0..3)
+        .map(|n| Child::spawn(&format!("c{n}"), &environment))
+        .collect();
+    let (first, others) = fleet.split_first_mut().unwrap();
+    for _ in 0..3 {
+        assert_eq!(first.ask("trip"), "open");
+        for other in others.iter_mut() {
+            assert_eq!(other.ask("wait open 10000"), "ok");
+        }
+        assert_eq!(first.ask("reset"), "closed");
+        for other in others.iter_mut() {
+            assert_eq!(other.ask("wait closed 10000"), "ok");
+        }
+    }
+    assert_eq!(others[0].ask("trip"), "open");
+    let all = urls.join(",");
+    let mut late = Child::spawn(
+        "late",
+        &[
+            ("FLEET_CLUSTER", all.as_str()),
+            ("FLEET_PREFIX", prefix.as_str()),
+            ("FLEET_CA", ca.as_str()),
+        ],
+    );
+    assert_eq!(late.ask("state"), "open");
+    // The fleet's keys are on one node, not the one given, in one slot, written over TLS.
+    let key = format!("{{{prefix}}}:version");
+    let holders: Vec<usize> = (0..cluster.nodes.len())
+        .filter(|n| {
+            cluster.nodes[*n]
+                .command(&["EXISTS", &key])
+                .starts_with(":1")
+        })
+        .collect();
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    assert_ne!(holders[0], 0);
     fleet.push(late);
     for child in &mut fleet {
         assert_eq!(child.ask("connected"), "true");

@@ -201,7 +201,7 @@ impl Drop for RedisServer {
 
 /// Whether `program` runs (`--version`); says so, loudly, when it does not, and under CI (`CI`
 /// set) fails the test instead.
-fn installed(program: &str) -> bool {
+pub fn installed(program: &str) -> bool {
     if Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
