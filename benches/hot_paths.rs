@@ -159,6 +159,70 @@ fn async_one_retry_tokio(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same paths with the error type users write: an enum with a payload variant, selected
+/// with `on = [Timeout, Io]` (backon with the matching `when`).
+fn enum_error(c: &mut Criterion) {
+    use hot_fns::{
+        backon_api_async, backon_api_async_flaky_no_sleep, backon_blocking_api,
+        backon_blocking_flaky_api, bare_api, bare_api_async, flaky_api, flaky_api_async,
+        retried_api, retried_api_async, retried_flaky_api, retried_flaky_api_async,
+    };
+    let mut group = self::group(c, "enum error, sync success");
+    group.bench_function("bare fn", |b| b.iter(|| bare_api(black_box(1))));
+    group.bench_function("#[retry(on = [Timeout, Io])]", |b| {
+        b.iter(|| retried_api(black_box(1)));
+    });
+    group.bench_function("backon blocking", |b| {
+        b.iter(|| backon_blocking_api(black_box(1)));
+    });
+    group.finish();
+    let mut group = self::group(c, "enum error, async success, polled once");
+    group.bench_function("bare async fn", |b| {
+        b.iter(|| poll_once(bare_api_async(black_box(1))));
+    });
+    group.bench_function("#[retry(on = [Timeout, Io])]", |b| {
+        b.iter(|| poll_once(retried_api_async(black_box(1))));
+    });
+    group.bench_function("backon", |b| {
+        b.iter(|| poll_once(backon_api_async(black_box(1))));
+    });
+    group.finish();
+    let calls = Cell::new(0);
+    let mut group = self::group(c, "enum error, sync, one failure then success, zero delay");
+    group.bench_function("bare fn called twice (limit)", |b| {
+        b.iter(|| {
+            let _ = flaky_api(black_box(&calls));
+            flaky_api(black_box(&calls))
+        });
+    });
+    group.bench_function("#[retry(on = [Timeout, Io])]", |b| {
+        b.iter(|| retried_flaky_api(black_box(&calls)));
+    });
+    group.bench_function("backon blocking", |b| {
+        b.iter(|| backon_blocking_flaky_api(black_box(&calls)));
+    });
+    assert_even(&calls);
+    group.finish();
+    let mut group = self::group(
+        c,
+        "enum error, async, one failure then success, zero delay, polled once",
+    );
+    group.bench_function("bare async fn polled twice (limit)", |b| {
+        b.iter(|| {
+            let _ = poll_once(flaky_api_async(black_box(&calls)));
+            poll_once(flaky_api_async(black_box(&calls)))
+        });
+    });
+    group.bench_function("#[retry(on = [Timeout, Io])]", |b| {
+        b.iter(|| poll_once(retried_flaky_api_async(black_box(&calls))));
+    });
+    group.bench_function("backon, no-op sleeper", |b| {
+        b.iter(|| poll_once(backon_api_async_flaky_no_sleep(black_box(&calls))));
+    });
+    assert_even(&calls);
+    group.finish();
+}
+
 fn breaker_closed(c: &mut Criterion) {
     let mut group = group(c, "breaker closed, success, 1 thread");
     // The first call registers the breaker.
@@ -287,6 +351,12 @@ fn future_sizes(_: &mut Criterion) {
         size_of::<tokio::time::Sleep>()
     );
     println!(
+        "future sizes, enum error: bare async fn {} B, #[retry] {} B, backon {} B",
+        size_of_val(&hot_fns::bare_api_async(1)),
+        size_of_val(&hot_fns::retried_api_async(1)),
+        size_of_val(&hot_fns::backon_api_async(1)),
+    );
+    println!(
         "future sizes, flaky body: bare async fn {} B, #[retry] {} B, backon {} B, tokio-retry2 {} B",
         size_of_val(&flaky_async(&calls)),
         size_of_val(&retried_flaky_async(&calls)),
@@ -303,6 +373,7 @@ criterion_group!(
     sync_one_retry,
     async_one_retry,
     async_one_retry_tokio,
+    enum_error,
     breaker_closed,
     breaker_contended,
     // Last: it installs a global recorder.

@@ -70,11 +70,11 @@
 )]
 #![cfg_attr(
     feature = "redis",
-    doc = "`redis` shares breakers, retry budgets and rate limits across processes ([`fleet`])."
+    doc = "`redis` shares breakers, retry budgets and rate limits across processes ([`fleet`]), and `redis-tls` links to it over TLS (`rediss://`)."
 )]
 #![cfg_attr(
     not(feature = "redis"),
-    doc = "`redis` shares breakers, retry budgets and rate limits across processes (`fleet`)."
+    doc = "`redis` shares breakers, retry budgets and rate limits across processes (`fleet`), and `redis-tls` links to it over TLS (`rediss://`)."
 )]
 //!
 //! # How the crate is built

@@ -3,3 +3,4 @@ mod budget;
 mod rate_limit;
 #[cfg(feature = "redis")]
 mod support;
+mod tls;

@@ -57,6 +57,33 @@ impl RedisServer {
         Some(server)
     }
 
+    /// One with more arguments for `redis-server` (a TLS port and its files, ACL users), or
+    /// `None` as [`start`](Self::start).
+    pub fn start_with(extra: Vec<String>) -> Option<RedisServer> {
+        if !installed("redis-server") {
+            return None;
+        }
+        let mut server = RedisServer {
+            port: free_port(),
+            process: None,
+            dir: None,
+            extra,
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// The arguments of [`start_with`](Self::start_with), from the next
+    /// [`restart`](Self::restart) on (a server back with another certificate).
+    pub fn set_extra(&mut self, extra: Vec<String>) {
+        self.extra = extra;
+    }
+
+    /// Its plain (not TLS) port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `redis://127.0.0.1:<port>/`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
@@ -174,7 +201,7 @@ impl Drop for RedisServer {
 
 /// Whether `program` runs (`--version`); says so, loudly, when it does not, and under CI (`CI`
 /// set) fails the test instead.
-fn installed(program: &str) -> bool {
+pub fn installed(program: &str) -> bool {
     if Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
@@ -286,7 +313,7 @@ impl Drop for RedisCluster {
 }
 
 /// A port nobody listened on a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())

@@ -15,10 +15,12 @@ use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
 
 use super::Down;
 use super::link::within;
+use super::tls::CheckedCa;
 
 /// The server or the cluster.
 pub(super) enum Target {
-    Server(redis::Client),
+    /// Boxed: over TLS it holds its certificate store (some hundred bytes).
+    Server(Box<redis::Client>),
     Cluster {
         /// Boxed: it is larger than a server's client, and there is one per link.
         client: Box<ClusterClient>,
@@ -34,25 +36,28 @@ pub(super) enum Connection {
 }
 
 impl Target {
-    /// A server's URL.
-    pub(super) fn server(url: &str) -> redis::RedisResult<Target> {
-        redis::Client::open(url).map(Target::Server)
-    }
-
-    /// A cluster's nodes (some or all), each answering within `timeout`.
-    pub(super) fn cluster(urls: &[String], timeout: Duration) -> redis::RedisResult<Target> {
-        let nodes = urls
-            .iter()
-            .map(|url| redis::Client::open(url.as_str()))
-            .collect::<redis::RedisResult<Vec<_>>>()?;
-        let client = ClusterClient::builder(urls.iter().map(String::as_str))
+    /// A cluster's nodes (some or all, their URLs and clients), each answering within
+    /// `timeout`; over TLS with `ca` if given (the URLs are then `rediss://`).
+    pub(super) fn cluster(
+        urls: &[String],
+        nodes: Vec<redis::Client>,
+        ca: Option<&CheckedCa>,
+        timeout: Duration,
+    ) -> redis::RedisResult<Target> {
+        let builder = ClusterClient::builder(urls.iter().map(String::as_str))
             .connection_timeout(timeout)
             .response_timeout(timeout)
             .overall_response_timeout(Some(timeout))
-            .retries(1)
-            .build()?;
+            .retries(1);
+        #[cfg(feature = "redis-tls")]
+        let builder = match ca {
+            Some(ca) => builder.certs(super::tls::certificates(ca)),
+            None => builder,
+        };
+        #[cfg(not(feature = "redis-tls"))]
+        let _ = ca;
         Ok(Target::Cluster {
-            client: Box::new(client),
+            client: Box::new(builder.build()?),
             nodes,
         })
     }
@@ -79,7 +84,7 @@ impl Target {
     /// A pub/sub connection: to the server, or to the `session`th node given (in turn).
     pub(super) async fn pubsub(&self, session: usize, timeout: Duration) -> Result<PubSub, Down> {
         let client = match self {
-            Target::Server(client) => client,
+            Target::Server(client) => client.as_ref(),
             Target::Cluster { nodes, .. } => &nodes[session % nodes.len()],
         };
         within(timeout, client.get_async_pubsub()).await

@@ -8,14 +8,16 @@ use std::fmt;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FleetError {
-    /// The URL is not a Redis URL (`redis://host:port/db`, `redis+unix:///path`).
+    /// The URL is not a Redis URL (`redis://host:port/db`, `redis+unix:///path`, and with
+    /// feature `redis-tls` `rediss://host:port/db`), or asks for what the link does not offer
+    /// (`#insecure`).
     InvalidUrl {
         /// The URL, without its password.
         url: String,
         /// What is wrong with it.
         reason: String,
     },
-    /// An option is out of its range.
+    /// An option is out of its range, or its CA cannot be used (with the file and why).
     InvalidOptions {
         /// The option's method on [`FleetOptions`](super::FleetOptions).
         option: &'static str,

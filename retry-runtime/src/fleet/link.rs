@@ -30,6 +30,7 @@ use super::options::FleetOptions;
 use super::outbox::Inbox;
 use super::rate_limits::FleetRateLimits;
 use super::scripts::{COUNTER_AHEAD, Scripts};
+use super::tls::Refusal;
 use super::{Down, Status, breakers};
 
 /// The link reads Redis's clock and version counter this often (which also notices a server
@@ -77,6 +78,8 @@ pub(super) struct Link {
     ahead_warned: Option<Instant>,
     /// When a version counter out of range was last reported.
     counter_warned: Option<Instant>,
+    /// The refusals (certificate, password) already named in a WARN during this outage.
+    refusals_warned: Vec<Refusal>,
 }
 
 impl Link {
@@ -103,6 +106,7 @@ impl Link {
             counter_seen: 0,
             ahead_warned: None,
             counter_warned: None,
+            refusals_warned: Vec::new(),
         }
     }
 
@@ -164,20 +168,45 @@ impl Link {
         Jitter::Equal.apply(nominal, base, cap, previous, crate::rng::unit_draw())
     }
 
+    /// One WARN per outage, with what to check when the server refused the link (its
+    /// certificate, the password); one more if a refusal not named yet comes later in the same
+    /// outage (a server back with another certificate or password). Each other failed attempt
+    /// is a DEBUG line.
     fn went_down(&mut self, down: &Down) {
         self.status.set_connected(false);
         super::budgets::set_live(None);
         self.budgets.leave();
         self.rate_limits.down();
+        let refusal = down.refusal();
+        let hint = refusal.map_or(String::new(), |refusal| format!(" ({})", refusal.hint()));
+        let url = &self.status.url;
         if self.down_since.is_none() {
             self.down_since = Some(Instant::now());
+            self.refusals_warned.clear();
+            self.refusals_warned.extend(refusal);
             let what = if self.ever_up { "lost" } else { "not reached" };
             tracing::warn!(
                 target: crate::TRACING_TARGET,
-                url = %self.status.url,
+                url = %url,
                 error = %down,
-                "fleet link to {} {what}: {down}; local state goes on, reconnecting",
-                self.status.url
+                "fleet link to {url} {what}: {down}{hint}; local state goes on, reconnecting"
+            );
+        } else if let Some(refusal) = refusal
+            && !self.refusals_warned.contains(&refusal)
+        {
+            self.refusals_warned.push(refusal);
+            tracing::warn!(
+                target: crate::TRACING_TARGET,
+                url = %url,
+                error = %down,
+                "fleet link to {url} still down: {down}{hint}; local state goes on, reconnecting"
+            );
+        } else {
+            tracing::debug!(
+                target: crate::TRACING_TARGET,
+                url = %url,
+                error = %down,
+                "fleet link to {url} still down: {down}; reconnecting"
             );
         }
     }

@@ -156,6 +156,47 @@
 //! parse is an error of [`connect`] (passwords, also `?pass=` and `?password=`, are never
 //! shown); a server that cannot be reached is not.
 //!
+//! # TLS and authentication
+//!
+//! Managed Redis services ask for both. With feature `redis-tls`, a `rediss://` URL links over
+//! TLS (rustls, with ring's cryptography: no system OpenSSL). The server's certificate is
+//! checked against the CA given with [`FleetOptions::ca_certificate`] (PEM) or
+//! [`FleetOptions::ca_certificate_file`], or against the system's roots without one, and must
+//! name the URL's host or IP address. An ACL user and password go in the URL
+//! (`rediss://user:password@host:6380/`, or `rediss://:password@host:6380/` for
+//! `requirepass`; percent-encode `@`, `:` or `/` in them).
+//!
+//! ```no_run
+//! use retry_runtime::fleet::{self, FleetOptions};
+//!
+//! let options = FleetOptions::new()
+//!     .prefix("orders")
+//!     .ca_certificate_file("/etc/redis/ca.pem");
+//! let fleet = fleet::connect("rediss://orders:PASSWORD@redis.internal:6380/", options)?;
+//! # drop(fleet);
+//! # Ok::<(), retry_runtime::fleet::FleetError>(())
+//! ```
+//!
+//! [`connect`] checks what can be checked before connecting, and returns an error that names
+//! the option, the file and why: a CA file that cannot be read, is not a regular file or holds
+//! more than 1 MiB (it is read no further), PEM without a certificate or with one that is not
+//! a valid X.509 certificate, a CA given with a URL that is not `rediss://`, `#insecure` (no
+//! check of the server's certificate: not offered), and `rediss://` without the feature. A
+//! server that refuses the link is not an error of `connect`: the link logs one WARN that says
+//! what to check, such as `fleet link to rediss://***@host:6380/ not reached: invalid peer
+//! certificate: UnknownIssuer (the server's certificate is not trusted: is it signed by the CA
+//! given ...)`, `... Password authentication failed - AuthenticationFailed (Redis refused the
+//! user and password in the URL ...)`, or `... (the TLS handshake failed: do the server and
+//! rustls share a TLS version ...)`, and keeps reconnecting with its backoff (a
+//! DEBUG line for each attempt), while calls go on with the local state. A refusal that starts
+//! later in an outage (Redis back with another certificate or password after being unreachable)
+//! gets one WARN of its own. No log line, error or [`Fleet::url`] shows a password: the user
+//! information is shown as `***`.
+//!
+//! rustls takes its cryptography from the process's default provider: if none is installed
+//! when [`connect`] is called, the link installs ring's (as rustls itself does when ring is the
+//! only one built); an application that installs another one before `connect` keeps it.
+//!
 //! # What stays each process's own
 //!
 //! Counts: a breaker's [`counts`](crate::CircuitBreaker::counts) are this process's calls (a
@@ -182,6 +223,7 @@ mod options;
 mod outbox;
 mod rate_limits;
 mod scripts;
+mod tls;
 
 use std::fmt;
 use std::hash::BuildHasher;
@@ -261,6 +303,17 @@ enum Down {
     Unexpected(String),
 }
 
+impl Down {
+    /// The server refused this link (its certificate is not trusted, or it refused the
+    /// password): the WARN says what to check.
+    fn refusal(&self) -> Option<tls::Refusal> {
+        match self {
+            Down::Redis(error) => tls::Refusal::of(error),
+            _ => None,
+        }
+    }
+}
+
 impl From<redis::RedisError> for Down {
     fn from(error: redis::RedisError) -> Self {
         Down::Redis(error)
@@ -278,9 +331,11 @@ impl fmt::Display for Down {
     }
 }
 
-/// Starts the fleet link to the Redis server at `url` (`redis://[:password@]host:port/db`),
-/// on a thread of its own, and returns at once: the link connects in the background, and keeps
-/// reconnecting while the server cannot be reached. One link per process at a time.
+/// Starts the fleet link to the Redis server at `url` (`redis://[[user]:password@]host:port/db`,
+/// or `rediss://...` over TLS with feature `redis-tls`: see [TLS and
+/// authentication](self#tls-and-authentication)), on a thread of its own, and returns at once:
+/// the link connects in the background, and keeps reconnecting while the server cannot be
+/// reached or refuses it. One link per process at a time.
 ///
 /// ```no_run
 /// use retry_runtime::fleet::{self, FleetOptions};
@@ -292,21 +347,23 @@ impl fmt::Display for Down {
 /// ```
 ///
 /// # Errors
-/// [`FleetError::InvalidUrl`] when `url` does not parse, [`FleetError::InvalidOptions`] for an
-/// option out of range, [`FleetError::AlreadyConnected`] while another link runs, and
+/// [`FleetError::InvalidUrl`] when `url` does not parse (or is `rediss://` without feature
+/// `redis-tls`, or asks for `#insecure`), [`FleetError::InvalidOptions`] for an option out of
+/// range (a CA that cannot be read or holds no valid certificate, or one given with a URL that
+/// is not `rediss://`), [`FleetError::AlreadyConnected`] while another link runs, and
 /// [`FleetError::Start`] when its thread cannot start.
 pub fn connect(url: &str, options: FleetOptions) -> Result<Fleet, FleetError> {
     options.validate()?;
     let shown = without_password(url);
-    let target = connection::Target::server(url).map_err(|error| FleetError::InvalidUrl {
-        url: shown.clone(),
-        reason: error.to_string(),
-    })?;
-    start(target, shown, options)
+    let ca = tls::checked_ca(&options)?;
+    let client = tls::client(url, &shown, ca.as_ref())?;
+    start(connection::Target::Server(Box::new(client)), shown, options)
 }
 
 /// [`connect`] to a Redis Cluster: `urls` name some or all of its nodes
-/// (`redis://[:password@]host:port`; the link learns the others from them). Every key of the
+/// (`redis://[[user]:password@]host:port`, or all `rediss://` with feature `redis-tls`, the CA
+/// of [`FleetOptions::ca_certificate`] trusted for every node; the link learns the others from
+/// them). Every key of the
 /// fleet's prefix is in one hash slot (`{prefix}:...`), so its scripts run on the node that
 /// owns it; publications are Redis's classic pub/sub, which a cluster sends to every node, and
 /// the link subscribes on the nodes given, one after the other across sessions.
@@ -345,11 +402,15 @@ where
             reason: "a cluster needs at least one node's URL".to_owned(),
         });
     }
-    let target = connection::Target::cluster(&urls, options.response_timeout).map_err(|error| {
-        FleetError::InvalidUrl {
-            url: shown.clone(),
-            reason: error.to_string(),
-        }
+    let ca = tls::checked_ca(&options)?;
+    let nodes = urls
+        .iter()
+        .map(|url| tls::client(url, &without_password(url), ca.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let target = connection::Target::cluster(&urls, nodes, ca.as_ref(), options.response_timeout)
+        .map_err(|error| FleetError::InvalidUrl {
+        url: shown.clone(),
+        reason: error.to_string(),
     })?;
     start(target, shown, options)
 }
@@ -585,5 +646,19 @@ mod tests {
         .unwrap_err();
         assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
         assert!(!error.to_string().contains("secret"), "{error}");
+    }
+
+    /// Without feature `redis-tls`, a TLS URL or a CA is an error that names the feature.
+    #[cfg(not(feature = "redis-tls"))]
+    #[test]
+    fn tls_without_its_feature_is_an_error_that_names_it() {
+        let error = connect("rediss://:secret@127.0.0.1:6380/", FleetOptions::new()).unwrap_err();
+        assert!(matches!(error, FleetError::InvalidUrl { .. }), "{error}");
+        assert!(error.to_string().contains("`redis-tls`"), "{error}");
+        assert!(!error.to_string().contains("secret"), "{error}");
+        let options = FleetOptions::new().ca_certificate_file("/etc/redis/ca.pem");
+        let error = connect("redis://127.0.0.1:6379/", options).unwrap_err();
+        assert!(error.to_string().contains("`redis-tls`"), "{error}");
+        assert!(error.to_string().contains("ca_certificate_file"), "{error}");
     }
 }

@@ -1,8 +1,10 @@
 //! What a fleet link shares, under which names in Redis, and how it paces itself.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::FleetError;
+use super::tls::CaCertificate;
 
 /// How a fleet link behaves: built from [`FleetOptions::new`] (the defaults) with one method
 /// per setting; checked by [`connect`](super::connect).
@@ -32,6 +34,7 @@ pub struct FleetOptions {
     pub(super) reconnect_min: Duration,
     pub(super) reconnect_max: Duration,
     pub(super) response_timeout: Duration,
+    pub(super) ca_certificate: Option<CaCertificate>,
 }
 
 impl Default for FleetOptions {
@@ -47,6 +50,7 @@ impl Default for FleetOptions {
             reconnect_min: Duration::from_millis(50),
             reconnect_max: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
+            ca_certificate: None,
         }
     }
 }
@@ -141,6 +145,48 @@ impl FleetOptions {
     #[must_use]
     pub fn response_timeout(mut self, timeout: Duration) -> Self {
         self.response_timeout = timeout;
+        self
+    }
+
+    /// The CA that a `rediss://` link trusts (feature `redis-tls`), as PEM: one certificate or
+    /// more (a bundle), such as a managed service's CA or one of your own. Checked at
+    /// [`connect`](super::connect): 1 byte to 1 MiB holding at least one certificate, each a
+    /// valid X.509 certificate; and only for a `rediss://` URL. Without it, a `rediss://` link
+    /// trusts the system's roots. The server's certificate must name the URL's host (or IP
+    /// address).
+    ///
+    /// ```
+    /// use retry_runtime::fleet::FleetOptions;
+    ///
+    /// // The PEM as a deployment hands it over (an environment variable, a secret store).
+    /// let pem = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n";
+    /// let options = FleetOptions::new().ca_certificate(pem);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn ca_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_certificate = Some(CaCertificate::Pem(pem.into()));
+        self
+    }
+
+    /// [`ca_certificate`](Self::ca_certificate), read from a PEM file by
+    /// [`connect`](super::connect) (a regular file of at most 1 MiB; one that cannot be read
+    /// or holds no certificate is an error of `connect` that names it). The last of the two
+    /// given is the one used.
+    ///
+    /// ```
+    /// use retry_runtime::fleet::FleetOptions;
+    ///
+    /// // The CA of a managed Redis, as its console offers it for download.
+    /// let options = FleetOptions::new()
+    ///     .prefix("orders")
+    ///     .ca_certificate_file("/etc/redis/ca.pem");
+    /// # let _ = options;
+    /// // fleet::connect("rediss://orders:PASSWORD@redis.internal:6380/", options)?;
+    /// ```
+    #[must_use]
+    pub fn ca_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_certificate = Some(CaCertificate::File(path.into()));
         self
     }
 
