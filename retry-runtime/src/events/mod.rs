@@ -458,7 +458,10 @@ fn unheard(level: tracing::Level) -> bool {
         && level > tracing::level_filters::LevelFilter::current()
 }
 
-/// The engine's decision after a failed attempt; `attempts` is the count after it.
+/// The engine's decision after a failed attempt; `attempts` is the count after it. Inline, so
+/// that with nobody listening (no hook, no metrics, `tracing` filtering the level out) the loop
+/// pays three loads and no call.
+#[inline]
 pub(crate) fn decision(source: &Source, step: Step, attempts: u32, error: ErrorText<'_>) {
     let level = match step {
         Step::Retry { .. } | Step::Stop(StopReason::NotRetryable | StopReason::Permanent) => {
@@ -469,6 +472,12 @@ pub(crate) fn decision(source: &Source, step: Step, attempts: u32, error: ErrorT
     if unheard(level) {
         return;
     }
+    reported_decision(source, step, attempts, error);
+}
+
+#[cold]
+#[inline(never)]
+fn reported_decision(source: &Source, step: Step, attempts: u32, error: ErrorText<'_>) {
     match step {
         Step::Retry { attempt, delay } => retry_scheduled(source, attempt, delay, error),
         Step::Stop(reason) => stopped(source, attempts, reason, error),
@@ -535,6 +544,17 @@ pub(crate) fn cancelled(source: &Source, attempts: u32) {
 /// listening.
 #[inline]
 pub(crate) fn succeeded(source: &Source, attempts: u32) {
+    // After a retry the log speaks too (at INFO); a first-attempt success goes to the metrics
+    // and hooks only, and the caller has checked that one of them listens.
+    if attempts > 1 && unheard(tracing::Level::INFO) {
+        return;
+    }
+    reported_success(source, attempts);
+}
+
+#[cold]
+#[inline(never)]
+fn reported_success(source: &Source, attempts: u32) {
     let event = Event::Succeeded {
         name: source.name,
         attempts,
