@@ -28,10 +28,14 @@ pub fn fetch(key: &str) -> Result<String, StoreError> {
             ::retry_runtime::__private::InlineStopwatch,
         >(&__RETRY_RUNTIME_SITE);
         match {
-            let retry_scope = ::retry_runtime::__private::enter_attempt(
+            let retry_scope = ::retry_runtime::__private::enter_first_attempt(
                 &__RETRY_RUNTIME_SITE,
                 &retry_stopwatch,
-                1u32,
+                const {
+                    ::retry_runtime::__private::RetryPolicy::max_attempts(
+                        &::retry_runtime::__private::RetryPolicy::builder().build_const(),
+                    )
+                },
             );
             retry_body()
         } {

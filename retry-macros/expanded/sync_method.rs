@@ -33,10 +33,26 @@ fn fetch(&mut self, key: &str) -> Result<String, StoreError> {
             ::retry_runtime::__private::WithBudget,
         >(&__RETRY_RUNTIME_SITE);
         match {
-            let retry_scope = ::retry_runtime::__private::enter_attempt(
+            let retry_scope = ::retry_runtime::__private::enter_first_attempt(
                 &__RETRY_RUNTIME_SITE,
                 &retry_stopwatch,
-                1u32,
+                const {
+                    ::retry_runtime::__private::RetryPolicy::max_attempts(
+                        &::retry_runtime::__private::RetryPolicy::builder()
+                            .max_attempts(5u32)
+                            .delay(
+                                ::retry_runtime::__private::Duration::from_nanos(
+                                    50000000u64,
+                                ),
+                            )
+                            .max_elapsed(
+                                ::retry_runtime::__private::Duration::from_nanos(
+                                    2000000000u64,
+                                ),
+                            )
+                            .build_const(),
+                    )
+                },
             );
             retry_body()
         } {

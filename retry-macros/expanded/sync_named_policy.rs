@@ -30,10 +30,12 @@ fn render(value: impl Display) -> Result<impl Display, FormatError> {
             my_reexport::retry::__private::WithBudget,
         >(&__RETRY_RUNTIME_SITE);
         match {
-            let retry_scope = my_reexport::retry::__private::enter_attempt(
+            let retry_scope = my_reexport::retry::__private::enter_first_attempt(
                 &__RETRY_RUNTIME_SITE,
                 &retry_stopwatch,
-                1u32,
+                const {
+                    my_reexport::retry::__private::RetryPolicy::max_attempts(&NETWORK)
+                },
             );
             retry_body()
         } {

@@ -36,7 +36,8 @@ pub use crate::retry::site::{
     InlineStopwatch, RetrySite, WithBudget, attempt_span, timeout_unenforced,
 };
 pub use crate::retry::sync_call::{
-    attempt_fn, enter_attempt, first_success, retry_sync, sleep_sync, stopwatch_sync,
+    attempt_fn, enter_attempt, enter_first_attempt, first_success, retry_sync, sleep_sync,
+    stopwatch_sync,
 };
 pub use tracing::Instrument;
 

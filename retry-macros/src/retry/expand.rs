@@ -177,9 +177,7 @@ fn sync_body(
     let body_closure = Ident::new("retry_body", Span::mixed_site());
     let stopwatch = Ident::new("retry_stopwatch", Span::mixed_site());
     let scope = Ident::new("retry_scope", Span::mixed_site());
-    let enter = quote! {
-        let #scope = #krate::__private::enter_attempt(&#site_name, &#stopwatch, 1u32);
-    };
+    let enter = enter_first_attempt(plan, site_name, &stopwatch, &scope);
     let run_first = if plan.attempt_span {
         let entered = Ident::new("retry_span", Span::mixed_site());
         quote! {{
@@ -257,6 +255,30 @@ fn sync_body(
                 #first
             }
         }
+    }
+}
+
+/// `let scope = enter_first_attempt(..)`: the first attempt's context, with `max_attempts` as a
+/// constant (an inline `const`, which may name `Self::POLICY`, spanned at a named policy so that
+/// an invalid one is reported there): without the `config` feature it is all the context needs,
+/// so entering it stores one constant.
+fn enter_first_attempt(
+    plan: &RetryPlan,
+    site_name: &Ident,
+    stopwatch: &Ident,
+    scope: &Ident,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let policy = policy_tokens(plan);
+    let span = match &plan.policy {
+        PolicyPlan::Named(path) => path.span(),
+        PolicyPlan::Inline(_) => Span::call_site(),
+    };
+    let max_attempts = quote_spanned! {span=>
+        const { #krate::__private::RetryPolicy::max_attempts(&#policy) }
+    };
+    quote! {
+        let #scope = #krate::__private::enter_first_attempt(&#site_name, &#stopwatch, #max_attempts);
     }
 }
 

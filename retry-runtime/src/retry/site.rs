@@ -94,6 +94,39 @@ pub(crate) fn attempt_context<W: Stopwatch>(
     )
 }
 
+/// The `max_attempts` in force: with the `config` feature the effective policy's (an override may
+/// change it), otherwise `compiled`, which the expansion passes as a constant, so that a first
+/// attempt's context is one constant stored and restored.
+#[inline]
+pub(crate) fn max_attempts_in_force(site: &RetrySite, compiled: u32) -> u32 {
+    #[cfg(feature = "config")]
+    {
+        let _ = compiled;
+        site.effective_policy().max_attempts()
+    }
+    #[cfg(not(feature = "config"))]
+    {
+        let _ = site;
+        compiled
+    }
+}
+
+/// The context of the first attempt: [`attempt_context`] with `max_attempts` as the expansion
+/// compiled it (see [`max_attempts_in_force`]).
+#[inline]
+pub(crate) fn first_attempt_context<W: Stopwatch>(
+    site: &RetrySite,
+    stopwatch: &W,
+    compiled_max_attempts: u32,
+    now: fn() -> Instant,
+) -> (AttemptInfo, Option<Deadline>) {
+    let (_, deadline) = attempt_context(site, stopwatch, 1, now);
+    (
+        AttemptInfo::new(1, max_attempts_in_force(site, compiled_max_attempts), false),
+        deadline,
+    )
+}
+
 #[cold]
 #[inline(never)]
 pub(crate) fn report_success<T>(site: &RetrySite, attempts: u32, value: T) -> T {

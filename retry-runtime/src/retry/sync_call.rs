@@ -9,7 +9,8 @@ use crate::events::ErrorText;
 use crate::hint::RetryHint;
 use crate::retry::engine::{RetryState, Step, Stopwatch};
 use crate::retry::site::{
-    RetrySite, attempt_context, attempt_span, failed, report_success, timeout_unenforced,
+    RetrySite, attempt_context, attempt_span, failed, first_attempt_context, report_success,
+    timeout_unenforced,
 };
 
 /// A sync fn's body as a closure called once per attempt: `FnMut`, so a body that moves a
@@ -35,6 +36,24 @@ pub fn enter_attempt<W: Stopwatch>(
     number: u32,
 ) -> impl Sized + use<W> {
     let (attempt, deadline) = attempt_context(site, stopwatch, number, crate::sleep::now_sync);
+    Scope::enter(attempt, deadline)
+}
+
+/// The context of a sync `#[retry]` call's first attempt: attempt 1 of `compiled_max_attempts`
+/// (the policy's, as a constant; with the `config` feature the effective one), and with
+/// `max_elapsed` the deadline it sets. Left on drop.
+#[inline]
+pub fn enter_first_attempt<W: Stopwatch>(
+    site: &RetrySite,
+    stopwatch: &W,
+    compiled_max_attempts: u32,
+) -> impl Sized + use<W> {
+    let (attempt, deadline) = first_attempt_context(
+        site,
+        stopwatch,
+        compiled_max_attempts,
+        crate::sleep::now_sync,
+    );
     Scope::enter(attempt, deadline)
 }
 
