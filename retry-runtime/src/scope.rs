@@ -21,6 +21,13 @@ pub(crate) fn current() -> u64 {
     CURRENT.try_with(Cell::get).unwrap_or(0)
 }
 
+/// Whether this thread holds a scope: one thread-local read, for a lookup cached per site that
+/// only this thread's scope can redirect.
+#[inline]
+pub(crate) fn this_thread_scoped() -> bool {
+    CURRENT.with(Cell::get) != 0
+}
+
 /// Whether some thread holds a scope (so cached lookups must be checked).
 #[inline]
 pub(crate) fn any_active() -> bool {

@@ -29,9 +29,9 @@ impl BulkheadSite {
     /// The named bulkhead: registered by the first call through any site that names it.
     #[inline]
     pub fn bulkhead(&self) -> &'static Bulkhead {
-        match self.bulkhead.get() {
-            Some(bulkhead) if !crate::scope::any_active() => bulkhead,
-            _ => self.register(),
+        match self.cached() {
+            Some(bulkhead) => bulkhead,
+            None => self.register(),
         }
     }
 
@@ -55,10 +55,37 @@ impl BulkheadSite {
         &self,
         max_wait: Duration,
     ) -> Result<BulkheadPermit<'static>, BulkheadFull> {
+        // The hot path: the site's bulkhead found, and a free slot in it taken.
+        if let Some(bulkhead) = self.cached() {
+            if let Some(permit) = bulkhead.take_fast() {
+                return Ok(permit);
+            }
+            bulkhead.give_back();
+        }
+        self.acquire_sync_slow(max_wait)
+    }
+
+    /// The admission after a failed fast attempt (given back), or the first call's (or a test
+    /// scope's) lookup.
+    #[cold]
+    #[inline(never)]
+    fn acquire_sync_slow(
+        &self,
+        max_wait: Duration,
+    ) -> Result<BulkheadPermit<'static>, BulkheadFull> {
         let bulkhead = self.bulkhead();
         match bulkhead.take() {
             Some(permit) => Ok(permit),
             None => bulkhead.wait_blocking(crate::context::cut_to_deadline(max_wait)),
+        }
+    }
+
+    /// The bulkhead cached by the first call, when no test scope could claim the lookup.
+    #[inline]
+    fn cached(&self) -> Option<&'static Bulkhead> {
+        match self.bulkhead.get() {
+            Some(bulkhead) if !crate::scope::this_thread_scoped() => Some(bulkhead),
+            _ => None,
         }
     }
 

@@ -5,7 +5,9 @@
 //! be due if calls came exactly at the rate. A call arriving at `now` is admitted at once if
 //! `max(TAT, now) - now` is within the burst's tolerance, `(burst - 1) x interval`; admission
 //! moves the TAT one interval on with a single compare-and-swap. So admission is one clock read
-//! and one CAS, with no lock, no background refill, and no drift however often it is read. A
+//! and one CAS, with no lock, no background refill, and no drift however often it is read. Sync
+//! calls read a coarse clock, the kernel's last tick, where a precise read would cost more than
+//! the rest of the admission (see [`clock`]); async calls read their runtime's clock. A
 //! call that would have to wait reserves its turn the same way (the TAT moves on for it) and
 //! then sleeps until its turn, if that is within its site's `max_wait`; otherwise it is rejected
 //! and the TAT stays as it was. A waiting call whose future is dropped keeps its reservation.
@@ -15,6 +17,7 @@
 //! Redis, or runs this GCRA at the process's share while Redis is down. Without a link, the one
 //! extra cost is a relaxed load (is it shared?).
 
+pub(crate) mod clock;
 pub(crate) mod registry;
 #[cfg(feature = "redis")]
 pub(crate) mod shared;
@@ -23,7 +26,6 @@ pub(crate) mod sync;
 
 use std::error::Error;
 use std::fmt;
-use std::sync::OnceLock;
 use std::sync::atomic::AtomicU64 as Counter;
 use std::time::{Duration, Instant};
 
@@ -59,11 +61,8 @@ pub struct RateLimiter {
     /// How far ahead of `now` the TAT may be for a call to be admitted at once:
     /// `(burst - 1) x interval`.
     tolerance: u64,
-    /// The theoretical arrival time, in nanoseconds since `origin`.
+    /// The theoretical arrival time, on the limiter's [`clock`] (0: long ago).
     tat: AtomicU64,
-    /// The first admission's time, on the clock of the call that asked (tokio's for async
-    /// sites, so paused test time applies).
-    origin: OnceLock<Instant>,
     waiting: Counter,
     waited: Counter,
     rejected: Counter,
@@ -119,7 +118,6 @@ impl RateLimiter {
             interval,
             tolerance: interval.saturating_mul(u64::from(config.burst() - 1)),
             tat: AtomicU64::new(0),
-            origin: OnceLock::new(),
             waiting: Counter::new(0),
             waited: Counter::new(0),
             rejected: Counter::new(0),
@@ -176,14 +174,8 @@ impl RateLimiter {
         if self.shared.mode() == shared::LEASED {
             return self.shared.pool.load(std::sync::atomic::Ordering::Relaxed);
         }
-        match self.origin.get() {
-            None => i64::from(self.config.burst()),
-            Some(origin) => {
-                let now =
-                    nanos(crate::breaker::clock::default_now().saturating_duration_since(*origin));
-                available_at(now, self.tat.load(Ordering::Relaxed), interval, tolerance)
-            }
-        }
+        let now = clock::at(crate::breaker::clock::default_now());
+        available_at(now, self.tat.load(Ordering::Relaxed), interval, tolerance)
     }
 
     /// The GCRA's interval and tolerance now: the limiter's own, or this process's share of a
@@ -233,6 +225,23 @@ impl RateLimiter {
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     #[inline]
     pub fn reserve_at(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+        self.reserve_on_clock(clock::at(now), max_wait)
+    }
+
+    /// [`reserve_at`](Self::reserve_at) for a call arriving at `now` on the limiter's
+    /// [`clock`].
+    #[inline]
+    pub(crate) fn reserve_on_clock(
+        &self,
+        now: u64,
+        max_wait: Duration,
+    ) -> Result<Duration, RateLimited> {
+        self.reserve_nanos(now, max_wait).map(Duration::from_nanos)
+    }
+
+    /// [`reserve_on_clock`](Self::reserve_on_clock), the wait in nanoseconds.
+    #[inline]
+    pub(crate) fn reserve_nanos(&self, now: u64, max_wait: Duration) -> Result<u64, RateLimited> {
         #[cfg(feature = "redis")]
         if self.shared.mode() != shared::LOCAL {
             return self.reserve_shared(now, max_wait);
@@ -244,13 +253,11 @@ impl RateLimiter {
     #[inline]
     fn reserve_gcra(
         &self,
-        now: Instant,
+        now: u64,
         max_wait: Duration,
         interval: u64,
         tolerance: u64,
-    ) -> Result<Duration, RateLimited> {
-        let origin = *self.origin.get_or_init(|| now);
-        let now = nanos(now.saturating_duration_since(origin));
+    ) -> Result<u64, RateLimited> {
         let max_wait = nanos(max_wait);
         let mut tat = self.tat.load(Ordering::Relaxed);
         loop {
@@ -270,7 +277,7 @@ impl RateLimiter {
                         &self.source,
                         available_at(now, next, interval, tolerance),
                     );
-                    return Ok(Duration::from_nanos(wait));
+                    return Ok(wait);
                 }
                 Err(actual) => tat = actual,
             }
@@ -282,7 +289,7 @@ impl RateLimiter {
     /// this process's share.
     #[cfg(feature = "redis")]
     #[inline(never)]
-    fn reserve_shared(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+    fn reserve_shared(&self, now: u64, max_wait: Duration) -> Result<u64, RateLimited> {
         use std::sync::atomic::Ordering::Relaxed;
         if self.shared.mode() == shared::LEASED {
             let members = u64::from(self.shared.members.load(Relaxed).max(1));
@@ -294,7 +301,7 @@ impl RateLimiter {
                         &self.source,
                         self.shared.pool.load(Relaxed),
                     );
-                    Ok(Duration::from_nanos(wait))
+                    Ok(wait)
                 }
                 Err(wait) => Err(self.reject(wait)),
             };
@@ -362,14 +369,62 @@ impl RateLimiter {
 
     /// A permit, waiting up to `max_wait` for it, blocking this thread (on a thread holding
     /// [`pause_sync_time`](crate::testing::pause_sync_time), the wait advances the paused clock
-    /// instead).
+    /// instead). Reads the coarse clock of sync calls (see the [module docs](self)), or the
+    /// paused one.
     ///
     /// # Errors
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     pub fn acquire_blocking(&self, max_wait: Duration) -> Result<(), RateLimited> {
-        let wait = self.reserve_at(crate::sleep::now_sync(), max_wait)?;
-        if !wait.is_zero() {
-            self.sleep_blocking(wait);
+        if self.try_admit_sync() {
+            return Ok(());
+        }
+        self.acquire_sync_exact(max_wait)
+    }
+
+    /// A sync call admitted at once on the coarse clock (or the paused one), if it can be:
+    /// `false` when it cannot, or when a fleet link shares the limiter, with nothing changed or
+    /// counted. The call is then decided on the exact clock, by
+    /// [`acquire_sync_exact`](Self::acquire_sync_exact).
+    #[inline]
+    pub(crate) fn try_admit_sync(&self) -> bool {
+        #[cfg(feature = "redis")]
+        if self.shared.mode() != shared::LOCAL {
+            return false;
+        }
+        let now = coarse_or_paused_now();
+        let mut tat = self.tat.load(Ordering::Relaxed);
+        loop {
+            let start = tat.max(now);
+            if start - now > self.tolerance {
+                return false;
+            }
+            let next = start.saturating_add(self.interval);
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    #[cfg(feature = "metrics")]
+                    crate::events::rate_limiter_available(
+                        &self.source,
+                        available_at(now, next, self.interval, self.tolerance),
+                    );
+                    return true;
+                }
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// A sync call that the coarse clock did not admit at once, decided on the exact clock
+    /// (`Instant::now()`, or the paused one): admitted, after sleeping this thread up to
+    /// `max_wait` for its turn, or rejected.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn acquire_sync_exact(&self, max_wait: Duration) -> Result<(), RateLimited> {
+        let wait = self.reserve_nanos(clock::at(crate::sleep::now_sync()), max_wait)?;
+        if wait != 0 {
+            self.sleep_blocking(Duration::from_nanos(wait));
         }
         Ok(())
     }
@@ -470,6 +525,21 @@ fn available_at(now: u64, tat: u64, interval: u64, tolerance: u64) -> i64 {
     i64::try_from(left.div_euclid(i128::from(interval))).unwrap_or(i64::MIN)
 }
 
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+/// A sync call's first reading: the paused sync clock on a thread holding
+/// [`pause_sync_time`](crate::testing::pause_sync_time), else the coarse clock.
+#[inline]
+fn coarse_or_paused_now() -> u64 {
+    if crate::sleep::is_paused() {
+        return paused_now();
+    }
+    clock::coarse_now()
 }
+
+/// The paused sync clock's time on the limiter's clock.
+#[cold]
+#[inline(never)]
+fn paused_now() -> u64 {
+    crate::sleep::paused_now().map_or_else(clock::coarse_now, clock::at)
+}
+
+use clock::nanos;
