@@ -122,6 +122,7 @@ row bare "bare fn" ""
 row bare-after-clock "bare fn after Instant::now()" ""
 row rate-limit "#[rate_limit]" ""
 row governor "governor check() (std clock)" ""
+row governor-quanta "governor check() (quanta clock)" ""
 if [ ${#features[@]} -gt 0 ]; then
   section "success, Prometheus recorder installed"
   row bare "bare fn" ""

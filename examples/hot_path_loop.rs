@@ -166,6 +166,7 @@ const PATHS: &[&str] = &[
     "semaphore",
     "rate-limit",
     "governor",
+    "governor-quanta",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
@@ -313,6 +314,13 @@ fn main() {
             let limiter = governor::RateLimiter::direct_with_clock(
                 governor_quota(),
                 governor::clock::MonotonicClock,
+            );
+            run(iterations, |i| value(governor_call(&limiter, i)))
+        }
+        "governor-quanta" => {
+            let limiter = governor::RateLimiter::direct_with_clock(
+                governor_quota(),
+                governor::clock::QuantaClock::default(),
             );
             run(iterations, |i| value(governor_call(&limiter, i)))
         }

@@ -134,9 +134,7 @@ fn striped_retried(fail: bool) -> Result<u32, Down> {
 fn rendered(exposition: &str, name: &str, labels: &str) -> u64 {
     exposition
         .lines()
-        .find(|line| {
-            line.starts_with(name) && labels.split(',').all(|label| line.contains(label))
-        })
+        .find(|line| line.starts_with(name) && labels.split(',').all(|label| line.contains(label)))
         .and_then(|line| line.rsplit(' ').next())
         .and_then(|value| value.parse().ok())
         .unwrap_or_else(|| panic!("no {name} {{{labels}}} in:\n{exposition}"))
