@@ -581,46 +581,59 @@ impl Resolved {
                 }),
             }
         } else if kind == Kind::Retry {
-            let calls = RETRY_KINDS
-                .map(|kind| counter(names.retry_calls, [("name", name), ("kind", kind), NONE]));
-            let attempts = counter(names.retry_attempts, [("name", name), NONE, NONE]);
-            Series::Retry {
-                first_successes: HotCount::register([calls[0].clone(), attempts.clone()]),
-                calls,
-                attempts,
-                delay: histogram(names.retry_delay, [("name", name), NONE, NONE]),
-            }
+            Series::retry(names, name)
         } else {
-            let states = BreakerState::ALL.map(|state| {
-                gauge(
-                    names.breaker_state,
-                    [("name", name), ("state", state.name()), NONE],
-                )
-            });
-            // Until a transition says otherwise, a breaker is closed.
-            for (state, gauge) in BreakerState::ALL.iter().zip(&states) {
-                gauge.set(if *state == BreakerState::Closed {
-                    1.0
-                } else {
-                    0.0
-                });
-            }
-            let calls = BREAKER_KINDS.map(|kind| {
-                counter(
-                    names.breaker_calls,
-                    [("name", name), ("kind", kind.name()), NONE],
-                )
-            });
-            Series::Breaker {
-                successes: HotCount::register([calls[0].clone(), Counter::noop()]),
-                calls,
-                not_permitted: counter(names.breaker_not_permitted, [("name", name), NONE, NONE]),
-                failure_rate: gauge(names.breaker_failure_rate, [("name", name), NONE, NONE]),
-                states,
-                shown: Mutex::new(0),
-            }
+            Series::breaker(names, name)
         };
         Resolved { recorder, series }
+    }
+}
+
+impl Series {
+    /// A retry site's series, its first-attempt successes counted on stripes.
+    fn retry(names: &Names, name: &'static str) -> Series {
+        let calls = RETRY_KINDS
+            .map(|kind| counter(names.retry_calls, [("name", name), ("kind", kind), NONE]));
+        let attempts = counter(names.retry_attempts, [("name", name), NONE, NONE]);
+        Series::Retry {
+            first_successes: HotCount::register([calls[0].clone(), attempts.clone()]),
+            calls,
+            attempts,
+            delay: histogram(names.retry_delay, [("name", name), NONE, NONE]),
+        }
+    }
+
+    /// A breaker's series, closed until a transition says otherwise, its successes counted on
+    /// stripes.
+    fn breaker(names: &Names, name: &'static str) -> Series {
+        let states = BreakerState::ALL.map(|state| {
+            gauge(
+                names.breaker_state,
+                [("name", name), ("state", state.name()), NONE],
+            )
+        });
+        // Until a transition says otherwise, a breaker is closed.
+        for (state, gauge) in BreakerState::ALL.iter().zip(&states) {
+            gauge.set(if *state == BreakerState::Closed {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        let calls = BREAKER_KINDS.map(|kind| {
+            counter(
+                names.breaker_calls,
+                [("name", name), ("kind", kind.name()), NONE],
+            )
+        });
+        Series::Breaker {
+            successes: HotCount::register([calls[0].clone(), Counter::noop()]),
+            calls,
+            not_permitted: counter(names.breaker_not_permitted, [("name", name), NONE, NONE]),
+            failure_rate: gauge(names.breaker_failure_rate, [("name", name), NONE, NONE]),
+            states,
+            shown: Mutex::new(0),
+        }
     }
 }
 

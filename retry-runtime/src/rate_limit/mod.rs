@@ -369,8 +369,10 @@ impl RateLimiter {
 
     /// A permit, waiting up to `max_wait` for it, blocking this thread (on a thread holding
     /// [`pause_sync_time`](crate::testing::pause_sync_time), the wait advances the paused clock
-    /// instead). Reads the coarse clock of sync calls (see the [module docs](self)), or the
-    /// paused one.
+    /// instead). Admitted at once on the coarse monotonic clock of sync calls when that reading
+    /// allows it (`CLOCK_MONOTONIC_COARSE` on Linux and Android: the kernel's last tick, a few
+    /// milliseconds behind), else decided on `Instant::now()` (or the paused clock), so the
+    /// coarse clock's lag never makes the call wait or be rejected.
     ///
     /// # Errors
     /// [`RateLimited`] when the permit is further away than `max_wait`.
