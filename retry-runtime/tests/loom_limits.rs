@@ -297,6 +297,45 @@ fn concurrent_reservations_each_get_their_own_turn() {
     });
 }
 
+/// A limiter of one permit a second with bursts of 67, its first permit taken by a sync call:
+/// its TAT is then a second ahead of the clock, with room for the 64 racers that a sync call's
+/// `fetch_add` admission needs, so the sync calls below take that path.
+fn busy_limiter() -> &'static RateLimiter {
+    let config = RateLimitConfig::new(1, 67).unwrap();
+    let limiter: &'static RateLimiter = Box::leak(Box::new(RateLimiter::new("loom", config)));
+    assert!(limiter.acquire_blocking(Duration::ZERO).is_ok());
+    limiter
+}
+
+#[test]
+fn a_sync_fetch_add_admission_racing_an_exact_reservation_keeps_every_permit() {
+    model(|| {
+        let limiter = busy_limiter();
+        let fetch_add = thread::spawn(move || limiter.acquire_blocking(Duration::ZERO).is_ok());
+        let exact =
+            thread::spawn(move || limiter.reserve_at(Instant::now(), Duration::ZERO).is_ok());
+        assert!(fetch_add.join().unwrap());
+        assert!(exact.join().unwrap());
+        // Three permits taken, each moved the TAT one interval on: none lost, none twice.
+        assert_eq!(limiter.available_permits(), 64);
+        assert_eq!(limiter.counts().rejected, 0);
+    });
+}
+
+#[test]
+fn a_reset_racing_a_sync_fetch_add_admission_leaves_no_interval_behind() {
+    model(|| {
+        let limiter = busy_limiter();
+        let caller = thread::spawn(move || limiter.acquire_blocking(Duration::ZERO).is_ok());
+        limiter.reset();
+        // Admitted whichever came first; if the reset landed between its load and its add,
+        // the add is taken back and the call decided on the exact clock.
+        assert!(caller.join().unwrap());
+        let available = limiter.available_permits();
+        assert!((66..=67).contains(&available), "{available}");
+    });
+}
+
 /// A throttle over ten seconds (buckets of a second) that lives for the rest of the model
 /// iteration, with one accepted call at `start` (which sets its origin).
 fn throttle(start: Instant) -> &'static Throttle {

@@ -36,9 +36,11 @@ struct Anchor {
 fn anchor() -> &'static Anchor {
     static ANCHOR: OnceLock<Anchor> = OnceLock::new();
     ANCHOR.get_or_init(|| {
-        // The instant between two reads of the exact clock, taken at their midpoint: a few
-        // tries for two reads close together (a thread descheduled between them would put
-        // every mapped instant off by that pause).
+        // The instant between two reads of the exact clock, mapped to the second: a mapped
+        // instant is then never behind the exact clock (so never behind a coarse reading of the
+        // same moment), and ahead of it by at most the gap. A few tries for two reads close
+        // together (a thread descheduled between them would put every mapped instant off by
+        // that pause).
         let mut best = None;
         for _ in 0..8 {
             let before = monotonic_now();
@@ -46,7 +48,7 @@ fn anchor() -> &'static Anchor {
             let after = monotonic_now();
             let gap = after - before;
             if best.is_none_or(|(best_gap, _, _)| gap < best_gap) {
-                best = Some((gap, instant, before + gap / 2));
+                best = Some((gap, instant, after));
             }
             if gap < 10_000 {
                 break;

@@ -61,6 +61,9 @@ pub struct RateLimiter {
     /// How far ahead of `now` the TAT may be for a call to be admitted at once:
     /// `(burst - 1) x interval`.
     tolerance: u64,
+    /// `RACERS x interval`: how far within the tolerance the TAT must be for a sync call to be
+    /// admitted by `fetch_add` (see `admit_busy`).
+    race_room: u64,
     /// The theoretical arrival time, on the limiter's [`clock`] (0: long ago).
     tat: AtomicU64,
     waiting: Counter,
@@ -70,6 +73,11 @@ pub struct RateLimiter {
     #[cfg(feature = "redis")]
     shared: shared::Shared,
 }
+
+/// How many calls may be admitted between a sync call's load of the TAT and its `fetch_add`
+/// for the `fetch_add` still to admit it (see `RateLimiter::admit_busy`): more than the threads
+/// that can race there, unless one is descheduled in between.
+const RACERS: u64 = 64;
 
 /// A call was rejected because its rate limiter had no permit within the site's `max_wait`.
 ///
@@ -117,6 +125,7 @@ impl RateLimiter {
             config,
             interval,
             tolerance: interval.saturating_mul(u64::from(config.burst() - 1)),
+            race_room: interval.saturating_mul(RACERS),
             tat: AtomicU64::new(0),
             waiting: Counter::new(0),
             waited: Counter::new(0),
@@ -197,7 +206,10 @@ impl RateLimiter {
 
     /// Back to a new limiter's state: the whole burst available, counts from zero.
     pub fn reset(&self) {
-        self.tat.store(0, Ordering::Relaxed);
+        // A swap, not a store: the same on the machine, and loom then orders it against a sync
+        // call's `fetch_add` as the machine does (a store can land inside an RMW in loom 0.7:
+        // tokio-rs/loom#254).
+        self.tat.swap(0, Ordering::Relaxed);
         self.waited.store(0, std::sync::atomic::Ordering::Relaxed);
         self.rejected.store(0, std::sync::atomic::Ordering::Relaxed);
     }
@@ -395,6 +407,9 @@ impl RateLimiter {
         }
         let now = coarse_or_paused_now();
         let mut tat = self.tat.load(Ordering::Relaxed);
+        if tat >= now && (tat - now).saturating_add(self.race_room) <= self.tolerance {
+            return self.admit_busy(now);
+        }
         loop {
             let start = tat.max(now);
             if start - now > self.tolerance {
@@ -406,16 +421,56 @@ impl RateLimiter {
                 .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
             {
                 Ok(_) => {
-                    #[cfg(feature = "metrics")]
-                    crate::events::rate_limiter_available(
-                        &self.source,
-                        available_at(now, next, self.interval, self.tolerance),
-                    );
+                    self.report_admitted(now, next);
                     return true;
                 }
                 Err(actual) => tat = actual,
             }
         }
+    }
+
+    /// Admission while the TAT is ahead of `now` with room for [`RACERS`] more calls: the GCRA
+    /// moves it one interval on from wherever it is (`max(TAT, now)` is the TAT), which a
+    /// `fetch_add` does without the compare-and-swap's retries when threads race. The call is
+    /// admitted if the TAT it moved on was still ahead of `now` and within the tolerance, exactly
+    /// as the compare-and-swap would have admitted it. Otherwise (a `reset` lowered the TAT
+    /// between the load and the add, or more than [`RACERS`] calls were admitted in between)
+    /// the interval is taken back if nobody has moved the TAT since, and the call is decided on
+    /// the exact clock. If somebody has, the interval stays taken: the limiter admits one call
+    /// fewer, never one more.
+    #[inline]
+    fn admit_busy(&self, now: u64) -> bool {
+        let previous = self.tat.fetch_add(self.interval, Ordering::Relaxed);
+        if previous >= now && previous - now <= self.tolerance {
+            self.report_admitted(now, previous.saturating_add(self.interval));
+            return true;
+        }
+        self.take_back(previous);
+        false
+    }
+
+    /// Takes back the interval a lost [`admit_busy`](Self::admit_busy) added after `previous`.
+    #[cold]
+    #[inline(never)]
+    fn take_back(&self, previous: u64) {
+        let _ = self.tat.compare_exchange(
+            previous.wrapping_add(self.interval),
+            previous,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The `ratelimiter_available_permissions` gauge after an admission at `now` that moved the
+    /// TAT to `next`; nothing without the `metrics` feature.
+    #[inline]
+    #[cfg_attr(not(feature = "metrics"), allow(clippy::unused_self, unused_variables))]
+    fn report_admitted(&self, now: u64, next: u64) {
+        #[cfg(feature = "metrics")]
+        crate::events::rate_limiter_available(
+            &self.source,
+            available_at(now, next, self.interval, self.tolerance),
+        );
     }
 
     /// A sync call that the coarse clock did not admit at once, decided on the exact clock
