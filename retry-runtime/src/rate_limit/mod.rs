@@ -7,7 +7,9 @@
 //! moves the TAT one interval on with a single compare-and-swap. So admission is one clock read
 //! and one CAS, with no lock, no background refill, and no drift however often it is read. Sync
 //! calls read a coarse clock, the kernel's last tick, where a precise read would cost more than
-//! the rest of the admission (see [`clock`]); async calls read their runtime's clock. A
+//! the rest of the admission (see [`clock`]), and while the TAT is ahead of that clock move it
+//! on with a `fetch_add`, which unlike the CAS never fails when threads race
+//! (`RateLimiter::admit_busy`); async calls read their runtime's clock. A
 //! call that would have to wait reserves its turn the same way (the TAT moves on for it) and
 //! then sleeps until its turn, if that is within its site's `max_wait`; otherwise it is rejected
 //! and the TAT stays as it was. A waiting call whose future is dropped keeps its reservation.
