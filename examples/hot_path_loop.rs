@@ -6,7 +6,9 @@
 //! The fns are `benches/shared/hot_fns.rs`', the ones `benches/hot_paths.rs` times: bodies that
 //! can fail at run time, in fns not inlined into the loop. `chaos` and `chaos-async` run a
 //! `#[chaos]` site with no point configured; `chaos-armed` the same site while another point is
-//! configured. With `--features metrics`, the paths
+//! configured. `bulkhead` and `rate-limit` run the `#[bulkhead]` and `#[rate_limit]` fns that
+//! `benches/limits.rs` times, beside `semaphore`, `governor` (std clock) and `governor-quanta`
+//! wrapping the bare fn. With `--features metrics`, the paths
 //! `retry-metrics` and `breaker-metrics` run with a Prometheus recorder installed.
 
 use std::cell::Cell;
