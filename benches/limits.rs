@@ -13,14 +13,18 @@
 //! Neither limiter ever runs out here (the bulkhead has more slots than threads, the rate is a
 //! billion a second with a burst as large), so every row measures the uncontended admission
 //! path: the bulkhead's acquire and release around the body, the rate limiter's clock read and
-//! compare-and-swap. Both rate limiters read the std monotonic clock (governor without its
-//! default `quanta` feature), whose cost the row "bare fn after Instant::now()" shows: the floor
-//! of any exact limiter on that clock. Two-thread rows: both threads call through one limiter at once; the figure
-//! is the time per call seen by one thread (the slower of the two).
+//! compare-and-swap. The row "two atomic RMWs around the bare fn" is the bulkhead's floor: a
+//! `fetch_sub` and a `fetch_add` on one atomic, written by hand. `#[rate_limit]` on a sync fn
+//! reads the coarse monotonic clock (`CLOCK_MONOTONIC_COARSE`); governor is measured on both of
+//! its clocks: the std clock (`Instant::now()`, whose cost the row "bare fn after
+//! Instant::now()" shows) and quanta's (its default, the TSC read and scaled). Two-thread rows:
+//! both threads call through one limiter at once; the figure is the time per call seen by one
+//! thread (the slower of the two).
 
 use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -68,6 +72,20 @@ fn bare_after_clock_read(x: u64) -> Result<u64, Failed> {
     body(x)
 }
 
+/// The bulkhead's floor: one `fetch_sub` before the body and one `fetch_add` after it, on one
+/// atomic, as a hand-written limiter with no lookup, no queue and no rejection path would do.
+#[inline(never)]
+fn two_atomic_rmws_around(x: u64) -> Result<u64, Failed> {
+    static FREE: AtomicI64 = AtomicI64::new(1_000_000);
+    if FREE.fetch_sub(1, Ordering::Acquire) <= 0 {
+        FREE.fetch_add(1, Ordering::Release);
+        return Err(Failed);
+    }
+    let result = body(x);
+    FREE.fetch_add(1, Ordering::Release);
+    result
+}
+
 #[bulkhead(name = "bench", max_concurrent = 1_000_000)]
 #[inline(never)]
 fn in_a_slot(x: u64) -> Result<u64, Failed> {
@@ -87,9 +105,17 @@ fn semaphore_call(semaphore: &tokio::sync::Semaphore, x: u64) -> Result<u64, Fai
     bare(x)
 }
 
+/// governor's direct rate limiter on the clock `C`.
+type Governor<C> = governor::RateLimiter<
+    governor::state::NotKeyed,
+    governor::state::InMemoryState,
+    C,
+    governor::middleware::NoOpMiddleware<<C as governor::clock::Clock>::Instant>,
+>;
+
 /// governor's direct rate limiter, at the call site.
 #[inline(always)]
-fn governor_call(limiter: &governor::DefaultDirectRateLimiter, x: u64) -> Result<u64, Failed> {
+fn governor_call<C: governor::clock::Clock>(limiter: &Governor<C>, x: u64) -> Result<u64, Failed> {
     limiter.check().map_err(|_| Failed)?;
     bare(x)
 }
@@ -98,9 +124,22 @@ fn semaphore() -> tokio::sync::Semaphore {
     tokio::sync::Semaphore::new(1_000_000)
 }
 
-fn governor() -> governor::DefaultDirectRateLimiter {
+fn governor_quota() -> governor::Quota {
     let rate = NonZeroU32::new(1_000_000_000).expect("not zero");
-    governor::RateLimiter::direct(governor::Quota::per_second(rate).allow_burst(rate))
+    governor::Quota::per_second(rate).allow_burst(rate)
+}
+
+/// governor on the std clock (`Instant::now()`).
+fn governor_std() -> Governor<governor::clock::MonotonicClock> {
+    governor::RateLimiter::direct_with_clock(governor_quota(), governor::clock::MonotonicClock)
+}
+
+/// governor on quanta's clock, its default.
+fn governor_quanta() -> Governor<governor::clock::QuantaClock> {
+    governor::RateLimiter::direct_with_clock(
+        governor_quota(),
+        governor::clock::QuantaClock::default(),
+    )
 }
 
 /// Time for `iterations` calls on each of two threads started together: the slower thread's.
@@ -132,6 +171,9 @@ fn bulkhead_admission(c: &mut Criterion) {
     let _ = in_a_slot(1);
     let mut group = c.benchmark_group("bulkhead admission, 1 thread");
     group.bench_function("bare fn", |b| b.iter(|| bare(black_box(1))));
+    group.bench_function("two atomic RMWs around the bare fn", |b| {
+        b.iter(|| two_atomic_rmws_around(black_box(1)));
+    });
     group.bench_function("#[bulkhead]", |b| b.iter(|| in_a_slot(black_box(1))));
     group.bench_function("tokio Semaphore::try_acquire", |b| {
         b.iter(|| semaphore_call(&semaphore, black_box(1)));
@@ -141,6 +183,9 @@ fn bulkhead_admission(c: &mut Criterion) {
     let mut group = c.benchmark_group("bulkhead admission, 2 threads");
     group.bench_function("bare fn", |b| {
         b.iter_custom(|iterations| contended(iterations, || bare(black_box(1))));
+    });
+    group.bench_function("two atomic RMWs around the bare fn", |b| {
+        b.iter_custom(|iterations| contended(iterations, || two_atomic_rmws_around(black_box(1))));
     });
     group.bench_function("#[bulkhead]", |b| {
         b.iter_custom(|iterations| contended(iterations, || in_a_slot(black_box(1))));
@@ -154,7 +199,7 @@ fn bulkhead_admission(c: &mut Criterion) {
 }
 
 fn rate_limiter_admission(c: &mut Criterion) {
-    let governor = governor();
+    let (governor_std, governor_quanta) = (governor_std(), governor_quanta());
     let _ = rate_limited(1);
     let mut group = c.benchmark_group("rate limiter admission, 1 thread");
     group.bench_function("bare fn", |b| b.iter(|| bare(black_box(1))));
@@ -164,8 +209,11 @@ fn rate_limiter_admission(c: &mut Criterion) {
     group.bench_function("#[rate_limit]", |b| {
         b.iter(|| rate_limited(black_box(1)));
     });
-    group.bench_function("governor check()", |b| {
-        b.iter(|| governor_call(&governor, black_box(1)));
+    group.bench_function("governor check(), std clock", |b| {
+        b.iter(|| governor_call(&governor_std, black_box(1)));
+    });
+    group.bench_function("governor check(), quanta clock", |b| {
+        b.iter(|| governor_call(&governor_quanta, black_box(1)));
     });
     group.finish();
 
@@ -179,9 +227,14 @@ fn rate_limiter_admission(c: &mut Criterion) {
     group.bench_function("#[rate_limit]", |b| {
         b.iter_custom(|iterations| contended(iterations, || rate_limited(black_box(1))));
     });
-    group.bench_function("governor check()", |b| {
+    group.bench_function("governor check(), std clock", |b| {
         b.iter_custom(|iterations| {
-            contended(iterations, || governor_call(&governor, black_box(1)))
+            contended(iterations, || governor_call(&governor_std, black_box(1)))
+        });
+    });
+    group.bench_function("governor check(), quanta clock", |b| {
+        b.iter_custom(|iterations| {
+            contended(iterations, || governor_call(&governor_quanta, black_box(1)))
         });
     });
     group.finish();

@@ -6,7 +6,9 @@
 //! The fns are `benches/shared/hot_fns.rs`', the ones `benches/hot_paths.rs` times: bodies that
 //! can fail at run time, in fns not inlined into the loop. `chaos` and `chaos-async` run a
 //! `#[chaos]` site with no point configured; `chaos-armed` the same site while another point is
-//! configured. With `--features metrics`, the paths
+//! configured. `bulkhead` and `rate-limit` run the `#[bulkhead]` and `#[rate_limit]` fns that
+//! `benches/limits.rs` times, beside `semaphore`, `governor` (std clock) and `governor-quanta`
+//! wrapping the bare fn. With `--features metrics`, the paths
 //! `retry-metrics` and `breaker-metrics` run with a Prometheus recorder installed.
 
 use std::cell::Cell;
@@ -79,6 +81,60 @@ impl From<retry_runtime::Throttled> for Failed {
     }
 }
 
+impl From<retry_runtime::BulkheadFull> for Failed {
+    fn from(_: retry_runtime::BulkheadFull) -> Self {
+        Failed
+    }
+}
+
+impl From<retry_runtime::RateLimited> for Failed {
+    fn from(_: retry_runtime::RateLimited) -> Self {
+        Failed
+    }
+}
+
+/// The body in a bulkhead that never fills (`benches/limits.rs` times the same fn).
+#[retry_runtime::bulkhead(name = "bench", max_concurrent = 1_000_000)]
+#[inline(never)]
+fn in_a_slot(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
+
+/// The body behind a rate limiter that never runs out (`benches/limits.rs` times the same fn).
+#[retry_runtime::rate_limit(name = "bench", per_second = 1_000_000_000, burst = 1_000_000_000)]
+#[inline(never)]
+fn rate_limited(x: u64) -> Result<u64, Failed> {
+    body(x)
+}
+
+/// tokio's semaphore as a bulkhead, at the call site (as `benches/limits.rs`).
+#[inline(always)]
+fn semaphore_call(semaphore: &tokio::sync::Semaphore, x: u64) -> Result<u64, Failed> {
+    let _permit = semaphore.try_acquire().map_err(|_| Failed)?;
+    bare(x)
+}
+
+/// governor's direct rate limiter on the clock `C`, at the call site (as `benches/limits.rs`).
+#[inline(always)]
+fn governor_call<C: governor::clock::Clock>(
+    limiter: &governor::RateLimiter<
+        governor::state::NotKeyed,
+        governor::state::InMemoryState,
+        C,
+        governor::middleware::NoOpMiddleware<C::Instant>,
+    >,
+    x: u64,
+) -> Result<u64, Failed> {
+    limiter.check().map_err(|_| Failed)?;
+    bare(x)
+}
+
+/// governor's quota in `benches/limits.rs`: a billion a second, bursts as large.
+fn governor_quota() -> governor::Quota {
+    let rate = std::num::NonZeroU32::new(1_000_000_000).expect("not zero");
+    governor::Quota::per_second(rate).allow_burst(rate)
+}
+
 /// The body behind a throttle that never rejects (every call is accepted).
 #[retry_runtime::throttle(name = "bench")]
 #[inline(never)]
@@ -127,6 +183,11 @@ const PATHS: &[&str] = &[
     "flaky-async-twice-enum",
     "retry-async-once-enum",
     "backon-async-once-enum",
+    "bulkhead",
+    "semaphore",
+    "rate-limit",
+    "governor",
+    "governor-quanta",
     #[cfg(feature = "metrics")]
     "retry-metrics",
     #[cfg(feature = "metrics")]
@@ -295,6 +356,32 @@ fn main() {
             black_box(std::time::Instant::now());
             result
         }),
+        "bulkhead" => {
+            let _ = in_a_slot(0);
+            run(iterations, |i| value(in_a_slot(i)))
+        }
+        "semaphore" => {
+            let semaphore = tokio::sync::Semaphore::new(1_000_000);
+            run(iterations, |i| value(semaphore_call(&semaphore, i)))
+        }
+        "rate-limit" => {
+            let _ = rate_limited(0);
+            run(iterations, |i| value(rate_limited(i)))
+        }
+        "governor" => {
+            let limiter = governor::RateLimiter::direct_with_clock(
+                governor_quota(),
+                governor::clock::MonotonicClock,
+            );
+            run(iterations, |i| value(governor_call(&limiter, i)))
+        }
+        "governor-quanta" => {
+            let limiter = governor::RateLimiter::direct_with_clock(
+                governor_quota(),
+                governor::clock::QuantaClock::default(),
+            );
+            run(iterations, |i| value(governor_call(&limiter, i)))
+        }
         other => panic!("unknown path {other}; one of: {}", PATHS.join(" ")),
     };
     assert!(

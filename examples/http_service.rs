@@ -163,7 +163,11 @@ pub async fn start_service(
         let (guarded, metrics) = (guarded.clone(), metrics.clone());
         async move {
             match request.uri().path() {
-                "/metrics" => Ok(text(StatusCode::OK, metrics.render())),
+                "/metrics" => {
+                    // Successes counted on the threads' stripes join the counters first.
+                    retry_runtime::metrics::flush();
+                    Ok(text(StatusCode::OK, metrics.render()))
+                }
                 "/price" => guarded.oneshot(request).await,
                 _ => Ok(text(StatusCode::NOT_FOUND, "try /price or /metrics")),
             }

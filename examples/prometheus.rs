@@ -120,7 +120,11 @@ async fn respond(
     let request = String::from_utf8_lossy(&request[..read]);
     let path = request.split_whitespace().nth(1).unwrap_or("/");
     let (status, body) = match path {
-        "/metrics" => ("200 OK", metrics.render()),
+        "/metrics" => {
+            // Successes counted on this thread's stripes (and the others') join the counters.
+            retry_runtime::metrics::flush();
+            ("200 OK", metrics.render())
+        }
         "/outage/on" | "/outage/off" => {
             service
                 .dependency

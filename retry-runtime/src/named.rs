@@ -115,13 +115,23 @@ impl<T: Sync + 'static> SiteCache<T> {
         }
     }
 
-    /// The instance: the kept one (one load and one check that no scope is active), or the
-    /// one `register` finds or creates.
+    /// The instance: the kept one (one load, and one thread-local read that this thread holds
+    /// no scope), or the one `register` finds or creates.
     #[inline]
     pub(crate) fn get(&self, register: impl FnOnce() -> &'static T) -> &'static T {
+        match self.cached() {
+            Some(kept) => kept,
+            None => self.register(register),
+        }
+    }
+
+    /// The kept instance, unless this thread holds a test scope (whose lookups go to its own
+    /// instances; a scope is per thread, so other threads' scopes never redirect this one).
+    #[inline]
+    pub(crate) fn cached(&self) -> Option<&'static T> {
         match self.kept.get() {
-            Some(kept) if !crate::scope::any_active() => kept,
-            _ => self.register(register),
+            Some(kept) if !crate::scope::this_thread_scoped() => Some(kept),
+            _ => None,
         }
     }
 

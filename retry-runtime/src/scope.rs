@@ -21,10 +21,12 @@ pub(crate) fn current() -> u64 {
     CURRENT.try_with(Cell::get).unwrap_or(0)
 }
 
-/// Whether some thread holds a scope (so cached lookups must be checked).
+/// Whether this thread holds a scope: one thread-local read (a `const`-initialised cell without
+/// a destructor, readable even while the thread's other locals are destroyed), for a lookup
+/// cached per site that only this thread's scope can redirect.
 #[inline]
-pub(crate) fn any_active() -> bool {
-    ACTIVE.load(Ordering::Relaxed) != 0
+pub(crate) fn this_thread_scoped() -> bool {
+    CURRENT.with(Cell::get) != 0
 }
 
 /// A scope of breaker and budget names, held by one thread until dropped. See

@@ -181,6 +181,61 @@ fn a_late_hand_over_after_the_queue_emptied_and_refilled_hands_out_no_phantom_pe
     });
 }
 
+#[test]
+fn a_failed_takers_dip_racing_a_release_and_a_waiter_loses_no_permit_and_no_wake_up() {
+    model(|| {
+        let bulkhead = bulkhead(1);
+        let running = Arc::new(AtomicU32::new(0));
+        let held = bulkhead.try_acquire().unwrap();
+        // Takes the permit word below zero for a moment (no slot is free), then gives it back:
+        // the release below may land in between, and the waiter may queue in between.
+        let failing = {
+            let running = running.clone();
+            thread::spawn(move || {
+                if let Ok(permit) = bulkhead.try_acquire() {
+                    hold(permit, &running, 1);
+                }
+            })
+        };
+        // Parks until woken: loom fails the model if the dip hides the release's wake-up.
+        let waiting = {
+            let running = running.clone();
+            thread::spawn(move || hold(bulkhead.acquire_blocking(HOUR).unwrap(), &running, 1))
+        };
+        drop(held);
+        for thread in [failing, waiting] {
+            thread.join().unwrap();
+        }
+        assert_settled(bulkhead, 1);
+    });
+}
+
+#[test]
+fn two_failed_takers_dipping_at_once_never_admit_a_call_over_the_limit() {
+    model(|| {
+        let bulkhead = bulkhead(1);
+        let running = Arc::new(AtomicU32::new(0));
+        let held = bulkhead.try_acquire().unwrap();
+        // Both may dip below zero together, and the release may land between their dips and
+        // their give-backs: at most one of them (or none) runs, and the word ends where it was.
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let running = running.clone();
+                thread::spawn(move || {
+                    if let Ok(permit) = bulkhead.try_acquire() {
+                        hold(permit, &running, 1);
+                    }
+                })
+            })
+            .collect();
+        drop(held);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_settled(bulkhead, 1);
+    });
+}
+
 /// Holds `permit` while counting the holders, which never exceed `max_concurrent`.
 fn hold(permit: retry_runtime::BulkheadPermit<'_>, running: &AtomicU32, max_concurrent: u32) {
     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -239,6 +294,45 @@ fn concurrent_reservations_each_get_their_own_turn() {
         assert_eq!(waits, [interval, 2 * interval]);
         let limited = limiter.reserve_at(start, 2 * interval).unwrap_err();
         assert_eq!(limited.retry_after, 3 * interval);
+    });
+}
+
+/// A limiter of one permit a second with bursts of 67, its first permit taken by a sync call:
+/// its TAT is then a second ahead of the clock, with room for the 64 racers that a sync call's
+/// `fetch_add` admission needs, so the sync calls below take that path.
+fn busy_limiter() -> &'static RateLimiter {
+    let config = RateLimitConfig::new(1, 67).unwrap();
+    let limiter: &'static RateLimiter = Box::leak(Box::new(RateLimiter::new("loom", config)));
+    assert!(limiter.acquire_blocking(Duration::ZERO).is_ok());
+    limiter
+}
+
+#[test]
+fn a_sync_fetch_add_admission_racing_an_exact_reservation_keeps_every_permit() {
+    model(|| {
+        let limiter = busy_limiter();
+        let fetch_add = thread::spawn(move || limiter.acquire_blocking(Duration::ZERO).is_ok());
+        let exact =
+            thread::spawn(move || limiter.reserve_at(Instant::now(), Duration::ZERO).is_ok());
+        assert!(fetch_add.join().unwrap());
+        assert!(exact.join().unwrap());
+        // Three permits taken, each moved the TAT one interval on: none lost, none twice.
+        assert_eq!(limiter.available_permits(), 64);
+        assert_eq!(limiter.counts().rejected, 0);
+    });
+}
+
+#[test]
+fn a_reset_racing_a_sync_fetch_add_admission_leaves_no_interval_behind() {
+    model(|| {
+        let limiter = busy_limiter();
+        let caller = thread::spawn(move || limiter.acquire_blocking(Duration::ZERO).is_ok());
+        limiter.reset();
+        // Admitted whichever came first; if the reset landed between its load and its add,
+        // the add is taken back and the call decided on the exact clock.
+        assert!(caller.join().unwrap());
+        let available = limiter.available_permits();
+        assert!((66..=67).contains(&available), "{available}");
     });
 }
 

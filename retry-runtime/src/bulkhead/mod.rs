@@ -2,10 +2,13 @@
 //! take every thread or task of a service (resilience4j's `SemaphoreBulkhead`, Polly's
 //! bulkhead isolation).
 //!
-//! Admission is one compare-and-swap on a permit count, and the permit's release one
-//! `fetch_add`; only a call that finds every slot taken touches a lock, to queue itself (see
-//! [`permits`]). A queued call takes a slot as soon as one is released, or gives up after its
-//! site's `max_wait`.
+//! Admission is one `fetch_sub` on a permit count, and the permit's release one `fetch_add`;
+//! only a call that finds every slot taken touches a lock, to queue itself (see [`permits`]). A
+//! queued call takes a slot as soon as one is released, or gives up after its site's
+//! `max_wait`. A `#[bulkhead]` site finds its bulkhead with one check of its cached reference
+//! and one thread-local read (does this thread hold a test scope?), so an admitted call runs
+//! two atomic read-modify-writes and a few loads around its body; everything else (the first
+//! lookup, a full bulkhead, the wait) is one cold call.
 
 pub(crate) mod permits;
 pub(crate) mod registry;
@@ -208,6 +211,37 @@ impl Bulkhead {
     /// A free slot, without any bookkeeping of a rejection.
     #[inline]
     pub(crate) fn take(&self) -> Option<BulkheadPermit<'_>> {
+        match self.take_fast() {
+            Some(permit) => Some(permit),
+            None => self.take_again(),
+        }
+    }
+
+    /// The hot path of [`take`](Self::take): a slot if the permit word's `fetch_sub` finds one
+    /// free. On `None` the caller must call [`take_again`](Self::take_again) (which gives the
+    /// decrement back) before anything else.
+    #[inline]
+    pub(crate) fn take_fast(&self) -> Option<BulkheadPermit<'_>> {
+        if self.permits.try_take_fast() {
+            self.report_available();
+            Some(BulkheadPermit { bulkhead: self })
+        } else {
+            None
+        }
+    }
+
+    /// Gives back the decrement of a failed [`take_fast`](Self::take_fast).
+    #[inline]
+    pub(crate) fn give_back(&self) {
+        self.permits.give_back();
+    }
+
+    /// After a failed [`take_fast`](Self::take_fast): its decrement given back, then one more
+    /// try (a slot that another failed taker's decrement hid a moment ago is taken).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn take_again(&self) -> Option<BulkheadPermit<'_>> {
+        self.permits.give_back();
         if self.permits.try_take() {
             self.report_available();
             Some(BulkheadPermit { bulkhead: self })

@@ -1,15 +1,23 @@
 //! The permit count and the queue of calls waiting for a permit.
 //!
-//! Free permits and a `QUEUED` flag share one atomic word. While nobody waits, taking a permit
-//! is one compare-and-swap that decrements the count, and giving one back is one `fetch_add`:
-//! no lock, no allocation. A call that finds no free permit takes the queue's lock, sets
-//! `QUEUED` (only while the count is still zero, so a permit released meanwhile is taken
-//! instead) and queues itself. While `QUEUED` is set, free permits belong to the waiters: new
-//! calls queue behind them, and a release that sees the flag hands its permit to the first
-//! waiter under the lock and wakes it (unparks its thread, or wakes its task). A waiter thus
-//! takes a slot as soon as one is released, in the order the waiters came, woken and never
-//! polled. `QUEUED` is set and cleared only under the lock, and is set exactly while the queue
-//! holds a waiter.
+//! Free permits and a `QUEUED` mark share one signed atomic word: the word is the number of
+//! free permits, less [`QUEUED`] while calls wait. Taking a permit is one `fetch_sub`: the call
+//! has it if the word was positive before (a free permit, and nobody waiting), and otherwise
+//! gives it straight back (the undo is a release, below) and takes the slow path. Giving one
+//! back is one `fetch_add`. No lock, no allocation, no retry loop: two atomic read-modify-writes
+//! per admitted call, whatever other threads do.
+//!
+//! A failed taker's decrement is visible to others for a moment, so the count of free permits
+//! can dip below zero, by at most the number of calls failing at that instant (far less than
+//! [`QUEUED`], so the mark is never mistaken for a count). It only makes others see fewer free
+//! permits, never more: nobody is admitted beyond the limit. A call that finds no free permit
+//! takes the queue's lock, marks the word `QUEUED` (only while no permit is free, so a permit
+//! released meanwhile is taken instead) and queues itself. While the word is marked, free
+//! permits belong to the waiters: new calls queue behind them, and a release (a failed taker's
+//! undo included) that sees the mark hands free permits to the first waiters under the lock and
+//! wakes them (unparks a thread, or wakes a task). A waiter thus takes a slot as soon as one is
+//! released, in the order the waiters came, woken and never polled. The mark is set and cleared
+//! only under the lock, and is set exactly while the queue holds a waiter.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -19,15 +27,29 @@ use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use super::sync::{AtomicBool, AtomicU64, Mutex, Ordering, Thread, current, park_timeout};
+use super::sync::{AtomicBool, AtomicI64, Mutex, Ordering, Thread, current, park_timeout};
 
-/// Set while a call waits in the queue.
-const QUEUED: u64 = 1 << 32;
-/// The free permits, below the flag.
-const FREE: u64 = QUEUED - 1;
+/// Subtracted from the word while a call waits in the queue: far below any count of permits
+/// (at most a million), and far below the dip of failed takers (one per thread).
+const QUEUED: i64 = 1 << 62;
+
+/// Below this, the word is marked [`QUEUED`]; above it, it is a plain count. It fits an
+/// instruction's 32-bit immediate, so a release checks the mark in one compare.
+const MARKED_BELOW: i64 = -(1 << 30);
+
+/// Whether `word` carries the [`QUEUED`] mark.
+#[inline]
+fn is_queued(word: i64) -> bool {
+    word < MARKED_BELOW
+}
+
+/// The free permits in `word` (below zero while failed takers have not given theirs back).
+fn free(word: i64) -> i64 {
+    if is_queued(word) { word + QUEUED } else { word }
+}
 
 pub(crate) struct Permits {
-    state: AtomicU64,
+    state: AtomicI64,
     queue: Mutex<VecDeque<Arc<Waiter>>>,
 }
 
@@ -46,18 +68,18 @@ enum Wake {
 impl Permits {
     pub(crate) fn new(permits: u32) -> Permits {
         Permits {
-            state: AtomicU64::new(u64::from(permits)),
+            state: AtomicI64::new(i64::from(permits)),
             queue: Mutex::new(VecDeque::new()),
         }
     }
 
     /// Permits free for a new call now (0 while calls wait: a freed permit is theirs).
     pub(crate) fn available(&self) -> u32 {
-        let state = self.state.load(Ordering::Relaxed);
-        if state & QUEUED != 0 {
+        let word = self.state.load(Ordering::Relaxed);
+        if is_queued(word) {
             0
         } else {
-            u32::try_from(state & FREE).unwrap_or(u32::MAX)
+            u32::try_from(word.max(0)).unwrap_or(u32::MAX)
         }
     }
 
@@ -66,29 +88,38 @@ impl Permits {
         self.lock().len()
     }
 
-    /// Takes a free permit if there is one and nobody waits: one compare-and-swap.
+    /// Takes a free permit if there is one and nobody waits: one `fetch_sub`, and on failure a
+    /// release that gives the decrement back.
     #[inline]
     pub(crate) fn try_take(&self) -> bool {
-        let mut current = self.state.load(Ordering::Relaxed);
-        while current & QUEUED == 0 && current & FREE != 0 {
-            match self.state.compare_exchange_weak(
-                current,
-                current - 1,
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => current = actual,
-            }
+        if self.try_take_fast() {
+            return true;
         }
+        self.give_back();
         false
+    }
+
+    /// The hot half of [`try_take`](Self::try_take): one `fetch_sub`. On `false` the caller
+    /// must [`give_back`](Self::give_back) the decrement.
+    #[inline]
+    pub(crate) fn try_take_fast(&self) -> bool {
+        // Positive before: a free permit and no mark. Anything else (no permit free, a failed
+        // taker's dip, or the mark) is no permit for this call.
+        self.state.fetch_sub(1, Ordering::Acquire) > 0
+    }
+
+    /// A failed taker gives its decrement back: a release, which hands the permit on to a
+    /// waiter if the word was marked meanwhile.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn give_back(&self) {
+        self.release();
     }
 
     /// Gives a permit back: one `fetch_add`, and a hand-over when calls wait.
     #[inline]
     pub(crate) fn release(&self) {
-        let previous = self.state.fetch_add(1, Ordering::Release);
-        if previous & QUEUED != 0 {
+        if is_queued(self.state.fetch_add(1, Ordering::Release)) {
             self.hand_over();
         }
     }
@@ -100,20 +131,22 @@ impl Permits {
         loop {
             let waiter = {
                 let mut queue = self.lock();
-                // Under the lock only releases (`fetch_add`) change the word: nobody takes a
-                // permit while `QUEUED` is set, and the flag changes only under this lock.
-                let state = self.state.load(Ordering::Acquire);
-                if state & QUEUED == 0 || state & FREE == 0 {
+                // Under the lock the mark does not change, and the count only rises (releases)
+                // or dips for a moment (failed takers, who give it back and then hand over
+                // themselves): a permit counted free here is free.
+                let word = self.state.load(Ordering::Acquire);
+                if !is_queued(word) || free(word) <= 0 {
                     // The waiters left (the permit stays free), or another hand-over, or a call
                     // that took it while no one waited, used it: its release hands it on.
                     return;
                 }
                 let Some(waiter) = queue.pop_front() else {
-                    // Unreachable: the flag is set only while the queue holds a waiter.
-                    self.state.fetch_and(!QUEUED, Ordering::AcqRel);
+                    // Unreachable: the mark is set only while the queue holds a waiter.
+                    self.state.fetch_add(QUEUED, Ordering::AcqRel);
                     return;
                 };
-                let taken = if queue.is_empty() { 1 + QUEUED } else { 1 };
+                // The last waiter leaves with the mark.
+                let taken = if queue.is_empty() { 1 - QUEUED } else { 1 };
                 self.state.fetch_sub(taken, Ordering::AcqRel);
                 waiter.granted.store(true, Ordering::Release);
                 waiter
@@ -128,19 +161,19 @@ impl Permits {
         let mut queue = self.lock();
         let mut current = self.state.load(Ordering::Acquire);
         loop {
-            let next = if current & QUEUED != 0 {
+            let next = if is_queued(current) {
                 queue.push_back(Arc::clone(waiter));
                 return false;
-            } else if current & FREE != 0 {
+            } else if current > 0 {
                 current - 1
             } else {
-                current | QUEUED
+                current - QUEUED
             };
             match self
                 .state
                 .compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) if next & QUEUED != 0 => {
+                Ok(_) if is_queued(next) => {
                     queue.push_back(Arc::clone(waiter));
                     return false;
                 }
@@ -160,9 +193,10 @@ impl Permits {
         if let Some(position) = queue.iter().position(|queued| Arc::ptr_eq(queued, waiter)) {
             queue.remove(position);
         }
-        if queue.is_empty() {
+        // The mark changes only under this lock, so it can be read, then cleared.
+        if queue.is_empty() && is_queued(self.state.load(Ordering::Acquire)) {
             // A permit released meanwhile (whose hand-over has not run yet) stays free.
-            self.state.fetch_and(!QUEUED, Ordering::AcqRel);
+            self.state.fetch_add(QUEUED, Ordering::AcqRel);
         }
         false
     }

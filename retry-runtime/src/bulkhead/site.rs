@@ -42,11 +42,35 @@ impl BulkheadSite {
         &self,
         max_wait: Duration,
     ) -> Result<BulkheadPermit<'static>, BulkheadFull> {
+        // The hot path: the site's bulkhead found, and a free slot in it taken.
+        if let Some(bulkhead) = self.cached() {
+            if let Some(permit) = bulkhead.take_fast() {
+                return Ok(permit);
+            }
+            bulkhead.give_back();
+        }
+        self.acquire_sync_slow(max_wait)
+    }
+
+    /// The admission after a failed fast attempt (given back), or the first call's (or a test
+    /// scope's) lookup.
+    #[cold]
+    #[inline(never)]
+    fn acquire_sync_slow(
+        &self,
+        max_wait: Duration,
+    ) -> Result<BulkheadPermit<'static>, BulkheadFull> {
         let bulkhead = self.bulkhead();
         match bulkhead.take() {
             Some(permit) => Ok(permit),
             None => bulkhead.wait_blocking(crate::context::cut_to_deadline(max_wait)),
         }
+    }
+
+    /// The bulkhead cached by the first call, when no test scope could claim the lookup.
+    #[inline]
+    fn cached(&self) -> Option<&'static Bulkhead> {
+        self.bulkhead.cached()
     }
 
     /// An async call's slot if one is free now; otherwise the call [`wait`](Self::wait)s.

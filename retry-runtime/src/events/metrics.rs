@@ -32,11 +32,25 @@
 //! handles of its own (up to four recorders per site). A thread-local recorder on the stack
 //! (`metrics::with_local_recorder` in a test), the closure API, and a fifth recorder have their
 //! series registered with the recorder on each event instead, which is correct but slower.
+//!
+//! The two counts of the hottest path, a retry site's first-attempt successes
+//! (`retry_calls_total{kind="successful_without_retry"}` and `retry_attempts_total`) and a
+//! breaker's successes (`circuitbreaker_calls_total{kind="successful"}`), are counted without
+//! contention: the thread that resolved the handles (the first to record them) increments the
+//! recorder's counters itself, and every other thread counts on a stripe of its own (8 stripes,
+//! each on its own cache lines) and adds a stripe's count to the recorder's counters every
+//! [`BATCH`] calls. One counter shared by all threads would move its cache line between cores on
+//! every call. So a series may lag its true count by less than [`BATCH`] per stripe, until
+//! [`flush`] adds what the stripes hold: call it before the recorder's counters are read (in a
+//! Prometheus scrape handler, before `PrometheusHandle::render`) and the counts are exact. A
+//! source that is dropped (a breaker made with `CircuitBreaker::new`) adds its stripes then.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::error::Error;
 use std::fmt;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use metrics::{
     Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, SharedString, Unit,
@@ -359,10 +373,14 @@ enum Series {
         calls: [Counter; 4],
         attempts: Counter,
         delay: Histogram,
+        /// First-attempt successes: `calls[0]` and `attempts`, one each.
+        first_successes: Arc<HotCount>,
     },
     Breaker {
         /// In [`BREAKER_KINDS`]' order.
         calls: [Counter; 4],
+        /// Successes: `calls[0]`.
+        successes: Arc<HotCount>,
         not_permitted: Counter,
         failure_rate: Gauge,
         /// One per state, in [`BreakerState::ALL`]'s order.
@@ -563,42 +581,199 @@ impl Resolved {
                 }),
             }
         } else if kind == Kind::Retry {
-            Series::Retry {
-                calls: RETRY_KINDS
-                    .map(|kind| counter(names.retry_calls, [("name", name), ("kind", kind), NONE])),
-                attempts: counter(names.retry_attempts, [("name", name), NONE, NONE]),
-                delay: histogram(names.retry_delay, [("name", name), NONE, NONE]),
-            }
+            Series::retry(names, name)
         } else {
-            let states = BreakerState::ALL.map(|state| {
-                gauge(
-                    names.breaker_state,
-                    [("name", name), ("state", state.name()), NONE],
-                )
-            });
-            // Until a transition says otherwise, a breaker is closed.
-            for (state, gauge) in BreakerState::ALL.iter().zip(&states) {
-                gauge.set(if *state == BreakerState::Closed {
-                    1.0
-                } else {
-                    0.0
-                });
-            }
-            Series::Breaker {
-                calls: BREAKER_KINDS.map(|kind| {
-                    counter(
-                        names.breaker_calls,
-                        [("name", name), ("kind", kind.name()), NONE],
-                    )
-                }),
-                not_permitted: counter(names.breaker_not_permitted, [("name", name), NONE, NONE]),
-                failure_rate: gauge(names.breaker_failure_rate, [("name", name), NONE, NONE]),
-                states,
-                shown: Mutex::new(0),
-            }
+            Series::breaker(names, name)
         };
         Resolved { recorder, series }
     }
+}
+
+impl Series {
+    /// A retry site's series, its first-attempt successes counted on stripes.
+    fn retry(names: &Names, name: &'static str) -> Series {
+        let calls = RETRY_KINDS
+            .map(|kind| counter(names.retry_calls, [("name", name), ("kind", kind), NONE]));
+        let attempts = counter(names.retry_attempts, [("name", name), NONE, NONE]);
+        Series::Retry {
+            first_successes: HotCount::register([calls[0].clone(), attempts.clone()]),
+            calls,
+            attempts,
+            delay: histogram(names.retry_delay, [("name", name), NONE, NONE]),
+        }
+    }
+
+    /// A breaker's series, closed until a transition says otherwise, its successes counted on
+    /// stripes.
+    fn breaker(names: &Names, name: &'static str) -> Series {
+        let states = BreakerState::ALL.map(|state| {
+            gauge(
+                names.breaker_state,
+                [("name", name), ("state", state.name()), NONE],
+            )
+        });
+        // Until a transition says otherwise, a breaker is closed.
+        for (state, gauge) in BreakerState::ALL.iter().zip(&states) {
+            gauge.set(if *state == BreakerState::Closed {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        let calls = BREAKER_KINDS.map(|kind| {
+            counter(
+                names.breaker_calls,
+                [("name", name), ("kind", kind.name()), NONE],
+            )
+        });
+        Series::Breaker {
+            successes: HotCount::register([calls[0].clone(), Counter::noop()]),
+            calls,
+            not_permitted: counter(names.breaker_not_permitted, [("name", name), NONE, NONE]),
+            failure_rate: gauge(names.breaker_failure_rate, [("name", name), NONE, NONE]),
+            states,
+            shown: Mutex::new(0),
+        }
+    }
+}
+
+impl Drop for Resolved {
+    fn drop(&mut self) {
+        // The source is gone (a breaker made with `CircuitBreaker::new`): its stripes' counts
+        // go to the recorder now.
+        match &self.series {
+            Series::Retry {
+                first_successes: hot,
+                ..
+            }
+            | Series::Breaker { successes: hot, .. } => hot.publish(),
+            _ => {}
+        }
+    }
+}
+
+/// Calls a thread counts on its stripe before adding them to the recorder's counters.
+pub const BATCH: u64 = 64;
+
+/// Stripes per hot count: enough that the threads of a small machine rarely share one.
+const STRIPES: usize = 8;
+
+/// One hot count (see the module docs): the recorder's counters it adds to, the thread that
+/// increments those itself, and the other threads' stripes.
+#[derive(Debug)]
+pub(crate) struct HotCount {
+    /// Each call adds one to each of these (a no-op counter fills an unused slot).
+    targets: [Counter; 2],
+    /// The [`thread_token`] of the thread that resolved the handles.
+    owner: usize,
+    stripes: [Stripe; STRIPES],
+}
+
+/// One stripe's calls not yet added, alone on its cache lines (128 bytes: adjacent-line
+/// prefetch pairs them).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Stripe(AtomicU64);
+
+/// Every hot count made, for [`flush`]; one is dropped from here by the flush after its source
+/// is gone.
+static HOT_COUNTS: Mutex<Vec<Arc<HotCount>>> = Mutex::new(Vec::new());
+
+/// This thread's token: given on first use, from 1; 0 while the thread is torn down (then it
+/// counts on a stripe). A `const` thread-local without a destructor: one read.
+#[inline]
+fn thread_token() -> usize {
+    thread_local! {
+        static TOKEN: Cell<usize> = const { Cell::new(0) };
+    }
+    TOKEN
+        .try_with(|token| match token.get() {
+            0 => new_thread_token(token),
+            value => value,
+        })
+        .unwrap_or(0)
+}
+
+#[cold]
+fn new_thread_token(token: &Cell<usize>) -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    let value = NEXT.fetch_add(1, Ordering::Relaxed);
+    token.set(value);
+    value
+}
+
+impl HotCount {
+    /// A hot count for the calling thread (which resolves the handles), listed for [`flush`].
+    fn register(targets: [Counter; 2]) -> Arc<HotCount> {
+        let count = Arc::new(HotCount {
+            targets,
+            owner: thread_token(),
+            stripes: Default::default(),
+        });
+        HOT_COUNTS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&count));
+        count
+    }
+
+    /// One call: the owner increments the recorder's counters, another thread its stripe.
+    #[inline]
+    fn add_one(&self) {
+        let token = thread_token();
+        if token == self.owner {
+            for target in &self.targets {
+                target.increment(1);
+            }
+            return;
+        }
+        let stripe = &self.stripes[token % STRIPES];
+        if stripe.0.fetch_add(1, Ordering::Relaxed) + 1 >= BATCH {
+            self.publish_stripe(stripe);
+        }
+    }
+
+    /// Adds what `stripe` holds to the recorder's counters.
+    #[cold]
+    #[inline(never)]
+    fn publish_stripe(&self, stripe: &Stripe) {
+        let calls = stripe.0.swap(0, Ordering::Relaxed);
+        if calls != 0 {
+            for target in &self.targets {
+                target.increment(calls);
+            }
+        }
+    }
+
+    /// Adds what every stripe holds to the recorder's counters.
+    fn publish(&self) {
+        for stripe in &self.stripes {
+            self.publish_stripe(stripe);
+        }
+    }
+}
+
+/// Adds the counts that threads keep on their stripes (first-attempt retry successes and
+/// breaker successes, see the [module docs](self)) to the recorders' counters, so that what a
+/// recorder shows next is exact. Call it before reading the counters: in a Prometheus scrape
+/// handler, before `PrometheusHandle::render`. Until then a series lags its true count by less
+/// than [`BATCH`] for each of its 8 stripes; the thread that first recorded a series is never
+/// behind. Takes a lock; never needed for correctness of anything but the counters' values.
+///
+/// ```
+/// # fn render() -> String { String::new() }
+/// // In the handler of `GET /metrics`:
+/// retry_runtime::metrics::flush();
+/// let body = render(); // e.g. `PrometheusHandle::render`
+/// # let _ = body;
+/// ```
+pub fn flush() {
+    let mut counts = HOT_COUNTS.lock().unwrap_or_else(PoisonError::into_inner);
+    counts.retain(|count| {
+        count.publish();
+        // Listed here only: its source is gone, and published its stripes when it went.
+        Arc::strong_count(count) > 1
+    });
 }
 
 /// A breaker's series exist from its registration: closed at 1, the other states at 0.
@@ -741,11 +916,8 @@ pub(super) fn throttle_call(source: &Source, accepted: bool) {
 pub(super) fn first_success(source: &Source) {
     match source.metrics.series(source.name) {
         Some(Series::Retry {
-            calls, attempts, ..
-        }) => {
-            calls[0].increment(1);
-            attempts.increment(1);
-        }
+            first_successes, ..
+        }) => first_successes.add_one(),
         Some(_) => {}
         None => uncached(&Event::Succeeded {
             name: source.name,
@@ -761,10 +933,17 @@ pub(super) fn breaker_call(source: &Source, outcome: BreakerOutcome, rate: Optio
         Some(Series::Breaker {
             calls,
             failure_rate,
+            successes,
             ..
         }) => {
             let index = match outcome {
-                BreakerOutcome::Successful => 0,
+                BreakerOutcome::Successful => {
+                    successes.add_one();
+                    if let Some(rate) = rate {
+                        failure_rate.set(rate);
+                    }
+                    return;
+                }
                 BreakerOutcome::Failed => 1,
                 BreakerOutcome::Ignored => 2,
                 _ => 3,

@@ -5,7 +5,11 @@
 //! be due if calls came exactly at the rate. A call arriving at `now` is admitted at once if
 //! `max(TAT, now) - now` is within the burst's tolerance, `(burst - 1) x interval`; admission
 //! moves the TAT one interval on with a single compare-and-swap. So admission is one clock read
-//! and one CAS, with no lock, no background refill, and no drift however often it is read. A
+//! and one CAS, with no lock, no background refill, and no drift however often it is read. Sync
+//! calls read a coarse clock, the kernel's last tick, where a precise read would cost more than
+//! the rest of the admission (see [`clock`]), and while the TAT is ahead of that clock move it
+//! on with a `fetch_add`, which unlike the CAS never fails when threads race
+//! (`RateLimiter::admit_busy`); async calls read their runtime's clock. A
 //! call that would have to wait reserves its turn the same way (the TAT moves on for it) and
 //! then sleeps until its turn, if that is within its site's `max_wait`; otherwise it is rejected
 //! and the TAT stays as it was. A waiting call whose future is dropped keeps its reservation.
@@ -15,6 +19,7 @@
 //! Redis, or runs this GCRA at the process's share while Redis is down. Without a link, the one
 //! extra cost is a relaxed load (is it shared?).
 
+pub(crate) mod clock;
 pub(crate) mod registry;
 #[cfg(feature = "redis")]
 pub(crate) mod shared;
@@ -25,7 +30,6 @@ pub(crate) mod sync;
 
 use std::error::Error;
 use std::fmt;
-use std::sync::OnceLock;
 use std::sync::atomic::AtomicU64 as Counter;
 use std::time::{Duration, Instant};
 
@@ -61,11 +65,11 @@ pub struct RateLimiter {
     /// How far ahead of `now` the TAT may be for a call to be admitted at once:
     /// `(burst - 1) x interval`.
     tolerance: u64,
-    /// The theoretical arrival time, in nanoseconds since `origin`.
+    /// `RACERS x interval`: how far within the tolerance the TAT must be for a sync call to be
+    /// admitted by `fetch_add` (see `admit_busy`).
+    race_room: u64,
+    /// The theoretical arrival time, on the limiter's [`clock`] (0: long ago).
     tat: AtomicU64,
-    /// The first admission's time, on the clock of the call that asked (tokio's for async
-    /// sites, so paused test time applies).
-    origin: OnceLock<Instant>,
     waiting: Counter,
     waited: Counter,
     rejected: Counter,
@@ -73,6 +77,11 @@ pub struct RateLimiter {
     #[cfg(feature = "redis")]
     shared: shared::Shared,
 }
+
+/// How many calls may be admitted between a sync call's load of the TAT and its `fetch_add`
+/// for the `fetch_add` still to admit it (see `RateLimiter::admit_busy`): more than the threads
+/// that can race there, unless one is descheduled in between.
+const RACERS: u64 = 64;
 
 /// A call was rejected because its rate limiter had no permit within the site's `max_wait`.
 ///
@@ -120,8 +129,8 @@ impl RateLimiter {
             config,
             interval,
             tolerance: interval.saturating_mul(u64::from(config.burst() - 1)),
+            race_room: interval.saturating_mul(RACERS),
             tat: AtomicU64::new(0),
-            origin: OnceLock::new(),
             waiting: Counter::new(0),
             waited: Counter::new(0),
             rejected: Counter::new(0),
@@ -178,14 +187,8 @@ impl RateLimiter {
         if self.shared.mode() == shared::LEASED {
             return self.shared.pool.load(std::sync::atomic::Ordering::Relaxed);
         }
-        match self.origin.get() {
-            None => i64::from(self.config.burst()),
-            Some(origin) => {
-                let now =
-                    nanos(crate::breaker::clock::default_now().saturating_duration_since(*origin));
-                available_at(now, self.tat.load(Ordering::Relaxed), interval, tolerance)
-            }
-        }
+        let now = clock::at(crate::breaker::clock::default_now());
+        available_at(now, self.tat.load(Ordering::Relaxed), interval, tolerance)
     }
 
     /// The GCRA's interval and tolerance now: the limiter's own, or this process's share of a
@@ -207,7 +210,10 @@ impl RateLimiter {
 
     /// Back to a new limiter's state: the whole burst available, counts from zero.
     pub fn reset(&self) {
-        self.tat.store(0, Ordering::Relaxed);
+        // A swap, not a store: the same on the machine, and loom then orders it against a sync
+        // call's `fetch_add` as the machine does (a store can land inside an RMW in loom 0.7:
+        // tokio-rs/loom#254).
+        self.tat.swap(0, Ordering::Relaxed);
         self.waited.store(0, std::sync::atomic::Ordering::Relaxed);
         self.rejected.store(0, std::sync::atomic::Ordering::Relaxed);
     }
@@ -235,6 +241,23 @@ impl RateLimiter {
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     #[inline]
     pub fn reserve_at(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+        self.reserve_on_clock(clock::at(now), max_wait)
+    }
+
+    /// [`reserve_at`](Self::reserve_at) for a call arriving at `now` on the limiter's
+    /// [`clock`].
+    #[inline]
+    pub(crate) fn reserve_on_clock(
+        &self,
+        now: u64,
+        max_wait: Duration,
+    ) -> Result<Duration, RateLimited> {
+        self.reserve_nanos(now, max_wait).map(Duration::from_nanos)
+    }
+
+    /// [`reserve_on_clock`](Self::reserve_on_clock), the wait in nanoseconds.
+    #[inline]
+    pub(crate) fn reserve_nanos(&self, now: u64, max_wait: Duration) -> Result<u64, RateLimited> {
         #[cfg(feature = "redis")]
         if self.shared.mode() != shared::LOCAL {
             return self.reserve_shared(now, max_wait);
@@ -246,13 +269,11 @@ impl RateLimiter {
     #[inline]
     fn reserve_gcra(
         &self,
-        now: Instant,
+        now: u64,
         max_wait: Duration,
         interval: u64,
         tolerance: u64,
-    ) -> Result<Duration, RateLimited> {
-        let origin = *self.origin.get_or_init(|| now);
-        let now = nanos(now.saturating_duration_since(origin));
+    ) -> Result<u64, RateLimited> {
         let max_wait = nanos(max_wait);
         let mut tat = self.tat.load(Ordering::Relaxed);
         loop {
@@ -272,7 +293,7 @@ impl RateLimiter {
                         &self.source,
                         available_at(now, next, interval, tolerance),
                     );
-                    return Ok(Duration::from_nanos(wait));
+                    return Ok(wait);
                 }
                 Err(actual) => tat = actual,
             }
@@ -284,7 +305,7 @@ impl RateLimiter {
     /// this process's share.
     #[cfg(feature = "redis")]
     #[inline(never)]
-    fn reserve_shared(&self, now: Instant, max_wait: Duration) -> Result<Duration, RateLimited> {
+    fn reserve_shared(&self, now: u64, max_wait: Duration) -> Result<u64, RateLimited> {
         use std::sync::atomic::Ordering::Relaxed;
         if self.shared.mode() == shared::LEASED {
             let members = u64::from(self.shared.members.load(Relaxed).max(1));
@@ -296,7 +317,7 @@ impl RateLimiter {
                         &self.source,
                         self.shared.pool.load(Relaxed),
                     );
-                    Ok(Duration::from_nanos(wait))
+                    Ok(wait)
                 }
                 Err(wait) => Err(self.reject(wait)),
             };
@@ -364,14 +385,107 @@ impl RateLimiter {
 
     /// A permit, waiting up to `max_wait` for it, blocking this thread (on a thread holding
     /// [`pause_sync_time`](crate::testing::pause_sync_time), the wait advances the paused clock
-    /// instead).
+    /// instead). Admitted at once on the coarse monotonic clock of sync calls when that reading
+    /// allows it (`CLOCK_MONOTONIC_COARSE` on Linux and Android: the kernel's last tick, a few
+    /// milliseconds behind), else decided on `Instant::now()` (or the paused clock), so the
+    /// coarse clock's lag never makes the call wait or be rejected.
     ///
     /// # Errors
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     pub fn acquire_blocking(&self, max_wait: Duration) -> Result<(), RateLimited> {
-        let wait = self.reserve_at(crate::sleep::now_sync(), max_wait)?;
-        if !wait.is_zero() {
-            self.sleep_blocking(wait);
+        if self.try_admit_sync() {
+            return Ok(());
+        }
+        self.acquire_sync_exact(max_wait)
+    }
+
+    /// A sync call admitted at once on the coarse clock (or the paused one), if it can be:
+    /// `false` when it cannot, or when a fleet link shares the limiter, with nothing changed or
+    /// counted. The call is then decided on the exact clock, by
+    /// [`acquire_sync_exact`](Self::acquire_sync_exact).
+    #[inline]
+    pub(crate) fn try_admit_sync(&self) -> bool {
+        #[cfg(feature = "redis")]
+        if self.shared.mode() != shared::LOCAL {
+            return false;
+        }
+        let now = coarse_or_paused_now();
+        let mut tat = self.tat.load(Ordering::Relaxed);
+        if tat >= now && (tat - now).saturating_add(self.race_room) <= self.tolerance {
+            return self.admit_busy(now);
+        }
+        loop {
+            let start = tat.max(now);
+            if start - now > self.tolerance {
+                return false;
+            }
+            let next = start.saturating_add(self.interval);
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    self.report_admitted(now, next);
+                    return true;
+                }
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// Admission while the TAT is ahead of `now` with room for [`RACERS`] more calls: the GCRA
+    /// moves it one interval on from wherever it is (`max(TAT, now)` is the TAT), which a
+    /// `fetch_add` does without the compare-and-swap's retries when threads race. The call is
+    /// admitted if the TAT it moved on was still ahead of `now` and within the tolerance, exactly
+    /// as the compare-and-swap would have admitted it. Otherwise (a `reset` lowered the TAT
+    /// between the load and the add, or more than [`RACERS`] calls were admitted in between)
+    /// the interval is taken back if nobody has moved the TAT since, and the call is decided on
+    /// the exact clock. If somebody has, the interval stays taken: the limiter admits one call
+    /// fewer, never one more.
+    #[inline]
+    fn admit_busy(&self, now: u64) -> bool {
+        let previous = self.tat.fetch_add(self.interval, Ordering::Relaxed);
+        if previous >= now && previous - now <= self.tolerance {
+            self.report_admitted(now, previous.saturating_add(self.interval));
+            return true;
+        }
+        self.take_back(previous);
+        false
+    }
+
+    /// Takes back the interval a lost [`admit_busy`](Self::admit_busy) added after `previous`.
+    #[cold]
+    #[inline(never)]
+    fn take_back(&self, previous: u64) {
+        let _ = self.tat.compare_exchange(
+            previous.wrapping_add(self.interval),
+            previous,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The `ratelimiter_available_permissions` gauge after an admission at `now` that moved the
+    /// TAT to `next`; nothing without the `metrics` feature.
+    #[inline]
+    #[cfg_attr(not(feature = "metrics"), allow(clippy::unused_self, unused_variables))]
+    fn report_admitted(&self, now: u64, next: u64) {
+        #[cfg(feature = "metrics")]
+        crate::events::rate_limiter_available(
+            &self.source,
+            available_at(now, next, self.interval, self.tolerance),
+        );
+    }
+
+    /// A sync call that the coarse clock did not admit at once, decided on the exact clock
+    /// (`Instant::now()`, or the paused one): admitted, after sleeping this thread up to
+    /// `max_wait` for its turn, or rejected.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn acquire_sync_exact(&self, max_wait: Duration) -> Result<(), RateLimited> {
+        let wait = self.reserve_nanos(clock::at(crate::sleep::now_sync()), max_wait)?;
+        if wait != 0 {
+            self.sleep_blocking(Duration::from_nanos(wait));
         }
         Ok(())
     }
@@ -472,6 +586,21 @@ fn available_at(now: u64, tat: u64, interval: u64, tolerance: u64) -> i64 {
     i64::try_from(left.div_euclid(i128::from(interval))).unwrap_or(i64::MIN)
 }
 
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+/// A sync call's first reading: the paused sync clock on a thread holding
+/// [`pause_sync_time`](crate::testing::pause_sync_time), else the coarse clock.
+#[inline]
+fn coarse_or_paused_now() -> u64 {
+    if crate::sleep::is_paused() {
+        return paused_now();
+    }
+    clock::coarse_now()
 }
+
+/// The paused sync clock's time on the limiter's clock.
+#[cold]
+#[inline(never)]
+fn paused_now() -> u64 {
+    crate::sleep::paused_now().map_or_else(clock::coarse_now, clock::at)
+}
+
+use clock::nanos;

@@ -34,18 +34,18 @@ impl RateLimitSite {
     }
 
     /// A sync call's permit: now, or after sleeping this thread up to `max_wait` (the paused
-    /// sync clock's, on a thread holding `pause_sync_time`).
+    /// sync clock's, on a thread holding `pause_sync_time`). Admitted at once on the coarse
+    /// clock if it can be, else decided on the exact one (see [`RateLimiter`]'s module docs).
     ///
     /// # Errors
     /// [`RateLimited`] when the permit is further away than `max_wait`.
     #[inline]
     pub fn acquire_sync(&self, max_wait: Duration) -> Result<(), RateLimited> {
         let limiter = self.limiter();
-        let wait = limiter.reserve_at(crate::sleep::now_sync(), within_deadline(max_wait))?;
-        if !wait.is_zero() {
-            limiter.sleep_blocking(wait);
+        if limiter.try_admit_sync() {
+            return Ok(());
         }
-        Ok(())
+        limiter.acquire_sync_exact(within_deadline(max_wait))
     }
 
     /// An async call's reservation on `S`'s clock: the wait before its permit (zero: now),
