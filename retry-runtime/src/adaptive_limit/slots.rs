@@ -16,16 +16,12 @@
 //! count).
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::ops::DerefMut;
-use std::pin::Pin;
-use std::sync::{Arc, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
 use std::time::Instant;
 
-use crate::bulkhead::sync::{
-    AtomicBool, AtomicU64, Mutex, Ordering, Thread, current, park_timeout,
-};
+use crate::bulkhead::sync::{AtomicU64, Mutex, Ordering};
+use crate::bulkhead::waiters::{self, TaskWait, WaitQueue, Waiter};
 
 /// The calls in flight.
 const INFLIGHT: u64 = (1 << 32) - 1;
@@ -39,18 +35,6 @@ const QUEUED: u64 = 1 << 63;
 pub(crate) struct Slots {
     state: AtomicU64,
     queue: Mutex<VecDeque<Arc<Waiter>>>,
-}
-
-/// One waiting call: granted a slot by a release or a raised limit, and woken.
-pub(crate) struct Waiter {
-    /// Set under the queue's lock by whoever hands this waiter its slot.
-    granted: AtomicBool,
-    wake: Wake,
-}
-
-enum Wake {
-    Thread(Thread),
-    Task(Mutex<Option<Waker>>),
 }
 
 #[inline]
@@ -189,7 +173,7 @@ impl Slots {
                 let Some(waiter) = queue.pop_front() else {
                     return;
                 };
-                waiter.granted.store(true, Ordering::Release);
+                waiter.grant();
                 waiter
             };
             waiter.wake();
@@ -228,7 +212,7 @@ impl Slots {
     /// then holds.
     fn cancel(&self, waiter: &Arc<Waiter>) -> bool {
         let mut queue = self.lock();
-        if waiter.granted.load(Ordering::Acquire) {
+        if waiter.is_granted() {
             return true;
         }
         if let Some(position) = queue.iter().position(|queued| Arc::ptr_eq(queued, waiter)) {
@@ -241,119 +225,33 @@ impl Slots {
         false
     }
 
-    /// Blocks this thread until a slot is handed to it (`true`) or `deadline` passes
+    /// Blocks this thread until a release hands it a slot (`true`) or `deadline` passes
     /// (`false`).
     pub(crate) fn wait_until(&self, deadline: Instant) -> bool {
-        let waiter = Arc::new(Waiter {
-            granted: AtomicBool::new(false),
-            wake: Wake::Thread(current()),
-        });
-        if self.enqueue(&waiter) {
-            return true;
-        }
-        loop {
-            if waiter.is_granted() {
-                return true;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return self.cancel(&waiter);
-            }
-            park_timeout(deadline - now);
-        }
+        waiters::wait_until(self, deadline)
     }
 
     /// A queued task's wait: `None` when a slot was free at once.
-    pub(crate) fn wait_for_task(&self) -> Option<TaskWait<'_>> {
-        let waiter = Arc::new(Waiter {
-            granted: AtomicBool::new(false),
-            wake: Wake::Task(Mutex::new(None)),
-        });
-        if self.enqueue(&waiter) {
-            return None;
-        }
-        Some(TaskWait {
-            slots: self,
-            waiter,
-            settled: false,
-        })
+    pub(crate) fn wait_for_task(&self) -> Option<TaskWait<'_, Self>> {
+        waiters::wait_for_task(self)
     }
 
     fn lock(&self) -> impl DerefMut<Target = VecDeque<Arc<Waiter>>> + '_ {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        waiters::lock(&self.queue)
     }
 }
 
-impl Waiter {
-    fn is_granted(&self) -> bool {
-        self.granted.load(Ordering::Acquire)
+impl WaitQueue for Slots {
+    fn enqueue(&self, waiter: &Arc<Waiter>) -> bool {
+        Slots::enqueue(self, waiter)
     }
 
-    fn wake(&self) {
-        match &self.wake {
-            Wake::Thread(thread) => thread.unpark(),
-            Wake::Task(waker) => {
-                let waker = lock_waker(waker).take();
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }
-        }
+    fn cancel(&self, waiter: &Arc<Waiter>) -> bool {
+        Slots::cancel(self, waiter)
     }
-}
 
-fn lock_waker(waker: &Mutex<Option<Waker>>) -> impl DerefMut<Target = Option<Waker>> + '_ {
-    waker.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A task waiting in the queue: ready once it is handed a slot. Dropped before that (the
-/// caller's future was dropped), it leaves the queue, and gives back a slot handed to it
-/// meanwhile.
-pub(crate) struct TaskWait<'a> {
-    slots: &'a Slots,
-    waiter: Arc<Waiter>,
-    /// Granted and taken, or given up: nothing left to undo.
-    settled: bool,
-}
-
-impl TaskWait<'_> {
-    /// Stops waiting (the deadline passed): `true` if a slot was handed over meanwhile, which
-    /// the caller then holds.
-    pub(crate) fn give_up(&mut self) -> bool {
-        self.settled = true;
-        self.slots.cancel(&self.waiter)
-    }
-}
-
-impl Future for TaskWait<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
-        if self.waiter.is_granted() {
-            self.settled = true;
-            return Poll::Ready(());
-        }
-        if let Wake::Task(waker) = &self.waiter.wake {
-            let mut slot = lock_waker(waker);
-            match &mut *slot {
-                Some(registered) if registered.will_wake(context.waker()) => {}
-                slot => *slot = Some(context.waker().clone()),
-            }
-        }
-        // A hand-over between the first check and the registration found no waker to wake.
-        if self.waiter.is_granted() {
-            self.settled = true;
-            return Poll::Ready(());
-        }
-        Poll::Pending
-    }
-}
-
-impl Drop for TaskWait<'_> {
-    fn drop(&mut self) {
-        if !self.settled && self.slots.cancel(&self.waiter) {
-            self.slots.release();
-        }
+    fn release(&self) {
+        Slots::release(self);
     }
 }
 
@@ -388,7 +286,7 @@ mod tests {
         // Queued: a new call may not barge past the waiter.
         slots.set_limit(3);
         assert_eq!(slots.waiting(), 0);
-        assert!(wait.waiter.is_granted());
+        assert!(wait.is_granted());
         assert!(wait.give_up(), "the slot handed over is the caller's");
         assert_eq!(slots.inflight(), 2);
         assert_eq!(slots.try_take(), Some(3));

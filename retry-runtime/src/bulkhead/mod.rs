@@ -16,6 +16,7 @@ pub(crate) mod registry;
 #[doc(hidden)]
 pub(crate) mod site;
 pub(crate) mod sync;
+pub(crate) mod waiters;
 
 use std::error::Error;
 use std::fmt;

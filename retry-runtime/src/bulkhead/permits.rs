@@ -20,14 +20,12 @@
 //! only under the lock, and is set exactly while the queue holds a waiter.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::ops::DerefMut;
-use std::pin::Pin;
-use std::sync::{Arc, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
 use std::time::Instant;
 
-use super::sync::{AtomicBool, AtomicI64, Mutex, Ordering, Thread, current, park_timeout};
+use super::sync::{AtomicI64, Mutex, Ordering};
+use super::waiters::{self, TaskWait, WaitQueue, Waiter};
 
 /// Subtracted from the word while a call waits in the queue: far below any count of permits
 /// (at most a million), and far below the dip of failed takers (one per thread).
@@ -51,18 +49,6 @@ fn free(word: i64) -> i64 {
 pub(crate) struct Permits {
     state: AtomicI64,
     queue: Mutex<VecDeque<Arc<Waiter>>>,
-}
-
-/// One waiting call: granted a permit by a release, and woken.
-pub(crate) struct Waiter {
-    /// Set under the queue's lock by the release that hands this waiter its permit.
-    granted: AtomicBool,
-    wake: Wake,
-}
-
-enum Wake {
-    Thread(Thread),
-    Task(Mutex<Option<Waker>>),
 }
 
 impl Permits {
@@ -148,7 +134,7 @@ impl Permits {
                 // The last waiter leaves with the mark.
                 let taken = if queue.is_empty() { 1 - QUEUED } else { 1 };
                 self.state.fetch_sub(taken, Ordering::AcqRel);
-                waiter.granted.store(true, Ordering::Release);
+                waiter.grant();
                 waiter
             };
             waiter.wake();
@@ -187,7 +173,7 @@ impl Permits {
     /// caller then holds.
     pub(crate) fn cancel(&self, waiter: &Arc<Waiter>) -> bool {
         let mut queue = self.lock();
-        if waiter.granted.load(Ordering::Acquire) {
+        if waiter.is_granted() {
             return true;
         }
         if let Some(position) = queue.iter().position(|queued| Arc::ptr_eq(queued, waiter)) {
@@ -201,118 +187,32 @@ impl Permits {
         false
     }
 
-    /// Blocks this thread until a release hands `waiter` a permit (`true`) or `deadline`
-    /// passes (`false`).
+    /// Blocks this thread until a release hands it a slot (`true`) or `deadline` passes
+    /// (`false`).
     pub(crate) fn wait_until(&self, deadline: Instant) -> bool {
-        let waiter = Arc::new(Waiter {
-            granted: AtomicBool::new(false),
-            wake: Wake::Thread(current()),
-        });
-        if self.enqueue(&waiter) {
-            return true;
-        }
-        loop {
-            if waiter.is_granted() {
-                return true;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return self.cancel(&waiter);
-            }
-            park_timeout(deadline - now);
-        }
+        waiters::wait_until(self, deadline)
     }
 
-    /// A queued task's wait: `None` when a permit was free at once.
-    pub(crate) fn wait_for_task(&self) -> Option<TaskWait<'_>> {
-        let waiter = Arc::new(Waiter {
-            granted: AtomicBool::new(false),
-            wake: Wake::Task(Mutex::new(None)),
-        });
-        if self.enqueue(&waiter) {
-            return None;
-        }
-        Some(TaskWait {
-            permits: self,
-            waiter,
-            settled: false,
-        })
+    /// A queued task's wait: `None` when a slot was free at once.
+    pub(crate) fn wait_for_task(&self) -> Option<TaskWait<'_, Self>> {
+        waiters::wait_for_task(self)
     }
 
     fn lock(&self) -> impl DerefMut<Target = VecDeque<Arc<Waiter>>> + '_ {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+        waiters::lock(&self.queue)
     }
 }
 
-impl Waiter {
-    fn is_granted(&self) -> bool {
-        self.granted.load(Ordering::Acquire)
+impl WaitQueue for Permits {
+    fn enqueue(&self, waiter: &Arc<Waiter>) -> bool {
+        Permits::enqueue(self, waiter)
     }
 
-    fn wake(&self) {
-        match &self.wake {
-            Wake::Thread(thread) => thread.unpark(),
-            Wake::Task(waker) => {
-                let waker = lock_waker(waker).take();
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }
-        }
+    fn cancel(&self, waiter: &Arc<Waiter>) -> bool {
+        Permits::cancel(self, waiter)
     }
-}
 
-fn lock_waker(waker: &Mutex<Option<Waker>>) -> impl DerefMut<Target = Option<Waker>> + '_ {
-    waker.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A task waiting in the queue: ready once a release hands it a permit. Dropped before that
-/// (the caller's future was dropped), it leaves the queue, and gives back a permit handed to it
-/// meanwhile.
-pub(crate) struct TaskWait<'a> {
-    permits: &'a Permits,
-    waiter: Arc<Waiter>,
-    /// Granted and taken, or given up: nothing left to undo.
-    settled: bool,
-}
-
-impl TaskWait<'_> {
-    /// Stops waiting (the deadline passed): `true` if a permit was handed over meanwhile, which
-    /// the caller then holds.
-    pub(crate) fn give_up(&mut self) -> bool {
-        self.settled = true;
-        self.permits.cancel(&self.waiter)
-    }
-}
-
-impl Future for TaskWait<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
-        if self.waiter.is_granted() {
-            self.settled = true;
-            return Poll::Ready(());
-        }
-        if let Wake::Task(waker) = &self.waiter.wake {
-            let mut slot = lock_waker(waker);
-            match &mut *slot {
-                Some(registered) if registered.will_wake(context.waker()) => {}
-                slot => *slot = Some(context.waker().clone()),
-            }
-        }
-        // A hand-over between the first check and the registration found no waker to wake.
-        if self.waiter.is_granted() {
-            self.settled = true;
-            return Poll::Ready(());
-        }
-        Poll::Pending
-    }
-}
-
-impl Drop for TaskWait<'_> {
-    fn drop(&mut self) {
-        if !self.settled && self.permits.cancel(&self.waiter) {
-            self.permits.release();
-        }
+    fn release(&self) {
+        Permits::release(self);
     }
 }
