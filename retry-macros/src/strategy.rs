@@ -102,12 +102,6 @@ pub(crate) struct Strategy {
     parse: fn(TokenStream, &mut Errors) -> Box<dyn ParsedLayer>,
 }
 
-impl PartialEq for Strategy {
-    fn eq(&self, other: &Strategy) -> bool {
-        self.name == other.name
-    }
-}
-
 impl Strategy {
     pub(crate) const fn of<A: StackedAttribute>() -> Strategy {
         Strategy {

@@ -81,17 +81,27 @@ pub(crate) fn attempt_context<W: Stopwatch>(
     number: u32,
     now: fn() -> Instant,
 ) -> (AttemptInfo, Option<Deadline>) {
-    let policy = site.effective_policy();
-    let deadline = match (policy.max_elapsed(), stopwatch.started()) {
+    let max_attempts = site.effective_policy().max_attempts();
+    (
+        AttemptInfo::new(number, max_attempts, false),
+        deadline(site, stopwatch, now),
+    )
+}
+
+/// With `max_elapsed`, the deadline a site sets for what its attempts call: the stopwatch's
+/// start plus the budget.
+#[inline]
+fn deadline<W: Stopwatch>(
+    site: &RetrySite,
+    stopwatch: &W,
+    now: fn() -> Instant,
+) -> Option<Deadline> {
+    match (site.effective_policy().max_elapsed(), stopwatch.started()) {
         (Some(budget), Some(started)) => {
             started.checked_add(budget).map(|at| Deadline::at(at, now))
         }
         _ => None,
-    };
-    (
-        AttemptInfo::new(number, policy.max_attempts(), false),
-        deadline,
-    )
+    }
 }
 
 /// The `max_attempts` in force: with the `config` feature the effective policy's (an override may
@@ -120,10 +130,9 @@ pub(crate) fn first_attempt_context<W: Stopwatch>(
     compiled_max_attempts: u32,
     now: fn() -> Instant,
 ) -> (AttemptInfo, Option<Deadline>) {
-    let (_, deadline) = attempt_context(site, stopwatch, 1, now);
     (
         AttemptInfo::new(1, max_attempts_in_force(site, compiled_max_attempts), false),
-        deadline,
+        deadline(site, stopwatch, now),
     )
 }
 
