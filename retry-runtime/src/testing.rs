@@ -176,3 +176,11 @@ impl crate::BreakerClock for ManualClock {
         self.origin + std::time::Duration::from_nanos(offset)
     }
 }
+
+/// Under loom, what the calling thread's exit does to the breakers' counters: gives back the
+/// stripe it leased. Loom runs thread-local destructors outside its model, so a model calls this
+/// at the end of each thread it spawns that counts.
+#[cfg(loom)]
+pub fn end_thread() {
+    crate::breaker::counters::end_thread();
+}

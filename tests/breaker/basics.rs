@@ -350,3 +350,58 @@ async fn slow_calls_trip_the_breaker_by_rate() {
     assert_eq!(handle.counts().slow, 1);
     assert_eq!(handle.state(), BreakerState::Open);
 }
+
+#[circuit_breaker(name = "threads-come-and-go", failure_threshold = 1_000_000, on = [Unavailable])]
+fn counted(error: Option<DbError>) -> Result<(), DbError> {
+    error.map_or(Ok(()), Err)
+}
+
+/// Calls made while the thread is torn down, by a thread-local's destructor: they may run after
+/// the thread gave its counting stripe back.
+struct CallsOnExit;
+
+impl Drop for CallsOnExit {
+    fn drop(&mut self) {
+        counted(None).unwrap();
+        let _ = counted(Some(DbError::Unavailable));
+    }
+}
+
+thread_local! {
+    static CALLS_ON_EXIT: CallsOnExit = const { CallsOnExit };
+}
+
+/// Each thread counts on a stripe of its own while one is free, and gives it back when it exits:
+/// with more threads at once than stripes, in waves that reuse the stripes, and with calls from
+/// thread-local destructors, every call is counted exactly once.
+#[test]
+fn counts_stay_exact_while_threads_come_and_go() {
+    const WAVES: u64 = 4;
+    const THREADS: u64 = 12;
+    const CALLS: u64 = 2_000;
+    for _ in 0..WAVES {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    CALLS_ON_EXIT.with(|_| ());
+                    for call in 0..CALLS {
+                        let error = match call % 10 {
+                            0 => Some(DbError::Unavailable),
+                            1 => Some(DbError::Invalid),
+                            _ => None,
+                        };
+                        let _ = counted(error);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    }
+    let counts = breaker("threads-come-and-go").unwrap().counts();
+    let threads = WAVES * THREADS;
+    assert_eq!(counts.successful, threads * (CALLS * 8 / 10 + 1));
+    assert_eq!(counts.failed, threads * (CALLS / 10 + 1));
+    assert_eq!(counts.ignored, threads * CALLS / 10);
+}

@@ -1,21 +1,33 @@
 //! Call counts without contention: the counters are striped, each stripe on its own cache lines,
-//! and each thread counts into the stripe it was given on its first count. Two threads on two
-//! cores then never write the same cache line, and readers sum the stripes.
+//! and readers sum the stripes.
 //!
-//! Every increment is an atomic add, so a count is never lost whatever thread makes it: one that
-//! shares a stripe with another, or one counting from a thread-local destructor while its thread
-//! is torn down. The stripes live inside the breaker: nothing outlives it, and finding a
-//! thread's stripe is one thread-local read.
+//! A thread leases a stripe of its own on its first count, while one of the leased stripes is
+//! free, and gives it back when it exits. Nothing but the lessee writes a leased stripe, so it
+//! counts with a plain load and store: no count is lost, and no locked instruction is paid (a
+//! locked add costs about 6 ns on a small VM, more than the rest of a breaker's success). The
+//! next lessee of a stripe sees every count of the previous one: the give-back releases, the
+//! lease acquires. Threads beyond the leased stripes, and a thread counting from a thread-local
+//! destructor after its lease went back, share the last stripe, with atomic adds. The stripes
+//! live inside the breaker: nothing outlives it, and finding a thread's stripe is one
+//! thread-local read.
 
-use super::sync::{AtomicU64, Ordering};
+use std::cell::Cell;
+
+use super::sync::{AtomicU32, AtomicU64, Ordering};
 use super::{BreakerCounts, Outcome};
 
-/// Stripes per breaker: enough that the threads of a small machine rarely share one.
+/// Stripes per breaker: enough that the threads of a small machine each lease one.
 #[cfg(not(loom))]
 const STRIPES: usize = 8;
-/// Under loom one stripe keeps the model small.
+/// Under loom one leased stripe and the shared one keep the model small.
 #[cfg(loom)]
-const STRIPES: usize = 1;
+const STRIPES: usize = 2;
+
+/// The stripe threads without a lease share, with atomic adds.
+const SHARED: usize = STRIPES - 1;
+
+/// A thread that has not counted yet.
+const UNASSIGNED: usize = usize::MAX;
 
 /// One stripe's counts, alone on its cache lines (128 bytes: adjacent-line prefetch pairs them).
 #[derive(Default)]
@@ -46,72 +58,144 @@ pub(super) struct Counters {
     stripes: [Stripe; STRIPES],
 }
 
-/// This thread's stripe index, given round-robin on first use. A `const` thread-local without a
-/// destructor stays readable while the thread is torn down.
 #[cfg(not(loom))]
-#[inline]
-fn stripe_index() -> usize {
-    use std::cell::Cell;
-
-    thread_local! {
-        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    INDEX
-        .try_with(|index| {
-            let value = index.get();
-            if value == usize::MAX {
-                return first_stripe(index);
-            }
-            value
-        })
-        .unwrap_or(0)
+thread_local! {
+    /// This thread's stripe: [`UNASSIGNED`] before its first count, [`SHARED`] without a lease.
+    /// A `const` thread-local without a destructor: one read, and readable while the thread is
+    /// torn down.
+    static STRIPE: Cell<usize> = const { Cell::new(UNASSIGNED) };
 }
-
-/// Gives this thread its stripe, round-robin.
-#[cfg(not(loom))]
-#[cold]
-fn first_stripe(index: &std::cell::Cell<usize>) -> usize {
-    use std::sync::atomic::AtomicUsize;
-
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let value = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES;
-    index.set(value);
-    value
-}
-
-/// Under loom every thread counts into the first stripe: the adds are atomic either way.
 #[cfg(loom)]
-fn stripe_index() -> usize {
-    0
+loom::thread_local! {
+    static STRIPE: Cell<usize> = Cell::new(UNASSIGNED);
+}
+
+#[cfg(not(loom))]
+thread_local! {
+    /// The lease a thread holds, given back by its destructor when the thread exits.
+    static LEASE: Cell<Option<Lease>> = const { Cell::new(None) };
+}
+// Loom runs thread-local destructors outside its model, where no atomic may be touched: a
+// model gives its threads' leases back with `end_thread`, as the destructor does.
+#[cfg(loom)]
+loom::thread_local! {
+    static LEASE: Cell<Option<usize>> = Cell::new(None);
+}
+
+/// The leased stripes no thread holds, one bit each.
+#[cfg(not(loom))]
+static FREE: AtomicU32 = AtomicU32::new((1 << SHARED) - 1);
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref FREE: AtomicU32 = AtomicU32::new((1 << SHARED) - 1);
+}
+
+/// A thread's lease of one stripe.
+#[cfg(not(loom))]
+struct Lease(usize);
+
+#[cfg(not(loom))]
+impl Drop for Lease {
+    fn drop(&mut self) {
+        give_back(self.0);
+    }
+}
+
+/// Ends a lease: counts made from here on (by later thread-local destructors) go to the shared
+/// stripe, and the next lessee sees every count this thread made (release).
+fn give_back(stripe: usize) {
+    let _ = STRIPE.try_with(|cell| cell.set(SHARED));
+    FREE.fetch_or(1 << stripe, Ordering::Release);
+}
+
+/// What a thread's exit does under loom: gives back the stripe it leased, if any.
+#[cfg(loom)]
+pub(crate) fn end_thread() {
+    if let Some(stripe) = LEASE.with(Cell::take) {
+        give_back(stripe);
+    }
+}
+
+/// Gives this thread its stripe: a free one, leased until the thread exits, or the shared one.
+#[cold]
+#[inline(never)]
+fn assign_stripe() -> usize {
+    // Acquire: this thread sees every count the stripe's previous lessee made.
+    let taken = FREE.fetch_update(Ordering::Acquire, Ordering::Acquire, |free| {
+        (free != 0).then(|| free & (free - 1))
+    });
+    let stripe = match taken {
+        Ok(free) => free.trailing_zeros() as usize,
+        Err(_) => SHARED,
+    };
+    if stripe != SHARED {
+        #[cfg(not(loom))]
+        let lease = Lease(stripe);
+        #[cfg(loom)]
+        let lease = stripe;
+        let registered = LEASE.try_with(|cell| cell.set(Some(lease)));
+        if registered.is_err() {
+            // The thread is being torn down: no destructor would give the stripe back (the
+            // lease, dropped by the failed `try_with`, just did).
+            #[cfg(loom)]
+            give_back(stripe);
+            return SHARED;
+        }
+    }
+    set_stripe(stripe)
+}
+
+fn set_stripe(stripe: usize) -> usize {
+    let _ = STRIPE.try_with(|cell| cell.set(stripe));
+    stripe
 }
 
 impl Counters {
+    /// Adds one to the counter `pick` chooses on this thread's stripe.
     #[inline]
-    fn stripe(&self) -> &Stripe {
-        &self.stripes[stripe_index() % STRIPES]
+    fn bump(&self, pick: impl Fn(&Stripe) -> &AtomicU64) {
+        let stripe = STRIPE.try_with(Cell::get).unwrap_or(SHARED);
+        if stripe < SHARED {
+            // Leased: no other thread writes this stripe, so a plain load and store lose nothing.
+            let counter = pick(&self.stripes[stripe]);
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        } else {
+            self.bump_shared(stripe, pick);
+        }
+    }
+
+    /// Adds one on the shared stripe; a thread's first count leases its stripe first.
+    #[cold]
+    #[inline(never)]
+    fn bump_shared(&self, mut stripe: usize, pick: impl Fn(&Stripe) -> &AtomicU64) {
+        if stripe == UNASSIGNED {
+            stripe = assign_stripe();
+            if stripe < SHARED {
+                return self.bump(pick);
+            }
+        }
+        pick(&self.stripes[SHARED]).fetch_add(1, Ordering::Relaxed);
     }
 
     #[inline]
     pub(super) fn add_success(&self) {
-        self.stripe().successful.fetch_add(1, Ordering::Relaxed);
+        self.bump(|stripe| &stripe.successful);
     }
 
     pub(super) fn add(&self, outcome: Outcome, slow: bool) {
-        let stripe = self.stripe();
-        let counter = match outcome {
-            Outcome::Success => &stripe.successful,
-            Outcome::Failure => &stripe.failed,
-            Outcome::Ignored => &stripe.ignored,
-            Outcome::Cancelled => &stripe.cancelled,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        match outcome {
+            Outcome::Success => self.bump(|stripe| &stripe.successful),
+            Outcome::Failure => self.bump(|stripe| &stripe.failed),
+            Outcome::Ignored => self.bump(|stripe| &stripe.ignored),
+            Outcome::Cancelled => self.bump(|stripe| &stripe.cancelled),
+        }
         if slow {
-            stripe.slow.fetch_add(1, Ordering::Relaxed);
+            self.bump(|stripe| &stripe.slow);
         }
     }
 
     pub(super) fn add_rejected(&self) {
-        self.stripe().rejected.fetch_add(1, Ordering::Relaxed);
+        self.bump(|stripe| &stripe.rejected);
     }
 
     pub(super) fn sum(&self) -> BreakerCounts {

@@ -7,7 +7,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod config;
-mod counters;
+pub(crate) mod counters;
 pub(crate) mod registry;
 // What expansions call, reached through `__private` only: not in the API listing.
 #[doc(hidden)]
