@@ -18,7 +18,8 @@
 //! Every measured body can fail at run time and sits in a fn that is not inlined into the loop
 //! (see `shared/hot_fns.rs`); the peers run the same bodies, through the same fns. Async rows
 //! poll once with a no-op waker and no runtime, except the one group whose peers sleep with
-//! tokio's timer. Contended rows: two threads call through one breaker at once; the figure is
+//! tokio's timer; the "moved into place" groups move each fresh future before polling it (a real
+//! copy, as a spawn or a `join!` makes), the others let the optimiser build it where it is polled. Contended rows: two threads call through one breaker at once; the figure is
 //! the time per call seen by one thread (the slower of the two). Instruction counts of the same
 //! fns: `benches/instructions.sh`.
 
@@ -37,8 +38,8 @@ mod hot_fns;
 use hot_fns::{
     backon_async, backon_async_flaky, backon_async_flaky_no_sleep, backon_blocking,
     backon_blocking_flaky, bare, bare_async, chaotic, chaotic_async, failsafe_call,
-    failsafe_consecutive, flaky, flaky_async, guarded, poll_once, recloser_call, retried,
-    retried_async, retried_flaky, retried_flaky_async, tokio_retry2_async,
+    failsafe_consecutive, flaky, flaky_async, guarded, poll_moved, poll_once, recloser_call,
+    retried, retried_async, retried_flaky, retried_flaky_async, tokio_retry2_async,
     tokio_retry2_async_flaky,
 };
 
@@ -81,6 +82,21 @@ fn async_success(c: &mut Criterion) {
     });
     group.bench_function("tokio-retry2", |b| {
         b.iter(|| poll_once(tokio_retry2_async(black_box(1))));
+    });
+    group.finish();
+    // As a spawn or a `join!` runs it: the fresh future is moved into place, a real copy of it.
+    let mut group = self::group(c, "async success, moved into place, polled once");
+    group.bench_function("bare async fn", |b| {
+        b.iter(|| poll_moved(bare_async(black_box(1))));
+    });
+    group.bench_function("#[retry]", |b| {
+        b.iter(|| poll_moved(retried_async(black_box(1))));
+    });
+    group.bench_function("backon", |b| {
+        b.iter(|| poll_moved(backon_async(black_box(1))));
+    });
+    group.bench_function("tokio-retry2", |b| {
+        b.iter(|| poll_moved(tokio_retry2_async(black_box(1))));
     });
     group.finish();
 }
@@ -185,6 +201,20 @@ fn enum_error(c: &mut Criterion) {
     });
     group.bench_function("backon", |b| {
         b.iter(|| poll_once(backon_api_async(black_box(1))));
+    });
+    group.finish();
+    let mut group = self::group(
+        c,
+        "enum error, async success, moved into place, polled once",
+    );
+    group.bench_function("bare async fn", |b| {
+        b.iter(|| poll_moved(bare_api_async(black_box(1))));
+    });
+    group.bench_function("#[retry(on = [Timeout, Io])]", |b| {
+        b.iter(|| poll_moved(retried_api_async(black_box(1))));
+    });
+    group.bench_function("backon", |b| {
+        b.iter(|| poll_moved(backon_api_async(black_box(1))));
     });
     group.finish();
     let calls = Cell::new(0);

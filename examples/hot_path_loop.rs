@@ -8,7 +8,9 @@
 //! `#[chaos]` site with no point configured; `chaos-armed` the same site while another point is
 //! configured. `bulkhead` and `rate-limit` run the `#[bulkhead]` and `#[rate_limit]` fns that
 //! `benches/limits.rs` times, beside `semaphore`, `governor` (std clock) and `governor-quanta`
-//! wrapping the bare fn. With `--features metrics`, the paths
+//! wrapping the bare fn. The `-moved` async paths move each fresh future into place before
+//! polling it (`hot_fns::poll_moved`), as a spawn or a `join!` does. With `--features metrics`,
+//! the paths
 //! `retry-metrics` and `breaker-metrics` run with a Prometheus recorder installed.
 
 use std::cell::Cell;
@@ -21,8 +23,9 @@ mod hot_fns;
 
 use hot_fns::{
     Failed, backon_async, backon_async_flaky_no_sleep, backon_blocking, backon_blocking_flaky,
-    bare, bare_async, failsafe_call, failsafe_consecutive, flaky, flaky_async, guarded, poll_once,
-    recloser_call, retried, retried_async, retried_flaky, retried_flaky_async, tokio_retry2_async,
+    bare, bare_async, failsafe_call, failsafe_consecutive, flaky, flaky_async, guarded, poll_moved,
+    poll_once, recloser_call, retried, retried_async, retried_flaky, retried_flaky_async,
+    tokio_retry2_async,
 };
 
 /// The deadline the `-deadline` paths run under: far enough never to be reached.
@@ -149,6 +152,10 @@ const PATHS: &[&str] = &[
     "backon-blocking",
     "bare-async",
     "retry-async",
+    "bare-async-moved",
+    "retry-async-moved",
+    "backon-async-moved",
+    "tokio-retry2-async-moved",
     "backon-async",
     "tokio-retry2-async",
     "breaker",
@@ -177,6 +184,9 @@ const PATHS: &[&str] = &[
     "bare-async-enum",
     "retry-async-enum",
     "backon-async-enum",
+    "bare-async-enum-moved",
+    "retry-async-enum-moved",
+    "backon-async-enum-moved",
     "flaky-twice-enum",
     "retry-once-enum",
     "backon-blocking-once-enum",
@@ -228,6 +238,10 @@ fn main() {
         "backon-blocking" => run(iterations, |i| value(backon_blocking(i))),
         "bare-async" => run(iterations, |i| ready(poll_once(bare_async(i)))),
         "retry-async" => run(iterations, |i| ready(poll_once(retried_async(i)))),
+        "bare-async-moved" => run(iterations, |i| ready(poll_moved(bare_async(i)))),
+        "retry-async-moved" => run(iterations, |i| ready(poll_moved(retried_async(i)))),
+        "backon-async-moved" => run(iterations, |i| ready(poll_moved(backon_async(i)))),
+        "tokio-retry2-async-moved" => run(iterations, |i| ready(poll_moved(tokio_retry2_async(i)))),
         "backon-async" => run(iterations, |i| ready(poll_once(backon_async(i)))),
         "tokio-retry2-async" => run(iterations, |i| ready(poll_once(tokio_retry2_async(i)))),
         "breaker" => run(iterations, |i| value(guarded(i))),
@@ -283,6 +297,15 @@ fn main() {
         }),
         "backon-async-enum" => run(iterations, |i| {
             ready_api(poll_once(hot_fns::backon_api_async(i)))
+        }),
+        "bare-async-enum-moved" => run(iterations, |i| {
+            ready_api(poll_moved(hot_fns::bare_api_async(i)))
+        }),
+        "retry-async-enum-moved" => run(iterations, |i| {
+            ready_api(poll_moved(hot_fns::retried_api_async(i)))
+        }),
+        "backon-async-enum-moved" => run(iterations, |i| {
+            ready_api(poll_moved(hot_fns::backon_api_async(i)))
         }),
         "flaky-twice-enum" => run(iterations, |_| {
             let _ = hot_fns::flaky_api(black_box(calls));

@@ -149,6 +149,14 @@ pub fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
     pin!(future).poll(&mut context)
 }
 
+/// The future moved into place, then polled once, as a spawn or a `join!` does: `black_box` hides
+/// where the future was made, so the optimiser cannot build it where [`poll_once`] polls it, and
+/// the move is a real copy of the whole future.
+#[inline(always)]
+pub fn poll_moved<F: Future>(future: F) -> Poll<F::Output> {
+    poll_once(black_box(future))
+}
+
 // One failure, then a success, zero delay.
 
 /// The flaky body, not inlined: the limit of a retried call is two calls of it.
