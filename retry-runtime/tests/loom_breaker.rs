@@ -59,7 +59,7 @@ fn concurrent_failures_trip_the_breaker_exactly_once() {
             .collect();
         breaker
             .try_acquire()
-            .map(|permit| permit.record_failure())
+            .map(retry_runtime::Permit::record_failure)
             .ok();
         for thread in threads {
             thread.join().unwrap();
@@ -106,7 +106,7 @@ fn a_dropped_probe_gives_its_permit_back() {
         let racer = thread::spawn(move || {
             breaker
                 .try_acquire()
-                .map(|permit| permit.record_success())
+                .map(retry_runtime::Permit::record_success)
                 .is_ok()
         });
         dropper.join().unwrap();

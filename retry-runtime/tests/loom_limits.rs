@@ -292,8 +292,8 @@ fn concurrent_reservations_each_get_their_own_turn() {
         waits.sort();
         // One turn a second: the racers wait one and two seconds, never the same turn.
         assert_eq!(waits, [interval, 2 * interval]);
-        let limited = limiter.reserve_at(start, 2 * interval).unwrap_err();
-        assert_eq!(limited.retry_after, 3 * interval);
+        let refusal = limiter.reserve_at(start, 2 * interval).unwrap_err();
+        assert_eq!(refusal.retry_after, 3 * interval);
     });
 }
 
