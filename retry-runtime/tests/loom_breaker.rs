@@ -231,3 +231,27 @@ fn counts_on_leased_stripes_are_never_lost() {
         assert_eq!(breaker.counts().successful, 5);
     });
 }
+
+/// More threads than leased stripes: the threads without one count on the shared stripe at the
+/// same time, and none of their counts is lost.
+#[test]
+fn counts_on_the_shared_stripe_are_never_lost() {
+    model(|| {
+        let (breaker, _clock) = breaker(100, 1);
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                thread::spawn(move || {
+                    // The first count finds the thread's stripe, the second takes the hot path.
+                    for _ in 0..2 {
+                        breaker.try_acquire().unwrap().record_success();
+                    }
+                    retry_runtime::testing::end_thread();
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(breaker.counts().successful, 6);
+    });
+}
