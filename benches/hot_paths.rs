@@ -19,9 +19,10 @@
 //! (see `shared/hot_fns.rs`); the peers run the same bodies, through the same fns. Async rows
 //! poll once with a no-op waker and no runtime, except the one group whose peers sleep with
 //! tokio's timer; the "moved into place" groups move each fresh future before polling it (a real
-//! copy, as a spawn or a `join!` makes), the others let the optimiser build it where it is polled. Contended rows: two threads call through one breaker at once; the figure is
-//! the time per call seen by one thread (the slower of the two). Instruction counts of the same
-//! fns: `benches/instructions.sh`.
+//! copy, as a spawn or a `join!` makes), the others let the optimiser build it where it is
+//! polled. Contended rows: two threads call through one breaker at once; the figure is the time
+//! per call seen by one thread (the slower of the two). Instruction counts of the same fns:
+//! `benches/instructions.sh`.
 
 use std::cell::Cell;
 use std::hint::black_box;

@@ -356,14 +356,19 @@ fn counted(error: Option<DbError>) -> Result<(), DbError> {
     error.map_or(Ok(()), Err)
 }
 
-/// Calls made while the thread is torn down, by a thread-local's destructor: they may run after
-/// the thread gave its counting stripe back.
+/// Calls made while the thread is torn down, by a thread-local's destructor: some may run after
+/// the thread gave its counting stripe back, while another thread leases it.
 struct CallsOnExit;
+
+/// Successes and failures each thread-local destructor makes.
+const CALLS_ON_EXIT_EACH: u64 = 100;
 
 impl Drop for CallsOnExit {
     fn drop(&mut self) {
-        counted(None).unwrap();
-        let _ = counted(Some(DbError::Unavailable));
+        for _ in 0..CALLS_ON_EXIT_EACH {
+            counted(None).unwrap();
+            let _ = counted(Some(DbError::Unavailable));
+        }
     }
 }
 
@@ -372,36 +377,54 @@ thread_local! {
 }
 
 /// Each thread counts on a stripe of its own while one is free, and gives it back when it exits:
-/// with more threads at once than stripes, in waves that reuse the stripes, and with calls from
-/// thread-local destructors, every call is counted exactly once.
+/// with more threads at once than stripes (16 leased and shared stripes, 20 threads), with half
+/// of each wave starting only once the other half has exited (so they lease the stripes given
+/// back), and with calls from thread-local destructors, every call is counted exactly once.
 #[test]
 fn counts_stay_exact_while_threads_come_and_go() {
-    const WAVES: u64 = 4;
-    const THREADS: u64 = 12;
+    const WAVES: u64 = 3;
+    const THREADS: u64 = 20;
     const CALLS: u64 = 2_000;
+    let work = || {
+        CALLS_ON_EXIT.with(|_| ());
+        for call in 0..CALLS {
+            let error = match call % 10 {
+                0 => Some(DbError::Unavailable),
+                1 => Some(DbError::Invalid),
+                _ => None,
+            };
+            let _ = counted(error);
+        }
+    };
     for _ in 0..WAVES {
-        let threads: Vec<_> = (0..THREADS)
+        let (start_late, late_start) = std::sync::mpsc::channel::<()>();
+        let late_start = std::sync::Arc::new(std::sync::Mutex::new(late_start));
+        let late: Vec<_> = (0..THREADS / 2)
             .map(|_| {
-                std::thread::spawn(|| {
-                    CALLS_ON_EXIT.with(|_| ());
-                    for call in 0..CALLS {
-                        let error = match call % 10 {
-                            0 => Some(DbError::Unavailable),
-                            1 => Some(DbError::Invalid),
-                            _ => None,
-                        };
-                        let _ = counted(error);
-                    }
+                let late_start = std::sync::Arc::clone(&late_start);
+                std::thread::spawn(move || {
+                    late_start.lock().unwrap().recv().unwrap();
+                    work();
                 })
             })
             .collect();
-        for thread in threads {
+        let early: Vec<_> = (0..THREADS / 2).map(|_| std::thread::spawn(work)).collect();
+        for thread in early {
+            thread.join().unwrap();
+        }
+        for _ in 0..THREADS / 2 {
+            start_late.send(()).unwrap();
+        }
+        for thread in late {
             thread.join().unwrap();
         }
     }
     let counts = breaker("threads-come-and-go").unwrap().counts();
     let threads = WAVES * THREADS;
-    assert_eq!(counts.successful, threads * (CALLS * 8 / 10 + 1));
-    assert_eq!(counts.failed, threads * (CALLS / 10 + 1));
+    assert_eq!(
+        counts.successful,
+        threads * (CALLS * 8 / 10 + CALLS_ON_EXIT_EACH)
+    );
+    assert_eq!(counts.failed, threads * (CALLS / 10 + CALLS_ON_EXIT_EACH));
     assert_eq!(counts.ignored, threads * CALLS / 10);
 }

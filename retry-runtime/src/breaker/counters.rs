@@ -1,30 +1,37 @@
 //! Call counts without contention: the counters are striped, each stripe on its own cache lines,
 //! and readers sum the stripes.
 //!
-//! A thread leases a stripe of its own on its first count, while one of the leased stripes is
-//! free, and gives it back when it exits. Nothing but the lessee writes a leased stripe, so it
-//! counts with a plain load and store: no count is lost, and no locked instruction is paid (a
-//! locked add costs about 6 ns on a small VM, more than the rest of a breaker's success). The
-//! next lessee of a stripe sees every count of the previous one: the give-back releases, the
-//! lease acquires. Threads beyond the leased stripes, and a thread counting from a thread-local
-//! destructor after its lease went back, share the last stripe, with atomic adds. The stripes
-//! live inside the breaker: nothing outlives it, and finding a thread's stripe is one
-//! thread-local read.
+//! A thread leases one of the [`LEASED`] stripes on its first count, while one is free, and
+//! gives it back when it exits. A lease is process-wide: stripe `k` of every breaker belongs to
+//! the thread holding lease `k`, so no other thread ever writes it, and the lessee counts with a
+//! plain load and store: no count is lost, and no locked instruction is paid (a locked add costs
+//! more than the rest of a breaker's success). The next lessee of a stripe sees every count of
+//! the previous one: the give-back releases, the lease acquires. Threads beyond the leases, and
+//! a thread counting from a thread-local destructor after its lease went back, count on one of
+//! the [`SHARED_STRIPES`] shared stripes (given round-robin), with atomic adds, as every thread
+//! did before leases. A thread that never exits keeps its lease, and the stripes leak no count
+//! either way. Nothing but these increments writes a stripe: a reset that stored into one would
+//! race with a lessee's plain store. The stripes live inside the breaker: nothing outlives it,
+//! and finding a thread's stripe is one thread-local read.
 
 use std::cell::Cell;
 
-use super::sync::{AtomicU32, AtomicU64, Ordering};
+use super::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use super::{BreakerCounts, Outcome};
 
-/// Stripes per breaker: enough that the threads of a small machine each lease one.
+/// Stripes leased to one thread each: the worker threads of a small or mid-sized machine.
 #[cfg(not(loom))]
-const STRIPES: usize = 8;
-/// Under loom one leased stripe and the shared one keep the model small.
+const LEASED: usize = 8;
+/// Stripes the other threads share, with atomic adds.
+#[cfg(not(loom))]
+const SHARED_STRIPES: usize = 8;
+/// Under loom, one leased stripe and one shared keep the model small.
 #[cfg(loom)]
-const STRIPES: usize = 2;
+const LEASED: usize = 1;
+#[cfg(loom)]
+const SHARED_STRIPES: usize = 1;
 
-/// The stripe threads without a lease share, with atomic adds.
-const SHARED: usize = STRIPES - 1;
+const STRIPES: usize = LEASED + SHARED_STRIPES;
 
 /// A thread that has not counted yet.
 const UNASSIGNED: usize = usize::MAX;
@@ -60,9 +67,9 @@ pub(super) struct Counters {
 
 #[cfg(not(loom))]
 thread_local! {
-    /// This thread's stripe: [`UNASSIGNED`] before its first count, [`SHARED`] without a lease.
-    /// A `const` thread-local without a destructor: one read, and readable while the thread is
-    /// torn down.
+    /// This thread's stripe: [`UNASSIGNED`] before its first count, below [`LEASED`] while it
+    /// holds a lease, a shared stripe otherwise. A `const` thread-local without a destructor:
+    /// one read, and readable while the thread is torn down.
     static STRIPE: Cell<usize> = const { Cell::new(UNASSIGNED) };
 }
 #[cfg(loom)]
@@ -82,12 +89,16 @@ loom::thread_local! {
     static LEASE: Cell<Option<usize>> = Cell::new(None);
 }
 
-/// The leased stripes no thread holds, one bit each.
+/// The leases no thread holds, one bit each.
 #[cfg(not(loom))]
-static FREE: AtomicU32 = AtomicU32::new((1 << SHARED) - 1);
+static FREE: AtomicU32 = AtomicU32::new((1 << LEASED) - 1);
+/// The next shared stripe to give, round-robin.
+#[cfg(not(loom))]
+static NEXT_SHARED: AtomicUsize = AtomicUsize::new(0);
 #[cfg(loom)]
 loom::lazy_static! {
-    static ref FREE: AtomicU32 = AtomicU32::new((1 << SHARED) - 1);
+    static ref FREE: AtomicU32 = AtomicU32::new((1 << LEASED) - 1);
+    static ref NEXT_SHARED: AtomicUsize = AtomicUsize::new(0);
 }
 
 /// A thread's lease of one stripe.
@@ -101,10 +112,11 @@ impl Drop for Lease {
     }
 }
 
-/// Ends a lease: counts made from here on (by later thread-local destructors) go to the shared
+/// Ends a lease: counts made from here on (by later thread-local destructors) go to a shared
 /// stripe, and the next lessee sees every count this thread made (release).
 fn give_back(stripe: usize) {
-    let _ = STRIPE.try_with(|cell| cell.set(SHARED));
+    let shared = shared_stripe();
+    let _ = STRIPE.try_with(|cell| cell.set(shared));
     FREE.fetch_or(1 << stripe, Ordering::Release);
 }
 
@@ -116,7 +128,12 @@ pub(crate) fn end_thread() {
     }
 }
 
-/// Gives this thread its stripe: a free one, leased until the thread exits, or the shared one.
+/// A shared stripe, round-robin, for a thread without a lease.
+fn shared_stripe() -> usize {
+    LEASED + NEXT_SHARED.fetch_add(1, Ordering::Relaxed) % SHARED_STRIPES
+}
+
+/// Gives this thread its stripe: a free one, leased until the thread exits, or a shared one.
 #[cold]
 #[inline(never)]
 fn assign_stripe() -> usize {
@@ -126,26 +143,24 @@ fn assign_stripe() -> usize {
     });
     let stripe = match taken {
         Ok(free) => free.trailing_zeros() as usize,
-        Err(_) => SHARED,
+        Err(_) => shared_stripe(),
     };
-    if stripe != SHARED {
+    if stripe < LEASED {
         #[cfg(not(loom))]
         let lease = Lease(stripe);
         #[cfg(loom)]
         let lease = stripe;
-        let registered = LEASE.try_with(|cell| cell.set(Some(lease)));
-        if registered.is_err() {
-            // The thread is being torn down: no destructor would give the stripe back (the
-            // lease, dropped by the failed `try_with`, just did).
+        if LEASE.try_with(|cell| cell.set(Some(lease))).is_err() {
+            // The thread is being torn down: no destructor would give the stripe back, so it
+            // goes back now (the lease, dropped with the failed `try_with`'s closure, gave it
+            // back; under loom it is a plain index), and the thread counts on a shared stripe.
             #[cfg(loom)]
             give_back(stripe);
-            return SHARED;
+            return STRIPE
+                .try_with(Cell::get)
+                .unwrap_or_else(|_| shared_stripe());
         }
     }
-    set_stripe(stripe)
-}
-
-fn set_stripe(stripe: usize) -> usize {
     let _ = STRIPE.try_with(|cell| cell.set(stripe));
     stripe
 }
@@ -154,27 +169,31 @@ impl Counters {
     /// Adds one to the counter `pick` chooses on this thread's stripe.
     #[inline]
     fn bump(&self, pick: impl Fn(&Stripe) -> &AtomicU64) {
-        let stripe = STRIPE.try_with(Cell::get).unwrap_or(SHARED);
-        if stripe < SHARED {
+        // A thread torn down past its thread-locals counts on a shared stripe.
+        let stripe = STRIPE.try_with(Cell::get).unwrap_or(LEASED);
+        if stripe < LEASED {
             // Leased: no other thread writes this stripe, so a plain load and store lose nothing.
             let counter = pick(&self.stripes[stripe]);
             counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         } else {
-            self.bump_shared(stripe, pick);
+            self.bump_unleased(stripe, pick);
         }
     }
 
-    /// Adds one on the shared stripe; a thread's first count leases its stripe first.
+    /// Adds one for a thread without a lease: on its shared stripe, atomically, or, on the
+    /// thread's first count, on the stripe it is given then.
     #[cold]
     #[inline(never)]
-    fn bump_shared(&self, mut stripe: usize, pick: impl Fn(&Stripe) -> &AtomicU64) {
+    fn bump_unleased(&self, mut stripe: usize, pick: impl Fn(&Stripe) -> &AtomicU64) {
         if stripe == UNASSIGNED {
             stripe = assign_stripe();
-            if stripe < SHARED {
-                return self.bump(pick);
-            }
         }
-        pick(&self.stripes[SHARED]).fetch_add(1, Ordering::Relaxed);
+        let counter = pick(&self.stripes[stripe]);
+        if stripe < LEASED {
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        } else {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     #[inline]

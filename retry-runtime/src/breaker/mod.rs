@@ -7,7 +7,11 @@
 
 pub(crate) mod clock;
 pub(crate) mod config;
+// Crate-visible under loom only, for `testing::end_thread`.
+#[cfg(loom)]
 pub(crate) mod counters;
+#[cfg(not(loom))]
+mod counters;
 pub(crate) mod registry;
 // What expansions call, reached through `__private` only: not in the API listing.
 #[doc(hidden)]
