@@ -46,15 +46,7 @@ impl RedisServer {
         if !installed("redis-server") {
             return None;
         }
-        let port = free_port();
-        let mut server = RedisServer {
-            port,
-            process: None,
-            dir,
-            extra: Vec::new(),
-        };
-        server.restart();
-        Some(server)
+        Some(Self::start_on_free_ports(|| (free_port(), Vec::new()), dir).0)
     }
 
     /// One with more arguments for `redis-server` (a TLS port and its files, ACL users), or
@@ -63,14 +55,57 @@ impl RedisServer {
         if !installed("redis-server") {
             return None;
         }
-        let mut server = RedisServer {
-            port: free_port(),
-            process: None,
-            dir: None,
-            extra,
-        };
-        server.restart();
-        Some(server)
+        Some(Self::start_on_free_ports(|| (free_port(), extra.clone()), None).0)
+    }
+
+    /// One that also listens for TLS, on a port of its own (returned beside it; its port + 10000,
+    /// where a cluster node's bus listens, was free too): `arguments` makes the TLS arguments
+    /// for a port. `None` as [`start`](Self::start).
+    pub fn start_tls(arguments: impl Fn(u16) -> Vec<String>) -> Option<(RedisServer, u16)> {
+        if !installed("redis-server") {
+            return None;
+        }
+        let (server, tls_port) = Self::start_on_free_ports(
+            || {
+                // Its port + 10000 free too: a cluster node's bus listens there.
+                let tls_port = loop {
+                    let port = free_port();
+                    if port <= 55_535 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+                        break port;
+                    }
+                };
+                (tls_port, arguments(tls_port))
+            },
+            None,
+        );
+        Some((server, tls_port))
+    }
+
+    /// Starts a server on a free port with the arguments `pick` gives (for ports of its own that
+    /// it picks), picking again when the server exits at start-up: a port found free can be
+    /// taken by another test's connection before the server binds it.
+    fn start_on_free_ports(
+        pick: impl Fn() -> (u16, Vec<String>),
+        dir: Option<std::path::PathBuf>,
+    ) -> (RedisServer, u16) {
+        let mut tries = 0;
+        loop {
+            let (picked, extra) = pick();
+            let mut server = RedisServer {
+                port: free_port(),
+                process: None,
+                dir: dir.clone(),
+                extra,
+            };
+            match server.try_restart() {
+                Ok(()) => return (server, picked),
+                Err(exited) if tries < 5 => {
+                    tries += 1;
+                    eprintln!("{exited}; trying other ports");
+                }
+                Err(exited) => panic!("{exited}, five times"),
+            }
+        }
     }
 
     /// The arguments of [`start_with`](Self::start_with), from the next
@@ -111,6 +146,13 @@ impl RedisServer {
     /// Starts the server (again) on its port, empty (or from its last `SAVE` if persistent),
     /// and waits until it answers PING.
     pub fn restart(&mut self) {
+        if let Err(exited) = self.try_restart() {
+            panic!("{exited}");
+        }
+    }
+
+    /// [`restart`](Self::restart), or why the server exited before it answered.
+    fn try_restart(&mut self) -> Result<(), String> {
         self.kill();
         let mut command = Command::new("redis-server");
         command
@@ -136,7 +178,11 @@ impl RedisServer {
                 .as_mut()
                 .and_then(|p| p.try_wait().ok().flatten())
             {
-                panic!("redis-server on port {} exited: {status}", self.port);
+                self.process = None;
+                return Err(format!(
+                    "redis-server on port {} exited: {status}",
+                    self.port
+                ));
             }
             assert!(
                 Instant::now() < deadline,
@@ -150,8 +196,13 @@ impl RedisServer {
             .as_mut()
             .and_then(|p| p.try_wait().ok().flatten())
         {
-            panic!("redis-server on port {} exited: {status}", self.port);
+            self.process = None;
+            return Err(format!(
+                "redis-server on port {} exited: {status}",
+                self.port
+            ));
         }
+        Ok(())
     }
 
     /// Runs one command on the server (as `redis-cli` would) and returns its raw reply.
@@ -239,7 +290,7 @@ impl RedisCluster {
             free_port()
         ));
         std::fs::create_dir_all(&dir).expect("a directory for the nodes' files");
-        let mut nodes = Vec::new();
+        let (mut nodes, mut failed_starts) = (Vec::new(), 0);
         while nodes.len() < 3 {
             // A node also listens on its port + 10000 (the cluster bus).
             let port = free_port();
@@ -260,8 +311,15 @@ impl RedisCluster {
                     "2000".to_owned(),
                 ],
             };
-            node.restart();
-            nodes.push(node);
+            // A port found free can be taken before the node binds it: pick another.
+            match node.try_restart() {
+                Ok(()) => nodes.push(node),
+                Err(exited) if failed_starts < 5 => {
+                    failed_starts += 1;
+                    eprintln!("{exited}; trying another port");
+                }
+                Err(exited) => panic!("{exited}, five times"),
+            }
         }
         let addresses: Vec<String> = nodes
             .iter()

@@ -13,7 +13,6 @@
 use crate::support as fleet_support;
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -312,8 +311,9 @@ fn no_password_shown(child: &mut Child) {
 #[test]
 fn a_trip_spreads_over_tls_with_an_acl_user_and_a_late_process_starts_open() {
     let certificates = Certificates::new("spread");
-    let tls_port = free_port();
-    let Some(server) = RedisServer::start_with(certificates.server_arguments(tls_port)) else {
+    let Some((server, tls_port)) =
+        RedisServer::start_tls(|port| certificates.server_arguments(port))
+    else {
         return;
     };
     let url = tls_url(PASSWORD, tls_port);
@@ -394,24 +394,23 @@ impl TlsCluster {
         std::fs::create_dir_all(&dir).unwrap();
         let (mut nodes, mut tls_ports) = (Vec::new(), Vec::new());
         while nodes.len() < 3 {
-            // The cluster bus listens on the TLS port + 10000.
-            let tls_port = free_port();
-            if tls_port > 55_535 || TcpListener::bind(("127.0.0.1", tls_port + 10_000)).is_err() {
-                continue;
-            }
-            let config = dir.join(format!("nodes-{tls_port}.conf"));
-            let mut arguments = certificates.server_arguments(tls_port);
-            arguments.extend([
-                "--cluster-enabled".to_owned(),
-                "yes".to_owned(),
-                "--cluster-config-file".to_owned(),
-                config.to_string_lossy().into_owned(),
-                "--cluster-node-timeout".to_owned(),
-                "2000".to_owned(),
-                "--tls-cluster".to_owned(),
-                "yes".to_owned(),
-            ]);
-            nodes.push(RedisServer::start_with(arguments)?);
+            // The cluster bus listens on the TLS port + 10000, which `start_tls` keeps free.
+            let (node, tls_port) = RedisServer::start_tls(|tls_port| {
+                let config = dir.join(format!("nodes-{tls_port}.conf"));
+                let mut arguments = certificates.server_arguments(tls_port);
+                arguments.extend([
+                    "--cluster-enabled".to_owned(),
+                    "yes".to_owned(),
+                    "--cluster-config-file".to_owned(),
+                    config.to_string_lossy().into_owned(),
+                    "--cluster-node-timeout".to_owned(),
+                    "2000".to_owned(),
+                    "--tls-cluster".to_owned(),
+                    "yes".to_owned(),
+                ]);
+                arguments
+            })?;
+            nodes.push(node);
             tls_ports.push(tls_port);
         }
         let mut create = Command::new("redis-cli")
@@ -552,8 +551,9 @@ fn a_wrong_ca_is_one_clear_warn_and_a_link_that_retries_until_the_server_has_a_t
 {
     let servers = Certificates::new("servers");
     let trusted = Certificates::new("trusted");
-    let tls_port = free_port();
-    let Some(mut server) = RedisServer::start_with(servers.server_arguments(tls_port)) else {
+    let Some((mut server, tls_port)) =
+        RedisServer::start_tls(|port| servers.server_arguments(port))
+    else {
         return;
     };
     let url = tls_url(PASSWORD, tls_port);
@@ -605,8 +605,9 @@ fn a_wrong_ca_is_one_clear_warn_and_a_link_that_retries_until_the_server_has_a_t
 #[test]
 fn a_wrong_password_is_one_clear_warn_and_a_link_that_retries_until_the_server_takes_it() {
     let certificates = Certificates::new("password");
-    let tls_port = free_port();
-    let Some(server) = RedisServer::start_with(certificates.server_arguments(tls_port)) else {
+    let Some((server, tls_port)) =
+        RedisServer::start_tls(|port| certificates.server_arguments(port))
+    else {
         return;
     };
     let url = tls_url(WRONG_PASSWORD, tls_port);
@@ -649,11 +650,13 @@ fn a_wrong_password_is_one_clear_warn_and_a_link_that_retries_until_the_server_t
 #[test]
 fn a_server_without_a_cipher_suite_rustls_takes_is_one_warn_about_the_handshake() {
     let certificates = Certificates::new("ciphers");
-    let tls_port = free_port();
-    let mut arguments = certificates.server_arguments(tls_port);
-    arguments
-        .extend(["--tls-protocols", "TLSv1.2", "--tls-ciphers", "AES128-SHA"].map(str::to_owned));
-    let Some(_server) = RedisServer::start_with(arguments) else {
+    let Some((_server, tls_port)) = RedisServer::start_tls(|port| {
+        let mut arguments = certificates.server_arguments(port);
+        arguments.extend(
+            ["--tls-protocols", "TLSv1.2", "--tls-ciphers", "AES128-SHA"].map(str::to_owned),
+        );
+        arguments
+    }) else {
         return;
     };
     let url = tls_url(PASSWORD, tls_port);
@@ -682,8 +685,9 @@ fn a_server_without_a_cipher_suite_rustls_takes_is_one_warn_about_the_handshake(
 #[test]
 fn a_refusal_later_in_an_outage_gets_its_own_warn_once() {
     let certificates = Certificates::new("later");
-    let tls_port = free_port();
-    let Some(mut server) = RedisServer::start_with(certificates.server_arguments(tls_port)) else {
+    let Some((mut server, tls_port)) =
+        RedisServer::start_tls(|port| certificates.server_arguments(port))
+    else {
         return;
     };
     server.kill();
