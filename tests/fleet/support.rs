@@ -164,12 +164,21 @@ impl RedisServer {
             // No RDB file is ever read from (or written to) the working directory.
             None => command.args(["--dbfilename", "fleet-test-never-saved.rdb"]),
         };
+        // Its log, for the reason it gives when it exits at start-up.
+        let log = self.log();
+        command.arg("--logfile").arg(&log);
         let process = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server starts");
         self.process = Some(process);
+        let exited = |port: u16, status: std::process::ExitStatus| {
+            let said = std::fs::read(&log).unwrap_or_default();
+            let tail =
+                String::from_utf8_lossy(&said[said.len().saturating_sub(600)..]).into_owned();
+            format!("redis-server on port {port} exited: {status}; its log ends:\n{tail}")
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.answers_ping() {
             // Our server, not another one that took the port meanwhile.
@@ -179,10 +188,7 @@ impl RedisServer {
                 .and_then(|p| p.try_wait().ok().flatten())
             {
                 self.process = None;
-                return Err(format!(
-                    "redis-server on port {} exited: {status}",
-                    self.port
-                ));
+                return Err(exited(self.port, status));
             }
             assert!(
                 Instant::now() < deadline,
@@ -197,12 +203,18 @@ impl RedisServer {
             .and_then(|p| p.try_wait().ok().flatten())
         {
             self.process = None;
-            return Err(format!(
-                "redis-server on port {} exited: {status}",
-                self.port
-            ));
+            return Err(exited(self.port, status));
         }
         Ok(())
+    }
+
+    /// Where the server logs.
+    fn log(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "fleet-redis-{}-{}.log",
+            std::process::id(),
+            self.port
+        ))
     }
 
     /// Runs one command on the server (as `redis-cli` would) and returns its raw reply.
@@ -244,6 +256,7 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        let _ = std::fs::remove_file(self.log());
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
