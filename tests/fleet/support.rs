@@ -315,14 +315,7 @@ impl RedisCluster {
                 port,
                 process: None,
                 dir: None,
-                extra: vec![
-                    "--cluster-enabled".to_owned(),
-                    "yes".to_owned(),
-                    "--cluster-config-file".to_owned(),
-                    config.to_string_lossy().into_owned(),
-                    "--cluster-node-timeout".to_owned(),
-                    "2000".to_owned(),
-                ],
+                extra: cluster_node_arguments(&config),
             };
             // A port found free can be taken before the node binds it: pick another.
             match node.try_restart() {
@@ -384,6 +377,18 @@ impl Drop for RedisCluster {
 }
 
 /// A port nobody listened on a moment ago.
+/// What makes a `redis-server` a cluster node, keeping its cluster state in `config`.
+pub fn cluster_node_arguments(config: &std::path::Path) -> Vec<String> {
+    vec![
+        "--cluster-enabled".to_owned(),
+        "yes".to_owned(),
+        "--cluster-config-file".to_owned(),
+        config.to_string_lossy().into_owned(),
+        "--cluster-node-timeout".to_owned(),
+        "2000".to_owned(),
+    ]
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

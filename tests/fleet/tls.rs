@@ -18,7 +18,9 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use fleet_support::{Child, RedisServer, free_port, installed, prefix, serve};
+use fleet_support::{
+    Child, RedisServer, cluster_node_arguments, free_port, installed, prefix, serve,
+};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -398,16 +400,8 @@ impl TlsCluster {
             let (node, tls_port) = RedisServer::start_tls(|tls_port| {
                 let config = dir.join(format!("nodes-{tls_port}.conf"));
                 let mut arguments = certificates.server_arguments(tls_port);
-                arguments.extend([
-                    "--cluster-enabled".to_owned(),
-                    "yes".to_owned(),
-                    "--cluster-config-file".to_owned(),
-                    config.to_string_lossy().into_owned(),
-                    "--cluster-node-timeout".to_owned(),
-                    "2000".to_owned(),
-                    "--tls-cluster".to_owned(),
-                    "yes".to_owned(),
-                ]);
+                arguments.extend(cluster_node_arguments(&config));
+                arguments.extend(["--tls-cluster".to_owned(), "yes".to_owned()]);
                 arguments
             })?;
             nodes.push(node);
