@@ -180,8 +180,11 @@ fn toml_value(value: &Generated) -> String {
         Generated::Boolean(boolean) => boolean.to_string(),
         Generated::Array(items) => format!("{items:?}"),
         Generated::Table(entries) => {
+            // Each key once: TOML refuses a repeat itself, before any key is looked at.
+            let mut seen = std::collections::HashSet::new();
             let entries: Vec<String> = entries
                 .iter()
+                .filter(|(key, _)| seen.insert(key))
                 .map(|(key, value)| format!("{key} = {value}"))
                 .collect();
             format!("{{ {} }}", entries.join(", "))
