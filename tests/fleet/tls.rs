@@ -300,6 +300,30 @@ fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// A child linked to `url` (trusting `certificates`' CA) that does not wait for the link before
+/// it answers.
+fn spawn_unsynced(name: &str, url: &str, prefix: &str, certificates: &Certificates) -> Child {
+    let ca = path_text(&certificates.ca());
+    Child::spawn(
+        name,
+        &[
+            ("FLEET_URL", url),
+            ("FLEET_PREFIX", prefix),
+            ("FLEET_CA", ca.as_str()),
+            ("FLEET_NO_SYNC", "1"),
+        ],
+    )
+}
+
+/// A link the server keeps refusing keeps trying (with its backoff), and calls go on with the
+/// local state meanwhile: a trip opens the breaker here and rejects the next call.
+fn trips_locally_while_refused(child: &mut Child) {
+    assert_eq!(child.ask("failed_attempts 3 20000"), "ok");
+    assert_eq!(child.ask("connected"), "false");
+    assert_eq!(child.ask("trip"), "open");
+    assert_eq!(child.ask("call ok"), "rejected open");
+}
+
 /// Neither password is in the child's log, nor in what its handle shows.
 fn no_password_shown(child: &mut Child) {
     for password in [PASSWORD, WRONG_PASSWORD] {
@@ -552,21 +576,8 @@ fn a_wrong_ca_is_one_clear_warn_and_a_link_that_retries_until_the_server_has_a_t
     };
     let url = tls_url(PASSWORD, tls_port);
     let prefix = prefix("tls-wrong-ca");
-    let ca = path_text(&trusted.ca());
-    let mut child = Child::spawn(
-        "wrong-ca",
-        &[
-            ("FLEET_URL", url.as_str()),
-            ("FLEET_PREFIX", prefix.as_str()),
-            ("FLEET_CA", ca.as_str()),
-            ("FLEET_NO_SYNC", "1"),
-        ],
-    );
-    // It keeps trying (with its backoff), and calls go on with the local state meanwhile.
-    assert_eq!(child.ask("failed_attempts 3 20000"), "ok");
-    assert_eq!(child.ask("connected"), "false");
-    assert_eq!(child.ask("trip"), "open");
-    assert_eq!(child.ask("call ok"), "rejected open");
+    let mut child = spawn_unsynced("wrong-ca", &url, &prefix, &trusted);
+    trips_locally_while_refused(&mut child);
     // One WARN, which says the certificate is not trusted and names the option to check.
     let warnings = child.ask("warnings");
     assert!(warnings.starts_with("1: "), "{warnings}");
@@ -606,20 +617,8 @@ fn a_wrong_password_is_one_clear_warn_and_a_link_that_retries_until_the_server_t
     };
     let url = tls_url(WRONG_PASSWORD, tls_port);
     let prefix = prefix("tls-wrong-password");
-    let ca = path_text(&certificates.ca());
-    let mut child = Child::spawn(
-        "wrong-password",
-        &[
-            ("FLEET_URL", url.as_str()),
-            ("FLEET_PREFIX", prefix.as_str()),
-            ("FLEET_CA", ca.as_str()),
-            ("FLEET_NO_SYNC", "1"),
-        ],
-    );
-    assert_eq!(child.ask("failed_attempts 3 20000"), "ok");
-    assert_eq!(child.ask("connected"), "false");
-    assert_eq!(child.ask("trip"), "open");
-    assert_eq!(child.ask("call ok"), "rejected open");
+    let mut child = spawn_unsynced("wrong-password", &url, &prefix, &certificates);
+    trips_locally_while_refused(&mut child);
     let warnings = child.ask("warnings");
     assert!(warnings.starts_with("1: "), "{warnings}");
     assert!(
@@ -655,16 +654,7 @@ fn a_server_without_a_cipher_suite_rustls_takes_is_one_warn_about_the_handshake(
     };
     let url = tls_url(PASSWORD, tls_port);
     let prefix = prefix("tls-ciphers");
-    let ca = path_text(&certificates.ca());
-    let mut child = Child::spawn(
-        "ciphers",
-        &[
-            ("FLEET_URL", url.as_str()),
-            ("FLEET_PREFIX", prefix.as_str()),
-            ("FLEET_CA", ca.as_str()),
-            ("FLEET_NO_SYNC", "1"),
-        ],
-    );
+    let mut child = spawn_unsynced("ciphers", &url, &prefix, &certificates);
     assert_eq!(child.ask("failed_attempts 2 20000"), "ok");
     assert_eq!(child.ask("connected"), "false");
     let warnings = child.ask("warnings");
@@ -687,16 +677,7 @@ fn a_refusal_later_in_an_outage_gets_its_own_warn_once() {
     server.kill();
     let url = tls_url(WRONG_PASSWORD, tls_port);
     let prefix = prefix("tls-later");
-    let ca = path_text(&certificates.ca());
-    let mut child = Child::spawn(
-        "later",
-        &[
-            ("FLEET_URL", url.as_str()),
-            ("FLEET_PREFIX", prefix.as_str()),
-            ("FLEET_CA", ca.as_str()),
-            ("FLEET_NO_SYNC", "1"),
-        ],
-    );
+    let mut child = spawn_unsynced("later", &url, &prefix, &certificates);
     assert_eq!(child.ask("failed_attempts 2 20000"), "ok");
     let warnings = child.ask("warnings");
     assert!(warnings.starts_with("1: "), "{warnings}");
